@@ -1,0 +1,78 @@
+"""Activation functions as pure NumPy functions, one registry by name.
+
+Each entry pairs a function with its derivative written in terms of the
+function's *output* ``a = f(z)`` where that is cheaper (tanh, sigmoid), so a
+module can backpropagate from what it stored in ``forward``.  ``softmax`` has
+no elementwise derivative: it is only ever paired with NLL (see losses.py).
+
+Shapes: every function maps an array of any shape to the same shape; softmax
+normalises over axis 0 (classes are rows, data points are columns).
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0)
+
+
+def relu_grad(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    # The homework fixes the derivative at 0 to be 0.
+    return (z > 0).astype(z.dtype)
+
+
+def tanh(z: np.ndarray) -> np.ndarray:
+    return np.tanh(z)
+
+
+def tanh_grad(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return 1.0 - a * a
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    # Two branches so that exp never overflows, for z of either sign.
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+def sigmoid_grad(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return a * (1.0 - a)
+
+
+def linear(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+def linear_grad(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return np.ones_like(z)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Column-wise softmax, k x b -> k x b.  Subtracting each column's max
+    leaves the result unchanged and keeps exp from overflowing."""
+    shifted = z - z.max(axis=0, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=0, keepdims=True)
+
+
+class Activation(NamedTuple):
+    fn: Callable[[np.ndarray], np.ndarray]
+    grad: Callable[[np.ndarray, np.ndarray], np.ndarray] | None
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "relu": Activation(relu, relu_grad),
+    "tanh": Activation(tanh, tanh_grad),
+    "sigmoid": Activation(sigmoid, sigmoid_grad),
+    "linear": Activation(linear, linear_grad),
+    "softmax": Activation(softmax, None),
+}
+
+HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
