@@ -5,3 +5,10 @@ Columns are data points.  A batch of inputs ``X`` is d x b, one-hot targets
 shape m x n and ``W0`` of shape n x 1.  Every docstring gives shapes in these
 terms.  Nothing here imports the web side.
 """
+
+from engine.losses import NLL, BinaryNLL, SquaredLoss
+from engine.modules import Identity, Linear, ReLU, Sigmoid, SoftMax, Tanh
+from engine.sequential import Sequential
+
+__all__ = ["Linear", "Tanh", "ReLU", "Sigmoid", "Identity", "SoftMax",
+           "NLL", "SquaredLoss", "BinaryNLL", "Sequential"]

@@ -1,0 +1,65 @@
+"""Loss modules.  ``forward(Ypred, Y)`` returns the loss summed over the batch
+(the homework's convention) as a float; ``backward()`` returns its gradient
+with respect to the last module's input, k x b like Ypred and Y.
+
+Each loss is paired with one output module, and the pairing is what makes the
+gradient simple: softmax + NLL and sigmoid + BinaryNLL give dL/dZ = Ypred - Y
+(the output modules pass it through), and a linear output + SquaredLoss gives
+dL/dA = dL/dZ = 2 (Ypred - Y).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from engine.modules import Module
+
+
+def _eps(a: np.ndarray) -> float:
+    """The machine epsilon of a's float type (float64 for non-float input)."""
+    return float(np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps)
+
+
+class NLL(Module):
+    """Multiclass negative log likelihood for a softmax output.
+
+    Ypred, Y: k x b (probabilities, one-hot).  Value -sum(Y log Ypred), with
+    Ypred clipped below at the dtype's eps so it is never inf or nan.
+    """
+
+    def forward(self, Ypred: np.ndarray, Y: np.ndarray) -> float:
+        self.Ypred, self.Y = Ypred, Y
+        return float(-np.sum(Y * np.log(np.maximum(Ypred, _eps(Ypred)))))
+
+    def backward(self) -> np.ndarray:
+        # dL/dZ of the softmax's input, valid only for the softmax + NLL pairing.
+        return self.Ypred - self.Y
+
+
+class BinaryNLL(Module):
+    """Two-class negative log likelihood for one sigmoid output unit.
+
+    Ypred: 1 x b probabilities of class 1; Y: 1 x b of 0/1.  Value
+    -sum(Y log p + (1 - Y) log(1 - p)) with p clipped to [eps, 1 - eps].
+    """
+
+    def forward(self, Ypred: np.ndarray, Y: np.ndarray) -> float:
+        self.Ypred, self.Y = Ypred, Y
+        eps = _eps(Ypred)
+        p = np.clip(Ypred, eps, 1.0 - eps)
+        return float(-np.sum(Y * np.log(p) + (1.0 - Y) * np.log1p(-p)))
+
+    def backward(self) -> np.ndarray:
+        # dL/dZ of the sigmoid's input, valid only for the sigmoid + BinaryNLL pairing.
+        return self.Ypred - self.Y
+
+
+class SquaredLoss(Module):
+    """Squared loss sum((g - y)^2) over units and points; g, y: k x b."""
+
+    def forward(self, Ypred: np.ndarray, Y: np.ndarray) -> float:
+        self.Ypred, self.Y = Ypred, Y
+        diff = Ypred - Y
+        return float(np.sum(diff * diff))
+
+    def backward(self) -> np.ndarray:
+        return 2.0 * (self.Ypred - self.Y)

@@ -1,0 +1,173 @@
+"""The homework's modules: Linear and the activation modules.
+
+Shapes (columns are data points): a Linear module of m inputs and n outputs
+maps A (m x b) to Z = W.T @ A + W0 (n x b), with W m x n and W0 n x 1.  An
+activation module maps Z (n x b) to A (n x b).  ``backward`` takes the
+gradient of the loss with respect to a module's output and returns the one
+with respect to its input, same shapes as forward's output and input.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from engine.functions import ACTIVATIONS
+
+
+class Module:
+    """Base class: modules without parameters take no SGD step."""
+
+    def sgd_step(self, lrate: float) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Linear(Module):
+    """Z = W.T @ A + W0 with W m x n drawn from N(0, 1/m) and W0 n x 1 zeros.
+
+    With ``rng=None`` the draw is the homework's own
+    ``np.random.normal(0, 1.0 * m ** (-.5), [m, n])`` from numpy's global
+    legacy generator, so ``np.random.seed(0)`` reproduces the homework's
+    numbers; otherwise it comes from the given ``np.random.Generator``.
+    """
+
+    def __init__(self, m: int, n: int, rng: np.random.Generator | None = None):
+        self.m, self.n = (m, n)
+        self.W0 = np.zeros([self.n, 1])
+        if rng is None:
+            self.W = np.random.normal(0, 1.0 * m ** (-.5), [m, n])
+        else:
+            self.W = rng.normal(0, m ** -0.5, (m, n))
+        self.dLdW = None   # m x n after backward
+        self.dLdW0 = None  # n x 1 after backward
+        self._bound = False
+
+    def forward(self, A: np.ndarray) -> np.ndarray:
+        """A (m x b) -> Z (n x b); A is kept for backward."""
+        self.A = A
+        Z = self.W.T @ A
+        Z += self.W0
+        return Z
+
+    def backward(self, dLdZ: np.ndarray) -> np.ndarray:
+        """dLdZ (n x b) -> dLdA (m x b); stores dLdW (m x n) and dLdW0 (n x 1)."""
+        if self._bound:
+            np.matmul(self.A, dLdZ.T, out=self.dLdW)
+            np.sum(dLdZ, axis=1, keepdims=True, out=self.dLdW0)
+        else:
+            self.dLdW = self.A @ dLdZ.T
+            self.dLdW0 = dLdZ.sum(axis=1, keepdims=True)
+        return self.W @ dLdZ
+
+    def sgd_step(self, lrate: float) -> None:
+        self.W -= lrate * self.dLdW
+        self.W0 -= lrate * self.dLdW0
+
+    def bind(self, W: np.ndarray, W0: np.ndarray, dLdW: np.ndarray, dLdW0: np.ndarray) -> None:
+        """Move the parameters into the given arrays (m x n, n x 1) and have
+        backward write its gradients into the given ones (same shapes).
+
+        A training run binds every layer to views of one flat parameter
+        vector and one flat gradient vector, so that an optimiser updates all
+        layers with a few whole-vector operations.
+        """
+        for target, shape in ((W, self.W.shape), (W0, self.W0.shape),
+                              (dLdW, self.W.shape), (dLdW0, self.W0.shape)):
+            if target.shape != shape:
+                raise ValueError(f"bind: expected shape {shape}, got {target.shape}")
+        W[...] = self.W
+        W0[...] = self.W0
+        self.W, self.W0, self.dLdW, self.dLdW0 = W, W0, dLdW, dLdW0
+        self._bound = True
+
+    def __repr__(self) -> str:
+        return f"Linear({self.m}, {self.n})"
+
+
+class Activation(Module):
+    """An elementwise activation from ``functions.ACTIVATIONS``: Z (n x b) -> A (n x b)."""
+
+    name = ""
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        self.Z = Z
+        self.A = ACTIVATIONS[self.name].fn(Z)
+        return self.A
+
+    def backward(self, dLdA: np.ndarray) -> np.ndarray:
+        """dLdA (n x b) -> dLdZ (n x b), from the Z and A kept by forward."""
+        return dLdA * ACTIVATIONS[self.name].grad(self.Z, self.A)
+
+
+class Tanh(Activation):
+    name = "tanh"
+
+
+class ReLU(Activation):
+    """max(0, z); its derivative at 0 is 0, as the homework fixes it."""
+
+    name = "relu"
+
+    def backward(self, dLdA: np.ndarray) -> np.ndarray:
+        return dLdA * (self.Z > 0)
+
+
+class Sigmoid(Activation):
+    """Logistic sigmoid for hidden layers: backward multiplies by a (1 - a)."""
+
+    name = "sigmoid"
+
+
+class Identity(Activation):
+    """The linear output (paired with SquaredLoss) or a linear hidden layer."""
+
+    name = "linear"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        self.Z = self.A = Z
+        return Z
+
+    def backward(self, dLdA: np.ndarray) -> np.ndarray:
+        return dLdA
+
+    def class_fun(self, Ypred: np.ndarray) -> np.ndarray:
+        """Ypred (k x b) -> index of the largest output per column, shape (b,)."""
+        return np.argmax(Ypred, axis=0)
+
+
+class SoftMax(Activation):
+    """Column-wise softmax output, Z (k x b) -> probabilities (k x b)."""
+
+    name = "softmax"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        self.Z = Z
+        self.A = ACTIVATIONS["softmax"].fn(Z)  # subtracts the column max: no overflow
+        return self.A
+
+    def backward(self, dLdZ: np.ndarray) -> np.ndarray:
+        # SoftMax is only ever paired with NLL, whose backward already returns
+        # dL/dZ = Ypred - Y (the softmax Jacobian folded in), so pass it through.
+        return dLdZ
+
+    def class_fun(self, Ypred: np.ndarray) -> np.ndarray:
+        """Ypred (k x b) -> most likely class per column, shape (b,)."""
+        return np.argmax(Ypred, axis=0)
+
+
+class SigmoidOutput(Sigmoid):
+    """One sigmoid output unit for two classes, paired with BinaryNLL.
+
+    Z (1 x b) -> p = P(class 1) (1 x b).  Not a homework class: the homework
+    only remarks that sigmoid + NLL simplifies like softmax + NLL.
+    """
+
+    def backward(self, dLdZ: np.ndarray) -> np.ndarray:
+        # Paired with BinaryNLL, whose backward already returns dL/dZ = p - y
+        # (the sigmoid derivative folded in), so pass it through.
+        return dLdZ
+
+    def class_fun(self, Ypred: np.ndarray) -> np.ndarray:
+        """Ypred (1 x b) -> class 1 where p > 0.5, else 0; shape (b,)."""
+        return (Ypred[0] > 0.5).astype(np.intp)

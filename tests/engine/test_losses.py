@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from engine.losses import NLL, BinaryNLL, SquaredLoss
+
+
+def test_nll_is_the_batch_sum_and_backward_is_ypred_minus_y():
+    P = np.array([[0.25, 0.9], [0.75, 0.1]])
+    Y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    nll = NLL()
+    assert nll.forward(P, Y) == pytest.approx(-np.log(0.75) - np.log(0.9), rel=1e-15)
+    np.testing.assert_array_equal(nll.backward(), P - Y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_nll_clips_at_the_dtype_eps_instead_of_returning_inf(dtype):
+    P = np.array([[0.0], [1.0]], dtype=dtype)
+    Y = np.array([[1.0], [0.0]], dtype=dtype)
+    value = NLL().forward(P, Y)
+    assert value == pytest.approx(-np.log(np.finfo(dtype).eps), rel=1e-6)
+
+
+def test_homework_problem_3_1_smallest_nll():
+    y = np.array([[0.0], [0.0], [1.0], [0.0]])
+    guesses = [(0.25, 0.20, 0.30, 0.25), (0.01, 0.01, 0.44, 0.54),
+               (0.25, 0.25, 0.25, 0.25), (0.97, 0.01, 0.01, 0.01)]
+    losses = [NLL().forward(np.array(g).reshape(4, 1), y) for g in guesses]
+    assert int(np.argmin(losses)) == 1
+    assert losses[1] == pytest.approx(-np.log(0.44))
+
+
+def test_binary_nll_value_clipping_and_gradient():
+    P = np.array([[0.8, 0.3, 0.0, 1.0]])
+    Y = np.array([[1.0, 0.0, 0.0, 1.0]])
+    loss = BinaryNLL()
+    eps = np.finfo(np.float64).eps
+    expected = -np.log(0.8) - np.log(0.7) - np.log1p(-eps) - np.log(1 - eps)
+    assert loss.forward(P, Y) == pytest.approx(expected, rel=1e-14)
+    wrong = loss.forward(np.array([[0.0]]), np.array([[1.0]]))
+    assert wrong == pytest.approx(-np.log(eps))
+    loss.forward(P, Y)
+    np.testing.assert_array_equal(loss.backward(), P - Y)
+
+
+def test_squared_loss_sums_over_units_and_points():
+    G = np.array([[3.0, 0.5], [1.0, -1.0]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    sq = SquaredLoss()
+    assert sq.forward(G, Y) == 4 + 0.25 + 1 + 4
+    np.testing.assert_array_equal(sq.backward(), [[4.0, 1.0], [2.0, -4.0]])
+
+
+@pytest.mark.parametrize("cls", [NLL, BinaryNLL, SquaredLoss])
+def test_losses_return_python_floats_and_repr(cls):
+    value = cls().forward(np.array([[0.5]]), np.array([[1.0]]))
+    assert type(value) is float
+    assert repr(cls()) == f"{cls.__name__}()"
