@@ -1,0 +1,148 @@
+"""Configuration: the environment read once into a frozen ``Config``.
+
+Every setting is one dataclass field whose metadata names its environment
+variable and says what it means; that table alone drives parsing, the
+defaults and docs/configuration.md (a test keeps the document in step).
+This module imports nothing heavy, so ``gunicorn.conf.py`` can use it too.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+class ConfigError(ValueError):
+    """An environment variable that cannot be read as its setting's type."""
+
+
+def setting(env: str, default: Any, meaning: str) -> Any:
+    return field(default=default, metadata={"env": env, "meaning": meaning})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for; the schemas read these (see schemas.py)."""
+    max_layers: int = 8
+    max_units: int = 256
+    max_params: int = 100_000
+    max_points: int = 10_000
+    max_classes: int = 8
+    max_grid: int = 200
+    max_steps: int = 10_000
+    max_epochs: int = 100
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = setting("HOST", "0.0.0.0", "Address gunicorn binds to (`make run` passes 127.0.0.1).")
+    port: int = setting("PORT", 5000, "Port gunicorn listens on.")
+    web_concurrency: int = setting(
+        "WEB_CONCURRENCY", 2,
+        "gunicorn worker processes; forced to 1 with the memory store (sessions live in the process).")
+    threads: int = setting("THREADS", 4, "Threads per gunicorn worker (gthread).")
+    redis_url: str = setting(
+        "REDIS_URL", "",
+        "Redis for sessions and rate limits (`redis://host:port/db`); unset: in-process memory store.")
+    secret_key: str = setting(
+        "SECRET_KEY", "", "Flask secret key; unset: a random one per start, with a warning.")
+    session_idle_seconds: int = setting(
+        "SESSION_IDLE_SECONDS", 3600,
+        "A session untouched this long is dropped (the page then resumes it from what it holds).")
+    max_sessions: int = setting("MAX_SESSIONS", 2000, "Memory store: most sessions kept (least recently used go first).")
+    max_store_mb: int = setting("MAX_STORE_MB", 512, "Memory store: most megabytes of session state kept.")
+    session_lock_wait_ms: int = setting(
+        "SESSION_LOCK_WAIT_MS", 6000,
+        "How long a request waits for another request on the same session before answering 409.")
+    session_lock_ttl_ms: int = setting(
+        "SESSION_LOCK_TTL_MS", 5000,
+        "Redis store: a session lock left by a dead worker expires after this long.")
+    advance_budget_ms: int = setting(
+        "ADVANCE_BUDGET_MS", 250, "Most training time one request may use; past it the frame says `partial`.")
+    max_content_length: int = setting(
+        "MAX_CONTENT_LENGTH", 4 * 1024 * 1024, "Largest request body in bytes (larger: 413).")
+    rate_limit: str = setting(
+        "RATE_LIMIT", "25 per second;1000 per minute",
+        "Requests per client (address, and session for session routes), Flask-Limiter syntax; empty: off.")
+    trust_proxy_hops: int = setting(
+        "TRUST_PROXY_HOPS", 0,
+        "Proxies in front of the app whose X-Forwarded-For/-Proto to trust (1 on Heroku).")
+    frame_ancestors: str = setting(
+        "FRAME_ANCESTORS", "'self'",
+        "CSP frame-ancestors: who may embed the page, e.g. `'self' https://course.example.edu`.")
+    static_cache_dir: str = setting(
+        "STATIC_CACHE_DIR", "",
+        "Where gzipped copies of static files are written once; unset: a folder in the temp directory.")
+    log_level: str = setting("LOG_LEVEL", "INFO", "Python logging level for the app's log (stdout).")
+    max_layers: int = setting("MAX_LAYERS", Limits.max_layers, "Most hidden layers.")
+    max_units: int = setting("MAX_UNITS", Limits.max_units, "Most units in one hidden layer.")
+    max_params: int = setting("MAX_PARAMS", Limits.max_params, "Most weights and biases in one network.")
+    max_points: int = setting("MAX_POINTS", Limits.max_points, "Most data points (training + validation).")
+    max_classes: int = setting("MAX_CLASSES", Limits.max_classes, "Most classes.")
+    max_grid: int = setting("MAX_GRID", Limits.max_grid, "Largest grid resolution of a frame (cells per side).")
+    max_steps: int = setting("MAX_STEPS", Limits.max_steps, "Most minibatch steps one request may ask for.")
+    max_epochs: int = setting("MAX_EPOCHS", Limits.max_epochs, "Most epochs one request may ask for.")
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any]) -> "Config":
+        """Read every setting from ``mapping`` (``os.environ`` or a test's dict).
+        Values may be strings (as in the environment) or already typed."""
+        values = {}
+        for f in dataclasses.fields(cls):
+            env = f.metadata["env"]
+            if env in mapping:
+                values[f.name] = _parse(env, mapping[env], type(f.default))
+        config = cls(**values)
+        config._check()
+        return config
+
+    @classmethod
+    def from_env(cls) -> "Config":
+        return cls.from_mapping(os.environ)
+
+    @property
+    def store_kind(self) -> str:
+        return "redis" if self.redis_url else "memory"
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Limits)})
+
+    def _check(self) -> None:
+        positive = ["port", "web_concurrency", "threads", "session_idle_seconds", "max_sessions",
+                    "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "max_content_length",
+                    *[f.name for f in dataclasses.fields(Limits)]]
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{_env_of(name)} must be at least 1, not {getattr(self, name)}")
+        if self.trust_proxy_hops < 0 or self.session_lock_wait_ms < 0:
+            raise ConfigError("TRUST_PROXY_HOPS and SESSION_LOCK_WAIT_MS cannot be negative")
+        if self.max_classes < 2:
+            raise ConfigError("MAX_CLASSES must be at least 2")
+
+
+def _env_of(name: str) -> str:
+    return next(f.metadata["env"] for f in dataclasses.fields(Config) if f.name == name)
+
+
+def _parse(env: str, raw: Any, kind: type) -> Any:
+    if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
+        return raw
+    if not isinstance(raw, str):
+        raise ConfigError(f"{env} must be a {kind.__name__}, not {raw!r}")
+    if kind is str:
+        return raw.strip()
+    try:
+        return int(raw.strip().replace("_", ""))
+    except ValueError:
+        raise ConfigError(f"{env} must be a whole number, not {raw!r}") from None
+
+
+def markdown_table() -> str:
+    """The configuration table for the README (docs/configuration.md)."""
+    rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for f in dataclasses.fields(Config):
+        default = f"`{f.default}`" if f.default != "" else "(unset)"
+        rows.append(f"| `{f.metadata['env']}` | {default} | {f.metadata['meaning']} |")
+    return "\n".join(rows) + "\n"

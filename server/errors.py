@@ -1,0 +1,90 @@
+"""The one error shape, ``{"error": code, "message": text, "field": "a.b" | null}``.
+
+Views raise ``ApiError``; everything else that can go wrong (unknown route,
+body too large, rate limit, store down) is turned into the same shape here.
+A traceback never reaches a client: the catch-all logs it and answers a
+plain 500, and the tests check that bad input never gets that far.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# HTTP status -> error code, for errors raised by Flask, Werkzeug and Flask-Limiter.
+HTTP_CODES = {
+    400: "bad_request", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
+    409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "rate_limited",
+}
+
+
+class ApiError(Exception):
+    """An answer other than success: status, machine-readable code, human message."""
+
+    def __init__(self, status: int, error: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.error, self.message, self.field = status, error, message, field
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.status}, {self.error!r}, {self.message!r}, field={self.field!r})"
+
+
+class StoreUnavailable(Exception):
+    """The session store does not answer (Redis down or unreachable)."""
+
+
+class SessionBusy(Exception):
+    """Another request holds the session's lock for longer than we wait."""
+
+
+def error_body(error: str, message: str, field: str | None = None) -> dict:
+    return {"error": error, "message": message, "field": field}
+
+
+def error_response(status: int, error: str, message: str, field: str | None = None,
+                   headers: dict | None = None) -> Response:
+    body = json.dumps(error_body(error, message, field), separators=(",", ":"))
+    return Response(body, status=status, mimetype="application/json", headers=headers)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(e: ApiError):
+        return error_response(e.status, e.error, e.message, e.field)
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        code = e.code or 500
+        headers = {k: v for k, v in e.get_headers() if k.lower() in ("allow", "retry-after")}
+        return error_response(code, HTTP_CODES.get(code, "http_error"), _message(e), None, headers)
+
+    @app.errorhandler(StoreUnavailable)
+    def store_down(e: StoreUnavailable):
+        log.warning("session store unavailable: %s", e)
+        return error_response(503, "store_unavailable",
+                              "The session store is not answering; try again in a moment.",
+                              headers={"Retry-After": "5"})
+
+    @app.errorhandler(SessionBusy)
+    def busy(e: SessionBusy):
+        return error_response(409, "session_busy",
+                              "Another request is working on this session; try again.")
+
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception):
+        log.exception("unexpected error")
+        return error_response(500, "internal", "Something went wrong on the server.")
+
+
+def _message(e: HTTPException) -> str:
+    if e.code == 413:
+        return "The request body is larger than this server accepts."
+    if e.code == 429:
+        return f"Too many requests ({e.description}); slow down and try again."
+    if e.code == 404:
+        return "No such page or API route."
+    return e.description or e.name

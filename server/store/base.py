@@ -1,0 +1,59 @@
+"""The session store interface: opaque blobs by unguessable id, plus a lock.
+
+A request on a session goes ``with store.lock(sid) as held: blob = store.get(sid);
+... ; store.put(sid, new_blob, held)``.  The lock serialises requests on one
+session across threads, processes and hosts, so a step is never lost or
+applied twice; ``put`` with a lock refuses to write if the lock was lost
+meanwhile (Redis: it expired), raising ``SessionBusy`` instead.
+Both implementations raise ``StoreUnavailable`` when their backend is down.
+"""
+from __future__ import annotations
+
+import secrets
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
+
+
+def new_session_id() -> str:
+    """128 bits from the OS's CSPRNG, URL-safe: 22 characters."""
+    return secrets.token_urlsafe(16)
+
+
+class Held:
+    """Proof of holding a session's lock; handed back to ``put``."""
+    __slots__ = ("sid", "token")
+
+    def __init__(self, sid: str, token: str):
+        self.sid, self.token = sid, token
+
+    def __repr__(self) -> str:
+        return f"Held({self.sid!r})"
+
+
+class SessionStore(ABC):
+    kind: str
+
+    @abstractmethod
+    def get(self, sid: str) -> bytes | None:
+        """The session's blob, or None if unknown, expired or evicted; refreshes its idle time."""
+
+    @abstractmethod
+    def put(self, sid: str, blob: bytes, held: Held | None = None) -> None:
+        """Store ``blob`` under ``sid`` (new or replacing).  With ``held``, only
+        while that lock is still ours (else ``SessionBusy``)."""
+
+    @abstractmethod
+    def delete(self, sid: str) -> bool:
+        """Drop the session; True if it existed."""
+
+    @abstractmethod
+    def lock(self, sid: str) -> AbstractContextManager[Held]:
+        """Hold the session's lock for the ``with`` block; ``SessionBusy`` if it
+        stays taken longer than the configured wait."""
+
+    @abstractmethod
+    def ping(self) -> bool:
+        """True if the backend answers."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"

@@ -1,0 +1,97 @@
+"""In-process session store: bounded, least-recently-used and idle eviction.
+
+Only correct with one process (gunicorn.conf.py forces one worker with
+threads when this store is used).  The size bound counts blob bytes.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from ..errors import SessionBusy
+from .base import Held, SessionStore
+
+
+class MemoryStore(SessionStore):
+    kind = "memory"
+
+    def __init__(self, max_sessions: int, max_bytes: int, idle_seconds: float,
+                 lock_wait_s: float, clock: Callable[[], float] = time.monotonic):
+        self.max_sessions, self.max_bytes, self.idle_seconds = max_sessions, max_bytes, idle_seconds
+        self.lock_wait_s, self.clock = lock_wait_s, clock
+        self._blobs: OrderedDict[str, tuple[bytes, float]] = OrderedDict()  # oldest use first
+        self._bytes = 0
+        self._mutex = threading.Lock()
+        self._locks: dict[str, list] = {}  # sid -> [Lock, number of requests holding or waiting]
+
+    def get(self, sid: str) -> bytes | None:
+        with self._mutex:
+            self._drop_idle()
+            entry = self._blobs.get(sid)
+            if entry is None:
+                return None
+            self._blobs[sid] = (entry[0], self.clock())
+            self._blobs.move_to_end(sid)
+            return entry[0]
+
+    def put(self, sid: str, blob: bytes, held: Held | None = None) -> None:
+        with self._mutex:
+            self._remove(sid)
+            self._blobs[sid] = (bytes(blob), self.clock())
+            self._bytes += len(blob)
+            self._drop_idle()
+            while len(self._blobs) > 1 and (len(self._blobs) > self.max_sessions
+                                            or self._bytes > self.max_bytes):
+                self._remove(next(iter(self._blobs)))
+
+    def delete(self, sid: str) -> bool:
+        with self._mutex:
+            return self._remove(sid)
+
+    @contextmanager
+    def lock(self, sid: str) -> Iterator[Held]:
+        # Lock objects are shared by refcount, so an entry is never replaced
+        # while someone holds or waits for it.
+        with self._mutex:
+            entry = self._locks.setdefault(sid, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            if not entry[0].acquire(timeout=self.lock_wait_s):
+                raise SessionBusy(sid)
+            try:
+                yield Held(sid, "")
+            finally:
+                entry[0].release()
+        finally:
+            with self._mutex:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[sid]
+
+    def ping(self) -> bool:
+        return True
+
+    def stats(self) -> dict:
+        with self._mutex:
+            return {"sessions": len(self._blobs), "bytes": self._bytes, "locks": len(self._locks)}
+
+    def _remove(self, sid: str) -> bool:
+        entry = self._blobs.pop(sid, None)
+        if entry is not None:
+            self._bytes -= len(entry[0])
+        return entry is not None
+
+    def _drop_idle(self) -> None:
+        cutoff = self.clock() - self.idle_seconds
+        while self._blobs:
+            sid, (_, used) = next(iter(self._blobs.items()))
+            if used > cutoff:
+                break
+            self._remove(sid)
+
+    def __repr__(self) -> str:
+        return (f"MemoryStore(max_sessions={self.max_sessions}, max_bytes={self.max_bytes}, "
+                f"idle_seconds={self.idle_seconds})")

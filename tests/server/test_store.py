@@ -1,0 +1,216 @@
+"""The store contract, run against the memory store and a real Redis."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from server.errors import SessionBusy, StoreUnavailable
+from server.store import MemoryStore, new_session_id
+from server.store.redis_store import RedisStore
+
+from .servers import free_port
+
+IDLE = 0.3   # seconds; short so that expiry is observable
+
+
+@pytest.fixture(params=["memory", "redis"])
+def make_store(request):
+    def make(idle=60.0, wait=1.0):
+        if request.param == "memory":
+            return MemoryStore(100, 10**6, idle, wait)
+        return RedisStore(request.getfixturevalue("redis_url"), idle, wait, lock_ttl_ms=2000)
+    return make
+
+
+@pytest.fixture
+def store(make_store):
+    return make_store()
+
+
+def test_unknown_session_is_none(store):
+    assert store.get(new_session_id()) is None
+
+
+def test_put_get_replace_delete(store):
+    sid = new_session_id()
+    store.put(sid, b"one")
+    assert store.get(sid) == b"one"
+    store.put(sid, b"two\x00\xff")
+    assert store.get(sid) == b"two\x00\xff"
+    assert store.delete(sid) is True
+    assert store.get(sid) is None
+    assert store.delete(sid) is False
+
+
+def test_sessions_are_independent(store):
+    a, b = new_session_id(), new_session_id()
+    store.put(a, b"a")
+    store.put(b, b"b")
+    store.delete(a)
+    assert store.get(b) == b"b"
+
+
+def test_idle_sessions_expire_and_reading_keeps_them(make_store):
+    store = make_store(idle=IDLE)
+    read, unread = new_session_id(), new_session_id()
+    store.put(read, b"r")
+    store.put(unread, b"u")
+    for _ in range(3):              # 3 x 0.15 s > IDLE, but each read refreshes
+        time.sleep(IDLE / 2)
+        assert store.get(read) == b"r"
+    assert store.get(unread) is None
+
+
+def test_lock_serialises_read_modify_write(store):
+    """Two threads add 1 fifty times each under the lock: nothing is lost."""
+    sid = new_session_id()
+    store.put(sid, b"0")
+
+    def bump():
+        for _ in range(50):
+            with store.lock(sid) as held:
+                value = int(store.get(sid))
+                time.sleep(0.0005)   # widen the window a lost update would need
+                store.put(sid, str(value + 1).encode(), held)
+
+    threads = [threading.Thread(target=bump) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.get(sid) == b"100"
+
+
+def test_lock_wait_ends_in_session_busy(make_store):
+    store = make_store(wait=0.2)
+    sid = new_session_id()
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with store.lock(sid):
+            taken.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait(5)
+    started = time.monotonic()
+    with pytest.raises(SessionBusy):
+        with store.lock(sid):
+            pass
+    assert 0.15 < time.monotonic() - started < 2
+    release.set()
+    holder.join()
+    with store.lock(sid):     # free again
+        pass
+
+
+def test_lock_is_released_when_the_block_fails(store):
+    sid = new_session_id()
+    with pytest.raises(RuntimeError):
+        with store.lock(sid):
+            raise RuntimeError("boom")
+    with store.lock(sid):
+        pass
+
+
+def test_locks_of_different_sessions_do_not_block(make_store):
+    store = make_store(wait=0.1)
+    with store.lock(new_session_id()):
+        with store.lock(new_session_id()):
+            pass
+
+
+def test_ping(store):
+    assert store.ping() is True
+
+
+def test_session_ids_are_long_and_unique():
+    ids = {new_session_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    assert all(len(i) >= 22 and set(i) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for i in ids)
+
+
+# --- memory store: bounds --------------------------------------------------------
+
+def test_memory_store_evicts_least_recently_used_by_count():
+    store = MemoryStore(max_sessions=3, max_bytes=10**6, idle_seconds=60, lock_wait_s=1)
+    ids = [new_session_id() for _ in range(4)]
+    for sid in ids[:3]:
+        store.put(sid, b"x")
+    store.get(ids[0])                 # ids[1] is now the least recently used
+    store.put(ids[3], b"x")
+    assert [store.get(s) is not None for s in ids] == [True, False, True, True]
+    assert store.stats()["sessions"] == 3
+
+
+def test_memory_store_stays_within_its_byte_bound():
+    store = MemoryStore(max_sessions=1000, max_bytes=1000, idle_seconds=60, lock_wait_s=1)
+    ids = [new_session_id() for _ in range(30)]
+    for sid in ids:
+        store.put(sid, b"x" * 100)
+        assert store.stats()["bytes"] <= 1000
+    assert store.stats() == {"sessions": 10, "bytes": 1000, "locks": 0}
+    assert store.get(ids[-1]) is not None and store.get(ids[0]) is None
+
+
+def test_memory_store_drops_idle_sessions_oldest_first():
+    now = [0.0]
+    store = MemoryStore(100, 10**6, idle_seconds=10, lock_wait_s=1, clock=lambda: now[0])
+    old, newer = new_session_id(), new_session_id()
+    store.put(old, b"o")
+    now[0] = 5
+    store.put(newer, b"n")
+    now[0] = 11
+    assert store.get(old) is None and store.get(newer) == b"n"
+    assert store.stats()["sessions"] == 1
+
+
+def test_memory_store_forgets_lock_entries():
+    store = MemoryStore(100, 10**6, 60, 1)
+    for _ in range(20):
+        with store.lock(new_session_id()):
+            pass
+    assert store.stats()["locks"] == 0
+
+
+# --- Redis store: lock expiry, fencing, outage ---------------------------------------
+
+def test_redis_lock_of_a_dead_holder_expires(redis_url):
+    store = RedisStore(redis_url, 60, lock_wait_s=2, lock_ttl_ms=300)
+    sid = new_session_id()
+    store.client.set(store._lock_key(sid), "someone-else", px=300)   # a worker that died
+    started = time.monotonic()
+    with store.lock(sid):
+        pass
+    assert 0.1 < time.monotonic() - started < 1.5
+
+
+def test_redis_put_refuses_after_the_lock_was_lost(redis_url):
+    """A stalled request whose lock expired and went to another request must
+    not overwrite that request's work."""
+    store = RedisStore(redis_url, 60, lock_wait_s=2, lock_ttl_ms=100)
+    sid = new_session_id()
+    store.put(sid, b"0")
+    with store.lock(sid) as stale:
+        time.sleep(0.2)                                  # the lock expires
+        with store.lock(sid) as fresh:                   # and someone else takes it
+            store.put(sid, b"fresh", fresh)
+        with pytest.raises(SessionBusy):
+            store.put(sid, b"stale", stale)
+    assert store.get(sid) == b"fresh"
+
+
+def test_redis_down_raises_store_unavailable():
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", 60, 0.2, 1000)
+    assert store.ping() is False
+    for call in (lambda: store.get(new_session_id()), lambda: store.put(new_session_id(), b"x"),
+                 lambda: store.delete(new_session_id())):
+        with pytest.raises(StoreUnavailable):
+            call()
+    with pytest.raises(StoreUnavailable):
+        with store.lock(new_session_id()):
+            pass
