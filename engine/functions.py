@@ -57,9 +57,13 @@ def linear_grad(z: np.ndarray, a: np.ndarray) -> np.ndarray:
 def softmax(z: np.ndarray) -> np.ndarray:
     """Column-wise softmax, k x b -> k x b.  Subtracting each column's max
     leaves the result unchanged and keeps exp from overflowing."""
-    shifted = z - z.max(axis=0, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=0, keepdims=True)
+    e = z - np.maximum.reduce(z, axis=0, keepdims=True)
+    if e.dtype.kind != "f":
+        e = e.astype(np.float64)
+    # In place on the one new array: this runs on every training step.
+    np.exp(e, out=e)
+    e /= np.add.reduce(e, axis=0, keepdims=True)
+    return e
 
 
 class Activation(NamedTuple):

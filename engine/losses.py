@@ -14,9 +14,12 @@ import numpy as np
 from engine.modules import Module
 
 
+_EPS = {np.dtype(t): float(np.finfo(t).eps) for t in (np.float16, np.float32, np.float64, np.longdouble)}
+
+
 def _eps(a: np.ndarray) -> float:
-    """The machine epsilon of a's float type (float64 for non-float input)."""
-    return float(np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps)
+    """The machine epsilon of a's float type (float64's for any other input)."""
+    return _EPS.get(a.dtype, _EPS[np.dtype(np.float64)])
 
 
 class NLL(Module):
@@ -28,7 +31,9 @@ class NLL(Module):
 
     def forward(self, Ypred: np.ndarray, Y: np.ndarray) -> float:
         self.Ypred, self.Y = Ypred, Y
-        return float(-np.sum(Y * np.log(np.maximum(Ypred, _eps(Ypred)))))
+        logp = np.log(np.maximum(Ypred, _eps(Ypred)))
+        logp *= Y
+        return -float(np.add.reduce(logp, axis=None))
 
     def backward(self) -> np.ndarray:
         # dL/dZ of the softmax's input, valid only for the softmax + NLL pairing.

@@ -52,13 +52,18 @@ class Linear(Module):
 
     def backward(self, dLdZ: np.ndarray) -> np.ndarray:
         """dLdZ (n x b) -> dLdA (m x b); stores dLdW (m x n) and dLdW0 (n x 1)."""
+        self.param_grads(dLdZ)
+        return self.W @ dLdZ
+
+    def param_grads(self, dLdZ: np.ndarray) -> None:
+        """The part of backward that stores dLdW and dLdW0 (for a first layer,
+        whose dLdA nobody needs)."""
         if self._bound:
             np.matmul(self.A, dLdZ.T, out=self.dLdW)
-            np.sum(dLdZ, axis=1, keepdims=True, out=self.dLdW0)
+            np.add.reduce(dLdZ, axis=1, keepdims=True, out=self.dLdW0)
         else:
             self.dLdW = self.A @ dLdZ.T
             self.dLdW0 = dLdZ.sum(axis=1, keepdims=True)
-        return self.W @ dLdZ
 
     def sgd_step(self, lrate: float) -> None:
         self.W -= lrate * self.dLdW
@@ -90,14 +95,19 @@ class Activation(Module):
 
     name = ""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._fn = staticmethod(ACTIVATIONS[cls.name].fn)
+        cls._grad = staticmethod(ACTIVATIONS[cls.name].grad)
+
     def forward(self, Z: np.ndarray) -> np.ndarray:
         self.Z = Z
-        self.A = ACTIVATIONS[self.name].fn(Z)
+        self.A = self._fn(Z)
         return self.A
 
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
         """dLdA (n x b) -> dLdZ (n x b), from the Z and A kept by forward."""
-        return dLdA * ACTIVATIONS[self.name].grad(self.Z, self.A)
+        return dLdA * self._grad(self.Z, self.A)
 
 
 class Tanh(Activation):
@@ -110,7 +120,7 @@ class ReLU(Activation):
     name = "relu"
 
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
-        return dLdA * (self.Z > 0)
+        return dLdA * (self.Z > 0.0)   # the same as relu_grad without a float copy
 
 
 class Sigmoid(Activation):
@@ -143,7 +153,7 @@ class SoftMax(Activation):
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         self.Z = Z
-        self.A = ACTIVATIONS["softmax"].fn(Z)  # subtracts the column max: no overflow
+        self.A = self._fn(Z)  # functions.softmax subtracts the column max: no overflow
         return self.A
 
     def backward(self, dLdZ: np.ndarray) -> np.ndarray:
