@@ -1,0 +1,361 @@
+"""A seeded training run that the server drives step by step.
+
+Shapes: X_train is d x N, X_val d x M (M may be 0), labels are ints (N,) and
+(M,) in 0..k-1.  Every Linear's W (m x n) and W0 (n x 1) live as views of one
+flat vector, and backprop writes into a parallel flat gradient vector (see
+optim.py).
+
+Loss reduction.  The homework's losses are sums over the batch; with
+``reduction="mean"`` (the default, PyTorch's) the gradient is divided by the
+minibatch size, so a rate means the same at any batch size; ``"sum"`` is the
+homework's plain sum.  Reported losses are always the mean per point.
+
+Randomness: one ``np.random.default_rng(seed)`` per run draws the initial
+weights and then one permutation of the training points per epoch, nothing
+else, so the same seed and configuration reproduce every weight, shuffle and
+metric bit for bit.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.network import OUTPUTS, NetworkSpec, build_network
+from engine.modules import Linear
+from engine.optim import OptimizerSpec, make_optimizer
+
+REDUCTIONS = ("mean", "sum")
+# Divergence: a non-finite loss, or a step that would take the parameter
+# vector's Euclidean norm past this (nan and inf included).  Trained playground
+# networks stay orders of magnitude below it; a diverging run passes it a few
+# steps before float64 overflows, while its weights can still be used.
+MAX_PARAM_NORM = 1e6
+HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters that may change between steps without re-initialising.
+
+    batch_size >= 1 (clipped to the number of training points when used);
+    reduction is "mean" over the minibatch or "sum" (the homework's).
+    """
+    optimizer: OptimizerSpec = OptimizerSpec()
+    batch_size: int = 10
+    reduction: str = "mean"
+
+    def __post_init__(self):
+        if not isinstance(self.optimizer, OptimizerSpec):
+            raise ValueError("optimizer must be an OptimizerSpec")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)) \
+                or self.batch_size < 1:
+            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
+        object.__setattr__(self, "batch_size", int(self.batch_size))
+        if self.reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
+
+
+def _check_data(spec: NetworkSpec, X, y, name: str, allow_empty: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Validated copies: X (d x b) float64 C-contiguous, y (b,) int64."""
+    X = np.array(X, dtype=np.float64, order="C")
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[0] != spec.input_dim:
+        raise ValueError(f"X_{name} must be {spec.input_dim} x b, got shape {X.shape}")
+    if y.shape != (X.shape[1],):
+        raise ValueError(f"y_{name} must have shape ({X.shape[1]},), got {y.shape}")
+    if X.shape[1] == 0 and not allow_empty:
+        raise ValueError(f"the {name} set is empty")
+    if not np.isfinite(X).all():
+        raise ValueError(f"X_{name} has a non-finite value")
+    if y.size and (y.dtype.kind not in "iu" and not np.array_equal(y, np.round(y))):
+        raise ValueError(f"y_{name} must hold integer labels")
+    y = y.astype(np.int64)
+    if y.size and (y.min() < 0 or y.max() >= spec.n_classes):
+        raise ValueError(f"y_{name} labels must be in 0..{spec.n_classes - 1}")
+    return X, y
+
+
+class Run:
+    """Minibatch training of ``build_network(spec, default_rng(seed))``.
+
+    Public state: model (Sequential), spec, config, seed, step (minibatch
+    steps done), epoch (complete epochs), batch_in_epoch, state ("ready" |
+    "training" | "diverged"), diverged_at ({"epoch", "step"}: the counters
+    when the bad step was refused, or None; the weights are those before it
+    and the optimiser state is fresh), history (lists per finished
+    epoch, keys HISTORY_KEYS; a loss or accuracy that is undefined or
+    non-finite is None), last_step_loss (mean loss per point of the last
+    minibatch, before its update), X_train, y_train, X_val, y_val.
+    """
+
+    def __init__(self, spec: NetworkSpec, X_train, y_train, X_val, y_val,
+                 config: TrainConfig = TrainConfig(), seed: int = 0):
+        if not isinstance(config, TrainConfig):
+            raise ValueError("config must be a TrainConfig")
+        self.spec = spec
+        self.config = config
+        self._out = OUTPUTS[spec.output]
+        self._load_data(X_train, y_train, X_val, y_val)
+        self.reset(seed)
+
+    # ---- setup -------------------------------------------------------------
+
+    def _load_data(self, X_train, y_train, X_val, y_val) -> None:
+        self.X_train, self.y_train = _check_data(self.spec, X_train, y_train, "train", False)
+        self.X_val, self.y_val = _check_data(self.spec, X_val, y_val, "val", True)
+        k = self.spec.n_classes
+        self._Y_train = self._out.targets(self.y_train, k)
+        self._Y_val = self._out.targets(self.y_val, k)
+        self._new_epoch_order(None)
+        self._version = getattr(self, "_version", 0) + 1
+
+    def _new_epoch_order(self, order: np.ndarray | None) -> None:
+        """Start the current epoch over with this permutation (None: draw at the next step)."""
+        self._order = order
+        self._pos = 0
+        self.batch_in_epoch = 0
+        if order is not None:
+            self._X_epoch = np.ascontiguousarray(self.X_train[:, order])
+            self._Y_epoch = np.ascontiguousarray(self._Y_train[:, order])
+
+    def _build(self, rng: np.random.Generator | None) -> None:
+        """Model bound to flat parameter/gradient vectors, and a fresh optimiser."""
+        self.model = build_network(self.spec, rng)
+        n = self.spec.n_params()
+        self._params = np.empty(n)
+        self._grads = np.empty(n)
+        self._backup = np.empty(n)
+        self._linears: list[Linear] = [m for m in self.model.modules if isinstance(m, Linear)]
+        # Backprop order without the first Linear, whose dLdA nobody needs.
+        self._back_chain = self.model.modules[:0:-1]
+        offset = 0
+        for lin in self._linears:
+            m, k = lin.W.shape
+            views = []
+            for flat in (self._params, self._grads):
+                views.append(flat[offset:offset + m * k].reshape(m, k))
+                views.append(flat[offset + m * k:offset + m * k + k].reshape(k, 1))
+            lin.bind(views[0], views[1], views[2], views[3])
+            offset += m * k + k
+        self._opt = make_optimizer(self.config.optimizer, n)
+
+    def reset(self, seed: int | None = None) -> None:
+        """Re-initialise weights, optimiser, counters and history from the seed
+        (the given one, which becomes the run's seed, or the current one)."""
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+            self.seed = int(seed)
+        self._rng = np.random.default_rng(self.seed)
+        self._build(self._rng)
+        self.step = 0
+        self.epoch = 0
+        self.state = "ready"
+        self.diverged_at = None
+        self.history = {key: [] for key in HISTORY_KEYS}
+        self.last_step_loss = None
+        self._new_epoch_order(None)
+        self._version += 1
+
+    # ---- training ----------------------------------------------------------
+
+    @property
+    def optimizer(self):
+        """The optimiser object (optim.SGD or optim.Adam) and its state."""
+        return self._opt
+
+    @property
+    def batch_size(self) -> int:
+        """The minibatch size in use: the config's, clipped to N."""
+        return min(self.config.batch_size, self.X_train.shape[1])
+
+    @property
+    def batches_per_epoch(self) -> int:
+        n = self.X_train.shape[1]
+        return -(-n // self.batch_size)
+
+    def _step(self) -> bool:
+        """One minibatch step; False (and state "diverged") if it was refused."""
+        n = self.X_train.shape[1]
+        if self._order is None:
+            self._new_epoch_order(self._rng.permutation(n))
+        start = self._pos
+        stop = min(start + self.batch_size, n)
+        b = stop - start
+        model = self.model
+        Ypred = model.forward(self._X_epoch[:, start:stop])
+        loss = model.loss.forward(Ypred, self._Y_epoch[:, start:stop])
+        delta = model.loss.backward()
+        if self.config.reduction == "mean":
+            delta *= 1.0 / b
+        if not math.isfinite(loss):
+            return self._diverge()
+        for module in self._back_chain:
+            delta = module.backward(delta)
+        self._linears[0].param_grads(delta)
+        np.copyto(self._backup, self._params)
+        self._opt.step(self._params, self._grads)
+        # One dot product checks for nan, inf and runaway growth at once.
+        if not np.dot(self._params, self._params) <= MAX_PARAM_NORM ** 2:
+            np.copyto(self._params, self._backup)   # keep the last good weights
+            return self._diverge()
+        self.last_step_loss = loss / b
+        self.step += 1
+        self.batch_in_epoch += 1
+        self._pos = stop
+        self._version += 1
+        self.state = "training"
+        if stop == n:
+            self.epoch += 1
+            self._record_epoch()
+            self._order = None
+            self._pos = 0
+            self.batch_in_epoch = 0
+        return True
+
+    def _diverge(self) -> bool:
+        # The optimiser's state points the way the run blew up (and may hold
+        # inf or nan): start it afresh for whatever comes next.
+        self._opt = make_optimizer(self.config.optimizer, self._params.size)
+        self.state = "diverged"
+        self.diverged_at = {"epoch": self.epoch, "step": self.step}
+        return False
+
+    def train_steps(self, n: int, deadline: float | None = None, losses: list | None = None) -> int:
+        """Up to n minibatch steps; returns the number done.
+
+        Stops early on divergence, or once ``time.perf_counter() >= deadline``
+        (checked after each step, so at least one step is done when n >= 1).
+        Each step's mean loss per point is appended to ``losses`` if given.
+        """
+        return self._train(n, None, deadline, losses)
+
+    def train_epochs(self, n: int, deadline: float | None = None, losses: list | None = None) -> int:
+        """Train until ``epoch`` has grown by n (a partly done epoch is finished
+        first and counts as one); returns the steps done.  Deadline and losses
+        as in train_steps."""
+        return self._train(None, self.epoch + n, deadline, losses)
+
+    def _train(self, max_steps: int | None, until_epoch: int | None,
+               deadline: float | None, losses: list | None) -> int:
+        done = 0
+        if self.state == "diverged":
+            return 0
+        with np.errstate(all="ignore"):   # overflow shows up as divergence, not warnings
+            while (max_steps is None or done < max_steps) and (until_epoch is None or self.epoch < until_epoch):
+                if not self._step():
+                    break
+                done += 1
+                if losses is not None:
+                    losses.append(self.last_step_loss)
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+        return done
+
+    # ---- evaluation ----------------------------------------------------------
+
+    def _evaluate(self, X: np.ndarray, Y: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
+        """(mean loss per point, accuracy) of the current weights, None where undefined."""
+        b = X.shape[1]
+        if b == 0:
+            return None, None
+        Ypred = self.model.forward(X)
+        loss = self.model.loss.forward(Ypred, Y) / b
+        acc = np.count_nonzero(self.model.modules[-1].class_fun(Ypred) == y) / b
+        return (loss if math.isfinite(loss) else None), acc
+
+    def metrics(self) -> dict:
+        """Current train_loss, train_acc, val_loss, val_acc (None where undefined)."""
+        if getattr(self, "_metrics_version", None) != self._version:
+            with np.errstate(all="ignore"):
+                tl, ta = self._evaluate(self.X_train, self._Y_train, self.y_train)
+                vl, va = self._evaluate(self.X_val, self._Y_val, self.y_val)
+            self._metrics = {"train_loss": tl, "train_acc": ta, "val_loss": vl, "val_acc": va}
+            self._metrics_version = self._version
+        return dict(self._metrics)
+
+    def _record_epoch(self) -> None:
+        m = self.metrics()
+        self.history["epoch"].append(self.epoch)
+        for key in HISTORY_KEYS[1:]:
+            self.history[key].append(m[key])
+
+    # ---- changes between steps -------------------------------------------------
+
+    def set_config(self, config: TrainConfig) -> None:
+        """New hyperparameters; weights kept.  Optimiser state is kept unless the
+        optimiser kind changes.  A diverged run resumes if the rate is lowered."""
+        if not isinstance(config, TrainConfig):
+            raise ValueError("config must be a TrainConfig")
+        old = self.config
+        if config.optimizer.name != old.optimizer.name:
+            self._opt = make_optimizer(config.optimizer, self._params.size)
+        else:
+            self._opt.spec = config.optimizer
+        self.config = config
+        if self.state == "diverged" and config.optimizer.lr < old.optimizer.lr:
+            self.state = "training" if self.step else "ready"
+            self.diverged_at = None
+
+    def set_data(self, X_train, y_train, X_val, y_val, reinit: bool) -> None:
+        """Replace the points.  With reinit the run is reset (same seed); without,
+        weights and counters are kept and a fresh epoch starts."""
+        self._load_data(X_train, y_train, X_val, y_val)
+        if reinit:
+            self.reset()
+
+    def _linear(self, layer: int) -> Linear:
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) \
+                or not 0 <= layer < len(self._linears):
+            raise ValueError(f"layer must be 0..{len(self._linears) - 1}, got {layer!r}")
+        return self._linears[layer]
+
+    @staticmethod
+    def _finite(value, what: str) -> float:
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"{what} must be finite, got {value}")
+        return value
+
+    def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
+        """W[i, j] = value in Linear number ``layer`` (0-based)."""
+        lin = self._linear(layer)
+        if not (0 <= i < lin.m and 0 <= j < lin.n):
+            raise ValueError(f"weight index ({i}, {j}) is outside {lin.m} x {lin.n}")
+        lin.W[i, j] = self._finite(value, "weight")
+        self._version += 1
+
+    def set_bias(self, layer: int, j: int, value: float) -> None:
+        """W0[j, 0] = value in Linear number ``layer``."""
+        lin = self._linear(layer)
+        if not 0 <= j < lin.n:
+            raise ValueError(f"bias index {j} is outside 0..{lin.n - 1}")
+        lin.W0[j, 0] = self._finite(value, "bias")
+        self._version += 1
+
+    def set_layer(self, layer: int, W=None, W0=None) -> None:
+        """Replace W (m x n) and/or W0 (n x 1 or (n,)) of Linear number ``layer``."""
+        lin = self._linear(layer)
+        new = []
+        for value, target, name in ((W, lin.W, "W"), (W0, lin.W0, "W0")):
+            if value is None:
+                continue
+            arr = np.asarray(value, dtype=np.float64)
+            if name == "W0" and arr.shape == (lin.n,):
+                arr = arr.reshape(lin.n, 1)
+            if arr.shape != target.shape:
+                raise ValueError(f"{name} of layer {layer} must be {target.shape[0]} x {target.shape[1]}, "
+                                 f"got shape {arr.shape}")
+            if not np.isfinite(arr).all():
+                raise ValueError(f"{name} of layer {layer} has a non-finite value")
+            new.append((target, arr))
+        for target, arr in new:
+            target[...] = arr
+        self._version += 1
+
+    def __repr__(self) -> str:
+        return (f"Run({self.spec!r}, seed={self.seed}, n_train={self.X_train.shape[1]}, "
+                f"n_val={self.X_val.shape[1]}, step={self.step}, epoch={self.epoch}, state={self.state!r})")

@@ -1,0 +1,347 @@
+import math
+import time
+
+import numpy as np
+import pytest
+
+from engine import Sequential
+from engine.network import NetworkSpec, build_network, layer_params, one_hot
+from engine.optim import Adam, OptimizerSpec, SGD
+from engine.training import HISTORY_KEYS, Run, TrainConfig
+
+SPEC = NetworkSpec(hidden=(6, 4), activations=("tanh", "relu"), n_classes=3)
+
+
+def blobs(n, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % k
+    centres = np.array([[2.0, -2.0, 0.0, 2.0], [0.0, 0.0, 2.5, 2.0]])[:, labels % 4]
+    return centres + rng.normal(0, 0.7, (2, n)), labels
+
+
+def make_run(spec=SPEC, n=40, n_val=12, config=TrainConfig(), seed=3):
+    X, y = blobs(n + n_val, spec.n_classes)
+    return Run(spec, X[:, :n], y[:n], X[:, n:], y[n:], config, seed)
+
+
+def weights(run):
+    return [a.copy() for pair in layer_params(run.model) for a in pair]
+
+
+def test_initial_weights_are_build_network_from_the_seed():
+    run = make_run(seed=11)
+    ref = build_network(SPEC, np.random.default_rng(11))
+    for a, b in zip(weights(run), [a for pair in layer_params(ref) for a in pair]):
+        np.testing.assert_array_equal(a, b)
+    assert isinstance(run.model, Sequential)
+    assert (run.step, run.epoch, run.batch_in_epoch, run.state, run.diverged_at) == (0, 0, 0, "ready", None)
+    assert run.history == {key: [] for key in HISTORY_KEYS}
+
+
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+def test_same_seed_and_config_are_bit_identical(opt):
+    config = TrainConfig(OptimizerSpec(opt, lr=0.05, momentum=0.5 if opt == "sgd" else 0.0), batch_size=7)
+    a, b = make_run(config=config), make_run(config=config)
+    la, lb = [], []
+    a.train_steps(50, losses=la)
+    b.train_epochs(5, losses=lb)
+    b.train_steps(50 - b.step)
+    assert a.step == b.step == 50
+    for x, y in zip(weights(a), weights(b)):
+        np.testing.assert_array_equal(x, y)
+    assert a.history == b.history
+    assert lb == la[:len(lb)] and len(lb) == 30
+    assert a.metrics() == b.metrics()
+    c = make_run(config=config, seed=4)
+    c.train_steps(50)
+    assert not np.array_equal(weights(a)[0], weights(c)[0])
+
+
+def test_first_step_is_a_mean_gradient_step_on_the_first_shuffled_batch():
+    config = TrainConfig(OptimizerSpec(lr=0.1), batch_size=5)
+    run = make_run(config=config, seed=2)
+    # by hand: the run's generator draws the weights, then the epoch's permutation
+    rng = np.random.default_rng(2)
+    net = build_network(SPEC, rng)
+    order = rng.permutation(40)
+    idx = order[:5]
+    X = run.X_train[:, idx]
+    Y = one_hot(run.y_train[idx], 3)
+    P = net.forward(X)
+    loss = net.loss.forward(P, Y)
+    net.backward(net.loss.backward() / 5)
+    net.sgd_step(0.1)
+    steps = run.train_steps(1)
+    assert steps == 1 and run.last_step_loss == pytest.approx(loss / 5, rel=1e-14)
+    for a, b in zip(weights(run), [a for pair in layer_params(net) for a in pair]):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-16)
+
+
+def test_sum_reduction_is_the_homework_gradient():
+    mean = make_run(config=TrainConfig(OptimizerSpec(lr=0.5), batch_size=4, reduction="mean"), seed=5)
+    total = make_run(config=TrainConfig(OptimizerSpec(lr=0.5 / 4), batch_size=4, reduction="sum"), seed=5)
+    mean.train_steps(1)
+    total.train_steps(1)
+    for a, b in zip(weights(mean), weights(total)):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-16)
+    assert mean.last_step_loss == total.last_step_loss   # reported per point either way
+
+
+def test_epochs_batches_and_history():
+    run = make_run(n=10, n_val=0, config=TrainConfig(batch_size=3))
+    assert run.batches_per_epoch == 4                 # 3 + 3 + 3 + 1
+    assert run.train_steps(3) == 3
+    assert (run.epoch, run.batch_in_epoch) == (0, 3)
+    run.train_steps(1)
+    assert (run.step, run.epoch, run.batch_in_epoch) == (4, 1, 0)
+    m = run.metrics()
+    assert run.history["epoch"] == [1]
+    assert run.history["train_loss"] == [m["train_loss"]] and run.history["train_acc"] == [m["train_acc"]]
+    assert run.history["val_loss"] == [None] and run.history["val_acc"] == [None]
+    assert m["val_loss"] is None and m["val_acc"] is None
+    run.train_steps(2)
+    assert run.train_epochs(2) == 2 + 4               # finishes the current epoch, then one more
+    assert (run.epoch, run.batch_in_epoch, len(run.history["epoch"])) == (3, 0, 3)
+
+
+def test_metrics_are_mean_loss_per_point_and_accuracy():
+    run = make_run()
+    run.train_epochs(3)
+    m = run.metrics()
+    P = run.model.forward(run.X_val)
+    expected = -np.mean(np.log(P[run.y_val, np.arange(run.y_val.size)]))
+    assert m["val_loss"] == pytest.approx(expected, rel=1e-12)
+    assert m["val_acc"] == np.mean(P.argmax(axis=0) == run.y_val)
+    assert run.history["val_loss"][-1] == m["val_loss"]
+
+
+def test_batch_size_is_clipped_to_the_training_set():
+    run = make_run(n=8, config=TrainConfig(batch_size=100))
+    assert (run.batch_size, run.batches_per_epoch) == (8, 1)
+    run.train_steps(2)
+    assert run.epoch == 2
+
+
+@pytest.mark.parametrize("output", ["softmax", "sigmoid", "linear"])
+def test_every_output_learns_two_blobs(output):
+    spec = NetworkSpec(hidden=(5,), activations=("tanh",), output=output, n_classes=2)
+    run = make_run(spec, n=60, config=TrainConfig(OptimizerSpec(lr=0.1), batch_size=10))
+    before = run.metrics()["train_loss"]
+    run.train_epochs(30)
+    after = run.metrics()
+    assert after["train_loss"] < before / 3
+    assert after["train_acc"] > 0.95 and after["val_acc"] > 0.9
+
+
+def test_deadline_stops_between_minibatches_after_at_least_one_step():
+    run = make_run(config=TrainConfig(batch_size=1))
+    assert run.train_steps(100, deadline=time.perf_counter() - 1) == 1
+    assert run.train_epochs(5, deadline=time.perf_counter() - 1) == 1
+    losses = []
+    assert run.train_steps(3, losses=losses) == 3
+    assert len(losses) == 3 and losses[-1] == run.last_step_loss
+
+
+def diverging_run():
+    spec = NetworkSpec(hidden=(8,), activations=("linear",), output="linear", n_classes=2)
+    config = TrainConfig(OptimizerSpec(lr=5.0, momentum=0.5), batch_size=8, reduction="sum")
+    return make_run(spec, config=config)
+
+
+def test_divergence_is_a_state_and_keeps_the_last_finite_weights():
+    run = diverging_run()
+    last = weights(run)
+    for _ in range(200):
+        if run.train_steps(1) == 0:
+            break
+        last = weights(run)
+    assert run.state == "diverged"
+    assert run.diverged_at == {"epoch": run.epoch, "step": run.step}
+    for a, b in zip(weights(run), last):
+        np.testing.assert_array_equal(a, b)
+        assert np.isfinite(a).all()
+    assert run.train_steps(10) == 0 and run.train_epochs(1) == 0
+    assert run.diverged_at is not None
+    assert not run.optimizer.buf.any()                # a fresh optimiser state
+
+
+def test_divergence_recovers_with_a_lower_rate_or_reset():
+    run = diverging_run()
+    run.train_steps(200)
+    assert run.state == "diverged"
+    run.set_config(TrainConfig(OptimizerSpec(lr=5.0, momentum=0.5), batch_size=4, reduction="sum"))
+    assert run.state == "diverged"                    # not a lower rate
+    assert np.linalg.norm(np.concatenate([w.ravel() for w in weights(run)])) <= 1e6
+    run.set_config(TrainConfig(OptimizerSpec(lr=1e-9), batch_size=8, reduction="sum"))
+    assert run.state == "training" and run.diverged_at is None
+    assert run.train_steps(5) == 5 and run.state == "training"
+    run2 = diverging_run()
+    run2.train_steps(200)
+    run2.reset()
+    assert run2.state == "ready" and run2.step == 0 and run2.history["epoch"] == []
+    fresh = diverging_run()
+    for a, b in zip(weights(run2), weights(fresh)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_set_config_keeps_weights_and_moments_unless_the_kind_changes():
+    run = make_run(config=TrainConfig(OptimizerSpec.torch_adam(lr=0.01)))
+    run.train_steps(5)
+    w = weights(run)
+    opt = run.optimizer
+    m = opt.m.copy()
+    run.set_config(TrainConfig(OptimizerSpec.torch_adam(lr=0.002, beta1=0.8), batch_size=3))
+    assert run.optimizer is opt and opt.t == 5
+    np.testing.assert_array_equal(opt.m, m)
+    for a, b in zip(weights(run), w):
+        np.testing.assert_array_equal(a, b)
+    run.train_steps(1)
+    assert run.optimizer.spec.beta1 == 0.8
+    run.set_config(TrainConfig(OptimizerSpec("sgd", lr=0.1, momentum=0.9)))
+    assert isinstance(run.optimizer, SGD) and not run.optimizer.buf.any()
+    run.set_config(TrainConfig(OptimizerSpec.torch_adam()))
+    assert isinstance(run.optimizer, Adam) and run.optimizer.t == 0
+
+
+def test_batch_size_change_mid_epoch_continues_the_epoch():
+    run = make_run(n=10, n_val=0, config=TrainConfig(batch_size=4))
+    run.train_steps(1)
+    run.set_config(TrainConfig(batch_size=3))
+    run.train_steps(2)                                # points 4..6, 7..9
+    assert (run.epoch, run.batch_in_epoch) == (1, 0)
+
+
+def test_reset_with_a_new_seed():
+    run = make_run(seed=1)
+    run.train_steps(10)
+    run.reset(seed=9)
+    assert run.seed == 9 and run.step == 0
+    np.testing.assert_array_equal(weights(run)[0], weights(make_run(seed=9))[0])
+
+
+def test_set_data_with_and_without_reinit():
+    run = make_run()
+    run.train_steps(7)
+    w = weights(run)
+    X, y = blobs(30, seed=8)
+    run.set_data(X[:, :20], y[:20], X[:, 20:], y[20:], reinit=False)
+    assert run.step == 7 and run.batch_in_epoch == 0 and run.X_train.shape == (2, 20)
+    np.testing.assert_array_equal(weights(run)[0], w[0])
+    run.set_data(X[:, :20], y[:20], X[:, 20:], y[20:], reinit=True)
+    assert run.step == 0
+    np.testing.assert_array_equal(weights(run)[0], weights(make_run())[0])
+
+
+def test_weight_edits():
+    run = make_run()
+    before = run.metrics()
+    run.set_weight(0, 1, 2, 0.25)
+    run.set_bias(1, 3, -1.5)
+    W, W0 = layer_params(run.model)[2]
+    run.set_layer(2, W=np.ones(W.shape), W0=[0.5, 0.0, -0.5])
+    assert layer_params(run.model)[0][0][1, 2] == 0.25
+    assert layer_params(run.model)[1][1][3, 0] == -1.5
+    np.testing.assert_array_equal(layer_params(run.model)[2][1].ravel(), [0.5, 0.0, -0.5])
+    assert run.metrics() != before                    # the cached metrics were invalidated
+    run.train_steps(1)                                # edits live in the trained parameters
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda r: r.set_weight(3, 0, 0, 1.0), "layer must be 0..2"),
+    (lambda r: r.set_weight(True, 0, 0, 1.0), "layer must be 0..2"),
+    (lambda r: r.set_weight(0, 2, 0, 1.0), "outside 2 x 6"),
+    (lambda r: r.set_weight(0, 0, 0, float("nan")), "weight must be finite"),
+    (lambda r: r.set_bias(1, 4, 1.0), "bias index 4"),
+    (lambda r: r.set_bias(1, 0, float("inf")), "bias must be finite"),
+    (lambda r: r.set_layer(0, W=np.ones((6, 2))), "W of layer 0 must be 2 x 6"),
+    (lambda r: r.set_layer(0, W0=np.ones(5)), "W0 of layer 0 must be 6 x 1"),
+    (lambda r: r.set_layer(0, W0=np.full(6, np.nan)), "non-finite"),
+])
+def test_edit_errors(call, message):
+    run = make_run()
+    w = weights(run)
+    with pytest.raises(ValueError, match=message):
+        call(run)
+    for a, b in zip(weights(run), w):
+        np.testing.assert_array_equal(a, b)
+
+
+X4, Y4 = np.zeros((2, 4)), np.array([0, 1, 2, 0])
+
+
+@pytest.mark.parametrize("args, message", [
+    ((np.zeros((3, 4)), Y4, np.zeros((2, 0)), np.zeros(0)), "X_train must be 2 x b"),
+    ((np.zeros(4), Y4, np.zeros((2, 0)), np.zeros(0)), "X_train must be 2 x b"),
+    ((X4, Y4[:3], np.zeros((2, 0)), np.zeros(0)), r"y_train must have shape \(4,\)"),
+    ((np.zeros((2, 0)), np.zeros(0), np.zeros((2, 0)), np.zeros(0)), "the train set is empty"),
+    ((np.full((2, 4), np.inf), Y4, np.zeros((2, 0)), np.zeros(0)), "X_train has a non-finite value"),
+    ((X4, np.array([0.5, 1, 2, 0]), np.zeros((2, 0)), np.zeros(0)), "integer labels"),
+    ((X4, np.array([0, 1, 3, 0]), np.zeros((2, 0)), np.zeros(0)), r"labels must be in 0..2"),
+    ((X4, np.array([0, -1, 2, 0]), np.zeros((2, 0)), np.zeros(0)), r"labels must be in 0..2"),
+    ((X4, Y4, np.zeros((2, 2)), np.zeros(3)), r"y_val must have shape \(2,\)"),
+])
+def test_bad_data_is_rejected(args, message):
+    with pytest.raises(ValueError, match=message):
+        Run(SPEC, *args, TrainConfig(), 0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(batch_size=0), "batch_size must be an integer >= 1"),
+    (dict(batch_size=2.5), "batch_size must be an integer >= 1"),
+    (dict(reduction="max"), "reduction must be one of"),
+    (dict(optimizer="adam"), "optimizer must be an OptimizerSpec"),
+])
+def test_bad_config_is_rejected(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**kwargs)
+
+
+def test_bad_seed_and_config_type():
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+        make_run(seed=-1)
+    run = make_run()
+    with pytest.raises(ValueError, match="config must be a TrainConfig"):
+        run.set_config(OptimizerSpec())
+
+
+def test_adam_run_matches_torch_full_batch_training():
+    torch = pytest.importorskip("torch", reason="optional PyTorch parity")
+    spec = NetworkSpec(hidden=(5,), activations=("relu",), n_classes=3)
+    run = make_run(spec, n=30, n_val=0, config=TrainConfig(OptimizerSpec.torch_adam(lr=0.01), batch_size=30))
+    model = torch.nn.Sequential(torch.nn.Linear(2, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3)).double()
+    with torch.no_grad():
+        for layer, (W, W0) in zip((model[0], model[2]), layer_params(run.model)):
+            layer.weight.copy_(torch.tensor(W.T))
+            layer.bias.copy_(torch.tensor(W0.ravel()))
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    X = torch.tensor(run.X_train.T)
+    y = torch.tensor(run.y_train)
+    for _ in range(20):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(X), y)
+        loss.backward()
+        opt.step()
+        run.train_steps(1)   # full batch: the order of points changes only the summation order
+        assert run.last_step_loss == pytest.approx(loss.item(), rel=1e-12)
+    for layer, (W, W0) in zip((model[0], model[2]), layer_params(run.model)):
+        np.testing.assert_allclose(W, layer.weight.detach().numpy().T, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(W0.ravel(), layer.bias.detach().numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_repr():
+    assert repr(make_run()).startswith("Run(NetworkSpec(input_dim=2, hidden=(6, 4)")
+    assert "step=0, epoch=0, state='ready')" in repr(make_run())
+    assert math.isfinite(make_run().metrics()["train_loss"])
+
+
+def test_a_non_finite_loss_is_refused_before_any_update():
+    run = make_run()
+    run.train_steps(3)
+    run.set_layer(0, W=np.full((2, 6), 1e300))       # finite, but the forward pass overflows
+    w = weights(run)
+    assert run.train_steps(5) == 0
+    assert run.state == "diverged" and run.diverged_at == {"epoch": 0, "step": 3}
+    for a, b in zip(weights(run), w):
+        np.testing.assert_array_equal(a, b)
+    m = run.metrics()                                  # no warning, no nan: None where undefined
+    assert m["train_loss"] is None or math.isfinite(m["train_loss"])
