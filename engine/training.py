@@ -58,6 +58,17 @@ class TrainConfig:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
 
 
+class _NoDraws:
+    """Stands in for a Generator when the weights drawn are overwritten at once."""
+
+    @staticmethod
+    def normal(loc, scale, size):
+        return np.zeros(size)
+
+
+_NO_DRAWS = _NoDraws()
+
+
 def _int(value) -> int:
     """value as an int if it is one (bools and floats are not), else TypeError."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -413,7 +424,7 @@ class Run:
         run.spec, run.config, run._out = spec, config, OUTPUTS[spec.output]
         run._load_data(arrays["X_train"], arrays["y_train"], arrays["X_val"], arrays["y_val"])
         run.seed = _int(meta["seed"])
-        run._build(np.random.default_rng(0))   # every parameter is overwritten below
+        run._build(_NO_DRAWS)   # every parameter is overwritten below
         params = np.asarray(arrays["params"], dtype=np.float64)
         if params.shape != run._params.shape:
             raise ValueError(f"params must have {run._params.size} values for this network, "
@@ -429,8 +440,8 @@ class Run:
             target[...] = value
         if "t" in meta["optimizer"]:
             run._opt.t = _int(meta["optimizer"]["t"])
-        run._rng = np.random.Generator(np.random.PCG64())
         rng = meta["rng"]
+        run._rng = np.random.Generator(np.random.PCG64(0))
         run._rng.bit_generator.state = {
             "bit_generator": "PCG64",
             "state": {"state": int(rng["state"], 16), "inc": int(rng["inc"], 16)},

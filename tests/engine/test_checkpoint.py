@@ -142,7 +142,7 @@ def edit_array(name, fn):
                                                                 "u1": "u1"}[code]).copy()
                 fn(arr)
                 body = body[:offset] + arr.tobytes() + body[offset + size:]
-            offset += size
+            offset += size + (-size % 8)   # arrays are padded to 8 bytes
         return rebuild(header, body)
     return corrupt
 
