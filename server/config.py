@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 
+ENGINE_MAX_CLASSES = 8   # engine.network.MAX_CLASSES (not imported: this module stays light)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 class ConfigError(ValueError):
     """An environment variable that cannot be read as its setting's type."""
 
@@ -118,8 +122,10 @@ class Config:
                 raise ConfigError(f"{_env_of(name)} must be at least 1, not {getattr(self, name)}")
         if self.trust_proxy_hops < 0 or self.session_lock_wait_ms < 0:
             raise ConfigError("TRUST_PROXY_HOPS and SESSION_LOCK_WAIT_MS cannot be negative")
-        if self.max_classes < 2:
-            raise ConfigError("MAX_CLASSES must be at least 2")
+        if not 2 <= self.max_classes <= ENGINE_MAX_CLASSES:
+            raise ConfigError(f"MAX_CLASSES must be 2..{ENGINE_MAX_CLASSES} (the engine's range)")
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
 
 
 def _env_of(name: str) -> str:
@@ -127,7 +133,7 @@ def _env_of(name: str) -> str:
 
 
 def _parse(env: str, raw: Any, kind: type) -> Any:
-    if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
+    if kind is int and isinstance(raw, int) and not isinstance(raw, bool):
         return raw
     if not isinstance(raw, str):
         raise ConfigError(f"{env} must be a {kind.__name__}, not {raw!r}")

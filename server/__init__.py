@@ -1,0 +1,91 @@
+"""Crease's web server: a thin Flask adapter around the engine.
+
+``create_app(config)`` builds an app from a ``Config``, a mapping of
+environment-style settings (tests), or the environment itself (None).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, current_app
+from flask.json.provider import DefaultJSONProvider
+from flask_limiter import Limiter
+
+from . import assets, compression, errors, security, timing
+from .config import Config
+from .store import SessionStore, make_store
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+class CompactJSON(DefaultJSONProvider):
+    """Compact, key order kept, and never NaN (invalid JSON) in an answer."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return json.dumps(obj, separators=(",", ":"), allow_nan=False, default=self.default)
+
+
+@dataclass
+class Crease:
+    """What the views need, attached to the app as ``app.extensions["crease"]``."""
+    config: Config
+    store: SessionStore
+    assets: assets.Assets
+    limiter: Limiter
+    sessions: Any = None
+    _openapi: dict | None = None
+
+    def openapi(self) -> dict:
+        if self._openapi is None:
+            from .openapi import build_document
+            self._openapi = build_document(self.config.limits)
+        return self._openapi
+
+
+def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
+    if not isinstance(config, Config):
+        config = Config.from_mapping(os.environ if config is None else config)
+    _configure_logging(config)
+    app = Flask(__name__, static_folder=None, template_folder=str(ROOT / "templates"))
+    app.json = CompactJSON(app)
+    app.config.update(SECRET_KEY=config.secret_key or _random_secret(),
+                      MAX_CONTENT_LENGTH=config.max_content_length,
+                      MAX_FORM_MEMORY_SIZE=config.max_content_length)
+    store = make_store(config)
+    timing.init_app(app)   # first: its after_request runs last, so it counts the others
+    limiter = security.init_app(app, config)
+    static = assets.init_app(app, config.static_cache_dir, security.security_headers(config))
+    compression.init_app(app)
+    errors.init_app(app)
+    app.extensions["crease"] = Crease(config, store, static, limiter)
+
+    from . import api, pages, sessions
+    app.extensions["crease"].sessions = sessions.Sessions(store, config)
+    app.register_blueprint(api.health)
+    app.register_blueprint(api.api)
+    app.register_blueprint(pages.pages)
+    return app
+
+
+def crease() -> Crease:
+    return current_app.extensions["crease"]
+
+
+def _random_secret() -> str:
+    log.warning("SECRET_KEY is not set: using a random key for this process "
+                "(set SECRET_KEY in production)")
+    return secrets.token_hex(32)
+
+
+def _configure_logging(config: Config) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger(__name__).setLevel(config.log_level.upper())

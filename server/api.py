@@ -1,0 +1,134 @@
+"""The JSON API under /api, and /healthz.  Every view: validated input (the
+route decorator) -> one call -> a dict."""
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from . import crease, datasource
+from .responses import (DatafileInfo, Datasets, Frame, Health, ProbeResult, SessionCreated,
+                        SessionInfo)
+from .routing import route
+from .schemas import (Advance, DataUpdate, ExportQuery, NetworkUpdate, PointsEdit, Probe,
+                      ProbeApply, Reset, SessionCreate, SessionImport, TrainingUpdate,
+                      WeightsUpdate)
+
+health = Blueprint("health", __name__)
+api = Blueprint("api", __name__, url_prefix="/api")
+
+ON_SESSION = (400, 404, 409, 413, 503)   # errors any session route may answer
+ID = "/sessions/<sid>"
+
+
+@route(health, "GET", "/healthz", summary="Whether the session store answers",
+       answer=Health, answers={503: Health})
+def healthz():
+    store = crease().store
+    if store.ping():
+        return {"ok": True, "store": store.kind}
+    return {"ok": False, "store": store.kind, "error": "store_unavailable",
+            "message": "The session store is not answering."}, 503
+
+
+@route(api, "GET", "/openapi.json", summary="This API's OpenAPI 3.1 document")
+def openapi_document():
+    return crease().openapi()
+
+
+@route(api, "GET", "/datasets", summary="Built-in datasets and the server's limits", answer=Datasets)
+def datasets():
+    return datasource.datasets_info(crease().config.limits)
+
+
+@route(api, "POST", "/datafile", summary="Read a data file (x1 x2 label per line)",
+       answer=DatafileInfo, errors=(400, 413, 415), request_content=datasource.REQUEST_CONTENT)
+def datafile():
+    return datasource.describe(datasource.read_upload(), crease().config.limits)
+
+
+@route(api, "POST", "/sessions", summary="Create a session", body=SessionCreate,
+       answer=SessionCreated, status=201, errors=(400, 413, 503))
+def create_session(body: SessionCreate):
+    sid, frame = crease().sessions.create(body)
+    return {"session": sid, "frame": frame}, 201
+
+
+@route(api, "POST", "/sessions/import", summary="Create a session from an export (format=json)",
+       body=SessionImport, answer=SessionCreated, status=201, errors=(400, 413, 503))
+def import_session(body: SessionImport):
+    sid, frame = crease().sessions.create(body)
+    return {"session": sid, "frame": frame}, 201
+
+
+@route(api, "GET", ID, summary="Settings and a frame with the points", answer=SessionInfo,
+       errors=ON_SESSION)
+def get_session(sid: str):
+    return crease().sessions.info(sid)
+
+
+@route(api, "DELETE", ID, summary="Delete a session", status=204, errors=ON_SESSION)
+def delete_session(sid: str):
+    crease().sessions.delete(sid)
+    return Response(status=204)
+
+
+@route(api, "POST", ID + "/advance", summary="Train some steps or epochs (time-bounded)",
+       body=Advance, answer=Frame, errors=ON_SESSION)
+def advance(sid: str, body: Advance):
+    return crease().sessions.advance(sid, body)
+
+
+@route(api, "PATCH", ID + "/training", summary="Change hyperparameters; weights kept",
+       body=TrainingUpdate, answer=Frame, errors=ON_SESSION)
+def update_training(sid: str, body: TrainingUpdate):
+    return crease().sessions.update_training(sid, body)
+
+
+@route(api, "PUT", ID + "/network", summary="Change the architecture; re-initialises",
+       body=NetworkUpdate, answer=Frame, errors=ON_SESSION)
+def update_network(sid: str, body: NetworkUpdate):
+    return crease().sessions.update_network(sid, body)
+
+
+@route(api, "PUT", ID + "/data", summary="Change the data; re-initialises",
+       body=DataUpdate, answer=Frame, errors=ON_SESSION)
+def update_data(sid: str, body):
+    return crease().sessions.update_data(sid, body)
+
+
+@route(api, "POST", ID + "/reset", summary="Re-initialise from the seed", body=Reset,
+       answer=Frame, errors=ON_SESSION)
+def reset(sid: str, body: Reset):
+    return crease().sessions.reset(sid, body)
+
+
+@route(api, "PUT", ID + "/weights", summary="Set one weight or bias, or a whole layer",
+       body=WeightsUpdate, answer=Frame, errors=ON_SESSION)
+def set_weights(sid: str, body):
+    return crease().sessions.set_weights(sid, body)
+
+
+@route(api, "POST", ID + "/probe", summary="Forward (and with a target, backward) at one point",
+       body=Probe, answer=ProbeResult, errors=ON_SESSION)
+def probe(sid: str, body: Probe):
+    return crease().sessions.probe(sid, body)
+
+
+@route(api, "POST", ID + "/probe/apply", summary="Apply the probed SGD step to the weights",
+       body=ProbeApply, answer=Frame, errors=ON_SESSION)
+def apply_probe(sid: str, body: ProbeApply):
+    return crease().sessions.apply_probe(sid, body)
+
+
+@route(api, "POST", ID + "/points", summary="Add or remove data points; weights kept",
+       body=PointsEdit, answer=Frame, errors=ON_SESSION)
+def edit_points(sid: str, body: PointsEdit):
+    return crease().sessions.edit_points(sid, body)
+
+
+@route(api, "GET", ID + "/export", summary="Download: json (importable), npz, python, pytorch",
+       query=ExportQuery, errors=ON_SESSION, answer_content=datasource.EXPORT_CONTENT)
+def export(sid: str, query: ExportQuery):
+    data, media_type, filename = crease().sessions.export(sid, query.format)
+    return Response(data, mimetype=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+

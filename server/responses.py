@@ -1,0 +1,171 @@
+"""Response models: what each route answers, for the OpenAPI document and
+for the tests that validate every answer against it.  The views build plain
+dicts (frames.py); these models only describe them.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+XY = tuple[float, float]
+Polyline = list[XY]
+
+
+class Described(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Error(Described):
+    error: str = Field(description="machine-readable code, e.g. invalid_json, limit_exceeded")
+    message: str
+    field: str | None = Field(description="dotted path of the offending field, e.g. network.hidden.0")
+
+
+class Health(Described):
+    ok: bool
+    store: Literal["memory", "redis"]
+    error: str | None = None
+    message: str | None = None
+
+
+class Counters(Described):
+    step: int
+    epoch: int
+    batch_in_epoch: int
+    batches_per_epoch: int
+
+
+class AdvanceDone(Described):
+    requested: dict[Literal["steps", "epochs"], int]
+    steps_done: int
+    partial: bool = Field(description="true when the time budget ran out before all was done")
+
+
+class Metrics(Described):
+    train_loss: float | None
+    train_acc: float | None
+    val_loss: float | None
+    val_acc: float | None
+
+
+class HistorySince(Described):
+    from_epoch: int
+    epoch: list[int]
+    train_loss: list[float | None]
+    train_acc: list[float | None]
+    val_loss: list[float | None]
+    val_acc: list[float | None]
+
+
+class Grid(Described):
+    resolution: int
+    n_classes: int
+    encoding: Literal["zlib+base64"]
+    data: str = Field(description="deflate(classes uint8 RxR ++ confidence uint8 RxR), row i = y")
+    probs: str | None = Field(None, description="deflate(k planes uint8 RxR), with include probs")
+
+
+class UnitLine(Described):
+    unit: int
+    w: XY
+    b: float
+    dead: bool
+    segment: tuple[XY, XY] | None
+    zero_label: XY | None
+    plus_label: XY | None
+
+
+class Thumbnails(Described):
+    layer: int
+    size: int
+    data: str = Field(description="base64 uint8, units * size * size")
+    scale: tuple[float, float]
+
+
+class Regions(Described):
+    count: int
+
+
+class LayerWeightsOut(Described):
+    shape: tuple[int, int]
+    W: str = Field(description="base64 float32, m*n, row-major")
+    W0: str = Field(description="base64 float32, n")
+
+
+class LayerInfo(Described):
+    units: int
+    activation: str
+
+
+class DataRevision(Described):
+    revision: int
+
+
+class PointLists(Described):
+    train: list[tuple[float, float, int]]
+    val: list[tuple[float, float, int]]
+
+
+class Frame(Described):
+    version: Literal[1]
+    session: str
+    resumed: bool
+    counters: Counters
+    advance: AdvanceDone | None
+    state: Literal["ready", "training", "diverged"]
+    diverged_at: dict[Literal["epoch", "step"], int] | None
+    metrics: Metrics
+    history: HistorySince
+    extent: tuple[float, float, float, float]
+    grid: Grid
+    lines: list[UnitLine]
+    boundary: list[Polyline]
+    curves: dict[str, list[list[Polyline]]] | None = None
+    thumbnails: list[Thumbnails] | None = None
+    regions: Regions | None = None
+    weights: list[LayerWeightsOut]
+    layers: list[LayerInfo]
+    predictions: str = Field(description="base64 uint8: predicted class of every point, train then val")
+    data: DataRevision
+    points: PointLists | None = None
+
+
+class SessionCreated(Described):
+    session: str
+    frame: Frame
+
+
+class SessionInfo(Described):
+    session: str
+    settings: dict
+    frame: Frame
+
+
+class DatasetInfo(Described):
+    name: str
+    description: str
+    classes: int
+    class_range: tuple[int, int]
+    default_noise: float
+    bound: float
+
+
+class Datasets(Described):
+    datasets: list[DatasetInfo]
+    limits: dict[str, int]
+    noise_max: float
+
+
+class DatafileInfo(Described):
+    points: int
+    classes: int
+    label_counts: list[int]
+    extent: tuple[float, float, float, float]
+    data: list[tuple[float, float, int]]
+
+
+class ProbeResult(BaseModel):
+    """One point through the network (engine.probe): every layer's values, and
+    with a target the backward pass of one SGD step."""
+    model_config = ConfigDict(extra="allow")

@@ -1,0 +1,372 @@
+"""Session logic over the store: lock, load, change the run, save, draw.
+
+A session is a training run (engine.checkpoint bytes) plus what the run does
+not know: the settings as the user gave them, the data revision and the
+plane's extent.  Each change happens under the session's lock, so two
+requests on one session are serialised, and is saved before the lock is
+released; the frame is drawn afterwards from the local copy.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import struct
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from engine.checkpoint import CheckpointError, run_from_bytes, run_to_bytes
+from engine.export import npz_bytes, numpy_script, pytorch_script
+from engine.network import NetworkSpec, layer_params
+from engine.optim import OptimizerSpec
+from engine.probe import probe
+from engine.training import Run, TrainConfig
+
+from . import datasource, frames
+from .config import Config
+from .errors import ApiError
+from .schemas import (Advance, LayerEdit, NetworkSettings, PointsEdit, Reset, SessionCreate,
+                      TrainingSettings, TrainingUpdate, View, WeightEdit)
+from .store import SessionStore, new_session_id
+
+log = logging.getLogger(__name__)
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+MAGIC = b"CRS1"
+# format -> (spec, params) -> (bytes, media type, file name); "json" is the session export
+DOWNLOADS = {
+    "npz": lambda spec, params: (npz_bytes(spec, params), "application/octet-stream",
+                                 "crease-network.npz"),
+    "python": lambda spec, params: (numpy_script(spec, params).encode(), "text/x-python",
+                                    "crease_network.py"),
+    "pytorch": lambda spec, params: (pytorch_script(spec, params).encode(), "text/x-python",
+                                     "crease_network_torch.py"),
+}
+
+
+@dataclass
+class Session:
+    run: Run
+    settings: dict        # {"data", "network", "training", "seed"} as the user gave them
+    revision: int         # bumped whenever the points change
+    extent: list[float]   # [x0, x1, y0, y1] of the plane drawn
+
+    def to_bytes(self) -> bytes:
+        meta = json.dumps({"settings": self.settings, "revision": self.revision,
+                           "extent": self.extent}, separators=(",", ":")).encode()
+        return MAGIC + struct.pack("<I", len(meta)) + meta + run_to_bytes(self.run)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> "Session":
+        if blob[:4] != MAGIC:
+            raise CheckpointError("not a session blob")
+        (size,) = struct.unpack_from("<I", blob, 4)
+        meta = json.loads(blob[8:8 + size])
+        return cls(run_from_bytes(blob[8 + size:]), meta["settings"], meta["revision"],
+                   meta["extent"])
+
+
+class Sessions:
+    def __init__(self, store: SessionStore, config: Config):
+        self.store, self.config, self.limits = store, config, config.limits
+
+    # ---- life cycle ---------------------------------------------------------------
+
+    def create(self, body: SessionCreate) -> tuple[str, dict]:
+        data = datasource.resolve(body.data, self.limits, "data")
+        run = self._new_run(data, body.network, body.training, body.seed, "network")
+        if body.resume is not None:
+            resume(run, body.resume)
+        settings = {"data": data_settings(body.data), "network": body.network.model_dump(),
+                    "training": body.training.model_dump(), "seed": body.seed}
+        session = Session(run, settings, 1, data.extent)
+        view = self._view(body.view, run)
+        sid = new_session_id()
+        self.store.put(sid, session.to_bytes())
+        return sid, frames.build(sid, session, view, resumed=body.resume is not None, points=True)
+
+    def info(self, sid: str) -> dict:
+        session = self._load(sid)
+        session.settings["seed"] = session.run.seed
+        return {"session": sid, "settings": session.settings,
+                "frame": frames.build(sid, session, View(), points=True)}
+
+    def delete(self, sid: str) -> None:
+        self._check_id(sid)
+        with self.store.lock(sid):
+            if not self.store.delete(sid):
+                raise not_found(sid)
+
+    # ---- training -------------------------------------------------------------------
+
+    def advance(self, sid: str, body: Advance) -> dict:
+        with self._locked(sid) as session:
+            run = session.run
+            view = self._view(body.view, run)
+            deadline = time.perf_counter() + self.config.advance_budget_ms / 1000
+            if body.steps is not None:
+                requested = {"steps": body.steps}
+                done = run.train_steps(body.steps, deadline)
+                partial = done < body.steps
+            else:
+                requested, goal = {"epochs": body.epochs}, run.epoch + body.epochs
+                done = run.train_epochs(body.epochs, deadline)
+                partial = run.epoch < goal
+            advance = {"requested": requested, "steps_done": done,
+                       "partial": partial and run.state != "diverged"}
+        return frames.build(sid, session, view, advance=advance)
+
+    def update_training(self, sid: str, body: TrainingUpdate) -> dict:
+        changes = {f: getattr(body, f) for f in body.model_fields_set if f != "view"}
+        with self._locked(sid) as session:
+            view = self._view(body.view, session.run)
+            current = TrainingSettings.model_validate(session.settings["training"])
+            merged = current.model_copy(update=changes)
+            session.run.set_config(train_config(merged))
+            session.settings["training"] = merged.model_dump()
+        return frames.build(sid, session, view)
+
+    def update_network(self, sid: str, body: NetworkSettings) -> dict:
+        with self._locked(sid) as session:
+            old = session.run
+            data = datasource.DataArrays(old.X_train, old.y_train, old.X_val, old.y_val,
+                                         old.spec.n_classes, session.extent)
+            training = TrainingSettings.model_validate(session.settings["training"])
+            session.run = self._new_run(data, body, training, old.seed, None)
+            view = self._view(body.view, session.run)
+            session.settings["network"] = NetworkSettings.model_validate(
+                body.model_dump(exclude={"view"})).model_dump()
+        return frames.build(sid, session, view)
+
+    def update_data(self, sid: str, body) -> dict:
+        data = datasource.resolve(body, self.limits, None)
+        with self._locked(sid) as session:
+            network = NetworkSettings.model_validate(session.settings["network"])
+            training = TrainingSettings.model_validate(session.settings["training"])
+            session.run = self._new_run(data, network, training, session.run.seed, "network")
+            view = self._view(body.view, session.run)
+            session.settings["data"] = data_settings(body)
+            session.revision += 1
+            session.extent = data.extent
+        return frames.build(sid, session, view, points=True)
+
+    def reset(self, sid: str, body: Reset) -> dict:
+        with self._locked(sid) as session:
+            view = self._view(body.view, session.run)
+            session.run.reset(body.seed)
+            session.settings["seed"] = session.run.seed
+        return frames.build(sid, session, view)
+
+    # ---- by hand ------------------------------------------------------------------
+
+    def set_weights(self, sid: str, body: LayerEdit | WeightEdit) -> dict:
+        with self._locked(sid) as session:
+            run = session.run
+            view = self._view(body.view, run)
+            W, _ = layer_shape(run, body.layer)
+            m, n = W
+            if isinstance(body, WeightEdit):
+                check_index("j", body.j, n)
+                if body.kind == "W":
+                    check_index("i", body.i, m)
+                    run.set_weight(body.layer, body.i, body.j, body.value)
+                else:
+                    run.set_bias(body.layer, body.j, body.value)
+            else:
+                if body.W is not None and (len(body.W) != m or any(len(r) != n for r in body.W)):
+                    raise ApiError(400, "wrong_shape", f"W: layer {body.layer} needs {m} rows "
+                                   f"of {n} numbers", "W")
+                if body.W0 is not None and len(body.W0) != n:
+                    raise ApiError(400, "wrong_shape", f"W0: layer {body.layer} needs {n} "
+                                   "numbers", "W0")
+                run.set_layer(body.layer, body.W, body.W0)
+        return frames.build(sid, session, view)
+
+    def probe(self, sid: str, body) -> dict:
+        session = self._load(sid)
+        self._check_target(session.run, body.target)
+        lr = body.lr if body.lr is not None else session.run.config.optimizer.lr
+        return probe(session.run, list(body.x), body.target, lr if body.target is not None else None)
+
+    def apply_probe(self, sid: str, body) -> dict:
+        with self._locked(sid) as session:
+            run = session.run
+            view = self._view(body.view, run)
+            self._check_target(run, body.target)
+            lr = body.lr if body.lr is not None else run.config.optimizer.lr
+            try:
+                probe(run, list(body.x), body.target, lr, apply=True)
+            except ValueError as e:
+                raise ApiError(400, "not_applied", str(e)) from None
+        return frames.build(sid, session, view)
+
+    def edit_points(self, sid: str, body: PointsEdit) -> dict:
+        with self._locked(sid) as session:
+            run = session.run
+            view = self._view(body.view, run)
+            X_tr, y_tr, X_val, y_val = edited_points(run, body, self.limits.max_points)
+            run.set_data(X_tr, y_tr, X_val, y_val, reinit=False)
+            session.revision += 1
+            session.settings["data"] = {"source": "points"}
+            everything = np.hstack([X_tr, X_val])
+            x0, x1, y0, y1 = session.extent
+            if not ((x0 <= everything[0]).all() and (everything[0] <= x1).all()
+                    and (y0 <= everything[1]).all() and (everything[1] <= y1).all()):
+                session.extent = datasource.extent_of(everything)
+        return frames.build(sid, session, view, points=True)
+
+    def export(self, sid: str, fmt: str) -> tuple[bytes, str, str]:
+        session = self._load(sid)
+        if fmt == "json":
+            body = json.dumps(session_export(session), separators=(",", ":"), allow_nan=False)
+            return body.encode(), "application/json", f"crease-session-{sid[:8]}.json"
+        return DOWNLOADS[fmt](session.run.spec, layer_params(session.run.model))
+
+    # ---- helpers ------------------------------------------------------------------
+
+    def _new_run(self, data: datasource.DataArrays, network: NetworkSettings,
+                 training: TrainingSettings, seed: int, field: str | None) -> Run:
+        prefix = f"{field}." if field else ""
+        try:
+            spec = NetworkSpec(2, tuple(network.hidden), tuple(network.activations),
+                               network.output, data.n_classes)
+        except ValueError as e:
+            raise ApiError(400, "invalid_network", f"{prefix}output: {e}", f"{prefix}output") from None
+        if spec.n_params() > self.limits.max_params:
+            raise ApiError(400, "limit_exceeded", f"{prefix}hidden: {spec.n_params()} parameters; "
+                           f"this server allows {self.limits.max_params}", f"{prefix}hidden")
+        return Run(spec, data.X_train, data.y_train, data.X_val, data.y_val,
+                   train_config(training), seed)
+
+    def _view(self, view: View | None, run: Run) -> View:
+        view = view or View()
+        deepest = max(view.curve_layers, default=0)
+        if deepest > len(run.spec.hidden):
+            raise ApiError(400, "out_of_range", f"view.curve_layers: this network has "
+                           f"{len(run.spec.hidden)} hidden layers", "view.curve_layers")
+        return view
+
+    @staticmethod
+    def _check_target(run: Run, target: int | None) -> None:
+        if target is not None and target >= run.spec.n_classes:
+            raise ApiError(400, "out_of_range", f"target: the classes are 0..{run.spec.n_classes - 1}",
+                           "target")
+
+    def _check_id(self, sid: str) -> None:
+        if not SESSION_ID.fullmatch(sid):
+            raise not_found(sid)
+
+    def _load(self, sid: str) -> Session:
+        self._check_id(sid)
+        blob = self.store.get(sid)
+        if blob is None:
+            raise not_found(sid)
+        try:
+            return Session.from_bytes(blob)
+        except (CheckpointError, ValueError, KeyError) as e:
+            # e.g. saved by an older version with another format: the page recreates it
+            log.warning("session %s could not be read: %s", sid[:6], e)
+            raise not_found(sid) from None
+
+    @contextmanager
+    def _locked(self, sid: str) -> Iterator[Session]:
+        """The session under its lock; saved when the block ends without an error."""
+        self._check_id(sid)
+        with self.store.lock(sid) as held:
+            session = self._load(sid)
+            yield session
+            self.store.put(sid, session.to_bytes(), held)
+
+
+def not_found(sid: str) -> ApiError:
+    return ApiError(404, "session_not_found", "No such session: it expired or never existed "
+                    "(the page can recreate it with 'resume').")
+
+
+def train_config(t: TrainingSettings) -> TrainConfig:
+    opt = OptimizerSpec(t.optimizer, t.lr, t.momentum, t.beta1, t.beta2, t.eps, t.weight_decay)
+    return TrainConfig(opt, t.batch_size, t.reduction)
+
+
+def data_settings(data) -> dict:
+    """What GET shows of the data settings: points and file texts are left out
+    (the frame carries the points)."""
+    if data.source == "generated":
+        return data.model_dump(exclude={"view"})
+    if data.source == "file":
+        return {"source": "file", "val_share": data.val_share, "seed": data.seed,
+                "val_file": data.val_text is not None}
+    return {"source": "points"}
+
+
+def layer_shape(run: Run, layer: int) -> tuple[tuple[int, int], int]:
+    sizes = run.spec.layer_sizes
+    if layer >= len(sizes) - 1:
+        raise ApiError(400, "out_of_range", f"layer: this network has layers 0..{len(sizes) - 2}",
+                       "layer")
+    return (sizes[layer], sizes[layer + 1]), sizes[layer + 1]
+
+
+def check_index(name: str, value: int, size: int) -> None:
+    if value >= size:
+        raise ApiError(400, "out_of_range", f"{name}: must be below {size}", name)
+
+
+def resume(run: Run, state) -> None:
+    """Weights, counters and history the page held (the optimizer starts afresh)."""
+    sizes = run.spec.layer_sizes
+    if len(state.weights) != len(sizes) - 1:
+        raise ApiError(400, "wrong_shape", f"resume.weights: this network has {len(sizes) - 1} "
+                       "layers", "resume.weights")
+    for layer, (lw, m, n) in enumerate(zip(state.weights, sizes[:-1], sizes[1:])):
+        if len(lw.W) != m or any(len(row) != n for row in lw.W) or len(lw.W0) != n:
+            raise ApiError(400, "wrong_shape", f"resume.weights.{layer}: W must be {m} x {n} "
+                           f"and W0 {n} numbers", f"resume.weights.{layer}")
+        run.set_layer(layer, lw.W, lw.W0)
+    run.step, run.epoch = state.step, state.epoch
+    if state.history is not None:
+        run.history = state.history.model_dump()
+    run.state = "training" if state.step else "ready"
+
+
+def edited_points(run: Run, body: PointsEdit, max_points: int):
+    """The run's points with ``body.remove`` taken out, then ``body.add`` put in."""
+    splits = {"train": (run.X_train, run.y_train), "val": (run.X_val, run.y_val)}
+    keep = {name: np.ones(y.shape[0], dtype=bool) for name, (_, y) in splits.items()}
+    for i, ref in enumerate(body.remove):
+        check_index(f"remove.{i}.index", ref.index, keep[ref.split].shape[0])
+        keep[ref.split][ref.index] = False
+    out = {}
+    for name, (X, y) in splits.items():
+        new = [(p.x, p.label) for p in body.add if p.split == name]
+        for i, p in enumerate(body.add):
+            if p.label >= run.spec.n_classes:
+                raise ApiError(400, "out_of_range", f"add.{i}.label: the classes are "
+                               f"0..{run.spec.n_classes - 1}", f"add.{i}.label")
+        X_new = np.array([x for x, _ in new], dtype=np.float64).reshape(-1, 2).T
+        y_new = np.array([label for _, label in new], dtype=np.int64)
+        out[name] = (np.hstack([X[:, keep[name]], X_new]), np.concatenate([y[keep[name]], y_new]))
+    if out["train"][1].shape[0] == 0:
+        raise ApiError(400, "invalid", "remove: at least one training point must stay", "remove")
+    if out["train"][1].shape[0] + out["val"][1].shape[0] > max_points:
+        raise ApiError(400, "limit_exceeded", f"add: more than {max_points} points", "add")
+    return (*out["train"], *out["val"])
+
+
+def session_export(session: Session) -> dict:
+    """A SessionImport body: the points, settings, exact weights and history."""
+    run = session.run
+    return {
+        "format": "crease-session", "version": 1,
+        "data": {"source": "points", "train": datasource.to_rows(run.X_train, run.y_train),
+                 "val": datasource.to_rows(run.X_val, run.y_val)},
+        "network": session.settings["network"], "training": session.settings["training"],
+        "seed": run.seed,
+        "resume": {"weights": [{"W": W.tolist(), "W0": W0.reshape(-1).tolist()}
+                               for W, W0 in layer_params(run.model)],
+                   "step": run.step, "epoch": run.epoch, "history": run.history},
+    }
+

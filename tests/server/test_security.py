@@ -1,0 +1,113 @@
+"""Security headers on every response, body size limit, rate limiting."""
+from __future__ import annotations
+
+import pytest
+
+from server.security import content_security_policy
+
+HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
+
+
+def csp_directives(response) -> dict[str, str]:
+    policy = response.headers["Content-Security-Policy"]
+    return {d.split(" ", 1)[0]: d.split(" ", 1)[1] for d in policy.split("; ")}
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/healthz"), ("GET", "/api/datasets"), ("GET", "/api/openapi.json"),
+    ("GET", "/no/such/page"), ("POST", "/api/datasets"), ("GET", "/api/sessions/abcdefghijklmnopqrstuv"),
+    ("POST", "/api/sessions"), ("GET", "/static/vendor/plotly.min.js"), ("GET", "/static/nope.js"),
+])
+def test_security_headers_on_every_response(client, method, path):
+    response = client.open(path, method=method, data=b"{nope")
+    for name in HEADERS:
+        assert name in response.headers, (path, name)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    directives = csp_directives(response)
+    assert directives["script-src"] == "'self'"     # no inline scripts, no eval
+    assert directives["frame-ancestors"] == "'self'"
+    assert directives["object-src"] == "'none'"
+
+
+def test_frame_ancestors_come_from_config(make_app):
+    app = make_app(FRAME_ANCESTORS="'self' https://course.example.edu")
+    response = app.test_client().get("/healthz")
+    assert csp_directives(response)["frame-ancestors"] == "'self' https://course.example.edu"
+    assert "X-Frame-Options" not in response.headers   # it cannot say "this course site"
+
+
+def test_simple_frame_ancestors_also_set_x_frame_options(make_app):
+    assert make_app().test_client().get("/healthz").headers["X-Frame-Options"] == "SAMEORIGIN"
+    denied = make_app(FRAME_ANCESTORS="'none'").test_client().get("/healthz")
+    assert denied.headers["X-Frame-Options"] == "DENY"
+
+
+def test_policy_text():
+    policy = content_security_policy("'none'")
+    assert "unsafe-eval" not in policy and "script-src 'self';" in policy
+
+
+def test_body_larger_than_the_limit_is_413_json(make_app):
+    client = make_app(MAX_CONTENT_LENGTH=1000).test_client()
+    response = client.post("/api/sessions", data=b"{" + b" " * 2000 + b"}",
+                           content_type="application/json")
+    assert response.status_code == 413
+    assert response.json["error"] == "too_large" and response.json["field"] is None
+
+
+def test_upload_larger_than_the_limit_is_413_json(make_app):
+    client = make_app(MAX_CONTENT_LENGTH=1000).test_client()
+    response = client.post("/api/datafile", data=b"1 2 1\n" * 400, content_type="text/plain")
+    assert response.status_code == 413 and response.json["error"] == "too_large"
+
+
+def test_rate_limit_answers_429_json(make_app):
+    client = make_app(RATE_LIMIT="3 per minute").test_client()
+    codes = [client.get("/api/datasets").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    response = client.get("/api/datasets")
+    assert response.json["error"] == "rate_limited"
+    assert set(response.json) == {"error", "message", "field"}
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_health_checks_are_never_rate_limited(make_app):
+    client = make_app(RATE_LIMIT="2 per minute").test_client()
+    assert {client.get("/healthz").status_code for _ in range(10)} == {200}
+
+
+def test_each_session_has_its_own_bucket(make_app):
+    """A lecture hall behind one address: each tab's session counts alone."""
+    client = make_app(RATE_LIMIT="2 per minute").test_client()
+    a, b = "a" * 22, "b" * 22
+    assert [client.get(f"/api/sessions/{a}").status_code for _ in range(3)] == [404, 404, 429]
+    assert client.get(f"/api/sessions/{b}").status_code == 404
+
+
+def test_clients_are_told_apart_behind_a_trusted_proxy(make_app):
+    client = make_app(RATE_LIMIT="1 per minute", TRUST_PROXY_HOPS=1).test_client()
+    first = {"X-Forwarded-For": "10.0.0.1"}
+    assert client.get("/api/datasets", headers=first).status_code == 200
+    assert client.get("/api/datasets", headers=first).status_code == 429
+    assert client.get("/api/datasets", headers={"X-Forwarded-For": "10.0.0.2"}).status_code == 200
+
+
+def test_untrusted_forwarded_for_is_ignored(make_app):
+    client = make_app(RATE_LIMIT="1 per minute").test_client()
+    assert client.get("/api/datasets", headers={"X-Forwarded-For": "10.0.0.1"}).status_code == 200
+    assert client.get("/api/datasets", headers={"X-Forwarded-For": "10.0.0.2"}).status_code == 429
+
+
+def test_rate_limit_is_shared_through_redis(make_app, redis_url):
+    """Two apps (two gunicorn workers) on one Redis count one client together."""
+    one = make_app(RATE_LIMIT="3 per minute", REDIS_URL=redis_url).test_client()
+    two = make_app(RATE_LIMIT="3 per minute", REDIS_URL=redis_url).test_client()
+    codes = [c.get("/api/datasets").status_code for c in (one, two, one, two)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_bad_rate_limit_setting_fails_at_start(make_app):
+    from server.config import ConfigError
+    with pytest.raises(ConfigError, match="RATE_LIMIT"):
+        make_app(RATE_LIMIT="lots")
