@@ -1,0 +1,43 @@
+"""Decoding a frame the way the page does (static/js/frame.js), for tests."""
+from __future__ import annotations
+
+import base64
+import zlib
+
+import numpy as np
+
+
+def grid_planes(frame: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(classes R x R uint8, confidence R x R uint8)."""
+    grid = frame["grid"]
+    assert grid["encoding"] == "zlib+base64"
+    r = grid["resolution"]
+    raw = np.frombuffer(zlib.decompress(base64.b64decode(grid["data"])), dtype=np.uint8)
+    assert raw.shape == (2 * r * r,)
+    return raw[: r * r].reshape(r, r), raw[r * r:].reshape(r, r)
+
+
+def weights(frame: dict) -> list[tuple[np.ndarray, np.ndarray]]:
+    """[(W m x n float32, W0 (n,) float32)] per layer."""
+    out = []
+    for layer in frame["weights"]:
+        m, n = layer["shape"]
+        W = np.frombuffer(base64.b64decode(layer["W"]), dtype="<f4").reshape(m, n)
+        W0 = np.frombuffer(base64.b64decode(layer["W0"]), dtype="<f4")
+        assert W0.shape == (n,)
+        out.append((W, W0))
+    return out
+
+
+def predictions(frame: dict) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(frame["predictions"]), dtype=np.uint8)
+
+
+def as_float32(params) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(np.asarray(W, dtype=np.float32), np.asarray(W0, dtype=np.float32).reshape(-1))
+            for W, W0 in params]
+
+
+def same_weights(a, b) -> bool:
+    return len(a) == len(b) and all(np.array_equal(W1, W2) and np.array_equal(c1, c2)
+                                    for (W1, c1), (W2, c2) in zip(a, b))

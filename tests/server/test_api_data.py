@@ -1,0 +1,86 @@
+"""/api/datasets and /api/datafile: the built-in sets, and reading uploads."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from engine.datasets import DATASETS
+
+from .apicheck import CheckedClient
+
+GOOD = "# x1 x2 label\n1.0 2.0 1\n-1, -2, -1\n0.5 0.25 1\n"
+
+
+@pytest.fixture
+def api(app):
+    return CheckedClient(app)
+
+
+def test_datasets_lists_the_registry_and_the_limits(api):
+    answer = api.get("/api/datasets").json
+    assert [d["name"] for d in answer["datasets"]] == list(DATASETS)
+    spiral = next(d for d in answer["datasets"] if d["name"] == "spiral_k")
+    assert spiral["class_range"] == [2, 8] and spiral["classes"] == 3
+    assert answer["limits"]["max_points"] == 10_000 and answer["noise_max"] == 1.0
+
+
+def test_datafile_as_text(api):
+    answer = api.post("/api/datafile", data=GOOD, content_type="text/plain").json
+    assert answer["points"] == 3 and answer["classes"] == 2 and answer["label_counts"] == [1, 2]
+    assert answer["data"] == [[1.0, 2.0, 1], [-1.0, -2.0, 0], [0.5, 0.25, 1]]
+    x0, x1, y0, y1 = answer["extent"]
+    assert x0 < -1 < 1 < x1 and y0 < -2 < 2 < y1
+
+
+def test_datafile_as_a_multipart_upload(api):
+    response = api.post("/api/datafile", data={"file": (io.BytesIO(GOOD.encode("utf-8-sig")), "d.txt")},
+                        content_type="multipart/form-data")
+    assert response.status_code == 200 and response.json["points"] == 3
+
+
+@pytest.mark.parametrize("raw, words", [
+    (b"", "no data points"), (b"   \n# nothing\n", "no data points"),
+    (b"1 2 1\n\x00\x00\x00", "binary"), (b"1 2 1\n\xff\xfe 2 1\n", "not UTF-8"),
+    (b"1 2 1\n1 2 1\n1 2 one\n", "line 3"), (b"1 2 1\n1 2 0\n1 2 9\n", "line 3"),
+])
+def test_bad_uploads_name_the_problem(api, raw, words):
+    response = api.post("/api/datafile", data=raw, content_type="text/plain")
+    assert response.status_code == 400
+    assert response.json["error"] == "datafile_error" and response.json["field"] == "file"
+    assert words in response.json["message"]
+
+
+def test_too_many_points_in_a_file(make_app):
+    api = CheckedClient(make_app(MAX_POINTS=5))
+    response = api.post("/api/datafile", data="0 0 0\n1 1 1\n" * 3, content_type="text/plain")
+    assert response.status_code == 400 and "line 6" in response.json["message"]
+    assert "too many points" in response.json["message"]
+
+
+def test_more_classes_than_configured(make_app):
+    api = CheckedClient(make_app(MAX_CLASSES=3))
+    response = api.post("/api/datafile", data="0 0 0\n1 1 1\n2 2 3\n", content_type="text/plain")
+    assert response.status_code == 400 and response.json["error"] == "limit_exceeded"
+
+
+def test_coordinates_beyond_the_plane_are_refused(api):
+    response = api.post("/api/datafile", data="0 0 0\n1e6 1 1\n", content_type="text/plain")
+    assert response.status_code == 400 and response.json["error"] == "out_of_range"
+
+
+def test_multipart_without_the_file_field(api):
+    response = api.post("/api/datafile", data={"other": "x"}, content_type="multipart/form-data")
+    assert response.status_code == 400 and response.json["field"] == "file"
+
+
+def test_other_media_types_are_415(api):
+    response = api.post("/api/datafile", json={"text": GOOD})
+    assert response.status_code == 415 and response.json["error"] == "unsupported_media_type"
+
+
+def test_an_uploaded_file_makes_a_session(api):
+    response = api.post("/api/sessions", json={"data": {"source": "file", "text": GOOD * 10, "val_share": 0.2}})
+    assert response.status_code == 201
+    points = response.json["frame"]["points"]
+    assert len(points["train"]) == 24 and len(points["val"]) == 6

@@ -1,0 +1,332 @@
+"""Every session route, on the memory store and on a real Redis; every answer
+is checked against the OpenAPI document (apicheck.CheckedClient)."""
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from engine.datasets import generate, split
+from engine.network import NetworkSpec, layer_params
+from engine.optim import OptimizerSpec
+from engine.training import Run, TrainConfig
+
+from . import framedecode as fd
+from .apicheck import CheckedClient
+
+POINTS = [[-1.0, -1.0, 0], [-0.8, -1.2, 0], [1.0, 1.0, 1], [1.2, 0.9, 1], [0.9, -1.1, 2],
+          [1.1, -0.9, 2], [-1.1, 1.0, 0], [0.0, 1.3, 1]]
+SMALL = {"data": {"source": "points", "train": POINTS, "val": [[0.1, 0.2, 1]]},
+         "network": {"hidden": [4], "activations": ["tanh"]},
+         "training": {"lr": 0.1, "batch_size": 3}, "seed": 7}
+
+
+@pytest.fixture
+def api(any_app):
+    return CheckedClient(any_app)
+
+
+def create(api, body=None) -> tuple[str, dict]:
+    response = api.post("/api/sessions", json=SMALL if body is None else body)
+    assert response.status_code == 201, response.json
+    return response.json["session"], response.json["frame"]
+
+
+def advance(api, sid, **amount) -> dict:
+    response = api.post(f"/api/sessions/{sid}/advance", json=amount)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def in_process_run(seed=7, lr=0.1, batch=3) -> Run:
+    """SMALL, built with the engine directly."""
+    X = np.array([p[:2] for p in POINTS]).T
+    y = np.array([p[2] for p in POINTS])
+    spec = NetworkSpec(2, (4,), ("tanh",), "softmax", 3)
+    return Run(spec, X, y, np.array([[0.1], [0.2]]), np.array([1]),
+               TrainConfig(OptimizerSpec("sgd", lr), batch), seed)
+
+
+def test_create_answers_a_first_frame(api):
+    sid, frame = create(api)
+    assert len(sid) >= 22 and frame["session"] == sid
+    assert frame["version"] == 1 and frame["resumed"] is False and frame["state"] == "ready"
+    assert frame["counters"] == {"step": 0, "epoch": 0, "batch_in_epoch": 0, "batches_per_epoch": 3}
+    classes, confidence = fd.grid_planes(frame)
+    assert classes.shape == (100, 100) and classes.max() < 3 and confidence.min() >= 85  # >= 1/3
+    assert [W.shape for W, _ in fd.weights(frame)] == [(2, 4), (4, 3)]
+    assert frame["layers"] == [{"units": 4, "activation": "tanh"}, {"units": 3, "activation": "softmax"}]
+    assert frame["points"] == {"train": POINTS, "val": [[0.1, 0.2, 1]]}
+    assert fd.predictions(frame).shape == (9,)
+    assert frame["data"] == {"revision": 1}
+    assert len(frame["lines"]) == 4
+
+
+def test_create_with_defaults_only(api):
+    response = api.post("/api/sessions", data=b"", content_type="application/json")
+    assert response.status_code == 201
+    frame = response.json["frame"]
+    assert len(frame["points"]["train"]) == 300 and len(frame["points"]["val"]) == 100
+
+
+def test_same_seed_same_weights_as_the_engine(api):
+    _, frame = create(api)
+    assert fd.same_weights(fd.weights(frame), fd.as_float32(layer_params(in_process_run().model)))
+
+
+def test_advance_counts_exactly_and_matches_the_engine(api):
+    sid, _ = create(api)
+    run = in_process_run()
+    for amount in ({"steps": 1}, {"steps": 5}, {"epochs": 1}, {"steps": 2}, {"epochs": 3}):
+        frame = advance(api, sid, **amount)
+        done = frame["advance"]["steps_done"]
+        assert frame["advance"]["partial"] is False and frame["advance"]["requested"] == amount
+        (run.train_steps if "steps" in amount else run.train_epochs)(next(iter(amount.values())))
+        assert frame["counters"]["step"] == run.step and done > 0
+    # 1 + 5 steps = 2 epochs of 3; +1 epoch; +2 steps; 3 epochs = finish the 4th, then two more
+    assert frame["counters"] == {"step": 18, "epoch": 6, "batch_in_epoch": 0, "batches_per_epoch": 3}
+    assert frame["counters"]["epoch"] == run.epoch and frame["state"] == "training"
+    assert fd.same_weights(fd.weights(frame), fd.as_float32(layer_params(run.model)))
+    assert frame["metrics"]["train_loss"] == pytest.approx(run.metrics()["train_loss"], rel=1e-5)
+
+
+def test_history_comes_since_the_epoch_asked(api):
+    sid, _ = create(api)
+    advance(api, sid, epochs=4)
+    full = api.post(f"/api/sessions/{sid}/advance", json={"steps": 3}).json["history"]
+    assert full["epoch"] == [1, 2, 3, 4, 5] and full["from_epoch"] == 0
+    later = api.post(f"/api/sessions/{sid}/advance",
+                     json={"steps": 1, "view": {"since_epoch": 3}}).json["history"]
+    assert later["from_epoch"] == 3 and later["epoch"] == [4, 5]
+    assert later["train_loss"] == full["train_loss"][3:]
+
+
+def test_advance_is_cut_by_the_time_budget(make_app):
+    api = CheckedClient(make_app(ADVANCE_BUDGET_MS=1))
+    sid, _ = create(api, {"network": {"hidden": [256, 256]}, "data": {"n": 2000}})
+    frame = advance(api, sid, steps=10_000)
+    done = frame["advance"]["steps_done"]
+    assert 1 <= done < 10_000 and frame["advance"]["partial"] is True
+    assert frame["counters"]["step"] == done
+    epochs = advance(api, sid, epochs=100)
+    assert epochs["advance"]["partial"] is True and epochs["counters"]["epoch"] < 100
+
+
+def test_get_shows_settings_and_points(api):
+    sid, _ = create(api)
+    advance(api, sid, steps=2)
+    answer = api.get(f"/api/sessions/{sid}").json
+    assert answer["session"] == sid and answer["frame"]["counters"]["step"] == 2
+    assert answer["settings"]["network"] == {"hidden": [4], "activations": ["tanh"], "output": "softmax"}
+    assert answer["settings"]["training"]["lr"] == 0.1 and answer["settings"]["seed"] == 7
+    assert answer["settings"]["data"] == {"source": "points"}
+    assert answer["frame"]["points"]["train"] == POINTS
+
+
+def test_delete(api):
+    sid, _ = create(api)
+    assert api.delete(f"/api/sessions/{sid}").status_code == 204
+    assert api.get(f"/api/sessions/{sid}").status_code == 404
+    assert api.delete(f"/api/sessions/{sid}").status_code == 404
+
+
+def test_training_changes_keep_the_weights(api):
+    sid, _ = create(api)
+    before = advance(api, sid, steps=3)
+    frame = api.patch(f"/api/sessions/{sid}/training", json={"lr": 0.5, "optimizer": "adam"}).json
+    assert fd.same_weights(fd.weights(frame), fd.weights(before))
+    assert frame["counters"] == before["counters"]
+    training = api.get(f"/api/sessions/{sid}").json["settings"]["training"]
+    assert (training["lr"], training["optimizer"], training["batch_size"]) == (0.5, "adam", 3)
+    api.patch(f"/api/sessions/{sid}/training", json={"batch_size": 8})
+    assert advance(api, sid, epochs=1)["counters"]["batches_per_epoch"] == 1
+
+
+def test_network_change_reinitialises(api):
+    sid, _ = create(api)
+    advance(api, sid, steps=4)
+    frame = api.put(f"/api/sessions/{sid}/network",
+                    json={"hidden": [5, 3], "activations": ["relu", "sigmoid"]}).json
+    assert frame["counters"]["step"] == 0 and frame["state"] == "ready"
+    assert [layer["units"] for layer in frame["layers"]] == [5, 3, 3]
+    assert frame["history"]["epoch"] == []
+
+
+def test_data_change_reinitialises_and_sends_points(api):
+    sid, _ = create(api)
+    advance(api, sid, steps=4)
+    frame = api.put(f"/api/sessions/{sid}/data",
+                    json={"source": "generated", "name": "xor", "n": 50, "val_share": 0.2}).json
+    assert frame["counters"]["step"] == 0 and frame["data"]["revision"] == 2
+    assert len(frame["points"]["train"]) == 40 and len(frame["points"]["val"]) == 10
+    assert frame["grid"]["n_classes"] == 2 and frame["layers"][-1]["units"] == 2
+    rng = np.random.default_rng(1)                       # the data seed
+    X_tr, y_tr, _, _ = split(*generate("xor", 50, 0.1, rng), 0.2, rng)
+    assert frame["points"]["train"] == [[a, b, int(c)] for a, b, c in zip(*X_tr, y_tr)]
+
+
+def test_reset_goes_back_to_the_seed(api):
+    sid, first = create(api)
+    advance(api, sid, epochs=2)
+    again = api.post(f"/api/sessions/{sid}/reset", json={}).json
+    assert again["counters"]["step"] == 0 and again["history"]["epoch"] == []
+    assert fd.same_weights(fd.weights(again), fd.weights(first))
+    other = api.post(f"/api/sessions/{sid}/reset", json={"seed": 8}).json
+    assert not fd.same_weights(fd.weights(other), fd.weights(first))
+    assert api.get(f"/api/sessions/{sid}").json["settings"]["seed"] == 8
+
+
+def test_set_one_weight_one_bias_and_a_layer(api):
+    sid, _ = create(api)
+    frame = api.put(f"/api/sessions/{sid}/weights",
+                    json={"layer": 0, "kind": "W", "i": 1, "j": 2, "value": -1.25}).json
+    assert fd.weights(frame)[0][0][1, 2] == np.float32(-1.25)
+    frame = api.put(f"/api/sessions/{sid}/weights",
+                    json={"layer": 1, "kind": "W0", "j": 0, "value": 0.5}).json
+    assert fd.weights(frame)[1][1][0] == np.float32(0.5)
+    W = [[0.5, -0.5, 0.25, 1.0], [1.5, 0.0, -2.0, 0.125]]
+    frame = api.put(f"/api/sessions/{sid}/weights", json={"layer": 0, "W": W}).json
+    assert np.array_equal(fd.weights(frame)[0][0], np.float32(W))
+    assert frame["lines"][1]["segment"] is not None
+
+
+def test_probe_and_apply(api):
+    sid, before = create(api)
+    probe = api.post(f"/api/sessions/{sid}/probe", json={"x": [0.5, -0.5]}).json
+    assert len(probe["layers"]) == 2 and probe["layers"][0]["dLdW"] is None
+    assert sum(probe["output"]["probs"]) == pytest.approx(1)
+    stepped = api.post(f"/api/sessions/{sid}/probe",
+                       json={"x": [0.5, -0.5], "target": 2, "lr": 0.3}).json
+    assert stepped["lr"] == 0.3 and stepped["layers"][1]["dLdW0"] is not None
+    assert fd.same_weights(fd.weights(api.get(f"/api/sessions/{sid}").json["frame"]),
+                           fd.weights(before))      # a probe changes nothing
+    frame = api.post(f"/api/sessions/{sid}/probe/apply",
+                     json={"x": [0.5, -0.5], "target": 2, "lr": 0.3}).json
+    after = [(np.float32(layer["W_after"]), np.float32(layer["W0_after"])) for layer in stepped["layers"]]
+    assert fd.same_weights(fd.weights(frame), after)
+
+
+def test_probe_uses_the_session_rate_when_none_is_given(api):
+    sid, _ = create(api)
+    assert api.post(f"/api/sessions/{sid}/probe", json={"x": [0, 0], "target": 1}).json["lr"] == 0.1
+
+
+def test_add_and_remove_points_keep_the_weights(api):
+    sid, before = create(api)
+    frame = api.post(f"/api/sessions/{sid}/points",
+                     json={"add": [{"x": [3.0, 3.0], "label": 2}, {"x": [0, 0], "label": 0, "split": "val"}]}).json
+    assert fd.same_weights(fd.weights(frame), fd.weights(before))
+    assert frame["points"]["train"][-1] == [3.0, 3.0, 2] and len(frame["points"]["val"]) == 2
+    assert frame["data"]["revision"] == 2 and frame["extent"][1] > 3.0   # the view grew
+    frame = api.post(f"/api/sessions/{sid}/points",
+                     json={"remove": [{"split": "train", "index": 0}, {"split": "val", "index": 1}]}).json
+    assert frame["points"]["train"][0] == POINTS[1] and len(frame["points"]["val"]) == 1
+    assert frame["data"]["revision"] == 3 and fd.predictions(frame).shape == (9,)
+
+
+def test_export_and_import_give_the_same_run(api):
+    sid, _ = create(api)
+    advance(api, sid, epochs=3)
+    exported = api.get(f"/api/sessions/{sid}/export?format=json")
+    assert exported.mimetype == "application/json"
+    assert "attachment" in exported.headers["Content-Disposition"]
+    body = json.loads(exported.data)
+    assert body["format"] == "crease-session" and body["resume"]["epoch"] == 3
+    response = api.post("/api/sessions/import", json=body)
+    assert response.status_code == 201
+    new_sid, frame = response.json["session"], response.json["frame"]
+    assert new_sid != sid and frame["resumed"] is True and frame["counters"]["step"] == 9
+    again = json.loads(api.get(f"/api/sessions/{new_sid}/export").data)
+    assert again["resume"]["weights"] == body["resume"]["weights"]     # exact float64
+    assert again["resume"]["history"] == body["resume"]["history"]
+
+
+@pytest.mark.parametrize("fmt, media_type, text", [
+    ("npz", "application/octet-stream", b"PK"), ("python", "text/x-python", b"Sequential"),
+    ("pytorch", "text/x-python", b"torch")])
+def test_export_downloads(api, fmt, media_type, text):
+    sid, _ = create(api)
+    response = api.get(f"/api/sessions/{sid}/export?format={fmt}")
+    assert response.status_code == 200 and response.mimetype == media_type
+    assert text in response.data and "attachment" in response.headers["Content-Disposition"]
+
+
+def test_resume_recreates_what_the_page_held(api):
+    sid, _ = create(api)
+    held = advance(api, sid, epochs=2)
+    api.delete(f"/api/sessions/{sid}")                     # evicted
+    weights = [{"W": W.astype(float).tolist(), "W0": W0.astype(float).tolist()}
+               for W, W0 in fd.weights(held)]
+    history = {k: held["history"][k] for k in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")}
+    body = {**SMALL, "resume": {"weights": weights, "step": held["counters"]["step"],
+                                "epoch": 2, "history": history}}
+    new_sid, frame = create(api, body)
+    assert frame["resumed"] is True and frame["counters"]["step"] == held["counters"]["step"]
+    assert frame["counters"]["epoch"] == 2 and frame["history"]["epoch"] == [1, 2]
+    assert fd.same_weights(fd.weights(frame), fd.weights(held))
+    assert advance(api, new_sid, epochs=1)["counters"]["epoch"] == 3
+
+
+def test_divergence_is_a_state_not_an_error(api):
+    sid, _ = create(api, {**SMALL, "training": {"lr": 10, "batch_size": 1}})
+    W = [[1000.0] * 4, [-1000.0] * 4]
+    api.put(f"/api/sessions/{sid}/weights", json={"layer": 0, "W": W})
+    api.put(f"/api/sessions/{sid}/weights", json={"layer": 1, "W": [[1e5, -1e5, 0]] * 4})
+    frame = advance(api, sid, epochs=50)
+    assert frame["state"] == "diverged" and frame["diverged_at"] is not None
+    assert frame["advance"]["partial"] is False
+    assert all(np.isfinite(W).all() for W, _ in fd.weights(frame))
+    calm = api.patch(f"/api/sessions/{sid}/training", json={"lr": 0.001}).json
+    assert calm["state"] != "diverged"
+
+
+def test_two_tabs_on_one_session_count_every_step_once(api):
+    sid, _ = create(api)
+    done = []
+
+    def play():
+        client = api.app.test_client()
+        for _ in range(15):
+            response = client.post(f"/api/sessions/{sid}/advance", json={"steps": 2})
+            assert response.status_code == 200
+            done.append(response.json["advance"]["steps_done"])
+
+    threads = [threading.Thread(target=play) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert done == [2] * 45
+    assert api.get(f"/api/sessions/{sid}").json["frame"]["counters"]["step"] == 90
+
+
+def test_a_busy_session_answers_409(make_app):
+    app = make_app(SESSION_LOCK_WAIT_MS=50)
+    api = CheckedClient(app)
+    sid, _ = create(api)
+    with app.extensions["crease"].store.lock(sid):
+        response = api.post(f"/api/sessions/{sid}/advance", json={"steps": 1})
+    assert response.status_code == 409 and response.json["error"] == "session_busy"
+    assert advance(api, sid, steps=1)["counters"]["step"] == 1     # nothing was applied before
+
+
+def test_frames_are_gzipped_for_clients_that_accept_it(api):
+    sid, _ = create(api)
+    response = api.post(f"/api/sessions/{sid}/advance", json={"steps": 1},
+                        headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(response.data))["counters"]["step"] == 1
+    plain = api.post(f"/api/sessions/{sid}/advance", json={"steps": 1})
+    assert "Content-Encoding" not in plain.headers and plain.json["counters"]["step"] == 2
+    assert "Accept-Encoding" in plain.headers["Vary"]
+    assert plain.headers["Server-Timing"].startswith("app;dur=")
+
+
+def test_an_unreadable_session_is_treated_as_gone(api):
+    sid, _ = create(api)
+    api.app.extensions["crease"].store.put(sid, b"CRS1\x05\x00\x00\x00{}}}}garbage")
+    response = api.get(f"/api/sessions/{sid}")
+    assert response.status_code == 404 and response.json["error"] == "session_not_found"
