@@ -1,0 +1,378 @@
+"""The homework's part-6 experiment harness, driven in bounded chunks.
+
+``run_pytorch_2d(data_name, layers, epochs, split=0.25, trials=5)`` of the
+homework becomes ``run_experiment(data, hidden, epochs, ...)``: ReLU hidden
+layers of the given sizes, a softmax output with cross-entropy (NLL, mean over
+the minibatch), Adam with PyTorch's defaults, minibatches of 32 (the harness's
+default), ``trials`` independent runs.  Differences from the homework's code,
+on purpose: each trial starts from fresh weights (the homework's harness
+reuses its layer objects, so its trials continue one another), and the
+training points are reshuffled every epoch (``training.Run``).
+
+Validation: a given set, or the last ``split`` share of the shuffled points.
+Shapes: X is 2 x n (columns are points), labels (n,) ints in 0..k-1.
+
+Randomness: ``seed`` alone decides everything.  ``default_rng(seed)`` draws a
+built-in dataset and then the split; trial t trains with the seed
+``trial_seeds(seed, trials)[t]``, from ``SeedSequence(seed).spawn``.
+
+Chunks: an ``Experiment`` advances until a deadline and serialises to a
+JSON-able dict between calls (the in-progress trial through
+``checkpoint.run_to_dict``), so a web request can do half a second of work,
+store the dict, and any worker can continue; the results are identical to
+one uninterrupted run.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from typing import Callable, Sequence
+
+import numpy as np
+
+from engine import datafile, datasets
+from engine.checkpoint import run_from_dict, run_to_dict
+from engine.network import NetworkSpec, layer_params
+from engine.optim import OptimizerSpec
+from engine.training import Run, TrainConfig
+
+DICT_VERSION = 1
+HOMEWORK_BATCH_SIZE = 32
+
+
+def trial_seeds(seed: int, trials: int) -> list[int]:
+    """Seeds of trials 0..trials-1: child t of SeedSequence(seed), as a uint32.
+    Trial t's seed does not depend on how many trials there are."""
+    children = np.random.SeedSequence(seed).spawn(trials)
+    return [int(c.generate_state(1)[0]) for c in children]
+
+
+# ---------------------------------------------------------------- data
+
+def _points_from(source, what: str):
+    """(X 2 x n, labels) from a file path, file text, or an (X, labels) pair."""
+    if isinstance(source, tuple) and len(source) == 2:
+        X, y = source
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.int64)
+        if X.ndim != 2 or X.shape[0] != 2 or y.shape != (X.shape[1],):
+            raise ValueError(f"{what}: X must be 2 x n and labels (n,)")
+        return X, y
+    if isinstance(source, (str, os.PathLike)) and os.path.isfile(source):
+        with open(source, "rb") as f:
+            X, y, _ = datafile.parse_points(f.read())
+        return X, y
+    if isinstance(source, (str, bytes)):
+        X, y, _ = datafile.parse_points(source)
+        return X, y
+    raise ValueError(f"{what}: expected a dataset name, a file, file text or (X, labels)")
+
+
+def prepare_data(data, validation=None, split: float = 0.25, seed: int = 0, n: int = 400,
+                 noise: float | None = None):
+    """-> (X_train, y_train, X_val, y_val, n_classes).
+
+    data: a built-in dataset name (``datasets.DATASETS``; n points at its
+    default noise unless given), a path to a file in the homework's format,
+    such a file's text, or (X 2 x n, labels).  validation: the same kinds
+    (not a name), or None to hold out the last ``split`` share of the points
+    shuffled by ``default_rng(seed)`` (which first drew a built-in set).
+    """
+    rng = np.random.default_rng(seed)
+    if isinstance(data, str) and data in datasets.DATASETS:
+        entry = datasets.DATASETS[data]
+        X, y = datasets.generate(data, n, entry.default_noise if noise is None else noise, rng)
+    else:
+        X, y = _points_from(data, "data")
+    if validation is not None:
+        X_val, y_val = _points_from(validation, "validation")
+        X_tr, y_tr = X, y
+    elif split > 0:
+        X_tr, y_tr, X_val, y_val = datasets.split(X, y, split, rng)
+    else:
+        X_tr, y_tr, X_val, y_val = X, y, np.zeros((2, 0)), np.zeros(0, dtype=np.int64)
+    k = int(max(y_tr.max(), y_val.max() if y_val.size else 0)) + 1
+    return X_tr, y_tr, X_val, y_val, max(k, 2)
+
+
+# ---------------------------------------------------------------- summaries
+
+def _stats(values: list) -> dict | None:
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return {"min": min(values), "max": max(values), "mean": math.fsum(values) / len(values)}
+
+
+def _trial_result(index: int, seed: int, run: Run, points: np.ndarray | None) -> dict:
+    """Everything the harness reports about one finished trial."""
+    h = run.history
+    val_acc = [a for a in h["val_acc"] if a is not None]
+    val_loss = h["val_loss"]
+    finite = [(loss, e) for loss, e in zip(val_loss, h["epoch"]) if loss is not None]
+    best = min(finite) if finite else None
+    predictions = None
+    if points is not None and points.shape[0]:
+        model = run.model
+        predictions = model.modules[-1].class_fun(model.forward(points.T)).tolist()  # points: b x 2
+    def number(v):
+        return None if v is None else float(v)
+
+    return {
+        "trial": index, "seed": seed, "epochs": run.epoch, "state": run.state,
+        "diverged_at": run.diverged_at,
+        "final_val_acc": number(h["val_acc"][-1]) if h["epoch"] else None,
+        # What the homework's harness prints as "validation accuracy": the mean
+        # of the per-epoch validation accuracies.
+        "mean_val_acc": math.fsum(val_acc) / len(val_acc) if val_acc else None,
+        "final_train_acc": number(h["train_acc"][-1]) if h["epoch"] else None,
+        "final_val_loss": number(val_loss[-1]) if h["epoch"] else None,
+        "min_val_loss": number(best[0]) if best else None,
+        "min_val_loss_epoch": best[1] if best else None,   # 1-based, first minimum
+        "predictions": predictions,
+        "history": {key: [int(v) if key == "epoch" else number(v) for v in values]
+                    for key, values in h.items()},
+    }
+
+
+def _weights(run: Run) -> list[dict]:
+    return [{"W": W.tolist(), "W0": W0[:, 0].tolist()} for W, W0 in layer_params(run.model)]
+
+
+def _score(result: dict) -> float:
+    """Ranking of trials for 'best' and 'worst': final validation accuracy, or
+    training accuracy without a validation set."""
+    value = result["final_val_acc"] if result["final_val_acc"] is not None else result["final_train_acc"]
+    return -1.0 if value is None else value
+
+
+# ---------------------------------------------------------------- experiment
+
+class Experiment:
+    """``trials`` independent trainings of one architecture, advanced in chunks.
+
+    X_* are 2 x n float64, y_* (n,) int labels (the validation set may be
+    empty).  hidden: hidden layer sizes, () for none.  predict_points: b x 2
+    points (rows, as typed) whose predicted classes each trial reports.
+    """
+
+    def __init__(self, X_train, y_train, X_val, y_val, hidden: Sequence[int], epochs: int,
+                 trials: int = 5, seed: int = 0, n_classes: int | None = None,
+                 optimizer: OptimizerSpec | None = None, batch_size: int = HOMEWORK_BATCH_SIZE,
+                 activation: str = "relu", predict_points=None, first_trial: int = 0):
+        if int(epochs) < 1 or int(trials) < 1 or int(first_trial) < 0:
+            raise ValueError("epochs and trials must be >= 1, first_trial >= 0")
+        self.X_train = np.asarray(X_train, dtype=np.float64)
+        self.y_train = np.asarray(y_train, dtype=np.int64)
+        self.X_val = np.asarray(X_val, dtype=np.float64).reshape(2, -1)
+        self.y_val = np.asarray(y_val, dtype=np.int64).reshape(-1)
+        if n_classes is None:
+            n_classes = max(int(self.y_train.max()), int(self.y_val.max(initial=0))) + 1
+        hidden = tuple(int(h) for h in hidden)
+        self.spec = NetworkSpec(input_dim=2, hidden=hidden, activations=(activation,) * len(hidden),
+                                output="softmax", n_classes=max(int(n_classes), 2))
+        self.config = TrainConfig(optimizer=optimizer or OptimizerSpec.torch_adam(),
+                                  batch_size=int(batch_size), reduction="mean")
+        self.epochs, self.trials, self.seed = int(epochs), int(trials), int(seed)
+        self.first_trial = int(first_trial)
+        self.seeds = trial_seeds(self.seed, self.first_trial + self.trials)[self.first_trial:]
+        points = None if predict_points is None or len(predict_points) == 0 \
+            else np.asarray(predict_points, dtype=np.float64)
+        if points is not None and (points.ndim != 2 or points.shape[1] != 2):
+            raise ValueError("predict_points must be a list of [x1, x2]")
+        self.points = points
+        self.results: list[dict] = []
+        self.extremes: dict = {}       # "best"/"worst" -> {"trial", "weights"}
+        self.run: Run | None = None    # the trial in progress
+        self.compute_seconds = 0.0
+
+    # ---- progress ----------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return len(self.results) == self.trials
+
+    @property
+    def batches_per_epoch(self) -> int:
+        n = self.X_train.shape[1]
+        return -(-n // min(self.config.batch_size, n))
+
+    def progress(self) -> dict:
+        """Trials and steps done; ``seconds`` is compute time spent so far."""
+        per_trial = self.epochs * self.batches_per_epoch
+        current = self.run.step if self.run is not None else 0
+        done = len(self.results) * per_trial + current
+        total = self.trials * per_trial
+        return {"trials_done": len(self.results), "trials": self.trials,
+                "epoch": self.run.epoch if self.run is not None else (self.epochs if self.done else 0),
+                "epochs": self.epochs,
+                "steps_done": done, "steps_total": total, "fraction": done / total,
+                "seconds": self.compute_seconds}
+
+    # ---- work -------------------------------------------------------------
+
+    def advance(self, deadline: float | None = None) -> bool:
+        """Train until every trial is done or ``time.perf_counter() >= deadline``
+        (checked after each minibatch step, so each call makes progress).
+        Returns ``done``."""
+        start = time.perf_counter()
+        try:
+            while not self.done:
+                if self.run is None:
+                    self.run = Run(self.spec, self.X_train, self.y_train, self.X_val, self.y_val,
+                                   self.config, self.seeds[len(self.results)])
+                remaining = self.epochs * self.run.batches_per_epoch - self.run.step
+                if remaining > 0 and self.run.state != "diverged":
+                    self.run.train_steps(remaining, deadline)
+                finished = self.run.step >= self.epochs * self.run.batches_per_epoch \
+                    or self.run.state == "diverged"
+                if finished:
+                    self._finish_trial()
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+        finally:
+            self.compute_seconds += time.perf_counter() - start
+        return self.done
+
+    def _finish_trial(self) -> None:
+        """Record the trial in progress and let its Run go."""
+        local = len(self.results)
+        result = _trial_result(self.first_trial + local, self.seeds[local], self.run, self.points)
+        self.results.append(result)
+        entry = {"trial": result["trial"], "score": _score(result), "weights": _weights(self.run)}
+        _keep_extremes(self.extremes, entry)
+        self.run = None
+
+    def result(self) -> dict:
+        """The report: configuration, every finished trial, ``summary`` over the
+        trials (see ``summarise``) and ``extremes``: the best and worst trial
+        by final validation accuracy, with their weights [{"W", "W0"}]."""
+        return {
+            "hidden": list(self.spec.hidden), "epochs": self.epochs, "trials_requested": self.trials,
+            "first_trial": self.first_trial, "seed": self.seed, "batch_size": self.config.batch_size,
+            "n_train": int(self.X_train.shape[1]), "n_val": int(self.X_val.shape[1]),
+            "n_classes": self.spec.n_classes, "done": self.done,
+            "trials": list(self.results), "summary": summarise(self.results),
+            "extremes": dict(self.extremes),
+        }
+
+    # ---- dict form -----------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        """JSON-able state (floats exact as JSON writes Python floats)."""
+        opt = self.config.optimizer
+        return {
+            "version": DICT_VERSION,
+            "hidden": list(self.spec.hidden), "activation": (self.spec.activations or ("relu",))[0],
+            "n_classes": self.spec.n_classes, "epochs": self.epochs, "trials": self.trials,
+            "seed": self.seed, "first_trial": self.first_trial, "batch_size": self.config.batch_size,
+            "optimizer": {f: getattr(opt, f) for f in opt.__dataclass_fields__},
+            "data": {"X_train": self.X_train.tolist(), "y_train": self.y_train.tolist(),
+                     "X_val": self.X_val.tolist(), "y_val": self.y_val.tolist()},
+            "predict_points": None if self.points is None else self.points.tolist(),
+            "results": self.results, "extremes": self.extremes,
+            "run": None if self.run is None else run_to_dict(self.run),
+            "compute_seconds": self.compute_seconds,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Experiment":
+        """Inverse of to_dict; raises ValueError for a dict it did not write."""
+        if not isinstance(d, dict) or d.get("version") != DICT_VERSION:
+            raise ValueError("not an experiment dict of version %d" % DICT_VERSION)
+        try:
+            data = d["data"]
+            exp = cls(np.array(data["X_train"], dtype=np.float64).reshape(2, -1), data["y_train"],
+                      np.array(data["X_val"], dtype=np.float64).reshape(2, -1), data["y_val"],
+                      d["hidden"], d["epochs"], d["trials"], d["seed"], d["n_classes"],
+                      OptimizerSpec(**d["optimizer"]), d["batch_size"], d["activation"],
+                      d["predict_points"], d["first_trial"])
+            exp.results = list(d["results"])
+            exp.extremes = dict(d["extremes"])
+            exp.run = None if d["run"] is None else run_from_dict(d["run"])
+            exp.compute_seconds = float(d["compute_seconds"])
+        except (KeyError, TypeError) as e:
+            raise ValueError(f"malformed experiment dict: {e!r}") from None
+        if len(exp.results) > exp.trials:
+            raise ValueError("malformed experiment dict: more results than trials")
+        return exp
+
+    def __repr__(self) -> str:
+        p = self.progress()
+        return (f"Experiment(hidden={list(self.spec.hidden)}, epochs={self.epochs}, "
+                f"trials {p['trials_done']}/{self.trials}, seed={self.seed})")
+
+
+def _keep_extremes(extremes: dict, entry: dict) -> None:
+    """Keep ``entry`` as "best" / "worst" if it beats the one held (first wins ties)."""
+    for name, sign in (("best", 1), ("worst", -1)):
+        held = extremes.get(name)
+        if held is None or sign * entry["score"] > sign * held["score"]:
+            extremes[name] = entry
+
+
+def summarise(trials: list[dict]) -> dict:
+    """Over trials: {"min", "max", "mean"} of final_val_acc, mean_val_acc,
+    final_train_acc and min_val_loss_epoch (None where nothing is defined),
+    and mean_curve_min_val_loss_epoch: the epoch where the trial-averaged
+    validation loss is lowest."""
+    summary = {key: _stats([t[key] for t in trials])
+               for key in ("final_val_acc", "mean_val_acc", "final_train_acc", "min_val_loss_epoch")}
+    summary["mean_curve_min_val_loss_epoch"] = _mean_curve_argmin(
+        [t["history"]["val_loss"] for t in trials])
+    return summary
+
+
+def merge_results(parts: list[dict]) -> dict:
+    """One result from the results of Experiments that ran disjoint trials of
+    the same configuration (``first_trial`` 0, k, 2k, ...: e.g. parallel
+    requests), as if one Experiment had run them all."""
+    parts = sorted(parts, key=lambda p: p["first_trial"])
+    merged = dict(parts[0])
+    merged["trials"] = [t for p in parts for t in p["trials"]]
+    merged["trials_requested"] = sum(p["trials_requested"] for p in parts)
+    merged["done"] = all(p["done"] for p in parts)
+    merged["summary"] = summarise(merged["trials"])
+    extremes: dict = {}
+    entries = [e for p in parts for e in p["extremes"].values()]
+    for entry in sorted(entries, key=lambda e: e["trial"]):   # in trial order: first wins ties
+        _keep_extremes(extremes, entry)
+    merged["extremes"] = extremes
+    return merged
+
+
+def _mean_curve_argmin(curves: list[list]) -> int | None:
+    """1-based epoch where the trial-averaged validation loss is lowest."""
+    if not curves or any(not c or None in c for c in curves):
+        return None
+    length = min(len(c) for c in curves)
+    mean = np.mean([c[:length] for c in curves], axis=0)
+    return int(np.argmin(mean)) + 1
+
+
+def run_experiment(data, hidden: Sequence[int], epochs: int, split: float = 0.25, trials: int = 5,
+                   seed: int = 0, optimizer: OptimizerSpec | None = None,
+                   batch_size: int = HOMEWORK_BATCH_SIZE, predict_points=None, validation=None,
+                   progress: Callable[[dict], None] | None = None, chunk_seconds: float = 0.5,
+                   n: int = 400, noise: float | None = None) -> dict:
+    """The homework's ``run_pytorch_2d`` as one call: prepare the data
+    (``prepare_data``), run every trial, return ``Experiment.result()``.
+    ``progress`` (if given) is called with ``Experiment.progress()`` after
+    each chunk of about ``chunk_seconds``."""
+    X_tr, y_tr, X_val, y_val, k = prepare_data(data, validation, split, seed, n, noise)
+    exp = Experiment(X_tr, y_tr, X_val, y_val, hidden, epochs, trials, seed, k, optimizer,
+                     batch_size, predict_points=predict_points)
+    while not exp.advance(time.perf_counter() + chunk_seconds if progress else None):
+        progress(exp.progress())
+    if progress:
+        progress(exp.progress())
+    return exp.result()
+
+
+if __name__ == "__main__":
+    import sys
+
+    from engine.experiment_cli import main
+
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""The part-6 harness: what each trial reports, determinism, chunked runs
+identical to uninterrupted ones, and the command line end to end."""
+import json
+import math
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from engine import datasets
+from engine.experiment import Experiment, merge_results, prepare_data, run_experiment, trial_seeds
+from engine.experiment_cli import parse_hidden, resolve_data
+from engine.network import NetworkSpec
+from engine.optim import OptimizerSpec
+from engine.training import Run, TrainConfig
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+COURSE_DATA = REPO.parent / "shared" / "course-data"
+POINTS = [[-1.0, 0.0], [1.0, 0.5], [0.0, -2.0]]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return prepare_data("separable", split=0.25, seed=3, n=48)
+
+
+def small(data, **kw):
+    args = dict(hidden=(3,), epochs=4, trials=3, seed=5, batch_size=8, predict_points=POINTS)
+    args.update(kw)
+    X_tr, y_tr, X_val, y_val, k = data
+    return Experiment(X_tr, y_tr, X_val, y_val, n_classes=k, **args)
+
+
+# ---- data ---------------------------------------------------------------------
+
+def test_split_holds_out_the_last_share_of_the_shuffled_points():
+    X, y, X_val, y_val, k = prepare_data("separable", split=0.25, seed=3, n=48)
+    rng = np.random.default_rng(3)
+    X_all, y_all = datasets.generate("separable", 48, datasets.DATASETS["separable"].default_noise, rng)
+    order = rng.permutation(48)
+    assert np.array_equal(X_val, X_all[:, order[36:]]) and np.array_equal(y_val, y_all[order[36:]])
+    assert np.array_equal(X, X_all[:, order[:36]]) and np.array_equal(y, y_all[order[:36]])
+    assert k == 2
+
+
+def test_files_texts_and_arrays(tmp_path):
+    train = tmp_path / "train.csv"
+    train.write_text("1.5 2.0 -1\n-0.5 0.25 1\n3e-1 -2 1\n")
+    val_text = "0 0 1\n1 1 -1\n"
+    X, y, X_val, y_val, k = prepare_data(str(train), validation=val_text)
+    assert X.tolist() == [[1.5, -0.5, 0.3], [2.0, 0.25, -2.0]] and y.tolist() == [0, 1, 1]
+    assert X_val.tolist() == [[0.0, 1.0], [0.0, 1.0]] and y_val.tolist() == [1, 0] and k == 2
+    X, y, X_val, y_val, k = prepare_data((np.array([[0, 1, 2], [0, 1, 2]]), [0, 2, 1]), split=0)
+    assert X_val.shape == (2, 0) and k == 3
+
+
+def test_trial_seeds_are_stable():
+    assert trial_seeds(0, 5)[:3] == trial_seeds(0, 3)
+    assert len(set(trial_seeds(0, 20))) == 20 and trial_seeds(1, 3) != trial_seeds(0, 3)
+
+
+# ---- what a trial reports -----------------------------------------------------------
+
+def test_each_trial_is_an_independent_adam_run(data):
+    exp = small(data)
+    assert exp.advance() is True
+    r = exp.result()
+    X_tr, y_tr, X_val, y_val, k = data
+    seeds = trial_seeds(5, 3)
+    for t, trial in enumerate(r["trials"]):
+        spec = NetworkSpec(hidden=(3,), activations=("relu",), output="softmax", n_classes=2)
+        config = TrainConfig(optimizer=OptimizerSpec(name="adam", lr=1e-3), batch_size=8,
+                             reduction="mean")
+        run = Run(spec, X_tr, y_tr, X_val, y_val, config, seeds[t])
+        run.train_epochs(4)
+        h = run.history
+        assert trial["seed"] == seeds[t] and trial["epochs"] == 4
+        assert trial["history"] == h
+        assert trial["final_val_acc"] == h["val_acc"][-1]
+        assert trial["final_train_acc"] == h["train_acc"][-1]
+        assert trial["mean_val_acc"] == pytest.approx(sum(h["val_acc"]) / 4, abs=1e-15)
+        assert trial["min_val_loss_epoch"] == 1 + int(np.argmin(h["val_loss"]))
+        assert trial["min_val_loss"] == min(h["val_loss"])
+        probs = run.model.forward(np.array(POINTS).T)
+        assert trial["predictions"] == np.argmax(probs, axis=0).tolist()
+
+
+def test_summary_over_trials(data):
+    exp = small(data, epochs=3, trials=4)
+    exp.advance()
+    r = exp.result()
+    finals = [t["final_val_acc"] for t in r["trials"]]
+    assert r["summary"]["final_val_acc"] == {"min": min(finals), "max": max(finals),
+                                             "mean": pytest.approx(sum(finals) / 4, abs=1e-15)}
+    means = [t["mean_val_acc"] for t in r["trials"]]
+    assert r["summary"]["mean_val_acc"]["max"] == max(means)
+    epochs = [t["min_val_loss_epoch"] for t in r["trials"]]
+    assert r["summary"]["min_val_loss_epoch"]["min"] == min(epochs)
+    curve = np.mean([t["history"]["val_loss"] for t in r["trials"]], axis=0)
+    assert r["summary"]["mean_curve_min_val_loss_epoch"] == 1 + int(np.argmin(curve))
+    best, worst = r["extremes"]["best"], r["extremes"]["worst"]
+    assert finals[best["trial"]] == max(finals) and finals.index(max(finals)) == best["trial"]
+    assert finals[worst["trial"]] == min(finals) and finals.index(min(finals)) == worst["trial"]
+    assert [len(layer["W"]) for layer in best["weights"]] == [2, 3]
+    json.dumps(r, allow_nan=False)
+
+
+def test_without_a_validation_set(data):
+    X_tr, y_tr, _, _, _ = data
+    exp = Experiment(X_tr, y_tr, np.zeros((2, 0)), np.zeros(0), (2,), 2, trials=2, batch_size=8)
+    exp.advance()
+    r = exp.result()
+    assert r["n_val"] == 0 and r["summary"]["final_val_acc"] is None
+    assert all(t["final_val_acc"] is None and t["min_val_loss_epoch"] is None for t in r["trials"])
+    assert r["extremes"]["best"]["score"] == max(t["final_train_acc"] for t in r["trials"])
+
+
+# ---- determinism and chunks ----------------------------------------------------------
+
+def test_same_seed_same_numbers_other_seed_other_numbers(data):
+    a, b, c = small(data), small(data), small(data, seed=6)
+    for e in (a, b, c):
+        e.advance()
+    assert a.result() == b.result()
+    assert a.result()["trials"][0]["history"] != c.result()["trials"][0]["history"]
+
+
+def test_chunked_through_json_equals_uninterrupted(data):
+    whole = small(data)
+    whole.advance()
+    state = json.loads(json.dumps(small(data).to_dict()))
+    calls = 0
+    while True:
+        exp = Experiment.from_dict(state)
+        done = exp.advance(deadline=0.0)          # one minibatch step per call
+        state = json.loads(json.dumps(exp.to_dict(), allow_nan=False))
+        calls += 1
+        if done:
+            break
+    assert calls == 3 * 4 * 5        # one per step: chunks end mid-epoch and between trials
+    assert Experiment.from_dict(state).result() == whole.result()
+
+
+def test_progress_counts_steps(data):
+    exp = small(data)
+    exp.advance(deadline=0.0)
+    p = exp.progress()
+    assert (p["trials_done"], p["steps_done"], p["steps_total"]) == (0, 1, 3 * 4 * 5)  # 36 points / 8
+    exp.advance()
+    assert exp.progress()["fraction"] == 1.0 and exp.done
+
+
+def test_parallel_parts_merge_into_the_whole(data):
+    whole = small(data, trials=5)
+    whole.advance()
+    parts = [small(data, trials=2, first_trial=0), small(data, trials=3, first_trial=2)]
+    for p in parts:
+        p.advance()
+    merged = merge_results([p.result() for p in reversed(parts)])
+    expected = whole.result()
+    for key in ("trials", "summary", "extremes", "trials_requested"):
+        assert merged[key] == expected[key], key
+
+
+@pytest.mark.parametrize("bad", [{}, {"version": 99}, {"version": 1, "hidden": [2]}, "text"])
+def test_from_dict_refuses_what_it_did_not_write(bad):
+    with pytest.raises(ValueError):
+        Experiment.from_dict(bad)
+
+
+def test_run_experiment_reports_progress():
+    seen = []
+    r = run_experiment("separable", (2,), 2, trials=2, seed=1, batch_size=8, n=40,
+                       progress=seen.append, chunk_seconds=0.0)
+    assert seen[-1]["fraction"] == 1.0 and len(seen) > 2
+    assert [s["steps_done"] for s in seen] == sorted(s["steps_done"] for s in seen)
+    assert len(r["trials"]) == 2 and r["n_train"] == 30 and r["n_val"] == 10
+
+
+# ---- command line -----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, sizes", [("", ()), ("()", ()), ("none", ()), ("2", (2,)),
+                                         ("100,10", (100, 10)), ("(100, 10)", (100, 10))])
+def test_parse_hidden(text, sizes):
+    assert parse_hidden(text) == sizes
+
+
+def _cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "engine.experiment", *args], capture_output=True,
+                          text=True, timeout=120, cwd=cwd,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_command_line_end_to_end(tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = datasets.generate("clusters", 40, 0.6, rng)
+    lines = [f"{a:.18e} {b:.18e} {2 * c - 1:d}" for a, b, c in zip(X[0], X[1], y)]
+    path = tmp_path / "tiny_train.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.json"
+    done = _cli(str(path), "--hidden", "", "3", "--epochs", "3", "--trials", "2", "--batch-size", "8",
+                "--seed", "4", "--points", "[[0, 1], [1, 0]]", "--json", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "()" in done.stdout and "(3)" in done.stdout and "predictions" in done.stdout
+    assert "100%" in done.stderr                        # progress went to stderr
+    printed = json.loads(out.read_text())[0]["results"]
+    for hidden, r in zip([(), (3,)], printed):
+        same = run_experiment(str(path), hidden, 3, trials=2, seed=4, batch_size=8,
+                              predict_points=[[0, 1], [1, 0]])
+        assert r["trials"] == same["trials"] and r["summary"] == same["summary"]
+        mean = same["summary"]["final_val_acc"]["mean"]
+        assert f"{mean:.4f}" in done.stdout
+    assert printed[0]["n_train"] == 30 and printed[0]["n_val"] == 10
+
+
+def test_command_line_names_the_bad_line(tmp_path):
+    (tmp_path / "bad.csv").write_text("1 2 1\n1 x 0\n")
+    done = _cli("--train", str(tmp_path / "bad.csv"), "--epochs", "1", "--quiet", cwd=tmp_path)
+    assert done.returncode == 2 and "line 2" in done.stderr
+
+
+@pytest.mark.skipif(not (COURSE_DATA / "data3class_train.csv").is_file(), reason="no course data")
+def test_course_files_as_the_homework_names_them():
+    data, validation, _ = resolve_data("2", None, None, COURSE_DATA)
+    assert data.endswith("data2_train.csv") and validation.endswith("data2_validate.csv")
+    data, validation, _ = resolve_data("3class", None, None, COURSE_DATA)
+    assert validation is None
+    r = run_experiment(data, (), 2, split=0.5, trials=1, predict_points=[[-1, -1], [1, 1]])
+    assert (r["n_train"], r["n_val"], r["n_classes"]) == (400, 400, 3)
+    assert len(r["trials"][0]["predictions"]) == 2
