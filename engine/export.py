@@ -7,8 +7,9 @@ scripts are self-contained: they embed the weights as exact float literals
 (``repr`` of a float64 reads back to the same bits), so running one
 reproduces the engine's predictions.
 
-``EXPORTERS`` maps a format name to ``(run) -> (bytes, media type, file name)``
-for the server's download route.
+The JSON form (``run_export`` / ``run_import``) is for a whole training run:
+readable configuration, weights and history, plus the exact checkpoint
+(``checkpoint.run_to_dict``) that brings the run back bit for bit.
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ import math
 from typing import Callable, Sequence
 
 import numpy as np
+
+from engine.checkpoint import CheckpointError, run_from_dict, run_to_dict
+from engine.network import layer_params
 
 EXPORT_FORMAT = "crease-network"
 EXPORT_VERSION = 1
@@ -49,6 +53,52 @@ def _check_params(spec, params: Params) -> None:
         if np.shape(W) != (m, n) or np.shape(W0) != (n, 1):
             raise ValueError(f"layer {l + 1}: W {np.shape(W)}, W0 {np.shape(W0)}; "
                              f"expected ({m}, {n}) and ({n}, 1)")
+
+
+# -------------------------------------------------------------------- JSON
+
+def run_export(run) -> dict:
+    """A training Run as a JSON-able document: {"format", "version", "network"
+    (the spec), "training" (optimizer, batch_size, reduction), "seed", "step",
+    "epoch", "weights": [{"W": m x n, "W0": n}], "history", "checkpoint"}."""
+    config = run.config
+    return {
+        "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
+        "network": spec_to_dict(run.spec),
+        "training": {"optimizer": {f: getattr(config.optimizer, f)
+                                   for f in config.optimizer.__dataclass_fields__},
+                     "batch_size": config.batch_size, "reduction": config.reduction},
+        "seed": run.seed, "step": run.step, "epoch": run.epoch,
+        "weights": [{"W": W.tolist(), "W0": W0[:, 0].tolist()} for W, W0 in layer_params(run.model)],
+        "history": {key: list(values) for key, values in run.history.items()},
+        "checkpoint": run_to_dict(run),
+    }
+
+
+def run_import(doc: dict):
+    """Inverse of run_export (also after a JSON round trip): the Run from the
+    checkpoint.  The readable "weights" win where they differ from it, so a
+    hand-edited file loads as edited.  Raises CheckpointError (a ValueError)."""
+    if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
+        raise CheckpointError(f"not a Crease network export (format must be {EXPORT_FORMAT!r})")
+    if doc.get("version") != EXPORT_VERSION:
+        raise CheckpointError(f"unsupported export version {doc.get('version')!r}")
+    run = run_from_dict(doc.get("checkpoint"))
+    weights = doc.get("weights")
+    if weights is None:
+        return run
+    params = layer_params(run.model)
+    if not isinstance(weights, list) or len(weights) != len(params):
+        raise CheckpointError(f"'weights' must list {len(params)} layers")
+    for layer, (entry, (W, W0)) in enumerate(zip(weights, params)):
+        try:
+            new_W = np.array(entry["W"], dtype=np.float64)
+            new_W0 = np.array(entry["W0"], dtype=np.float64)
+            if not (np.array_equal(new_W, W) and np.array_equal(new_W0, W0[:, 0])):
+                run.set_layer(layer, new_W, new_W0)
+        except (KeyError, TypeError, ValueError) as e:
+            raise CheckpointError(f"weights of layer {layer + 1}: {e}") from None
+    return run
 
 
 # --------------------------------------------------------------------- npz

@@ -9,8 +9,12 @@ import textwrap
 import numpy as np
 import pytest
 
-from engine.export import npz_bytes, numpy_script, pytorch_script, read_npz
+from engine.checkpoint import CheckpointError
+from engine.datasets import generate
+from engine.export import npz_bytes, numpy_script, pytorch_script, read_npz, run_export, run_import
 from engine.network import NetworkSpec, build_network, layer_params, one_hot, predict_proba
+from engine.optim import OptimizerSpec
+from engine.training import Run, TrainConfig
 
 SPECS = [
     NetworkSpec(hidden=(8,), activations=("relu",), n_classes=3),
@@ -178,3 +182,55 @@ def test_pytorch_script_matches_the_engine(tmp_path):
         X = _points(spec)
         assert np.abs(np.array(proba).T - predict_proba(model, X)).max() <= 1e-12, spec
         assert classes == model.modules[-1].class_fun(model.forward(X)).tolist()
+
+
+# ---- JSON: a whole run, exactly ------------------------------------------------------
+
+def _trained_run():
+    X, y = generate("moons", 40, 0.2, np.random.default_rng(0))
+    spec = NetworkSpec(hidden=(4, 3), activations=("relu", "tanh"), n_classes=2)
+    config = TrainConfig(optimizer=OptimizerSpec.torch_adam(lr=0.01), batch_size=7)
+    run = Run(spec, X[:, :30], y[:30], X[:, 30:], y[30:], config, seed=11)
+    run.train_steps(13)           # mid-epoch: the shuffle order and Adam's moments matter
+    return run
+
+
+def test_json_export_is_readable_and_imports_exactly():
+    run = _trained_run()
+    doc = json.loads(json.dumps(run_export(run), allow_nan=False))
+    assert doc["network"] == {"input_dim": 2, "hidden": [4, 3], "activations": ["relu", "tanh"],
+                              "output": "softmax", "n_classes": 2}
+    assert doc["training"]["optimizer"]["name"] == "adam" and doc["training"]["batch_size"] == 7
+    assert (doc["seed"], doc["step"], doc["epoch"]) == (11, 13, 2)
+    assert doc["weights"][1]["W"] == layer_params(run.model)[1][0].tolist()
+    assert doc["history"]["epoch"] == [1, 2]
+    back = run_import(doc)
+    assert (back.step, back.epoch, back.history) == (run.step, run.epoch, run.history)
+    run.train_steps(9)
+    back.train_steps(9)
+    for (W, W0), (W_, W0_) in zip(layer_params(run.model), layer_params(back.model)):
+        assert np.array_equal(W, W_) and np.array_equal(W0, W0_)     # bit for bit, continued
+
+
+def test_json_import_takes_hand_edited_weights():
+    doc = json.loads(json.dumps(run_export(_trained_run())))
+    doc["weights"][0]["W"][1][2] = 0.5
+    doc["weights"][2]["W0"] = [1.0, -1.0]
+    run = run_import(doc)
+    assert layer_params(run.model)[0][0][1, 2] == 0.5
+    assert layer_params(run.model)[2][1].tolist() == [[1.0], [-1.0]]
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: d.update(format="something-else"),
+    lambda d: d.update(version=2),
+    lambda d: d.update(checkpoint={"format": "crease-run"}),
+    lambda d: d["weights"].pop(),
+    lambda d: d["weights"][0].update(W=[[1.0, 2.0]]),
+    lambda d: d["weights"][1].update(W0="zeros"),
+])
+def test_json_import_refuses_broken_documents(edit):
+    doc = json.loads(json.dumps(run_export(_trained_run())))
+    edit(doc)
+    with pytest.raises(CheckpointError):
+        run_import(doc)
