@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from engine import Identity, Linear, NLL, ReLU, Sequential, SoftMax, SquaredLoss
+from engine.datasets import generate
 from engine.network import NetworkSpec, build_network, layer_params, one_hot
 from engine.probe import probe
+from engine.training import Run, TrainConfig
 
 
 def problem1_net(w1=-2.0, b1=3.0, w2=3.0, b2=0.0):
@@ -250,3 +252,24 @@ def test_result_is_strict_json_even_when_weights_blow_up():
     assert r["layers"][0]["z"][0] is None        # inf
     assert r["layers"][1]["z"][0] is None        # inf - inf -> nan
     assert json.loads(text)["x"] == [3.0, 0.0]
+
+
+def test_apply_on_a_training_run_goes_through_the_run():
+    X, y = generate("circle", 30, 0.1, np.random.default_rng(0))
+    run = Run(NetworkSpec(hidden=(6,), activations=("tanh",)), X[:, :20], y[:20], X[:, 20:], y[20:],
+              TrainConfig(batch_size=5), seed=2)
+    run.train_steps(3)
+    before = run.metrics()
+    reference = copy.deepcopy(run.model)
+    x = np.array([[0.5], [-0.25]])
+    reference.loss.forward(reference.forward(x), one_hot([1], 2))
+    reference.backward(reference.loss.backward())
+    reference.sgd_step(2.0)
+    probe(run, x[:, 0], target=1, lr=2.0, apply=True)
+    for (W, W0), (W_, W0_) in zip(layer_params(reference), layer_params(run.model)):
+        assert np.array_equal(W, W_) and np.array_equal(W0, W0_)
+    after = run.metrics()                      # the run knows its weights changed
+    assert after != before and run.step == 3
+    P = reference.forward(X[:, :20])
+    assert after["train_acc"] == np.mean(np.argmax(P, axis=0) == y[:20])
+    assert after["train_loss"] == pytest.approx(-np.mean(np.log(P[y[:20], np.arange(20)])), rel=1e-12)
