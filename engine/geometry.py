@@ -124,6 +124,21 @@ def _gather(params, activations, xs, ys, layer) -> np.ndarray:
     return out
 
 
+def _network_key(params, activations, extent, resolution) -> tuple:
+    """Everything the grid's output scores depend on, weights by value."""
+    weights = tuple((np.shape(W), np.asarray(W, dtype=np.float64).tobytes(),
+                     np.asarray(W0, dtype=np.float64).tobytes()) for W, W0 in params)
+    return weights, tuple(activations), tuple(float(v) for v in extent), int(resolution)
+
+
+# evaluate_grid's output scores (k x R*R float32) under their _network_key.  A frame
+# asks for the classes and then the boundary of the same network and view; this
+# makes that one forward pass instead of two.  One entry, replaced as a whole
+# (a single assignment, so threads never see a key with another call's scores);
+# keyed by weight values, so weights changed in place are never served stale.
+_last_scores: tuple = (None, None)
+
+
 def _classify(Z, output, with_probs):
     """Output pre-activations (k x b) -> classes (b,), confidence (b,), probs k x b | None."""
     if output == "sigmoid":
@@ -152,7 +167,9 @@ def evaluate_grid(params, activations, extent, resolution, dtype=np.float32,
     classes = np.empty(R * R, dtype=np.uint8)
     confidence = np.empty(R * R, dtype=np.float32)
     probs = np.empty((k, R * R), dtype=np.float32) if with_probs else None
+    scores = np.empty((np.shape(params[-1][0])[1], R * R), dtype=np.float32)
     for cells, layers in _blocks(params, activations, xs, ys, dtype):
+        scores[:, cells] = layers[-1][0]
         block_classes, block_confidence, block_probs = _classify(
             layers[-1][0], activations[-1], with_probs)
         classes[cells] = block_classes
@@ -160,6 +177,8 @@ def evaluate_grid(params, activations, extent, resolution, dtype=np.float32,
         if with_probs:
             probs[:, cells] = block_probs
     confidence[~np.isfinite(confidence)] = 0
+    global _last_scores
+    _last_scores = (_network_key(params, activations, extent, resolution), scores)
     return GridResult(classes.reshape(R, R), confidence.reshape(R, R),
                       None if probs is None else probs.reshape(k, R, R))
 
@@ -200,16 +219,13 @@ def first_layer_lines(W, W0, extent) -> list[dict]:
     start, end = foot + t_lo * direction, foot + t_hi * direction
     middle = (start + end) / 2
     offset = LABEL_OFFSET * min(x1 - x0, y1 - y0) * normal
-    lines = []
-    for j in range(b.shape[0]):
-        line = {"w": w[:, j].tolist(), "b": float(b[j]), "segment": None,
-                "zero_label": None, "plus_label": None, "dead": bool(dead[j])}
-        if visible[j]:
-            line["segment"] = [start[:, j].tolist(), end[:, j].tolist()]
-            line["zero_label"] = (middle[:, j] - offset[:, j]).tolist()
-            line["plus_label"] = (middle[:, j] + offset[:, j]).tolist()
-        lines.append(line)
-    return lines
+    zero, plus = (middle - offset).T.tolist(), (middle + offset).T.tolist()
+    segments = np.stack([start.T, end.T], axis=1).tolist()
+    return [{"w": unit_w, "b": unit_b, "segment": segment if shown else None,
+             "zero_label": zero_at if shown else None, "plus_label": plus_at if shown else None,
+             "dead": unit_dead}
+            for unit_w, unit_b, segment, zero_at, plus_at, shown, unit_dead in zip(
+                w.T.tolist(), b.tolist(), segments, zero, plus, visible.tolist(), dead.tolist())]
 
 
 def _zero_set(values: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> list[np.ndarray]:
@@ -247,11 +263,14 @@ def decision_boundary(params, activations, extent, resolution) -> list[np.ndarra
     sign says which of the two wins, so it crosses zero only between a cell
     won by a and one won by b.  With two classes this is simply the zero set
     of score_1 - score_0.  Near a point where three classes meet the lines
-    stop up to one cell short.
+    stop up to one cell short.  Reuses the scores of the last evaluate_grid
+    call when it had the same network and view.
     """
     xs, ys = _check(params, activations, extent, resolution)
     R = xs.shape[0]
-    scores = _gather(params, activations, xs, ys, len(params) - 1)
+    key, scores = _last_scores
+    if key != _network_key(params, activations, extent, resolution):
+        scores = _gather(params, activations, xs, ys, len(params) - 1)
     if activations[-1] == "sigmoid":
         scores = np.vstack([np.zeros_like(scores), scores])   # class 1 iff z > 0
     k = scores.shape[0]

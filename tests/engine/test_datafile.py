@@ -121,7 +121,7 @@ def test_reads_the_homework_course_files(name, points, counts):
     np.testing.assert_array_equal(y, np.where(reference[:, 2] == -1, 0, reference[:, 2]))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.one_of(st.text(), st.binary(),
                  st.lists(st.sampled_from(["1", "-1", "0", "2.5", "nan", ",", " ", "\t", "\n",
                                            "#", "e", "+", ".", "9", "\x00", "\r", "1e999"]))
@@ -158,7 +158,7 @@ def valid_files(draw):
     return end.join(lines), rows, plus_minus
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(valid_files(), st.booleans())
 def test_valid_files_round_trip_exactly(file, as_bytes):
     text, rows, plus_minus = file

@@ -404,3 +404,28 @@ def test_a_diverged_network_still_draws(value):
     unit_level_sets(params, acts, 2, VIEW, 12)
     unit_activations(params, acts, VIEW, 12)
     assert 1 <= activation_regions(params, acts, VIEW, 12)[1] <= 144
+
+
+def test_boundary_reuses_the_grid_scores_of_the_same_network_and_view(monkeypatch):
+    params, acts = random_network((2, 8, 3), ("relu",), "softmax", seed=5)
+    fresh = decision_boundary(params, acts, VIEW, 30)
+    evaluate_grid(params, acts, VIEW, 30)
+
+    def no_forward_pass(*args):
+        raise AssertionError("the scores should have been reused")
+    monkeypatch.setattr(geometry, "_gather", no_forward_pass)
+    reused = decision_boundary(params, acts, VIEW, 30)
+    assert len(reused) == len(fresh) > 0
+    for a, b in zip(reused, fresh):
+        np.testing.assert_array_equal(a, b)
+    for other_view in [(VIEW, 31), ((-3, 3, -3, 2), 30)]:
+        with pytest.raises(AssertionError, match="reused"):
+            decision_boundary(params, acts, *other_view)
+
+
+def test_boundary_is_never_stale_after_an_in_place_weight_change():
+    params, acts = homework_network()
+    evaluate_grid(params, acts, VIEW, ALIGNED)
+    params[1][1][1, 0] = 3.0      # W02 = [0, 3]: the boundary moves out to S = 1.5
+    (octagon,) = decision_boundary(params, acts, VIEW, ALIGNED)
+    np.testing.assert_allclose(hidden_sum(octagon[:, 0], octagon[:, 1]), 1.5, atol=CURVE_TOL)
