@@ -58,26 +58,6 @@ class TrainConfig:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
 
 
-class _NoDraws:
-    """Stands in for a Generator when the weights drawn are overwritten at once."""
-
-    @staticmethod
-    def normal(loc, scale, size):
-        return np.zeros(size)
-
-
-_NO_DRAWS = _NoDraws()
-
-
-def _int(value) -> int:
-    """value as an int if it is one (bools and floats are not), else TypeError."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"expected an integer, got {value!r}")
-    if value < 0:
-        raise ValueError(f"expected an integer >= 0, got {value}")
-    return int(value)
-
-
 def _check_data(spec: NetworkSpec, X, y, name: str, allow_empty: bool) -> tuple[np.ndarray, np.ndarray]:
     """Validated copies: X (d x b) float64 C-contiguous, y (b,) int64."""
     X = np.array(X, dtype=np.float64, order="C")
@@ -90,7 +70,7 @@ def _check_data(spec: NetworkSpec, X, y, name: str, allow_empty: bool) -> tuple[
         raise ValueError(f"the {name} set is empty")
     if not np.isfinite(X).all():
         raise ValueError(f"X_{name} has a non-finite value")
-    if y.size and (y.dtype.kind not in "iu" and not np.array_equal(y, np.round(y))):
+    if y.dtype.kind not in "iuf" or (y.dtype.kind == "f" and not np.array_equal(y, np.round(y))):
         raise ValueError(f"y_{name} must hold integer labels")
     y = y.astype(np.int64)
     if y.size and (y.min() < 0 or y.max() >= spec.n_classes):
@@ -375,108 +355,6 @@ class Run:
         for target, arr in new:
             target[...] = arr
         self._version += 1
-
-    # ---- state for checkpoints ---------------------------------------------------
-
-    def export_state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """Everything needed to continue this run bit for bit: (JSON-able meta,
-        arrays).  The arrays are the run's own (not copies): encode them at once."""
-        opt_scalars, opt_arrays = self._opt.state()
-        bg = self._rng.bit_generator.state
-        if bg["bit_generator"] != "PCG64":
-            raise ValueError(f"unsupported bit generator {bg['bit_generator']}")
-        meta = {
-            "spec": {"input_dim": self.spec.input_dim, "hidden": list(self.spec.hidden),
-                     "activations": list(self.spec.activations), "output": self.spec.output,
-                     "n_classes": self.spec.n_classes},
-            "config": {"optimizer": dict(vars(self.config.optimizer)),
-                       "batch_size": self.config.batch_size, "reduction": self.config.reduction},
-            "seed": self.seed, "step": self.step, "epoch": self.epoch,
-            "batch_in_epoch": self.batch_in_epoch, "pos": self._pos,
-            "state": self.state, "diverged_at": self.diverged_at,
-            "last_step_loss": self.last_step_loss,
-            "rng": {"state": hex(bg["state"]["state"]), "inc": hex(bg["state"]["inc"]),
-                    "has_uint32": bg["has_uint32"], "uinteger": bg["uinteger"]},
-            "optimizer": opt_scalars,
-        }
-        arrays = {"params": self._params, "X_train": self.X_train, "y_train": self.y_train,
-                  "X_val": self.X_val, "y_val": self.y_val}
-        for name, value in opt_arrays.items():
-            arrays["opt_" + name] = value
-        if self._order is not None:
-            arrays["order"] = self._order
-        arrays["history_epoch"] = np.array(self.history["epoch"], dtype=np.int64)
-        for key in HISTORY_KEYS[1:]:
-            arrays["history_" + key] = np.array(self.history[key], dtype=np.float64)  # None -> nan
-        return meta, arrays
-
-    @classmethod
-    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> "Run":
-        """Inverse of export_state.  Raises ValueError (or KeyError / TypeError
-        for a missing or mistyped entry) when the pieces do not fit together."""
-        spec_d, config_d = meta["spec"], meta["config"]
-        spec = NetworkSpec(input_dim=_int(spec_d["input_dim"]), hidden=tuple(map(_int, spec_d["hidden"])),
-                           activations=tuple(spec_d["activations"]), output=spec_d["output"],
-                           n_classes=_int(spec_d["n_classes"]))
-        config = TrainConfig(OptimizerSpec(**config_d["optimizer"]), batch_size=config_d["batch_size"],
-                             reduction=config_d["reduction"])
-        run = cls.__new__(cls)
-        run.spec, run.config, run._out = spec, config, OUTPUTS[spec.output]
-        run._load_data(arrays["X_train"], arrays["y_train"], arrays["X_val"], arrays["y_val"])
-        run.seed = _int(meta["seed"])
-        run._build(_NO_DRAWS)   # every parameter is overwritten below
-        params = np.asarray(arrays["params"], dtype=np.float64)
-        if params.shape != run._params.shape:
-            raise ValueError(f"params must have {run._params.size} values for this network, "
-                             f"got shape {params.shape}")
-        if not np.isfinite(params).all():
-            raise ValueError("params has a non-finite value")
-        run._params[...] = params
-        _, opt_arrays = run._opt.state()
-        for name, target in opt_arrays.items():
-            value = np.asarray(arrays["opt_" + name], dtype=np.float64)
-            if value.shape != target.shape or not np.isfinite(value).all():
-                raise ValueError(f"optimizer state {name!r} must be {target.size} finite values")
-            target[...] = value
-        if "t" in meta["optimizer"]:
-            run._opt.t = _int(meta["optimizer"]["t"])
-        rng = meta["rng"]
-        run._rng = np.random.Generator(np.random.PCG64(0))
-        run._rng.bit_generator.state = {
-            "bit_generator": "PCG64",
-            "state": {"state": int(rng["state"], 16), "inc": int(rng["inc"], 16)},
-            "has_uint32": _int(rng["has_uint32"]), "uinteger": _int(rng["uinteger"])}
-        run.step, run.epoch = _int(meta["step"]), _int(meta["epoch"])
-        if meta["state"] not in ("ready", "training", "diverged"):
-            raise ValueError(f"unknown state {meta['state']!r}")
-        run.state = meta["state"]
-        d = meta["diverged_at"]
-        run.diverged_at = None if d is None else {"epoch": _int(d["epoch"]), "step": _int(d["step"])}
-        if (run.state == "diverged") != (run.diverged_at is not None):
-            raise ValueError("diverged_at must be set exactly when the state is 'diverged'")
-        loss = meta["last_step_loss"]
-        run.last_step_loss = None if loss is None else float(loss)
-        n = run.X_train.shape[1]
-        pos, batch = _int(meta["pos"]), _int(meta["batch_in_epoch"])
-        if "order" in arrays:
-            order = np.asarray(arrays["order"])
-            if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
-                raise ValueError(f"order must be a permutation of the {n} training points")
-            if not 0 <= pos < n:
-                raise ValueError(f"pos must be in 0..{n - 1}, got {pos}")
-            run._new_epoch_order(order.astype(np.int64))
-        elif pos or batch:
-            raise ValueError("a run inside an epoch needs its order")
-        run._pos, run.batch_in_epoch = pos, batch
-        epochs = np.asarray(arrays["history_epoch"])
-        history = {"epoch": [int(e) for e in epochs]}
-        for key in HISTORY_KEYS[1:]:
-            values = np.asarray(arrays["history_" + key], dtype=np.float64)
-            if values.shape != epochs.shape:
-                raise ValueError(f"history {key!r} must have {epochs.size} values, got shape {values.shape}")
-            history[key] = [None if v != v else v for v in values.tolist()]
-        run.history = history
-        return run
 
     def __repr__(self) -> str:
         return (f"Run({self.spec!r}, seed={self.seed}, n_train={self.X_train.shape[1]}, "

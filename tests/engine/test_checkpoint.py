@@ -4,7 +4,8 @@ import struct
 import numpy as np
 import pytest
 
-from engine.checkpoint import MAGIC, CheckpointError, run_from_bytes, run_from_dict, run_to_bytes, run_to_dict
+from engine.checkpoint import (MAGIC, CheckpointError, run_from_bytes, run_from_dict, run_state, run_to_bytes,
+                               run_to_dict)
 from engine.network import NetworkSpec, layer_params
 from engine.optim import OptimizerSpec
 from engine.training import Run, TrainConfig
@@ -89,7 +90,7 @@ def test_bytes_are_compact_and_dicts_are_plain_json():
     run = make_run()
     run.train_steps(10)
     raw = run_to_bytes(run)
-    arrays = run.export_state()[1]
+    arrays = run_state(run)[1]
     payload = sum(a.size * (1 if k.startswith("y_") else 4 if k == "order" else 8) for k, a in arrays.items())
     assert raw.startswith(MAGIC)
     assert payload < len(raw) < payload + 1500

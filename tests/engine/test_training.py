@@ -276,6 +276,9 @@ X4, Y4 = np.zeros((2, 4)), np.array([0, 1, 2, 0])
     ((np.zeros((2, 0)), np.zeros(0), np.zeros((2, 0)), np.zeros(0)), "the train set is empty"),
     ((np.full((2, 4), np.inf), Y4, np.zeros((2, 0)), np.zeros(0)), "X_train has a non-finite value"),
     ((X4, np.array([0.5, 1, 2, 0]), np.zeros((2, 0)), np.zeros(0)), "integer labels"),
+    ((X4, np.array([0.0, np.nan, 2, 0]), np.zeros((2, 0)), np.zeros(0)), "integer labels"),
+    ((X4, np.array(["0", "1", "2", "0"]), np.zeros((2, 0)), np.zeros(0)), "integer labels"),
+    ((X4, np.array([False, True, True, False]), np.zeros((2, 0)), np.zeros(0)), "integer labels"),
     ((X4, np.array([0, 1, 3, 0]), np.zeros((2, 0)), np.zeros(0)), r"labels must be in 0..2"),
     ((X4, np.array([0, -1, 2, 0]), np.zeros((2, 0)), np.zeros(0)), r"labels must be in 0..2"),
     ((X4, Y4, np.zeros((2, 2)), np.zeros(3)), r"y_val must have shape \(2,\)"),
@@ -294,6 +297,11 @@ def test_bad_data_is_rejected(args, message):
 def test_bad_config_is_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**kwargs)
+
+
+def test_float_labels_that_are_integers_are_accepted():
+    run = Run(SPEC, X4, np.array([0.0, 1.0, 2.0, 0.0]), np.zeros((2, 0)), np.zeros(0), TrainConfig(), 0)
+    assert run.y_train.dtype == np.int64 and run.y_train.tolist() == [0, 1, 2, 0]
 
 
 def test_bad_seed_and_config_type():
