@@ -75,12 +75,12 @@ def resolve_data(data: str | None, train: str | None, validate: str | None,
     if train:
         return train, validate, f"{train}" + (f" + {validate}" if validate else "")
     if data is None:
-        raise SystemExit("give DATA (a dataset name, a file or a homework data name) or --train")
+        raise ValueError("give DATA (a dataset name, a file or a homework data name) or --train")
     if data in datasets.DATASETS or os.path.isfile(data):
         return data, validate, data + (f" + {validate}" if validate else "")
     train_path = data_dir / f"data{data}_train.csv"
     if not train_path.is_file():
-        raise SystemExit(f"{data!r} is neither a built-in dataset ({', '.join(datasets.DATASETS)}), "
+        raise ValueError(f"{data!r} is neither a built-in dataset ({', '.join(datasets.DATASETS)}), "
                          f"a file, nor found as {train_path}")
     val_path = data_dir / f"data{data}_validate.csv"
     if validate is None and val_path.is_file():
@@ -124,21 +124,22 @@ def _arch(hidden) -> str:
 
 
 def format_table(results: list[dict]) -> str:
-    """One row per architecture: accuracies over trials and the min-val-loss epoch."""
-    head = (f"{'hidden':<12}{'trials':>7}{'epochs':>7}   {'final val acc min/max/mean':<28}"
-            f"{'epoch-mean val acc min/max/mean':<34}{'min val loss epoch':<20}")
-    lines = [head, "-" * len(head)]
+    """One row per architecture: accuracies over trials and the min-val-loss epochs."""
+    lines = [f"{'':26}{'final val acc':^24}  {'epoch-mean val acc':^24}",
+             f"{'hidden':<12}{'trials':>7}{'epochs':>7}"
+             f"{'min':>8}{'max':>8}{'mean':>8}  {'min':>8}{'max':>8}{'mean':>8}"
+             f"   min-val-loss epoch per trial"]
+    lines.append("-" * len(lines[1]))
     for r in results:
         s = r["summary"]
-        f, m, e = s["final_val_acc"] or {}, s["mean_val_acc"] or {}, s["min_val_loss_epoch"] or {}
-        per_trial = ",".join(str(t["min_val_loss_epoch"]) for t in r["trials"][:8])
-        if len(r["trials"]) > 8:
-            per_trial += ",..."
-        lines.append(
-            f"{_arch(r['hidden']):<12}{len(r['trials']):>7}{r['epochs']:>7}   "
-            f"{_fmt(f.get('min'))} / {_fmt(f.get('max'))} / {_fmt(f.get('mean')):<10}"
-            f"{_fmt(m.get('min'))} / {_fmt(m.get('max'))} / {_fmt(m.get('mean')):<16}"
-            f"{per_trial}")
+        f, m = s["final_val_acc"] or {}, s["mean_val_acc"] or {}
+        epochs = ",".join(str(t["min_val_loss_epoch"]) for t in r["trials"][:10])
+        if len(r["trials"]) > 10:
+            epochs += ",..."
+        lines.append(f"{_arch(r['hidden']):<12}{len(r['trials']):>7}{r['epochs']:>7}"
+                     + "".join(f"{_fmt(f.get(k)):>8}" for k in ("min", "max", "mean")) + "  "
+                     + "".join(f"{_fmt(m.get(k)):>8}" for k in ("min", "max", "mean"))
+                     + f"   {epochs}")
     return "\n".join(lines)
 
 
@@ -216,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         validate = args.validate if question is None else None
         try:
             data, validation, described = resolve_data(job["data_name"], train, validate, args.data_dir)
-        except SystemExit as e:
+        except ValueError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         if question:
