@@ -183,7 +183,7 @@ class Experiment:
             raise ValueError("predict_points must be a list of [x1, x2]")
         self.points = points
         self.results: list[dict] = []
-        self.extremes: dict = {}       # "best"/"worst" -> {"trial", "weights"}
+        self.extremes: dict = {}       # "best"/"worst" -> {"trial", "score", "weights"}
         self.run: Run | None = None    # the trial in progress
         self.compute_seconds = 0.0
 

@@ -231,3 +231,13 @@ def test_course_files_as_the_homework_names_them():
     r = run_experiment(data, (), 2, split=0.5, trials=1, predict_points=[[-1, -1], [1, 1]])
     assert (r["n_train"], r["n_val"], r["n_classes"]) == (400, 400, 3)
     assert len(r["trials"][0]["predictions"]) == 2
+
+
+def test_a_diverging_trial_ends_and_the_next_one_runs(data):
+    exp = small(data, trials=2, optimizer=OptimizerSpec(name="sgd", lr=1e200))
+    assert exp.advance() is True
+    r = exp.result()
+    assert [t["state"] for t in r["trials"]] == ["diverged", "diverged"]
+    assert r["trials"][0]["diverged_at"] == {"epoch": 0, "step": 0}
+    assert r["trials"][0]["final_val_acc"] is None and r["summary"]["final_val_acc"] is None
+    json.dumps(r, allow_nan=False)
