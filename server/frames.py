@@ -21,8 +21,9 @@ from engine.network import layer_params, predict_proba
 from .datasource import to_rows
 
 VERSION = 1
-DIGITS = 4       # decimals kept for plane coordinates (a 100-cell view of width 10: 1e-4 is 1/1000 cell)
-SIGNIFICANT = 6  # significant digits kept for metrics and line coefficients
+SIGNIFICANT = 6       # significant digits kept for metrics and losses
+RESOLVE = 2000        # plane coordinates are rounded to 1/RESOLVE of the view or finer
+CONFIDENCE_STEP = 4   # confidence is sent in steps of 4/255: 64 shades, a third of the bytes
 HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc")
 
 
@@ -47,8 +48,13 @@ def sig(v: float | None) -> float | None:
     return float(f"{v:.{SIGNIFICANT}g}")
 
 
-def coords(a: Any) -> Any:
-    return np.round(np.asarray(a, dtype=np.float64), DIGITS).tolist()
+def decimals(extent) -> int:
+    """Decimals that resolve 1/RESOLVE of the view's width (3 for a view 12 wide)."""
+    return max(0, math.ceil(math.log10(RESOLVE / (extent[1] - extent[0]))))
+
+
+def coords(a: Any, digits: int) -> Any:
+    return np.round(np.asarray(a, dtype=np.float64), digits).tolist()
 
 
 def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool = False,
@@ -58,6 +64,7 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
     params = layer_params(run.model)
     acts = run.spec.all_activations
     include = set(view.include)
+    digits = decimals(session.extent)
     with np.errstate(all="ignore"):   # a diverging network draws what it can, silently
         frame = {
             "version": VERSION, "session": sid, "resumed": resumed,
@@ -70,13 +77,13 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
             "extent": session.extent,
             "grid": grid(params, acts, session.extent, view.grid, run.spec.n_classes,
                          "probs" in include),
-            "lines": lines(params[0], session.extent),
-            "boundary": [coords(p) for p in
+            "lines": lines(params[0], session.extent, digits),
+            "boundary": [coords(p, digits) for p in
                          decision_boundary(params, acts, session.extent, view.grid)],
         }
         if "curves" in include:
             frame["curves"] = curves(params, acts, session.extent, view,
-                                     len(run.spec.hidden))
+                                     len(run.spec.hidden), digits)
         if "thumbnails" in include:
             frame["thumbnails"] = thumbnails(params, acts, session.extent, view.thumb)
         if "regions" in include:
@@ -104,7 +111,8 @@ def history_since(history: dict, since_epoch: int) -> dict:
 def grid(params, acts, extent, resolution: int, n_classes: int, with_probs: bool) -> dict:
     """Winning class and its confidence per cell, two uint8 planes deflated."""
     g = evaluate_grid(params, acts, extent, resolution, with_probs=with_probs)
-    planes = g.classes.tobytes() + to_uint8(g.confidence).tobytes()
+    confidence = to_uint8(g.confidence) // CONFIDENCE_STEP * CONFIDENCE_STEP
+    planes = g.classes.tobytes() + confidence.tobytes()
     out = {"resolution": resolution, "n_classes": n_classes, "encoding": "zlib+base64",
            "data": b64(zlib.compress(planes, 6))}
     if with_probs:
@@ -112,22 +120,26 @@ def grid(params, acts, extent, resolution: int, n_classes: int, with_probs: bool
     return out
 
 
-def lines(first_layer, extent) -> list[dict]:
+def lines(first_layer, extent, digits: int) -> list[list[float] | None]:
+    """Per first-layer unit ``[x0, y0, x1, y1, zx, zy, px, py]``: the segment of
+    w . x + b = 0 inside the view, the "0" label's place and the "+" label's;
+    None where the unit draws no line (w ~ 0, or the line misses the view).
+    w and b themselves are the frame's weights[0] (W[:, unit], W0[unit])."""
     W, W0 = first_layer
-    out = []
-    for unit, line in enumerate(first_layer_lines(W, W0, extent)):
-        out.append({"unit": unit, "w": [sig(v) for v in line["w"]], "b": sig(line["b"]),
-                    "dead": line["dead"],
-                    "segment": None if line["segment"] is None else coords(line["segment"]),
-                    "zero_label": None if line["zero_label"] is None else coords(line["zero_label"]),
-                    "plus_label": None if line["plus_label"] is None else coords(line["plus_label"])})
-    return out
+    found = first_layer_lines(W, W0, extent)
+    table = np.full((len(found), 8), np.nan)
+    for unit, line in enumerate(found):
+        if line["segment"] is not None and not line["dead"]:
+            table[unit] = [*line["segment"][0], *line["segment"][1], *line["zero_label"],
+                           *line["plus_label"]]
+    rows = np.round(table, digits).tolist()
+    return [None if math.isnan(row[0]) else row for row in rows]
 
 
-def curves(params, acts, extent, view, n_hidden: int) -> dict:
+def curves(params, acts, extent, view, n_hidden: int, digits: int) -> dict:
     """Hidden layer -> unit -> zero-level polylines (layers numbered from 1)."""
     layers = view.curve_layers or list(range(1, n_hidden + 1))
-    return {str(layer): [[coords(p) for p in unit] for unit in
+    return {str(layer): [[coords(p, digits) for p in unit] for unit in
                          unit_level_sets(params, acts, layer, extent, view.grid)]
             for layer in layers if layer <= n_hidden}
 

@@ -66,14 +66,7 @@ class Grid(Described):
     probs: str | None = Field(None, description="deflate(k planes uint8 RxR), with include probs")
 
 
-class UnitLine(Described):
-    unit: int
-    w: XY
-    b: float
-    dead: bool
-    segment: tuple[XY, XY] | None
-    zero_label: XY | None
-    plus_label: XY | None
+UnitLine = tuple[float, float, float, float, float, float, float, float]
 
 
 class Thumbnails(Described):
@@ -119,7 +112,9 @@ class Frame(Described):
     history: HistorySince
     extent: tuple[float, float, float, float]
     grid: Grid
-    lines: list[UnitLine]
+    lines: list[UnitLine | None] = Field(description=(
+        "per first-layer unit [x0, y0, x1, y1, zx, zy, px, py]: its line's segment in the view, "
+        "the '0' and the '+' label's places; null: no line (dead unit, or outside the view)"))
     boundary: list[Polyline]
     curves: dict[str, list[list[Polyline]]] | None = None
     thumbnails: list[Thumbnails] | None = None

@@ -56,7 +56,8 @@ def test_create_answers_a_first_frame(api):
     assert frame["version"] == 1 and frame["resumed"] is False and frame["state"] == "ready"
     assert frame["counters"] == {"step": 0, "epoch": 0, "batch_in_epoch": 0, "batches_per_epoch": 3}
     classes, confidence = fd.grid_planes(frame)
-    assert classes.shape == (100, 100) and classes.max() < 3 and confidence.min() >= 85  # >= 1/3
+    assert classes.shape == (100, 100) and classes.max() < 3
+    assert confidence.min() >= 84 and (confidence % 4 == 0).all()   # >= 1/3, in steps of 4
     assert [W.shape for W, _ in fd.weights(frame)] == [(2, 4), (4, 3)]
     assert frame["layers"] == [{"units": 4, "activation": "tanh"}, {"units": 3, "activation": "softmax"}]
     assert frame["points"] == {"train": POINTS, "val": [[0.1, 0.2, 1]]}
@@ -190,7 +191,7 @@ def test_set_one_weight_one_bias_and_a_layer(api):
     W = [[0.5, -0.5, 0.25, 1.0], [1.5, 0.0, -2.0, 0.125]]
     frame = api.put(f"/api/sessions/{sid}/weights", json={"layer": 0, "W": W}).json
     assert np.array_equal(fd.weights(frame)[0][0], np.float32(W))
-    assert frame["lines"][1]["segment"] is not None
+    assert frame["lines"][1] is not None and frame["lines"][3][:4] != frame["lines"][2][:4]
 
 
 def test_probe_and_apply(api):

@@ -1,0 +1,112 @@
+"""Frame benchmark: server time and size of one animation frame.
+
+    python -m bench.frame [--repeats 50] [--redis redis://127.0.0.1:6379/0]
+
+The case of issue 3: a 2-100-10-3 ReLU network (softmax output) on 400
+points (spiral_k, 3 classes, all 400 for training), batch 10, SGD, a
+100 x 100 grid.  One request ``POST /api/sessions/<id>/advance
+{"epochs": 1, "view": {"since_epoch": <last>}}`` through Flask's test client
+is timed end to end: validation, the store (load and save under the session
+lock), one epoch of training (40 steps), the frame and its JSON.  Sizes are
+of the JSON body before HTTP compression, and gzipped as sent.  The same
+request with thumbnails (what the page asks for by default) is shown too,
+and where the time goes (training, frame, store).  Figures are medians (and
+90th percentiles) of ``--repeats`` requests after a warm-up.
+"""
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # as gunicorn.conf.py sets it
+
+import argparse     # noqa: E402
+import gzip         # noqa: E402
+import platform     # noqa: E402
+import statistics   # noqa: E402
+import time         # noqa: E402
+
+from server import create_app                  # noqa: E402
+from server import frames                      # noqa: E402
+from server.schemas import View                # noqa: E402
+from server.sessions import Session            # noqa: E402
+
+CASE = {"data": {"source": "generated", "name": "spiral_k", "n": 400, "val_share": 0.0, "seed": 1},
+        "network": {"hidden": [100, 10], "activations": ["relu", "relu"], "output": "softmax"},
+        "training": {"optimizer": "sgd", "lr": 0.03, "batch_size": 10}, "seed": 1}
+BUDGET_MS, BUDGET_BYTES = 10.0, 20 * 1024
+
+
+def quantiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[int(0.9 * (len(ordered) - 1))]
+
+
+def measure(client, sid: str, include: list[str], repeats: int) -> dict:
+    times, sizes, packed = [], [], []
+    for _ in range(repeats):
+        epoch = client.get(f"/api/sessions/{sid}").json["frame"]["counters"]["epoch"]
+        body = {"epochs": 1, "view": {"grid": 100, "since_epoch": epoch, "include": include}}
+        started = time.perf_counter()
+        response = client.post(f"/api/sessions/{sid}/advance", json=body)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.json
+        assert response.json["advance"]["steps_done"] == 40, response.json["advance"]
+        sizes.append(len(response.data))
+        packed.append(len(gzip.compress(response.data, 6)))
+    return {"ms": quantiles(times), "bytes": statistics.median(sizes),
+            "gzip": statistics.median(packed)}
+
+
+def breakdown(app, sid: str, repeats: int) -> dict:
+    """Median ms of the parts of one request, measured apart."""
+    store = app.extensions["crease"].store
+    parts = {"load": [], "train 1 epoch": [], "frame": [], "save": []}
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        session = Session.from_bytes(store.get(sid))
+        t1 = time.perf_counter()
+        session.run.train_epochs(1)
+        t2 = time.perf_counter()
+        frames.build(sid, session, View(since_epoch=session.run.epoch))
+        t3 = time.perf_counter()
+        store.put(sid, session.to_bytes())
+        t4 = time.perf_counter()
+        for name, (a, b) in zip(parts, [(t0, t1), (t1, t2), (t2, t3), (t3, t4)]):
+            parts[name].append((b - a) * 1000)
+    return {name: statistics.median(v) for name, v in parts.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--redis", default="", help="measure with this Redis as the store")
+    args = parser.parse_args()
+    app = create_app({"SECRET_KEY": "bench", "RATE_LIMIT": "", "REDIS_URL": args.redis,
+                      "ADVANCE_BUDGET_MS": "10000", "LOG_LEVEL": "WARNING"})
+    client = app.test_client()
+    created = client.post("/api/sessions", json=CASE)
+    assert created.status_code == 201, created.json
+    sid = created.json["session"]
+    client.post(f"/api/sessions/{sid}/advance", json={"epochs": 20})      # warm up, and a shaped boundary
+
+    plain = measure(client, sid, [], args.repeats)
+    thumbs = measure(client, sid, ["thumbnails"], args.repeats)
+    parts = breakdown(app, sid, args.repeats)
+
+    store = app.extensions["crease"].store.kind
+    print(f"Frame benchmark (bench/frame.py): 2-100-10-3 ReLU/softmax, 400 points, batch 10, "
+          f"100x100 grid, {store} store")
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}; "
+          f"median (p90) of {args.repeats} requests\n")
+    print("| frame | server ms | body bytes | gzipped bytes |")
+    print("|---|---|---|---|")
+    for name, m in (("one epoch (budget case)", plain), ("one epoch + thumbnails", thumbs)):
+        print(f"| {name} | {m['ms'][0]:.2f} ({m['ms'][1]:.2f}) | {m['bytes']:,.0f} | {m['gzip']:,.0f} |")
+    print("\nwhere the time goes (ms, median): " +
+          ", ".join(f"{name} {ms:.2f}" for name, ms in parts.items()))
+    ok_time, ok_size = plain["ms"][0] <= BUDGET_MS, plain["bytes"] <= BUDGET_BYTES
+    print(f"\nbudget: <= {BUDGET_MS:.0f} ms: {'met' if ok_time else 'NOT met'}; "
+          f"<= {BUDGET_BYTES:,} bytes: {'met' if ok_size else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

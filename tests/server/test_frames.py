@@ -1,0 +1,122 @@
+"""Frames say what the engine computes: decoded the way the page decodes them,
+they match engine.geometry and the run."""
+from __future__ import annotations
+
+import base64
+import zlib
+
+import numpy as np
+import pytest
+
+from engine.geometry import decision_boundary, evaluate_grid, first_layer_lines
+from engine.network import NetworkSpec, layer_params, predict_proba
+from engine.training import Run
+
+from server import frames
+from server.schemas import View
+from server.sessions import Session
+
+from . import framedecode as fd
+
+
+@pytest.fixture(scope="module")
+def session():
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-2, 2, (2, 60))
+    y = (X[0] * X[1] > 0).astype(int) + (X[0] > 1)
+    run = Run(NetworkSpec(2, (6, 4), ("relu", "tanh"), "softmax", 3), X[:, :50], y[:50],
+              X[:, 50:], y[50:], seed=5)
+    run.train_epochs(8)
+    return Session(run, {}, 4, [-2.5, 2.5, -2.5, 2.5])
+
+
+def build(session, **view):
+    return frames.build("s" * 22, session, View(**view))
+
+
+def test_grid_is_the_engines_grid(session):
+    frame = build(session, grid=60)
+    classes, confidence = fd.grid_planes(frame)
+    engine = evaluate_grid(layer_params(session.run.model), session.run.spec.all_activations,
+                           session.extent, 60)
+    assert np.array_equal(classes, engine.classes)
+    expected = np.rint(engine.confidence * 255).astype(np.uint8) // 4 * 4
+    assert np.array_equal(confidence, expected)
+
+
+def test_lines_are_the_engines_lines_rounded(session):
+    frame = build(session)
+    W, W0 = layer_params(session.run.model)[0]
+    engine = first_layer_lines(W, W0, session.extent)
+    assert len(frame["lines"]) == 6
+    for line, mine in zip(engine, frame["lines"]):
+        if line["segment"] is None or line["dead"]:
+            assert mine is None
+            continue
+        want = [*line["segment"][0], *line["segment"][1], *line["zero_label"], *line["plus_label"]]
+        assert mine == pytest.approx(want, abs=0.5e-3 + 1e-12)    # view 5 wide: 3 decimals
+        assert all(round(v, 3) == v for v in mine)
+
+
+def test_a_dead_unit_has_no_line(session):
+    run = session.run
+    saved = run.model.modules[0].W.copy(), run.model.modules[0].W0.copy()
+    try:
+        run.set_weight(0, 0, 2, 0.0)
+        run.set_weight(0, 1, 2, 0.0)
+        assert build(session)["lines"][2] is None
+    finally:
+        run.set_layer(0, *saved)
+
+
+def test_boundary_is_the_engines_boundary(session):
+    frame = build(session, grid=50)
+    engine = decision_boundary(layer_params(session.run.model), session.run.spec.all_activations,
+                               session.extent, 50)
+    assert len(frame["boundary"]) == len(engine) > 0
+    for mine, theirs in zip(frame["boundary"], engine):
+        assert np.allclose(mine, theirs, atol=0.5e-3 + 1e-12)
+
+
+def test_weights_predictions_counters_and_metrics(session):
+    frame = build(session)
+    run = session.run
+    assert fd.same_weights(fd.weights(frame), fd.as_float32(layer_params(run.model)))
+    X = np.hstack([run.X_train, run.X_val])
+    assert np.array_equal(fd.predictions(frame), predict_proba(run.model, X).argmax(axis=0))
+    assert frame["counters"] == {"step": run.step, "epoch": 8, "batch_in_epoch": 0,
+                                 "batches_per_epoch": 5}
+    assert frame["metrics"]["train_acc"] == pytest.approx(run.metrics()["train_acc"])
+    assert frame["data"] == {"revision": 4} and "points" not in frame
+    assert frame["layers"] == [{"units": 6, "activation": "relu"}, {"units": 4, "activation": "tanh"},
+                               {"units": 3, "activation": "softmax"}]
+
+
+def test_history_since(session):
+    assert build(session, since_epoch=6)["history"]["epoch"] == [7, 8]
+    assert build(session, since_epoch=8)["history"]["epoch"] == []
+    full = build(session)["history"]
+    assert full["epoch"] == list(range(1, 9)) and len(full["val_acc"]) == 8
+
+
+def test_extras_only_when_asked(session):
+    plain = build(session)
+    assert not {"curves", "thumbnails", "regions", "points"} & set(plain)
+    frame = build(session, grid=40, include=["curves", "thumbnails", "regions", "probs", "points"],
+                  curve_layers=[2], thumb=8)
+    assert list(frame["curves"]) == ["2"] and len(frame["curves"]["2"]) == 4
+    assert [t["layer"] for t in frame["thumbnails"]] == [1, 2]
+    for thumb, units in zip(frame["thumbnails"], (6, 4)):
+        assert len(base64.b64decode(thumb["data"])) == units * 8 * 8
+        assert thumb["scale"][0] <= thumb["scale"][1]
+    assert frame["regions"]["count"] >= 1
+    probs = np.frombuffer(zlib.decompress(base64.b64decode(frame["grid"]["probs"])), np.uint8)
+    assert probs.shape == (3 * 40 * 40,)
+    assert len(frame["points"]["train"]) == 50 and len(frame["points"]["val"]) == 10
+    assert list(build(session, include=["curves"])["curves"]) == ["1", "2"]
+
+
+@pytest.mark.parametrize("extent, digits", [([-6, 6, -6, 6], 3), ([0, 1.1, 0, 1.1], 4),
+                                            ([-5000, 5000, -5000, 5000], 0)])
+def test_coordinates_resolve_a_two_thousandth_of_the_view(extent, digits):
+    assert frames.decimals(extent) == digits
