@@ -55,7 +55,7 @@ def create_session(body: SessionCreate):
 @route(api, "POST", "/sessions/import", summary="Create a session from an export (format=json)",
        body=SessionImport, answer=SessionCreated, status=201, errors=(400, 413, 503))
 def import_session(body: SessionImport):
-    sid, frame = crease().sessions.create(body)
+    sid, frame = crease().sessions.import_(body)
     return {"session": sid, "frame": frame}, 201
 
 

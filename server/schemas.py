@@ -359,7 +359,13 @@ class ExportQuery(Strict):
     format: Literal["json", "npz", "python", "pytorch"] = "json"
 
 
-class SessionImport(SessionCreate):
-    """A session export (GET .../export?format=json) sent back to make a new session."""
-    format: Literal["crease-session"]
+class SessionImport(WithView):
+    """An export (GET .../export?format=json, engine.export.run_export) sent back.
+    The engine reads the checkpoint exactly; ``weights``, if given, win over it
+    (a hand-edited file loads as edited).  Other keys of the export
+    (network, training, seed, step, epoch, history) are informative."""
+    model_config = ConfigDict(extra="allow")
+    format: Literal["crease-network"]
     version: Literal[1]
+    checkpoint: dict[str, Any]
+    weights: Annotated[list[LayerWeights], AtMost("max_layers", 1, items=True)] = optional()

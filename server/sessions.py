@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import struct
 import time
@@ -18,9 +19,10 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
+from pydantic import ValidationError
 
 from engine.checkpoint import CheckpointError, run_from_bytes, run_to_bytes
-from engine.export import npz_bytes, numpy_script, pytorch_script
+from engine.export import npz_bytes, numpy_script, pytorch_script, run_export, run_import
 from engine.network import NetworkSpec, layer_params
 from engine.optim import OptimizerSpec
 from engine.probe import probe
@@ -29,8 +31,9 @@ from engine.training import Run, TrainConfig
 from . import datasource, frames
 from .config import Config
 from .errors import ApiError
-from .schemas import (Advance, LayerEdit, NetworkSettings, PointsEdit, Reset, SessionCreate,
-                      TrainingSettings, TrainingUpdate, View, WeightEdit)
+from .schemas import (COORD_MAX, Advance, LayerEdit, NetworkSettings, PointsEdit, Reset,
+                      SessionCreate, SessionImport, TrainingSettings, TrainingUpdate, View,
+                      WeightEdit)
 from .store import SessionStore, new_session_id
 
 log = logging.getLogger(__name__)
@@ -87,6 +90,22 @@ class Sessions:
         sid = new_session_id()
         self.store.put(sid, session.to_bytes())
         return sid, frames.build(sid, session, view, resumed=body.resume is not None, points=True)
+
+    def import_(self, body: SessionImport) -> tuple[str, dict]:
+        """A new session from an export: the run continues exactly where it was."""
+        if not finite_everywhere(body.checkpoint):
+            raise ApiError(400, "not_finite", "checkpoint: NaN or infinite number", "checkpoint")
+        try:
+            run = run_import(body.model_dump(exclude={"view"}, exclude_none=True))
+        except (CheckpointError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as e:
+            raise ApiError(400, "invalid_export", f"checkpoint: {e}", "checkpoint") from None
+        settings = self._imported_settings(run)
+        X = np.hstack([run.X_train, run.X_val])
+        session = Session(run, settings, 1, datasource.extent_of(X))
+        view = self._view(body.view, run)
+        sid = new_session_id()
+        self.store.put(sid, session.to_bytes())
+        return sid, frames.build(sid, session, view, points=True)
 
     def info(self, sid: str) -> dict:
         session = self._load(sid)
@@ -221,8 +240,8 @@ class Sessions:
     def export(self, sid: str, fmt: str) -> tuple[bytes, str, str]:
         session = self._load(sid)
         if fmt == "json":
-            body = json.dumps(session_export(session), separators=(",", ":"), allow_nan=False)
-            return body.encode(), "application/json", f"crease-session-{sid[:8]}.json"
+            body = json.dumps(run_export(session.run), separators=(",", ":"), allow_nan=False)
+            return body.encode(), "application/json", f"crease-{sid[:8]}.json"
         return DOWNLOADS[fmt](session.run.spec, layer_params(session.run.model))
 
     # ---- helpers ------------------------------------------------------------------
@@ -240,6 +259,41 @@ class Sessions:
                            f"this server allows {self.limits.max_params}", f"{prefix}hidden")
         return Run(spec, data.X_train, data.y_train, data.X_val, data.y_val,
                    train_config(training), seed)
+
+    def _imported_settings(self, run: Run) -> dict:
+        """Settings of an imported run, held to this server's limits like any request."""
+        opt, spec = run.config.optimizer, run.spec
+        network = {"hidden": list(spec.hidden), "activations": list(spec.activations),
+                   "output": spec.output}
+        training = {"optimizer": opt.name, "lr": opt.lr, "momentum": opt.momentum,
+                    "batch_size": run.config.batch_size, "weight_decay": opt.weight_decay,
+                    "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps,
+                    "reduction": run.config.reduction}
+        for model, values, name in ((NetworkSettings, network, "network"),
+                                    (TrainingSettings, training, "training")):
+            try:
+                model.model_validate(values, context={"limits": self.limits})
+            except ValidationError as e:
+                first = e.errors(include_url=False, include_input=False)[0]
+                where = ".".join(str(p) for p in (name, *first["loc"]))
+                raise ApiError(400, "limit_exceeded" if first["type"] == "limit_exceeded"
+                               else "invalid_export", f"{where}: {first['msg']}", where) from None
+        X = np.hstack([run.X_train, run.X_val])
+        problems = [(spec.n_params() > self.limits.max_params, "network.hidden",
+                     f"{spec.n_params()} parameters; this server allows {self.limits.max_params}"),
+                    (X.shape[1] > self.limits.max_points, "checkpoint",
+                     f"{X.shape[1]} points; this server allows {self.limits.max_points}"),
+                    (spec.n_classes > self.limits.max_classes, "checkpoint",
+                     f"{spec.n_classes} classes; this server allows {self.limits.max_classes}")]
+        for bad, field, message in problems:
+            if bad:
+                raise ApiError(400, "limit_exceeded", f"{field}: {message}", field)
+        finite = all(np.isfinite(W).all() and np.isfinite(W0).all() for W, W0 in layer_params(run.model))
+        if not (finite and np.isfinite(X).all() and np.abs(X).max() <= COORD_MAX):
+            raise ApiError(400, "invalid_export", "checkpoint: weights or points out of range",
+                           "checkpoint")
+        return {"data": {"source": "points"}, "network": network, "training": training,
+                "seed": run.seed}
 
     def _view(self, view: View | None, run: Run) -> View:
         view = view or View()
@@ -356,17 +410,12 @@ def edited_points(run: Run, body: PointsEdit, max_points: int):
     return (*out["train"], *out["val"])
 
 
-def session_export(session: Session) -> dict:
-    """A SessionImport body: the points, settings, exact weights and history."""
-    run = session.run
-    return {
-        "format": "crease-session", "version": 1,
-        "data": {"source": "points", "train": datasource.to_rows(run.X_train, run.y_train),
-                 "val": datasource.to_rows(run.X_val, run.y_val)},
-        "network": session.settings["network"], "training": session.settings["training"],
-        "seed": run.seed,
-        "resume": {"weights": [{"W": W.tolist(), "W0": W0.reshape(-1).tolist()}
-                               for W, W0 in layer_params(run.model)],
-                   "step": run.step, "epoch": run.epoch, "history": run.history},
-    }
-
+def finite_everywhere(value, depth: int = 0) -> bool:
+    """No NaN or infinity anywhere in a parsed JSON value (None is allowed)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        value = value.values()
+    if isinstance(value, (list, tuple, type({}.values()))):
+        return depth < 64 and all(finite_everywhere(v, depth + 1) for v in value)
+    return True

@@ -2,6 +2,8 @@
 the field where there is one, and never reaches the catch-all (conftest)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .apicheck import CheckedClient
@@ -276,10 +278,34 @@ def test_unknown_session_is_404_on_every_route(api, method, suffix, body):
     assert_error(response, 404, "session_not_found")
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"format": "crease-session"}, "version"),
-    ({"format": "other", "version": 1}, "format"),
+@pytest.mark.parametrize("body, code, field", [
+    ({"format": "crease-network", "checkpoint": {}}, "missing_field", "version"),
+    ({"format": "other", "version": 1, "checkpoint": {}}, "invalid_choice", "format"),
+    ({"format": "crease-network", "version": 2, "checkpoint": {}}, "invalid_choice", "version"),
+    ({"format": "crease-network", "version": 1, "checkpoint": []}, "wrong_type", "checkpoint"),
+    ({"format": "crease-network", "version": 1, "checkpoint": {"x": 1}}, "invalid_export", "checkpoint"),
+    ({"format": "crease-network", "version": 1, "checkpoint": {"format": "crease-run", "version": 1,
+      "meta": {}, "arrays": {"W": {"dtype": "f8", "shape": [2], "data": [1]}}}},
+     "invalid_export", "checkpoint"),
 ])
-def test_bad_import(api, body, field):
-    response = api.post("/api/sessions/import", json=body)
-    assert response.status_code == 400 and response.json["field"] == field
+def test_bad_import(api, body, code, field):
+    assert_error(api.post("/api/sessions/import", json=body), 400, code, field)
+
+
+@pytest.fixture
+def export(api, sid):
+    return json.loads(api.get(f"/api/sessions/{sid}/export").data)
+
+
+def test_import_with_nan_is_refused(api, export):
+    export["checkpoint"]["arrays"]["params"]["data"][0] = float("nan")
+    raw = json.dumps(export).encode()          # Python writes the NaN token
+    assert b"NaN" in raw
+    response = api.post("/api/sessions/import", data=raw, content_type="application/json")
+    assert_error(response, 400, "not_finite", "checkpoint")
+
+
+def test_import_beyond_this_servers_limits(make_app, export):
+    small = CheckedClient(make_app(MAX_UNITS=2))
+    response = small.post("/api/sessions/import", json=export)
+    assert_error(response, 400, "limit_exceeded", "network.hidden.0")
