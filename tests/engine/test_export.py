@@ -125,9 +125,9 @@ def test_weights_are_written_exactly():
     W, _ = layer_params(model)[0]
     W[0, 0] = 0.1 + 0.2             # 0.30000000000000004: every digit matters
     W[1, 0] = -np.inf
-    text = numpy_script(spec, layer_params(model))
-    assert "0.30000000000000004" in text and "-np.inf" in text
-    compile(text, "net.py", "exec")
+    for text in (numpy_script(spec, layer_params(model)), pytorch_script(spec, layer_params(model))):
+        assert "0.30000000000000004" in text and "-float('inf')" in text
+        compile(text, "net.py", "exec")
 
 
 def test_mismatched_params_are_refused():
