@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine import Identity, Linear, NLL, ReLU, Sequential, SoftMax, SquaredLoss
+from engine.checkpoint import run_to_bytes
 from engine.datasets import generate
 from engine.network import NetworkSpec, build_network, layer_params, one_hot
 from engine.probe import probe
@@ -260,6 +261,9 @@ def test_apply_on_a_training_run_goes_through_the_run():
               TrainConfig(batch_size=5), seed=2)
     run.train_steps(3)
     before = run.metrics()
+    state = run_to_bytes(run)
+    probe(run, [0.5, -0.25], target=1, lr=2.0)
+    assert run_to_bytes(run) == state           # without apply, the run is untouched
     reference = copy.deepcopy(run.model)
     x = np.array([[0.5], [-0.25]])
     reference.loss.forward(reference.forward(x), one_hot([1], 2))
