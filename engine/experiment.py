@@ -16,29 +16,33 @@ Randomness: ``seed`` alone decides everything.  ``default_rng(seed)`` draws a
 built-in dataset and then the split; trial t trains with the seed
 ``trial_seeds(seed, trials)[t]``, from ``SeedSequence(seed).spawn``.
 
-Chunks: an ``Experiment`` advances until a deadline and serialises to a
-JSON-able dict between calls (the in-progress trial through
-``checkpoint.run_to_dict``), so a web request can do half a second of work,
-store the dict, and any worker can continue; the results are identical to
-one uninterrupted run.
+Chunks: an ``Experiment`` advances until a deadline and serialises between
+calls, to a JSON-able dict (the in-progress trial through
+``checkpoint.run_to_dict``) or to compact bytes (``run_to_bytes``), so a web
+request can do half a second of work, store the state, and any worker can
+continue; the results are identical to one uninterrupted run.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
+import struct
 import time
 from typing import Callable, Sequence
 
 import numpy as np
 
 from engine import datafile, datasets
-from engine.checkpoint import run_from_dict, run_to_dict
+from engine.checkpoint import run_from_bytes, run_from_dict, run_to_bytes, run_to_dict
 from engine.network import NetworkSpec, layer_params
 from engine.optim import OptimizerSpec
 from engine.training import Run, TrainConfig
 
 DICT_VERSION = 1
 HOMEWORK_BATCH_SIZE = 32
+_MAGIC = b"CREASE-EXP1"
+_LEN = struct.Struct("<I")
 
 
 def trial_seeds(seed: int, trials: int) -> list[int]:
@@ -257,10 +261,50 @@ class Experiment:
             "extremes": dict(self.extremes),
         }
 
-    # ---- dict form -----------------------------------------------------------
+    # ---- dict and bytes forms ---------------------------------------------------
 
     def to_dict(self) -> dict:
-        """JSON-able state (floats exact as JSON writes Python floats)."""
+        """JSON-able state (floats exact as JSON writes Python floats); the trial
+        in progress as ``checkpoint.run_to_dict``."""
+        d = self._state()
+        d["run"] = None if self.run is None else run_to_dict(self.run)
+        return d
+
+    def to_bytes(self) -> bytes:
+        """The same state, compact: the dict without its run as JSON, then the
+        run as ``checkpoint.run_to_bytes`` (much faster for large networks)."""
+        head = json.dumps(self._state(), separators=(",", ":")).encode()
+        run = b"" if self.run is None else run_to_bytes(self.run)
+        return _MAGIC + _LEN.pack(len(head)) + head + run
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Experiment":
+        """Inverse of to_dict; raises ValueError for a dict it did not write."""
+        exp = cls._from_state(d)
+        try:
+            exp.run = None if d["run"] is None else run_from_dict(d["run"])
+        except KeyError as e:
+            raise ValueError(f"malformed experiment state: missing {e}") from None
+        return exp
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Experiment":
+        """Inverse of to_bytes; raises ValueError for bytes it did not write."""
+        data = bytes(data)
+        if data[:len(_MAGIC)] != _MAGIC or len(data) < len(_MAGIC) + _LEN.size:
+            raise ValueError("not an experiment state")
+        (size,) = _LEN.unpack_from(data, len(_MAGIC))
+        start = len(_MAGIC) + _LEN.size
+        try:
+            state = json.loads(data[start:start + size])
+        except ValueError:
+            raise ValueError("malformed experiment state: bad header") from None
+        exp = cls._from_state(state)
+        rest = data[start + size:]
+        exp.run = run_from_bytes(rest) if rest else None
+        return exp
+
+    def _state(self) -> dict:
         opt = self.config.optimizer
         return {
             "version": DICT_VERSION,
@@ -272,15 +316,13 @@ class Experiment:
                      "X_val": self.X_val.tolist(), "y_val": self.y_val.tolist()},
             "predict_points": None if self.points is None else self.points.tolist(),
             "results": self.results, "extremes": self.extremes,
-            "run": None if self.run is None else run_to_dict(self.run),
             "compute_seconds": self.compute_seconds,
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Experiment":
-        """Inverse of to_dict; raises ValueError for a dict it did not write."""
+    def _from_state(cls, d: dict) -> "Experiment":
         if not isinstance(d, dict) or d.get("version") != DICT_VERSION:
-            raise ValueError("not an experiment dict of version %d" % DICT_VERSION)
+            raise ValueError("not an experiment state of version %d" % DICT_VERSION)
         try:
             data = d["data"]
             exp = cls(np.array(data["X_train"], dtype=np.float64).reshape(2, -1), data["y_train"],
@@ -290,12 +332,11 @@ class Experiment:
                       d["predict_points"], d["first_trial"])
             exp.results = list(d["results"])
             exp.extremes = dict(d["extremes"])
-            exp.run = None if d["run"] is None else run_from_dict(d["run"])
             exp.compute_seconds = float(d["compute_seconds"])
         except (KeyError, TypeError) as e:
-            raise ValueError(f"malformed experiment dict: {e!r}") from None
+            raise ValueError(f"malformed experiment state: {e!r}") from None
         if len(exp.results) > exp.trials:
-            raise ValueError("malformed experiment dict: more results than trials")
+            raise ValueError("malformed experiment state: more results than trials")
         return exp
 
     def __repr__(self) -> str:

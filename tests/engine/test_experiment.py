@@ -144,6 +144,28 @@ def test_chunked_through_json_equals_uninterrupted(data):
     assert Experiment.from_dict(state).result() == whole.result()
 
 
+def test_chunked_through_bytes_equals_uninterrupted(data):
+    whole = small(data, epochs=3)
+    whole.advance()
+    state = small(data, epochs=3).to_bytes()
+    while True:
+        exp = Experiment.from_bytes(state)
+        done = exp.advance(deadline=0.0)
+        state = exp.to_bytes()
+        if done:
+            break
+    assert Experiment.from_bytes(state).result() == whole.result()
+
+
+@pytest.mark.parametrize("cut", [0, 5, 40, -10])
+def test_from_bytes_refuses_damaged_state(data, cut):
+    exp = small(data)
+    exp.advance(deadline=0.0)
+    state = exp.to_bytes()
+    with pytest.raises(ValueError):
+        Experiment.from_bytes(state[:cut] if cut else b"not an experiment")
+
+
 def test_progress_counts_steps(data):
     exp = small(data)
     exp.advance(deadline=0.0)
