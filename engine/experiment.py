@@ -25,7 +25,6 @@ continue; the results are identical to one uninterrupted run.
 from __future__ import annotations
 
 import json
-import math
 import os
 import struct
 import time
@@ -35,7 +34,9 @@ import numpy as np
 
 from engine import datafile, datasets
 from engine.checkpoint import run_from_bytes, run_from_dict, run_to_bytes, run_to_dict
-from engine.network import NetworkSpec, layer_params
+from engine.experiment_summary import (keep_extremes, merge_results, score,  # noqa: F401
+                                       summarise, trial_result, weights_of)
+from engine.network import NetworkSpec
 from engine.optim import OptimizerSpec
 from engine.training import Run, TrainConfig
 
@@ -98,57 +99,6 @@ def prepare_data(data, validation=None, split: float = 0.25, seed: int = 0, n: i
         X_tr, y_tr, X_val, y_val = X, y, np.zeros((2, 0)), np.zeros(0, dtype=np.int64)
     k = int(max(y_tr.max(), y_val.max() if y_val.size else 0)) + 1
     return X_tr, y_tr, X_val, y_val, max(k, 2)
-
-
-# ---------------------------------------------------------------- summaries
-
-def _stats(values: list) -> dict | None:
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    return {"min": min(values), "max": max(values), "mean": math.fsum(values) / len(values)}
-
-
-def _trial_result(index: int, seed: int, run: Run, points: np.ndarray | None) -> dict:
-    """Everything the harness reports about one finished trial."""
-    h = run.history
-    val_acc = [a for a in h["val_acc"] if a is not None]
-    val_loss = h["val_loss"]
-    finite = [(loss, e) for loss, e in zip(val_loss, h["epoch"]) if loss is not None]
-    best = min(finite) if finite else None
-    predictions = None
-    if points is not None and points.shape[0]:
-        model = run.model
-        predictions = model.modules[-1].class_fun(model.forward(points.T)).tolist()  # points: b x 2
-    def number(v):
-        return None if v is None else float(v)
-
-    return {
-        "trial": index, "seed": seed, "epochs": run.epoch, "state": run.state,
-        "diverged_at": run.diverged_at,
-        "final_val_acc": number(h["val_acc"][-1]) if h["epoch"] else None,
-        # What the homework's harness prints as "validation accuracy": the mean
-        # of the per-epoch validation accuracies.
-        "mean_val_acc": math.fsum(val_acc) / len(val_acc) if val_acc else None,
-        "final_train_acc": number(h["train_acc"][-1]) if h["epoch"] else None,
-        "final_val_loss": number(val_loss[-1]) if h["epoch"] else None,
-        "min_val_loss": number(best[0]) if best else None,
-        "min_val_loss_epoch": best[1] if best else None,   # 1-based, first minimum
-        "predictions": predictions,
-        "history": {key: [int(v) if key == "epoch" else number(v) for v in values]
-                    for key, values in h.items()},
-    }
-
-
-def _weights(run: Run) -> list[dict]:
-    return [{"W": W.tolist(), "W0": W0[:, 0].tolist()} for W, W0 in layer_params(run.model)]
-
-
-def _score(result: dict) -> float:
-    """Ranking of trials for 'best' and 'worst': final validation accuracy, or
-    training accuracy without a validation set."""
-    value = result["final_val_acc"] if result["final_val_acc"] is not None else result["final_train_acc"]
-    return -1.0 if value is None else value
 
 
 # ---------------------------------------------------------------- experiment
@@ -242,10 +192,10 @@ class Experiment:
     def _finish_trial(self) -> None:
         """Record the trial in progress and let its Run go."""
         local = len(self.results)
-        result = _trial_result(self.first_trial + local, self.seeds[local], self.run, self.points)
+        result = trial_result(self.first_trial + local, self.seeds[local], self.run, self.points)
         self.results.append(result)
-        entry = {"trial": result["trial"], "score": _score(result), "weights": _weights(self.run)}
-        _keep_extremes(self.extremes, entry)
+        entry = {"trial": result["trial"], "score": score(result), "weights": weights_of(self.run)}
+        keep_extremes(self.extremes, entry)
         self.run = None
 
     def result(self) -> dict:
@@ -343,53 +293,6 @@ class Experiment:
         p = self.progress()
         return (f"Experiment(hidden={list(self.spec.hidden)}, epochs={self.epochs}, "
                 f"trials {p['trials_done']}/{self.trials}, seed={self.seed})")
-
-
-def _keep_extremes(extremes: dict, entry: dict) -> None:
-    """Keep ``entry`` as "best" / "worst" if it beats the one held (first wins ties)."""
-    for name, sign in (("best", 1), ("worst", -1)):
-        held = extremes.get(name)
-        if held is None or sign * entry["score"] > sign * held["score"]:
-            extremes[name] = entry
-
-
-def summarise(trials: list[dict]) -> dict:
-    """Over trials: {"min", "max", "mean"} of final_val_acc, mean_val_acc,
-    final_train_acc and min_val_loss_epoch (None where nothing is defined),
-    and mean_curve_min_val_loss_epoch: the epoch where the trial-averaged
-    validation loss is lowest."""
-    summary = {key: _stats([t[key] for t in trials])
-               for key in ("final_val_acc", "mean_val_acc", "final_train_acc", "min_val_loss_epoch")}
-    summary["mean_curve_min_val_loss_epoch"] = _mean_curve_argmin(
-        [t["history"]["val_loss"] for t in trials])
-    return summary
-
-
-def merge_results(parts: list[dict]) -> dict:
-    """One result from the results of Experiments that ran disjoint trials of
-    the same configuration (``first_trial`` 0, k, 2k, ...: e.g. parallel
-    requests), as if one Experiment had run them all."""
-    parts = sorted(parts, key=lambda p: p["first_trial"])
-    merged = dict(parts[0])
-    merged["trials"] = [t for p in parts for t in p["trials"]]
-    merged["trials_requested"] = sum(p["trials_requested"] for p in parts)
-    merged["done"] = all(p["done"] for p in parts)
-    merged["summary"] = summarise(merged["trials"])
-    extremes: dict = {}
-    entries = [e for p in parts for e in p["extremes"].values()]
-    for entry in sorted(entries, key=lambda e: e["trial"]):   # in trial order: first wins ties
-        _keep_extremes(extremes, entry)
-    merged["extremes"] = extremes
-    return merged
-
-
-def _mean_curve_argmin(curves: list[list]) -> int | None:
-    """1-based epoch where the trial-averaged validation loss is lowest."""
-    if not curves or any(not c or None in c for c in curves):
-        return None
-    length = min(len(c) for c in curves)
-    mean = np.mean([c[:length] for c in curves], axis=0)
-    return int(np.argmin(mean)) + 1
 
 
 def run_experiment(data, hidden: Sequence[int], epochs: int, split: float = 0.25, trials: int = 5,

@@ -1,0 +1,114 @@
+"""What the experiment harness reports: one trial's numbers, and the
+summary over trials (also across Experiments run in parallel).
+
+A trial's result is a plain JSON-able dict (see ``trial_result``); accuracies
+are shares in [0, 1], epochs are 1-based, None marks what is undefined (no
+validation set, a run that diverged before its first epoch).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from engine.network import layer_params
+
+
+def _stats(values: list) -> dict | None:
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return {"min": min(values), "max": max(values), "mean": math.fsum(values) / len(values)}
+
+
+def _number(v) -> float | None:
+    return None if v is None else float(v)
+
+
+def trial_result(index: int, seed: int, run, points: np.ndarray | None) -> dict:
+    """Everything the harness reports about one finished trial: ``run`` is its
+    training.Run, ``points`` (b x 2 rows) get their predicted classes."""
+    h = run.history
+    val_acc = [a for a in h["val_acc"] if a is not None]
+    val_loss = h["val_loss"]
+    finite = [(loss, e) for loss, e in zip(val_loss, h["epoch"]) if loss is not None]
+    best = min(finite) if finite else None
+    predictions = None
+    if points is not None and points.shape[0]:
+        model = run.model
+        predictions = model.modules[-1].class_fun(model.forward(points.T)).tolist()
+    number = _number
+    return {
+        "trial": index, "seed": seed, "epochs": run.epoch, "state": run.state,
+        "diverged_at": run.diverged_at,
+        "final_val_acc": number(h["val_acc"][-1]) if h["epoch"] else None,
+        # What the homework's harness prints as "validation accuracy": the mean
+        # of the per-epoch validation accuracies.
+        "mean_val_acc": math.fsum(val_acc) / len(val_acc) if val_acc else None,
+        "final_train_acc": number(h["train_acc"][-1]) if h["epoch"] else None,
+        "final_val_loss": number(val_loss[-1]) if h["epoch"] else None,
+        "min_val_loss": number(best[0]) if best else None,
+        "min_val_loss_epoch": best[1] if best else None,   # 1-based, first minimum
+        "predictions": predictions,
+        "history": {key: [int(v) if key == "epoch" else number(v) for v in values]
+                    for key, values in h.items()},
+    }
+
+
+def weights_of(run) -> list[dict]:
+    """[{"W": m x n, "W0": n}] of every layer of a Run's model."""
+    return [{"W": W.tolist(), "W0": W0[:, 0].tolist()} for W, W0 in layer_params(run.model)]
+
+
+def score(result: dict) -> float:
+    """Ranking of trials for 'best' and 'worst': final validation accuracy, or
+    training accuracy without a validation set."""
+    value = result["final_val_acc"] if result["final_val_acc"] is not None else result["final_train_acc"]
+    return -1.0 if value is None else value
+
+
+def keep_extremes(extremes: dict, entry: dict) -> None:
+    """Keep ``entry`` as "best" / "worst" if it beats the one held (first wins ties)."""
+    for name, sign in (("best", 1), ("worst", -1)):
+        held = extremes.get(name)
+        if held is None or sign * entry["score"] > sign * held["score"]:
+            extremes[name] = entry
+
+
+def summarise(trials: list[dict]) -> dict:
+    """Over trials: {"min", "max", "mean"} of final_val_acc, mean_val_acc,
+    final_train_acc and min_val_loss_epoch (None where nothing is defined),
+    and mean_curve_min_val_loss_epoch: the epoch where the trial-averaged
+    validation loss is lowest."""
+    summary = {key: _stats([t[key] for t in trials])
+               for key in ("final_val_acc", "mean_val_acc", "final_train_acc", "min_val_loss_epoch")}
+    summary["mean_curve_min_val_loss_epoch"] = _mean_curve_argmin(
+        [t["history"]["val_loss"] for t in trials])
+    return summary
+
+
+def merge_results(parts: list[dict]) -> dict:
+    """One result from the results of Experiments that ran disjoint trials of
+    the same configuration (``first_trial`` 0, k, 2k, ...: e.g. parallel
+    requests), as if one Experiment had run them all."""
+    parts = sorted(parts, key=lambda p: p["first_trial"])
+    merged = dict(parts[0])
+    merged["trials"] = [t for p in parts for t in p["trials"]]
+    merged["trials_requested"] = sum(p["trials_requested"] for p in parts)
+    merged["done"] = all(p["done"] for p in parts)
+    merged["summary"] = summarise(merged["trials"])
+    extremes: dict = {}
+    entries = [e for p in parts for e in p["extremes"].values()]
+    for entry in sorted(entries, key=lambda e: e["trial"]):   # in trial order: first wins ties
+        keep_extremes(extremes, entry)
+    merged["extremes"] = extremes
+    return merged
+
+
+def _mean_curve_argmin(curves: list[list]) -> int | None:
+    """1-based epoch where the trial-averaged validation loss is lowest."""
+    if not curves or any(not c or None in c for c in curves):
+        return None
+    length = min(len(c) for c in curves)
+    mean = np.mean([c[:length] for c in curves], axis=0)
+    return int(np.argmin(mean)) + 1
