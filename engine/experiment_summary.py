@@ -37,20 +37,19 @@ def trial_result(index: int, seed: int, run, points: np.ndarray | None) -> dict:
     if points is not None and points.shape[0]:
         model = run.model
         predictions = model.modules[-1].class_fun(model.forward(points.T)).tolist()
-    number = _number
     return {
         "trial": index, "seed": seed, "epochs": run.epoch, "state": run.state,
         "diverged_at": run.diverged_at,
-        "final_val_acc": number(h["val_acc"][-1]) if h["epoch"] else None,
+        "final_val_acc": _number(h["val_acc"][-1]) if h["epoch"] else None,
         # What the homework's harness prints as "validation accuracy": the mean
         # of the per-epoch validation accuracies.
         "mean_val_acc": math.fsum(val_acc) / len(val_acc) if val_acc else None,
-        "final_train_acc": number(h["train_acc"][-1]) if h["epoch"] else None,
-        "final_val_loss": number(val_loss[-1]) if h["epoch"] else None,
-        "min_val_loss": number(best[0]) if best else None,
+        "final_train_acc": _number(h["train_acc"][-1]) if h["epoch"] else None,
+        "final_val_loss": _number(val_loss[-1]) if h["epoch"] else None,
+        "min_val_loss": _number(best[0]) if best else None,
         "min_val_loss_epoch": best[1] if best else None,   # 1-based, first minimum
         "predictions": predictions,
-        "history": {key: [int(v) if key == "epoch" else number(v) for v in values]
+        "history": {key: [int(v) if key == "epoch" else _number(v) for v in values]
                     for key, values in h.items()},
     }
 
