@@ -7,8 +7,9 @@ points (spiral_k, 3 classes, all 400 for training), batch 10, SGD, a
 100 x 100 grid.  One request ``POST /api/sessions/<id>/advance
 {"epochs": 1, "view": {"since_epoch": <last>}}`` through Flask's test client
 is timed end to end: validation, the store (load and save under the session
-lock), one epoch of training (40 steps), the frame and its JSON.  Sizes are
-of the JSON body before HTTP compression, and gzipped as sent.  The same
+lock), one epoch of training (40 steps), the frame, its JSON and gzip (the
+request says Accept-Encoding: gzip, as browsers do).  Sizes are of the JSON
+body before HTTP compression, and gzipped as sent.  The same
 request with thumbnails (what the page asks for by default) is shown too,
 and where the time goes (training, frame, store).  Figures are medians (and
 90th percentiles) of ``--repeats`` requests after a warm-up.
@@ -19,6 +20,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # as gunicorn.conf.py sets 
 
 import argparse     # noqa: E402
 import gzip         # noqa: E402
+import json         # noqa: E402
 import platform     # noqa: E402
 import statistics   # noqa: E402
 import time         # noqa: E402
@@ -34,9 +36,11 @@ CASE = {"data": {"source": "generated", "name": "spiral_k", "n": 400, "val_share
 BUDGET_MS, BUDGET_BYTES = 10.0, 20 * 1024
 
 
-def quantiles(values: list[float]) -> tuple[float, float]:
+def quantiles(values: list[float]) -> tuple[float, float, float]:
+    """(median, 90th percentile, minimum): on a shared machine the minimum is
+    the best guess of the cost without competition for the two cores."""
     ordered = sorted(values)
-    return statistics.median(ordered), ordered[int(0.9 * (len(ordered) - 1))]
+    return statistics.median(ordered), ordered[int(0.9 * (len(ordered) - 1))], ordered[0]
 
 
 def measure(client, sid: str, include: list[str], repeats: int) -> dict:
@@ -45,12 +49,15 @@ def measure(client, sid: str, include: list[str], repeats: int) -> dict:
         epoch = client.get(f"/api/sessions/{sid}").json["frame"]["counters"]["epoch"]
         body = {"epochs": 1, "view": {"grid": 100, "since_epoch": epoch, "include": include}}
         started = time.perf_counter()
-        response = client.post(f"/api/sessions/{sid}/advance", json=body)
+        response = client.post(f"/api/sessions/{sid}/advance", json=body,
+                               headers={"Accept-Encoding": "gzip"})
         times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.json
-        assert response.json["advance"]["steps_done"] == 40, response.json["advance"]
-        sizes.append(len(response.data))
-        packed.append(len(gzip.compress(response.data, 6)))
+        assert response.status_code == 200, response.data
+        assert response.headers["Content-Encoding"] == "gzip"
+        plain = gzip.decompress(response.data)
+        assert json.loads(plain)["advance"]["steps_done"] == 40
+        sizes.append(len(plain))
+        packed.append(len(response.data))
     return {"ms": quantiles(times), "bytes": statistics.median(sizes),
             "gzip": statistics.median(packed)}
 
@@ -79,6 +86,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--redis", default="", help="measure with this Redis as the store")
     args = parser.parse_args()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     app = create_app({"SECRET_KEY": "bench", "RATE_LIMIT": "", "REDIS_URL": args.redis,
                       "ADVANCE_BUDGET_MS": "10000", "LOG_LEVEL": "WARNING"})
     client = app.test_client()
@@ -95,16 +103,17 @@ def main() -> None:
     print(f"Frame benchmark (bench/frame.py): 2-100-10-3 ReLU/softmax, 400 points, batch 10, "
           f"100x100 grid, {store} store")
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}; "
-          f"median (p90) of {args.repeats} requests\n")
-    print("| frame | server ms | body bytes | gzipped bytes |")
+          f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}, load average "
+          f"{load:.1f} at the start; {args.repeats} requests each\n")
+    print("| frame | server ms: median (p90) min | body bytes | gzipped bytes |")
     print("|---|---|---|---|")
     for name, m in (("one epoch (budget case)", plain), ("one epoch + thumbnails", thumbs)):
-        print(f"| {name} | {m['ms'][0]:.2f} ({m['ms'][1]:.2f}) | {m['bytes']:,.0f} | {m['gzip']:,.0f} |")
+        print(f"| {name} | {m['ms'][0]:.2f} ({m['ms'][1]:.2f}) {m['ms'][2]:.2f} "
+              f"| {m['bytes']:,.0f} | {m['gzip']:,.0f} |")
     print("\nwhere the time goes (ms, median): " +
           ", ".join(f"{name} {ms:.2f}" for name, ms in parts.items()))
     ok_time, ok_size = plain["ms"][0] <= BUDGET_MS, plain["bytes"] <= BUDGET_BYTES
-    print(f"\nbudget: <= {BUDGET_MS:.0f} ms: {'met' if ok_time else 'NOT met'}; "
+    print(f"\nbudget: median <= {BUDGET_MS:.0f} ms: {'met' if ok_time else 'NOT met'}; "
           f"<= {BUDGET_BYTES:,} bytes: {'met' if ok_size else 'NOT met'}")
 
 

@@ -7,7 +7,7 @@ import gzip
 from flask import Flask, Response, request
 
 MIN_SIZE = 1024      # smaller answers gain little and cost a header
-LEVEL = 6
+LEVEL = 1            # frames are mostly base64: level 6 saves 4% more for twice the time
 COMPRESSIBLE = {"application/json", "text/html", "text/plain", "text/x-python"}
 
 
