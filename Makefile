@@ -6,6 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# One BLAS thread per process: on two cores, OpenBLAS's own threads next to
+# the test runner, gunicorn or a benchmark make small products many times slower.
+export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: run test test-fast bench bench-load lock clean
 
