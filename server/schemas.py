@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, Tag, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, RootModel, Tag,
+                      model_validator)
 from pydantic_core import PydanticCustomError, core_schema
 
 from engine.datasets import DATASETS, NOISE_MAX
@@ -73,15 +74,26 @@ class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
 
 
+def _integral(value: Any) -> Any:
+    """8.0 is the integer 8 in JSON's number model (and JSON Schema's): accept it.
+    2.5, "8" and true stay wrong types."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+INTEGRAL = BeforeValidator(_integral)   # last in every integer field's Annotated[...]
+
+
 Coord = Annotated[float, Field(ge=-COORD_MAX, le=COORD_MAX)]
 Weight = Annotated[float, Field(ge=-WEIGHT_MAX, le=WEIGHT_MAX)]
-Seed = Annotated[int, Field(ge=0, le=SEED_MAX)]
-Label = Annotated[int, Field(ge=0), AtMost("max_classes", -1)]
+Seed = Annotated[int, Field(ge=0, le=SEED_MAX), INTEGRAL]
+Label = Annotated[int, Field(ge=0), AtMost("max_classes", -1), INTEGRAL]
 Point = tuple[Coord, Coord, Label]
 Points = Annotated[list[Point], AtMost("max_points", items=True)]
 Rate = Annotated[float, Field(gt=0, le=10)]
 Share = Annotated[float, Field(ge=0, le=0.9)]
-Unit = Annotated[int, Field(ge=0), AtMost("max_units", -1)]
+Unit = Annotated[int, Field(ge=0), AtMost("max_units", -1), INTEGRAL]
 Activation = Literal[HIDDEN_ACTIVATIONS]  # type: ignore[valid-type]
 DatasetName = Literal[tuple(DATASETS)]    # type: ignore[valid-type]
 
@@ -90,7 +102,7 @@ DatasetName = Literal[tuple(DATASETS)]    # type: ignore[valid-type]
 
 class NetworkSettings(Strict):
     """Hidden layer sizes and activations (relu for all when left out), output kind."""
-    hidden: Annotated[list[Annotated[int, Field(ge=1), AtMost("max_units")]],
+    hidden: Annotated[list[Annotated[int, Field(ge=1), AtMost("max_units"), INTEGRAL]],
                       AtMost("max_layers", items=True)] = Field(default_factory=lambda: [8])
     activations: Annotated[list[Activation], AtMost("max_layers", items=True)] = optional()
     output: Literal["softmax", "sigmoid", "linear"] = "softmax"
@@ -111,7 +123,7 @@ class TrainingSettings(Strict):
     optimizer: Literal["sgd", "adam"] = "sgd"
     lr: Rate = 0.03
     momentum: Annotated[float, Field(ge=0, lt=1)] = 0.0
-    batch_size: Annotated[int, Field(ge=1), AtMost("max_points")] = 10
+    batch_size: Annotated[int, Field(ge=1), AtMost("max_points"), INTEGRAL] = 10
     weight_decay: Annotated[float, Field(ge=0, le=1)] = 0.0
     beta1: Annotated[float, Field(ge=0, lt=1)] = 0.9
     beta2: Annotated[float, Field(ge=0, lt=1)] = 0.999
@@ -123,9 +135,9 @@ class GeneratedData(Strict):
     """A built-in dataset (GET /api/datasets); noise and classes default to the dataset's."""
     source: Literal["generated"] = "generated"
     name: DatasetName = "circle"
-    n: Annotated[int, Field(ge=2), AtMost("max_points")] = 400
+    n: Annotated[int, Field(ge=2), AtMost("max_points"), INTEGRAL] = 400
     noise: Annotated[float, Field(ge=0, le=NOISE_MAX)] = optional()
-    classes: Annotated[int, Field(ge=2), AtMost("max_classes")] = optional()
+    classes: Annotated[int, Field(ge=2), AtMost("max_classes"), INTEGRAL] = optional()
     val_share: Share = 0.25
     seed: Seed = 1
 
@@ -186,13 +198,13 @@ class View(Strict):
     """How the frame is drawn: grid cells per side, history since which epoch,
     extras (unit curves of some hidden layers, thumbnails, linear-region
     count, class probabilities, the points)."""
-    grid: Annotated[int, Field(ge=2), AtMost("max_grid")] = 100
-    since_epoch: Annotated[int, Field(ge=0, le=COUNT_MAX)] = 0
+    grid: Annotated[int, Field(ge=2), AtMost("max_grid"), INTEGRAL] = 100
+    since_epoch: Annotated[int, Field(ge=0, le=COUNT_MAX), INTEGRAL] = 0
     include: Annotated[list[Literal["curves", "thumbnails", "regions", "probs", "points"]],
                        Field(max_length=5)] = Field(default_factory=list)
-    curve_layers: Annotated[list[Annotated[int, Field(ge=1), AtMost("max_layers")]],
+    curve_layers: Annotated[list[Annotated[int, Field(ge=1), AtMost("max_layers"), INTEGRAL]],
                             AtMost("max_layers", items=True)] = Field(default_factory=list)
-    thumb: Annotated[int, Field(ge=4, le=64)] = 16
+    thumb: Annotated[int, Field(ge=4, le=64), INTEGRAL] = 16
 
 
 class WithView(Strict):
@@ -208,7 +220,8 @@ class LayerWeights(Strict):
 
 class History(Strict):
     """Per finished epoch; the lists have one entry per epoch (None: no validation set)."""
-    epoch: Annotated[list[Annotated[int, Field(ge=1, le=COUNT_MAX)]], Field(max_length=HISTORY_MAX)]
+    epoch: Annotated[list[Annotated[int, Field(ge=1, le=COUNT_MAX), INTEGRAL]],
+                     Field(max_length=HISTORY_MAX)]
     train_loss: Annotated[list[float | None], Field(max_length=HISTORY_MAX)]
     train_acc: Annotated[list[float | None], Field(max_length=HISTORY_MAX)]
     val_loss: Annotated[list[float | None], Field(max_length=HISTORY_MAX)]
@@ -226,8 +239,8 @@ class History(Strict):
 class Resume(Strict):
     """What the page holds of an expired session: weights, counters, history."""
     weights: Annotated[list[LayerWeights], Field(min_length=1), AtMost("max_layers", 1, items=True)]
-    step: Annotated[int, Field(ge=0, le=COUNT_MAX)] = 0
-    epoch: Annotated[int, Field(ge=0, le=COUNT_MAX)] = 0
+    step: Annotated[int, Field(ge=0, le=COUNT_MAX), INTEGRAL] = 0
+    epoch: Annotated[int, Field(ge=0, le=COUNT_MAX), INTEGRAL] = 0
     history: History = optional()
 
 
@@ -243,8 +256,8 @@ class Advance(WithView):
     """Exactly one of ``steps`` (minibatch steps) and ``epochs``."""
     model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["steps"]},
                                                            {"required": ["epochs"]}]})
-    steps: Annotated[int, Field(ge=1), AtMost("max_steps")] = optional()
-    epochs: Annotated[int, Field(ge=1), AtMost("max_epochs")] = optional()
+    steps: Annotated[int, Field(ge=1), AtMost("max_steps"), INTEGRAL] = optional()
+    epochs: Annotated[int, Field(ge=1), AtMost("max_epochs"), INTEGRAL] = optional()
 
     @model_validator(mode="after")
     def _exactly_one(self):
@@ -286,7 +299,7 @@ class Reset(WithView):
     seed: Seed = optional()
 
 
-LayerIndex = Annotated[int, Field(ge=0), AtMost("max_layers")]
+LayerIndex = Annotated[int, Field(ge=0), AtMost("max_layers"), INTEGRAL]
 
 
 class LayerEdit(WithView):
@@ -306,6 +319,9 @@ class LayerEdit(WithView):
 
 class WeightEdit(WithView):
     """Set one entry: W[i][j] (input i, unit j) or W0[j] (``i`` is not given then)."""
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"properties": {"kind": {"const": "W"}}, "required": ["i"]},
+        {"properties": {"kind": {"const": "W0"}}, "not": {"required": ["i"]}}]})
     layer: LayerIndex
     kind: Literal["W", "W0"]
     i: Unit = optional()
@@ -345,7 +361,7 @@ class NewPoint(Strict):
 
 class PointRef(Strict):
     split: Literal["train", "val"]
-    index: Annotated[int, Field(ge=0), AtMost("max_points", -1)]
+    index: Annotated[int, Field(ge=0), AtMost("max_points", -1), INTEGRAL]
 
 
 class PointsEdit(WithView):

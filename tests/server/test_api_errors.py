@@ -51,7 +51,7 @@ def test_body_that_is_not_an_object(api, raw):
 @pytest.mark.parametrize("body, field", [
     ({"seed": "1"}, "seed"), ({"seed": 1.5}, "seed"), ({"seed": True}, "seed"),
     ({"network": {"hidden": "8"}}, "network.hidden"),
-    ({"network": {"hidden": [8.0]}}, "network.hidden.0"),
+    ({"network": {"hidden": [8.5]}}, "network.hidden.0"),
     ({"network": []}, "network"),
     ({"training": {"lr": "0.1"}}, "training.lr"),
     ({"training": {"batch_size": 2.5}}, "training.batch_size"),
@@ -65,6 +65,16 @@ def test_body_that_is_not_an_object(api, raw):
 ])
 def test_wrong_types(api, body, field):
     assert_error(api.post("/api/sessions", json=body), 400, "wrong_type", field)
+
+
+def test_integral_floats_are_integers(api):
+    """8.0 is the integer 8 to JSON and to the OpenAPI document's JSON Schema."""
+    body = {"network": {"hidden": [8.0]}, "seed": 3.0, "data": {"n": 40.0}}
+    created = api.post("/api/sessions", json=body)
+    assert created.status_code == 201, created.json
+    assert created.json["frame"]["layers"][0]["units"] == 8
+    frame = api.post(f"/api/sessions/{created.json['session']}/advance", json={"steps": 2.0}).json
+    assert frame["counters"]["step"] == 2
 
 
 @pytest.mark.parametrize("body, field", [
