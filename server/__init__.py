@@ -68,6 +68,8 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["crease"] = Crease(config, store, static, limiter)
 
     from . import api, pages, sessions
+    from .routing import SessionIdConverter
+    app.url_map.converters["sid"] = SessionIdConverter
     app.extensions["crease"].sessions = sessions.Sessions(store, config)
     app.register_blueprint(api.health)
     app.register_blueprint(api.api)

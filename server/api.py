@@ -16,7 +16,7 @@ health = Blueprint("health", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
 
 ON_SESSION = (400, 404, 409, 413, 503)   # errors any session route may answer
-ID = "/sessions/<sid>"
+ID = "/sessions/<sid:sid>"
 
 
 @route(health, "GET", "/healthz", summary="Whether the session store answers",

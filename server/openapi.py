@@ -14,10 +14,10 @@ from pydantic.json_schema import models_json_schema
 
 from .config import Limits
 from .responses import Error
-from .routing import ROUTES, Route
+from .routing import ROUTES, SESSION_ID, Route, body_required
 
 REF = "#/components/schemas/{model}"
-SESSION_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}
+SESSION_ID_SCHEMA = {"type": "string", "pattern": f"^{SESSION_ID}$"}
 ERROR_TEXT = {400: "invalid request", 404: "unknown session or route", 409: "session busy",
               413: "body too large", 415: "unsupported upload", 429: "rate limited",
               503: "session store unavailable"}
@@ -57,7 +57,7 @@ def _models(routes: list[Route]) -> dict[str, list[type[BaseModel]]]:
 
 def _operation(r: Route, ref_of: dict, schemas: dict) -> dict:
     op: dict[str, Any] = {"summary": r.summary, "operationId": _operation_id(r)}
-    params = [{"name": name, "in": "path", "required": True, "schema": SESSION_ID}
+    params = [{"name": name, "in": "path", "required": True, "schema": SESSION_ID_SCHEMA}
               for name in re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", r.path)]
     if r.query is not None:
         query = schemas[_name(ref_of[(r.query, "validation")])]
@@ -68,7 +68,7 @@ def _operation(r: Route, ref_of: dict, schemas: dict) -> dict:
     if r.request_content is not None:
         op["requestBody"] = {"required": True, "content": r.request_content}
     elif r.body is not None:
-        op["requestBody"] = {"required": False, "content": {
+        op["requestBody"] = {"required": body_required(r.body), "content": {
             "application/json": {"schema": ref_of[(r.body, "validation")]}}}
     op["responses"] = _responses(r, ref_of)
     return op

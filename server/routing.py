@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, current_app, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.routing import BaseConverter
 
 from .errors import ApiError
 
@@ -33,6 +34,13 @@ class Route:
 
 
 ROUTES: list[Route] = []
+SESSION_ID = r"[A-Za-z0-9_-]{16,64}"   # what store.new_session_id makes, with room to spare
+
+
+class SessionIdConverter(BaseConverter):
+    """``<sid:sid>``: only what could be a session id matches, so
+    /api/sessions/import is never taken for a session."""
+    regex = SESSION_ID
 
 # pydantic error type -> our error code
 ERROR_CODES = {
@@ -61,6 +69,15 @@ def route(bp: Blueprint, method: str, rule: str, *, summary: str, **facts: Any) 
         bp.add_url_rule(rule, view.__name__, handle, methods=[method])
         return handle
     return decorate
+
+
+def body_required(model: type[BaseModel]) -> bool:
+    """Whether an empty body (read as {}) would be refused."""
+    try:
+        model.model_validate_json(b"{}")
+    except ValidationError:
+        return True
+    return False
 
 
 def parse_body(model: type[BaseModel]) -> Any:

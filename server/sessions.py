@@ -28,7 +28,7 @@ from engine.optim import OptimizerSpec
 from engine.probe import probe
 from engine.training import Run, TrainConfig
 
-from . import datasource, frames
+from . import datasource, frames, routing
 from .config import Config
 from .errors import ApiError
 from .schemas import (COORD_MAX, Advance, LayerEdit, NetworkSettings, PointsEdit, Reset,
@@ -37,7 +37,7 @@ from .schemas import (COORD_MAX, Advance, LayerEdit, NetworkSettings, PointsEdit
 from .store import SessionStore, new_session_id
 
 log = logging.getLogger(__name__)
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+SESSION_ID = re.compile(routing.SESSION_ID)
 MAGIC = b"CRS1"
 # format -> (spec, params) -> (bytes, media type, file name); "json" is the session export
 DOWNLOADS = {

@@ -12,7 +12,7 @@ SHAPE = {"error", "message", "field"}
     ("DELETE", "/api/datasets", 405, "method_not_allowed"),
     ("PATCH", "/api/sessions", 405, "method_not_allowed"),
     ("GET", "/api/sessions/abcdefghijklmnopqrstuv", 404, "session_not_found"),
-    ("GET", "/api/sessions/short", 404, "session_not_found"),
+    ("GET", "/api/sessions/short", 404, "not_found"),        # cannot be a session id
     ("POST", "/api/sessions/..%2F..%2Fetc%2Fpasswd/advance", 404, "not_found"),
 ])
 def test_http_errors_have_the_one_shape(client, method, path, status, code):
@@ -25,6 +25,11 @@ def test_http_errors_have_the_one_shape(client, method, path, status, code):
 
 def test_method_not_allowed_says_what_is(client):
     assert "GET" in client.delete("/api/datasets").headers["Allow"]
+
+
+def test_import_is_not_taken_for_a_session_id(client):
+    assert set(client.options("/api/sessions/import").headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+    assert client.get("/api/sessions/import").status_code == 405
 
 
 def test_an_unexpected_exception_is_a_plain_500_without_traceback(make_app, caplog,
