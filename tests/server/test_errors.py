@@ -60,3 +60,26 @@ def test_store_down_is_503_with_a_clear_message(make_app):
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json["ok"] is False and health.json["store"] == "redis"
     assert client.get("/api/datasets").status_code == 200    # what needs no store still works
+
+
+def test_redis_stopped_then_back_without_restarting_the_app(make_app, tmp_path):
+    """Students playing when Redis goes away get 503 and /healthz says so; when
+    it is back, the same app answers again (sessions were lost with Redis's
+    memory: the page recreates them with 'resume')."""
+    from .servers import RedisServer, require_redis_server
+    redis = RedisServer(require_redis_server(), tmp_path).start()
+    try:
+        client = make_app(REDIS_URL=redis.url, RATE_LIMIT="100 per minute").test_client()
+        sid = client.post("/api/sessions", json={"data": {"n": 30}}).json["session"]
+        assert client.post(f"/api/sessions/{sid}/advance", json={"steps": 1}).status_code == 200
+        redis.stop()
+        response = client.post(f"/api/sessions/{sid}/advance", json={"steps": 1})
+        assert response.status_code == 503 and response.json["error"] == "store_unavailable"
+        assert response.headers["Retry-After"]
+        assert client.get("/healthz").status_code == 503
+        redis.start()
+        assert client.get("/healthz").json == {"ok": True, "store": "redis"}
+        assert client.post(f"/api/sessions/{sid}/advance", json={"steps": 1}).status_code == 404
+        assert client.post("/api/sessions", json={"data": {"n": 30}}).status_code == 201
+    finally:
+        redis.stop()
