@@ -1,0 +1,28 @@
+// A tiny element builder. Styles go through the CSSOM (el.style), never through
+// style attributes, so the page works under a strict Content-Security-Policy.
+
+/**
+ * h('div', {class: 'x', dataset: {testid: 'y'}, style: {width: '3px'}, onclick: fn}, ...children)
+ * Children are nodes, strings, or falsy (skipped).
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = tag.startsWith('svg:') ? document.createElementNS('http://www.w3.org/2000/svg', tag.slice(4)) : document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'style') Object.assign(el.style, value);
+    else if (name === 'dataset') Object.assign(el.dataset, value);
+    else if (name.startsWith('on')) el.addEventListener(name.slice(2), value);
+    else el.setAttribute(name === 'className' ? 'class' : name, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child || child === 0) el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+/** Numbers for people: 3 significant decimals, no float noise. */
+export function formatNumber(v, digits = 3) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  if (v !== 0 && Math.abs(v) < 10 ** -digits) return v.toExponential(1);
+  return v.toFixed(digits);
+}

@@ -1,0 +1,92 @@
+// Decoding of a Frame (version 1, docs/design.md) into typed arrays the
+// renderers draw from. Nothing here touches the DOM.
+
+export const FRAME_VERSION = 1;
+
+/** Bytes of a base64 string. */
+export function base64Bytes(text) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Float32 values of a base64 string of little-endian float32s. */
+export function base64Float32(text) {
+  const bytes = base64Bytes(text);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+}
+
+/** zlib-wrapped deflate, as Python's zlib.compress writes it. */
+export async function inflate(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** The grid's two planes: winning class and its confidence (0..255), row i = y. */
+export async function decodeGrid(grid) {
+  if (grid.encoding !== 'zlib+base64') throw new Error(`unknown grid encoding ${grid.encoding}`);
+  const cells = grid.resolution * grid.resolution;
+  const bytes = await inflate(base64Bytes(grid.data));
+  if (bytes.length !== 2 * cells) throw new Error(`grid has ${bytes.length} bytes, expected ${2 * cells}`);
+  return {
+    resolution: grid.resolution,
+    nClasses: grid.n_classes,
+    classes: bytes.subarray(0, cells),
+    confidence: bytes.subarray(cells),
+  };
+}
+
+/** Weights as {m, n, W (m*n row-major: W[i*n + j] is input i -> unit j), W0 (n)}. */
+export function decodeWeights(weights) {
+  return weights.map(({ shape: [m, n], W, W0 }) => ({ m, n, W: base64Float32(W), W0: base64Float32(W0) }));
+}
+
+/**
+ * First-layer unit lines, one object per unit: {unit, w: [w1, w2], b, segment:
+ * [[x, y], [x, y]] | null}. A frame sends each as 8 numbers [x0, y0, x1, y1,
+ * zx, zy, px, py] or null; w and b come from W^1. The page places the "0" and
+ * "+" labels itself (plane.js sideLabels), so zx..py are not read.
+ */
+export function decodeLines(rows, firstLayer) {
+  const { n, W, W0 } = firstLayer;
+  return rows.map((row, unit) => ({
+    unit,
+    w: [W[unit], W[n + unit]],
+    b: W0[unit],
+    segment: row ? [[row[0], row[1]], [row[2], row[3]]] : null,
+  }));
+}
+
+export function decodeThumbnails(thumbnails) {
+  return thumbnails.map((t) => ({ layer: t.layer, size: t.size, scale: t.scale, data: base64Bytes(t.data) }));
+}
+
+/** Everything a frame says, decoded. Optional parts are null when absent. */
+export async function decodeFrame(frame) {
+  if (frame.version !== FRAME_VERSION) throw new Error(`frame version ${frame.version}, page speaks ${FRAME_VERSION}`);
+  const weights = decodeWeights(frame.weights);
+  return {
+    session: frame.session,
+    resumed: Boolean(frame.resumed),
+    counters: frame.counters,
+    advance: frame.advance ?? null,
+    state: frame.state,
+    divergedAt: frame.diverged_at ?? null,
+    metrics: frame.metrics,
+    history: frame.history ?? null,
+    extent: frame.extent,
+    grid: frame.grid ? await decodeGrid(frame.grid) : null,
+    lines: decodeLines(frame.lines ?? [], weights[0]),
+    boundary: frame.boundary ?? [],
+    curves: frame.curves ?? null,
+    thumbnails: frame.thumbnails ? decodeThumbnails(frame.thumbnails) : null,
+    regions: frame.regions ?? null,
+    weights,
+    layers: frame.layers,
+    predictions: frame.predictions ? base64Bytes(frame.predictions) : null,
+    dataRevision: frame.data?.revision ?? null,
+    points: frame.points ?? null,
+  };
+}

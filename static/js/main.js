@@ -1,0 +1,319 @@
+// Wires the page: the state object, the session, the charts and the controls.
+// Every change of a setting goes through the store; this file decides which
+// request it needs and redraws from the session's latest frame.
+
+import { Api, ApiError } from './api.js';
+import { Controls } from './controls.js';
+import { Curves } from './curves.js';
+import { NetworkDiagram } from './network.js';
+import { Plane } from './plane.js';
+import { Status, showNumbers, showPlaying } from './readouts.js';
+import { Session } from './session.js';
+import { Store, fromQuery, groupOf, setDatasetNames, toQuery } from './state.js';
+import { Trainer } from './trainer.js';
+
+const $ = (id) => document.getElementById(id);
+const status = new Status($('status'));
+
+const api = new Api({
+  onStatus(kind, detail) {
+    if (kind === 'retrying') status.show(`Connection problem (${detail.reason}): retrying in ${Math.round(detail.delayMs / 100) / 10} s…`, 'warn', 0);
+    else if (kind === 'online') status.show('Connected again.', 'info', 4);
+    else if (kind === 'resumed') status.show('Resumed: the server had let this session go, so the page recreated it from its own copy.', 'info', 10);
+  },
+});
+
+const query = fromQuery(window.location.search);
+const store = new Store(query.state);
+const ui = { selected: null, hovered: null, drawing: false, drawClass: 0 };
+
+const plane = new Plane($('plane'), { onClick: onPlaneClick });
+const network = new NetworkDiagram($('network'), {
+  onEdit: (edit) => run(() => session.setWeight(edit)),
+  onSelect: (unit) => {
+    ui.selected = unit;
+    updateHighlight();
+    if (unit && unit.layer >= 2 && !session.frame?.curves?.[String(unit.layer)]) refreshView();
+  },
+  onHover: (unit) => {
+    ui.hovered = unit;
+    updateHighlight();
+  },
+});
+const curves = new Curves($('curves'));
+const session = new Session(api, () => store.state, {
+  thumbnails: () => network.wantsThumbnails,
+  curveLayers: () => (ui.selected && ui.selected.layer >= 2 ? [ui.selected.layer] : []),
+});
+const controls = new Controls(store, {
+  onUpload: (files) => track(upload(files)),
+  onDrawChange: ({ drawing, drawClass }) => {
+    ui.drawing = drawing;
+    ui.drawClass = drawClass;
+    $('plane').classList.toggle('drawing', drawing);
+  },
+});
+const trainer = new Trainer(session, {
+  render: () => render(),
+  amount: () => ({ [store.state.speedUnit]: store.state.speed }),
+  onChange: (playing) => {
+    showPlaying(playing);
+    if (!playing) render(); // what was thinned out while playing (curves, rings) catches up
+  },
+  onError: reportError,
+});
+
+// ---------- drawing ----------
+
+function measure(name, start) {
+  performance.measure(name, { start, end: performance.now() });
+}
+
+let paintQueued = null;
+let curvesAt = -Infinity;
+const CURVES_INTERVAL_MS = 250;
+
+/** Draw the session's latest frame on the next animation frame (coalesced). */
+function render() {
+  if (!paintQueued) {
+    paintQueued = new Promise((resolve) => {
+      requestAnimationFrame(() => {
+        paintQueued = null;
+        paint();
+        resolve();
+      });
+    });
+  }
+  return paintQueued;
+}
+
+function paint() {
+  const frame = session.frame;
+  if (!frame) return;
+  const state = store.state;
+  if (api.timing) {
+    const { sentAt, fetchMs, serverMs } = api.timing;
+    performance.measure('crease:fetch', { start: sentAt, duration: fetchMs, detail: { serverMs } });
+    api.timing = null;
+  }
+  let t = performance.now();
+  plane.render({ ...frame, points: session.points }, state, { live: trainer.playing });
+  measure('crease:react-plane', t);
+  t = performance.now();
+  network.render(frame);
+  measure('crease:draw-network', t);
+  // Curves move slowly: while playing they are redrawn a few times a second.
+  if (!trainer.playing || performance.now() - curvesAt > CURVES_INTERVAL_MS) {
+    t = performance.now();
+    curves.render(session.history);
+    curvesAt = t;
+    measure('crease:react-curves', t);
+  }
+  showNumbers(frame);
+  controls.setClassCount(frame.grid?.nClasses ?? frame.layers.at(-1).units);
+  $('undo').disabled = !session.canUndo;
+  $('undo').title = session.canUndo ? `Undo the last ${session.undoLabel}` : 'Nothing to undo';
+  status.setSticky(frame.state === 'diverged'
+    ? `Diverged at epoch ${frame.divergedAt?.epoch ?? frame.counters.epoch}: lower the learning rate or reset.`
+    : null);
+}
+
+function updateHighlight() {
+  plane.setHighlight(ui.hovered ?? ui.selected);
+  network.setSelected(ui.selected);
+}
+
+// ---------- changes ----------
+
+function reportError(err) {
+  if (err instanceof ApiError) status.show(`The server refused: ${err.message}`, 'warn', 10);
+  else status.show(`Something went wrong: ${err.message}`, 'warn', 10);
+  console.warn(err);
+}
+
+let busy = 0;
+
+/** Count an action as busy until it settles (tests and benchmarks wait for quiet). */
+async function track(promise) {
+  busy += 1;
+  try {
+    return await promise;
+  } finally {
+    busy -= 1;
+  }
+}
+
+/** Run a request that returns a frame, then draw it. */
+function run(request) {
+  return track((async () => {
+    try {
+      await request();
+      await render();
+    } catch (err) {
+      reportError(err);
+    }
+  })());
+}
+
+function refreshView() {
+  return run(() => session.patchTraining());
+}
+
+const DATA_SHAPE_KEYS = ['dataset', 'classes', 'n', 'noise'];
+
+async function applyData(changed, previous, meta) {
+  const keepFile = session.data.source === 'file' && meta.force !== 'data' && !changed.some((k) => DATA_SHAPE_KEYS.includes(k));
+  const data = keepFile ? session.data : generatedData();
+  const info = controls.datasets.find((d) => d.name === store.state.dataset);
+  await run(async () => {
+    const k = info?.class_range?.[0] === info?.class_range?.[1] ? info?.classes : store.state.classes ?? info?.classes;
+    if (!keepFile && k !== 2 && store.state.output === 'sigmoid') {
+      store.set({ output: 'softmax' }, { silent: true });
+      controls.sync(store.state);
+      await session.changeNetwork(previous);
+    }
+    await session.changeData(previous, data);
+    if (!keepFile) controls.clearFiles();
+    describeData();
+  });
+}
+
+/** The data settings beyond the state for a built-in dataset: which class counts it allows. */
+function generatedData() {
+  const info = controls.datasets.find((d) => d.name === store.state.dataset);
+  return { source: 'generated', classRange: info?.class_range ?? null };
+}
+
+function describeData() {
+  const { data, points } = session;
+  const count = `${points.train.length} training + ${points.val.length} validation points`;
+  controls.setDataSource(data.source === 'file' ? `From ${data.name}${data.valName ? ` and ${data.valName}` : ''}: ${count}.` : `${count}.`);
+}
+
+store.subscribe((changed, state, meta, previous) => {
+  controls.sync(state);
+  writeUrl();
+  const groups = new Set(changed.map(groupOf));
+  if (meta.force === 'data' || groups.has('data')) applyData(changed, previous, meta);
+  else if (groups.has('network')) run(() => session.changeNetwork(previous));
+  if (groups.has('training')) run(() => session.patchTraining());
+  if (groups.has('view')) {
+    if (changed.includes('curveLayers')) refreshView();
+    else render();
+  }
+});
+
+async function upload({ name, text, valText, valName }) {
+  controls.showUploadError('');
+  try {
+    await api.checkDatafile(text);
+    if (valText) await api.checkDatafile(valText);
+  } catch (err) {
+    const which = err instanceof ApiError && valText && err.body?.file === 'val' ? valName : name;
+    const line = err.body?.line;
+    const message = line && !/line/i.test(err.message) ? `line ${line}: ${err.message}` : err.message;
+    controls.showUploadError(`${which}: ${message}`);
+    return;
+  }
+  await run(async () => {
+    await session.changeData(store.state, { source: 'file', name, text, valText, valName });
+    describeData();
+  });
+}
+
+function onPlaneClick(x, y, ev) {
+  if (!ui.drawing) return;
+  if (ev.shiftKey) run(() => session.removeNearest(x, y));
+  else run(() => session.addPoint(x, y, ui.drawClass));
+}
+
+async function undo() {
+  trainer.pause();
+  try {
+    const result = await session.undo();
+    if (!result) return;
+    store.set(result.state, { silent: true });
+    controls.sync(store.state);
+    writeUrl();
+    describeData();
+    await render();
+    status.show(`Undone.`, 'info', 3);
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+let urlTimer = null;
+function writeUrl() {
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(() => {
+    const q = toQuery(store.state);
+    window.history.replaceState(null, '', q ? `?${q}` : window.location.pathname);
+  }, 250);
+}
+
+// ---------- layout ----------
+
+function watchSizes() {
+  const fit = () => {
+    const box = $('plane').getBoundingClientRect();
+    plane.resize(Math.floor(Math.max(240, Math.min(box.width, box.height))));
+    const net = $('network').getBoundingClientRect();
+    network.resize(Math.floor(net.width), Math.floor(net.height));
+    const cv = $('curves').getBoundingClientRect();
+    curves.resize(Math.floor(cv.width), Math.floor(cv.height));
+  };
+  new ResizeObserver(fit).observe($('workspace'));
+  fit();
+}
+
+function bindTransport() {
+  $('play').addEventListener('click', () => trainer.toggle());
+  $('step').addEventListener('click', () => track(trainer.once({ steps: 1 })));
+  $('epoch-step').addEventListener('click', () => track(trainer.once({ epochs: 1 })));
+  $('reset').addEventListener('click', () => {
+    trainer.pause();
+    run(() => session.reset());
+  });
+  $('undo').addEventListener('click', () => track(undo()));
+  $('controls-toggle').addEventListener('click', () => {
+    const ws = $('workspace');
+    const narrow = window.matchMedia('(max-width: 1180px)').matches;
+    const open = narrow ? ws.classList.toggle('controls-open') : !ws.classList.toggle('controls-hidden');
+    $('controls-toggle').setAttribute('aria-expanded', String(open));
+  });
+  window.addEventListener('pagehide', () => api.discard(api.sessionId));
+}
+
+async function start() {
+  bindTransport();
+  await Promise.all([plane.init(), curves.init()]);
+  watchSizes();
+  try {
+    const answer = await api.datasets();
+    const list = Array.isArray(answer) ? answer : answer.datasets;
+    setDatasetNames(list.map((d) => d.name));
+    controls.setDatasets(list);
+    if (!list.some((d) => d.name === store.state.dataset)) {
+      query.notes.push(`unknown dataset ${store.state.dataset}`);
+      store.set({ dataset: list[0].name }, { silent: true });
+      controls.sync(store.state);
+    }
+    session.data = generatedData();
+    await session.create();
+    describeData();
+    await render();
+  } catch (err) {
+    reportError(err);
+  }
+  if (query.notes.length) status.show(`Some link settings were ignored: ${query.notes.join('; ')}.`, 'warn', 12);
+  document.body.dataset.ready = 'true';
+}
+
+// For tests, benchmarks and the console: the live objects (read-only use).
+window.crease = {
+  store, session, trainer, plane, network, curves, api,
+  idle: () => busy === 0 && !trainer.running && api.pending === 0 && !paintQueued,
+};
+
+start();

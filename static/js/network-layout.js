@@ -1,0 +1,99 @@
+// Geometry of the network diagram: where each node, bias and link goes, which
+// links are drawn when a layer is too dense to draw them all, and what is under
+// the pointer. Pure functions of sizes and weights; no DOM.
+
+export const LINK_LIMIT = 600; // links drawn per layer; beyond this only the strongest
+const PAD = { top: 22, bottom: 26, left: 44, right: 30 };
+const MAX_PITCH = 54;
+const MAX_NODE = 38;
+export const MIN_THUMB = 13; // below this node size a layer collapses to bars without thumbnails
+
+/**
+ * sizes: units per column, inputs first (e.g. [2, 8, 3]).
+ * Returns {columns: [{x, nodes: [{x, y, size, h}], collapsed}], thumbnails: bool}.
+ * Node (x, y) is its centre; size its width, h its height (equal unless collapsed).
+ */
+export function layoutNetwork(sizes, width, height) {
+  const usable = height - PAD.top - PAD.bottom;
+  const gap = sizes.length > 1 ? (width - PAD.left - PAD.right) / (sizes.length - 1) : 0;
+  const columns = sizes.map((n, c) => {
+    const pitch = Math.min(MAX_PITCH, usable / n);
+    const size = Math.min(MAX_NODE, pitch * 0.8);
+    const collapsed = size < MIN_THUMB;
+    const x = PAD.left + c * gap;
+    const top = PAD.top + (usable - pitch * n) / 2;
+    const nodes = Array.from({ length: n }, (_, i) => ({
+      x,
+      y: top + pitch * (i + 0.5),
+      size: collapsed ? 10 : size,
+      h: collapsed ? Math.max(1, pitch - (pitch > 3 ? 1 : 0)) : size,
+    }));
+    return { x, nodes, collapsed };
+  });
+  return { columns, thumbnails: columns.slice(1, -1).some((c) => !c.collapsed) };
+}
+
+/**
+ * The links to draw for one weight matrix (m x n, row-major): all of them, or
+ * the LINK_LIMIT largest by magnitude. Returns {links: [{i, j, w}], total}.
+ */
+export function visibleLinks({ m, n, W }) {
+  const total = m * n;
+  let order = Array.from({ length: total }, (_, k) => k);
+  if (total > LINK_LIMIT) {
+    order.sort((a, b) => Math.abs(W[b]) - Math.abs(W[a]));
+    order = order.slice(0, LINK_LIMIT);
+  }
+  return { links: order.map((k) => ({ i: Math.floor(k / n), j: k % n, w: W[k] })), total };
+}
+
+/** Segment for a link of layer l (1-based) from node i of column l-1 to node j of column l. */
+export function linkSegment(layout, l, i, j) {
+  const a = layout.columns[l - 1].nodes[i];
+  const b = layout.columns[l].nodes[j];
+  return [a.x + a.size / 2, a.y, b.x - b.size / 2, b.y];
+}
+
+/** Centre and radius of the bias marker of node j in column l. */
+export function biasMarker(layout, l, j, radius) {
+  const node = layout.columns[l].nodes[j];
+  return { cx: node.x - node.size / 2 - 1, cy: node.y + node.h / 2 + 1, r: radius };
+}
+
+function distanceToSegment(px, py, [x1, y1, x2, y2]) {
+  const dx = x2 - x1;
+  const dy = y2 - y1;
+  const len2 = dx * dx + dy * dy;
+  const t = len2 ? Math.max(0, Math.min(1, ((px - x1) * dx + (py - y1) * dy) / len2)) : 0;
+  return Math.hypot(px - (x1 + t * dx), py - (y1 + t * dy));
+}
+
+/**
+ * What is at (px, py): {kind: 'bias'|'node', layer, unit} or {kind: 'link', layer, i, j},
+ * or null. Biases first (they sit on node corners), then nodes, then the nearest link.
+ * drawn: per layer l (index l - 1) the visible links; biases: per layer the markers.
+ */
+export function hitTest(layout, drawn, biases, px, py, tolerance = 5) {
+  for (let l = 1; l < layout.columns.length; l++) {
+    for (const [j, b] of (biases[l - 1] ?? []).entries()) {
+      if (b && Math.hypot(px - b.cx, py - b.cy) <= b.r + 3) return { kind: 'bias', layer: l, unit: j };
+    }
+  }
+  for (let l = 1; l < layout.columns.length; l++) {
+    for (const [j, node] of layout.columns[l].nodes.entries()) {
+      if (Math.abs(px - node.x) <= node.size / 2 + 2 && Math.abs(py - node.y) <= node.h / 2 + 1) return { kind: 'node', layer: l, unit: j };
+    }
+  }
+  let best = null;
+  let bestDistance = tolerance;
+  drawn.forEach((links, index) => {
+    for (const link of links) {
+      const d = distanceToSegment(px, py, link.segment);
+      if (d <= bestDistance) {
+        bestDistance = d;
+        best = { kind: 'link', layer: index + 1, i: link.i, j: link.j };
+      }
+    }
+  });
+  return best;
+}

@@ -1,0 +1,370 @@
+// The network diagram: inputs, hidden units (each with a thumbnail of its
+// activation over the plane) and outputs; links coloured by sign and thicker
+// for larger magnitude; a bias marker per unit. Click a link or a bias to type
+// a new value; click a unit to select it (the plane highlights its line).
+// Links and thumbnails are painted on a canvas; node frames, bias markers and
+// labels are SVG on top. Pointing is hit-tested by geometry (network-layout.js).
+
+import { formatNumber, h } from './dom.js';
+import { biasMarker, hitTest, layoutNetwork, linkSegment, visibleLinks } from './network-layout.js';
+import { ACCENT, NEGATIVE, POSITIVE, classColor, signedColor, tint } from './palette.js';
+
+const SUP = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+const SUB = '₀₁₂₃₄₅₆₇₈₉';
+const sup = (n) => String(n).split('').map((d) => SUP[d]).join('');
+const sub = (n) => String(n).split('').map((d) => SUB[d]).join('');
+
+/** 256-entry RGBA lookup: byte v of [lo, hi] -> blue for positive, orange for negative. */
+function activationLut([lo, hi]) {
+  const lut = new Uint8ClampedArray(256 * 4);
+  const max = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+  for (let v = 0; v < 256; v++) {
+    const value = lo + ((hi - lo) * v) / 255;
+    const [r, g, b] = tint(value >= 0 ? POSITIVE : NEGATIVE, Math.min(1, Math.abs(value) / max));
+    lut.set([r, g, b, 255], v * 4);
+  }
+  return lut;
+}
+
+export class NetworkDiagram {
+  /** onEdit({layer, kind: 'W'|'W0', i, j, value}); onSelect(unit|null); onHover(unit|null), unit = {layer, unit}. */
+  constructor(el, { onEdit = () => {}, onSelect = () => {}, onHover = () => {} } = {}) {
+    this.el = el;
+    this.callbacks = { onEdit, onSelect, onHover };
+    this.width = 400;
+    this.height = 260;
+    this.layout = null;
+    this.layoutKey = '';
+    this.model = null;
+    this.selected = null;
+    this.drawn = [];
+    this.biases = [];
+    this.canvas = h('canvas', { class: 'thumbs', 'aria-hidden': 'true' });
+    this.svg = h('svg:svg', { class: 'diagram', role: 'img', 'aria-label': 'network diagram' });
+    this.nodeGroup = h('svg:g', { class: 'nodes' });
+    this.biasGroup = h('svg:g', { class: 'biases' });
+    this.labelGroup = h('svg:g', { class: 'labels' });
+    this.svg.append(this.nodeGroup, this.biasGroup, this.labelGroup);
+    this.tooltip = h('div', { class: 'plot-tooltip', hidden: true });
+    this.caption = h('div', { class: 'diagram-caption', dataset: { testid: 'network-caption' } });
+    this.editor = this._buildEditor();
+    el.append(this.canvas, this.svg, this.caption, this.tooltip, this.editor);
+    this.svg.addEventListener('mousemove', (ev) => this._pointer(ev));
+    this.svg.addEventListener('mouseleave', () => this._hover(null));
+    this.svg.addEventListener('click', (ev) => this._click(ev));
+  }
+
+  /** Whether the current layout shows activation thumbnails (so frames should carry them). */
+  get wantsThumbnails() {
+    return this.layout ? this.layout.thumbnails : true;
+  }
+
+  resize(width, height) {
+    if (Math.abs(width - this.width) < 2 && Math.abs(height - this.height) < 2) return;
+    this.width = width;
+    this.height = height;
+    this.layoutKey = '';
+    if (this.model) this.render(this.model);
+  }
+
+  setSelected(selected) {
+    this.selected = selected;
+    if (this.model) this._drawNodes();
+  }
+
+  /** model: {weights (decoded), layers, thumbnails (decoded or null), extent} */
+  render(model) {
+    this.model = model;
+    const sizes = [model.weights[0].m, ...model.layers.map((l) => l.units)];
+    const key = `${sizes.join('-')}@${this.width}x${this.height}`;
+    if (key !== this.layoutKey) {
+      this.layoutKey = key;
+      this.layout = layoutNetwork(sizes, this.width, this.height);
+      this.svg.setAttribute('width', this.width);
+      this.svg.setAttribute('height', this.height);
+      const dpr = window.devicePixelRatio || 1;
+      this.canvas.width = Math.round(this.width * dpr);
+      this.canvas.height = Math.round(this.height * dpr);
+      this.canvas.style.width = `${this.width}px`;
+      this.canvas.style.height = `${this.height}px`;
+      this._drawLabels(model.layers);
+    }
+    this._chooseLinks();
+    this._drawNodes();
+    this._drawBiases();
+    this._paintCanvas();
+  }
+
+  /** Which links to draw (all, or the strongest per dense layer) and how. */
+  _chooseLinks() {
+    const notes = [];
+    this.drawn = this.model.weights.map((weights, index) => {
+      const { links, total } = visibleLinks(weights);
+      if (links.length < total) notes.push(`layer ${index + 1}: strongest ${links.length} of ${total} links`);
+      const dense = total > 120;
+      const max = Math.max(0.5, ...links.map((k) => Math.abs(k.w)));
+      return links.map((k) => ({
+        ...k,
+        segment: linkSegment(this.layout, index + 1, k.i, k.j),
+        width: (dense ? 0.3 : 0.6) + (dense ? 2 : 5) * Math.min(1, Math.abs(k.w) / max),
+        alpha: dense ? 0.45 : 0.85,
+      }));
+    });
+    this.caption.textContent = notes.join(' · ');
+  }
+
+  /** Links on the canvas (hundreds of SVG lines rewritten every frame cost too much). */
+  _paintLinks(ctx) {
+    ctx.lineCap = 'round';
+    for (const links of this.drawn) {
+      for (const k of links) {
+        const [x1, y1, x2, y2] = k.segment;
+        ctx.globalAlpha = k.alpha;
+        ctx.strokeStyle = k.w >= 0 ? POSITIVE : NEGATIVE;
+        ctx.lineWidth = k.width;
+        ctx.beginPath();
+        ctx.moveTo(x1, y1);
+        ctx.lineTo(x2, y2);
+        ctx.stroke();
+      }
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  _drawNodes() {
+    const { columns } = this.layout;
+    const nodes = [];
+    columns.forEach((column, c) => column.nodes.forEach((node, j) => nodes.push({ node, c, j, collapsed: column.collapsed })));
+    const pool = this.nodeGroup.children;
+    while (pool.length < nodes.length) this.nodeGroup.append(h('svg:rect', { rx: 3 }));
+    while (pool.length > nodes.length) this.nodeGroup.lastChild.remove();
+    const last = columns.length - 1;
+    const focus = this.hovered?.kind === 'node' ? this.hovered : this.selected;
+    nodes.forEach(({ node, c, j, collapsed }, n) => {
+      const rect = pool[n];
+      rect.setAttribute('x', node.x - node.size / 2);
+      rect.setAttribute('y', node.y - node.h / 2);
+      rect.setAttribute('width', node.size);
+      rect.setAttribute('height', node.h);
+      const bias = c > 0 ? this.model.weights[c - 1].W0[j] : 0;
+      let fill = 'none';
+      if (c === last) fill = `rgb(${tint(classColor(j), 0.75).join(',')})`;
+      else if (collapsed && c > 0) fill = signedColor(bias, 1, 0.25);
+      rect.setAttribute('fill', fill);
+      const isFocus = focus && focus.layer === c && focus.unit === j;
+      rect.setAttribute('stroke', isFocus ? ACCENT : collapsed ? 'none' : '#7b8494');
+      rect.setAttribute('stroke-width', isFocus ? 3 : 1);
+      rect.dataset.unit = `${c},${j}`;
+    });
+  }
+
+  _drawBiases() {
+    const { columns } = this.layout;
+    this.biases = this.model.weights.map(({ W0 }, index) => {
+      if (columns[index + 1].collapsed) return [];
+      const max = Math.max(1, ...Array.from(W0, Math.abs));
+      return Array.from(W0, (b, j) => ({ ...biasMarker(this.layout, index + 1, j, 2.5 + 3.5 * Math.min(1, Math.abs(b) / max)), b }));
+    });
+    const all = this.biases.flatMap((list, index) => list.map((b, j) => ({ ...b, layer: index + 1, j })));
+    const pool = this.biasGroup.children;
+    while (pool.length < all.length) this.biasGroup.append(h('svg:circle', {}));
+    while (pool.length > all.length) this.biasGroup.lastChild.remove();
+    all.forEach((b, n) => {
+      const circle = pool[n];
+      circle.setAttribute('cx', b.cx);
+      circle.setAttribute('cy', b.cy);
+      circle.setAttribute('r', b.r.toFixed(2));
+      circle.setAttribute('fill', b.b >= 0 ? POSITIVE : NEGATIVE);
+      circle.setAttribute('stroke', '#fff');
+      circle.dataset.bias = `${b.layer},${b.j}`;
+    });
+  }
+
+  _drawLabels(layers) {
+    const { columns } = this.layout;
+    const labels = [];
+    const last = columns.length - 1;
+    columns.forEach((column, c) => {
+      const name = c === 0 ? 'input x' : `a${sup(c)} ${layers[c - 1].units} ${layers[c - 1].activation}`;
+      labels.push(h('svg:text', { x: column.x, y: this.height - 6, 'text-anchor': c === 0 ? 'start' : c === last ? 'end' : 'middle', class: 'column-label' }, name));
+      if (c === 0) {
+        column.nodes.forEach((node, i) => labels.push(h('svg:text', { x: node.x - node.size / 2 - 5, y: node.y + 4, 'text-anchor': 'end', class: 'node-label' }, `x${sub(i + 1)}`)));
+      }
+      if (c === last && !column.collapsed) {
+        column.nodes.forEach((node, j) => labels.push(h('svg:text', { x: node.x, y: node.y + 4, 'text-anchor': 'middle', class: 'node-label output' }, String(j))));
+      }
+    });
+    this.labelGroup.replaceChildren(...labels);
+  }
+
+  _paintCanvas() {
+    const ctx = this.canvas.getContext('2d');
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, this.width, this.height);
+    this._paintLinks(ctx);
+    this._paintThumbnails(ctx);
+  }
+
+  _paintThumbnails(ctx) {
+    ctx.imageSmoothingEnabled = true;
+    const { columns } = this.layout;
+    const inputs = columns[0];
+    if (!inputs.collapsed && this.model.extent) this._drawInputThumbnails(ctx, inputs);
+    for (const thumb of this.model.thumbnails ?? []) {
+      const column = columns[thumb.layer];
+      if (!column || column.collapsed || thumb.layer >= columns.length - 1) continue;
+      const lut = activationLut(thumb.scale);
+      const s = thumb.size;
+      const scratch = this._scratch(s);
+      const image = scratch.getContext('2d').createImageData(s, s);
+      column.nodes.forEach((node, j) => {
+        const offset = j * s * s;
+        if (offset + s * s > thumb.data.length) return;
+        for (let i = 0; i < s; i++) {
+          for (let k = 0; k < s; k++) {
+            // row i of the data is y = ys[i] (upwards); image rows go downwards
+            image.data.set(lut.subarray(thumb.data[offset + i * s + k] * 4, thumb.data[offset + i * s + k] * 4 + 4), ((s - 1 - i) * s + k) * 4);
+          }
+        }
+        scratch.getContext('2d').putImageData(image, 0, 0);
+        ctx.drawImage(scratch, node.x - node.size / 2, node.y - node.size / 2, node.size, node.size);
+      });
+    }
+  }
+
+  _drawInputThumbnails(ctx, column) {
+    const [x0, x1, y0, y1] = this.model.extent;
+    column.nodes.forEach((node, i) => {
+      const [lo, hi] = i === 0 ? [x0, x1] : [y0, y1];
+      const max = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+      const left = node.x - node.size / 2;
+      const top = node.y - node.size / 2;
+      const gradient = i === 0 ? ctx.createLinearGradient(left, 0, left + node.size, 0) : ctx.createLinearGradient(0, top + node.size, 0, top);
+      for (const t of [0, 0.5, 1]) {
+        const v = lo + (hi - lo) * t;
+        gradient.addColorStop(t, `rgb(${tint(v >= 0 ? POSITIVE : NEGATIVE, Math.abs(v) / max).join(',')})`);
+      }
+      if (lo < 0 && hi > 0) gradient.addColorStop(-lo / (hi - lo), '#fff');
+      ctx.fillStyle = gradient;
+      ctx.fillRect(left, top, node.size, node.size);
+    });
+  }
+
+  _scratch(size) {
+    if (!this.scratch || this.scratch.width !== size) this.scratch = h('canvas', { width: size, height: size });
+    return this.scratch;
+  }
+
+  _local(ev) {
+    const rect = this.svg.getBoundingClientRect();
+    return [ev.clientX - rect.left, ev.clientY - rect.top];
+  }
+
+  _pointer(ev) {
+    if (!this.layout) return;
+    const [px, py] = this._local(ev);
+    const hit = hitTest(this.layout, this.drawn, this.biases, px, py);
+    this._hover(hit, ev);
+  }
+
+  _hover(hit, ev) {
+    const previous = this.hovered;
+    this.hovered = hit;
+    const unit = hit && (hit.kind === 'node' || hit.kind === 'bias') && hit.layer < this.layout.columns.length - 1 ? { layer: hit.layer, unit: hit.unit } : null;
+    if (JSON.stringify(previous) !== JSON.stringify(hit)) {
+      this._drawNodes();
+      this.callbacks.onHover(unit);
+    }
+    this.svg.classList.toggle('pointing', Boolean(hit));
+    if (!hit || !ev) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    this.tooltip.replaceChildren(this._describe(hit));
+    this.tooltip.hidden = false;
+    const [px, py] = this._local(ev);
+    const tw = this.tooltip.offsetWidth;
+    this.tooltip.style.left = `${px + 14 + tw > this.width ? px - tw - 14 : px + 14}px`;
+    this.tooltip.style.top = `${Math.max(0, py - 30)}px`;
+  }
+
+  /** Homework notation: w^l_{i,j} is the weight from input i to unit j of layer l. */
+  _describe(hit) {
+    const { weights } = this.model;
+    const last = this.layout.columns.length - 1;
+    const unitName = (l, j) => (l === last ? `output ${j}` : `unit a${sup(l)}${sub(j + 1)}`);
+    if (hit.kind === 'link') {
+      const { n, W } = weights[hit.layer - 1];
+      const from = hit.layer === 1 ? `x${sub(hit.i + 1)}` : `a${sup(hit.layer - 1)}${sub(hit.i + 1)}`;
+      return h('div', {}, h('b', {}, 'w', h('sup', {}, hit.layer), h('sub', {}, `${hit.i + 1},${hit.j + 1}`)), ` = ${formatNumber(W[hit.i * n + hit.j])}`,
+        h('div', { class: 'muted' }, `${from} → ${unitName(hit.layer, hit.j)} · click to edit`));
+    }
+    const b = weights[hit.layer - 1].W0[hit.unit];
+    return h('div', {}, h('b', {}, unitName(hit.layer, hit.unit)), h('div', {}, 'bias w', h('sup', {}, hit.layer), h('sub', {}, `0,${hit.unit + 1}`), ` = ${formatNumber(b)}`),
+      h('div', { class: 'muted' }, hit.kind === 'bias' ? 'click to edit' : 'click to select, edit its bias'));
+  }
+
+  _click(ev) {
+    if (!this.layout) return;
+    const [px, py] = this._local(ev);
+    const hit = hitTest(this.layout, this.drawn, this.biases, px, py);
+    if (!hit) {
+      this._closeEditor();
+      return;
+    }
+    if (hit.kind === 'node') {
+      const same = this.selected && this.selected.layer === hit.layer && this.selected.unit === hit.unit;
+      const last = this.layout.columns.length - 1;
+      this.selected = same || hit.layer === last ? null : { layer: hit.layer, unit: hit.unit };
+      this.callbacks.onSelect(this.selected);
+      this._drawNodes();
+    }
+    if (hit.kind === 'link') this._openEditor({ layer: hit.layer, kind: 'W', i: hit.i, j: hit.j }, px, py);
+    else this._openEditor({ layer: hit.layer, kind: 'W0', i: null, j: hit.unit }, px, py);
+  }
+
+  _buildEditor() {
+    const input = h('input', { type: 'number', step: 'any', dataset: { testid: 'weight-input' }, 'aria-label': 'new value' });
+    const label = h('span', { class: 'editor-label' });
+    const form = h('form', { class: 'weight-editor', dataset: { testid: 'weight-editor' }, hidden: true }, label, input, h('button', { type: 'submit' }, 'Set'));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const value = Number(input.value);
+      if (input.value.trim() === '' || !Number.isFinite(value)) {
+        input.setCustomValidity('a number, please');
+        input.reportValidity();
+        return;
+      }
+      this.callbacks.onEdit({ ...this.editing, value });
+      this._closeEditor();
+    });
+    input.addEventListener('input', () => input.setCustomValidity(''));
+    input.addEventListener('keydown', (ev) => ev.key === 'Escape' && this._closeEditor());
+    this.editorParts = { input, label };
+    return form;
+  }
+
+  _openEditor(target, px, py) {
+    const { weights } = this.model;
+    const { n, W, W0 } = weights[target.layer - 1];
+    const value = target.kind === 'W' ? W[target.i * n + target.j] : W0[target.j];
+    this.editing = target;
+    const { input, label } = this.editorParts;
+    label.replaceChildren(target.kind === 'W'
+      ? h('span', {}, 'w', h('sup', {}, target.layer), h('sub', {}, `${target.i + 1},${target.j + 1}`), ' =')
+      : h('span', {}, 'w', h('sup', {}, target.layer), h('sub', {}, `0,${target.j + 1}`), ' ='));
+    input.value = String(Math.round(value * 1e4) / 1e4);
+    this.editor.hidden = false;
+    const ew = this.editor.offsetWidth;
+    this.editor.style.left = `${Math.min(Math.max(0, px - ew / 2), this.width - ew)}px`;
+    this.editor.style.top = `${Math.min(py + 12, this.height - this.editor.offsetHeight)}px`;
+    input.focus();
+    input.select();
+  }
+
+  _closeEditor() {
+    this.editor.hidden = true;
+    this.editing = null;
+  }
+}

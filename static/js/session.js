@@ -1,0 +1,187 @@
+// The run as the page knows it: the last decoded frame, the whole history, the
+// data points, and snapshots for undo. It talks to the server through api.js
+// and turns state changes into the right request (see docs/design.md).
+
+import { createBody, dataBody, networkBody, pointsBody, trainingBody, viewFor } from './contract.js';
+import { emptyHistory } from './curves.js';
+import { decodeFrame } from './frame.js';
+
+const UNDO_DEPTH = 20;
+const HISTORY_KEYS = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc'];
+
+export class Session {
+  /** api: Api; getState: () => state; options: {thumbnails: () => bool, curveLayers: () => [layer]} */
+  constructor(api, getState, options = {}) {
+    this.api = api;
+    this.getState = getState;
+    this.options = options;
+    this.frame = null;
+    this.history = emptyHistory();
+    this.points = { train: [], val: [] };
+    this.data = { source: 'generated' }; // or {source: 'file', text, valText, name}
+    this.undoStack = [];
+    this._ingestTail = Promise.resolve();
+    api.recreate = async () => this._resumeBody();
+    api.onRecreated = (answer) => this.ingest(answer.frame);
+  }
+
+  get lastEpoch() {
+    return this.history.epoch.at(-1) ?? 0;
+  }
+
+  view({ fresh = false } = {}) {
+    return viewFor(this.getState(), {
+      sinceEpoch: fresh ? 0 : this.lastEpoch,
+      thumbnails: this.options.thumbnails?.() ?? true,
+      extraCurveLayers: this.options.curveLayers?.() ?? [],
+    });
+  }
+
+  /**
+   * Merge a frame into what the page holds; returns the decoded frame. Frames
+   * are merged strictly in arrival order even though decoding is asynchronous.
+   */
+  ingest(raw) {
+    const merged = this._ingestTail.then(async () => {
+      const start = performance.now();
+      const frame = await decodeFrame(raw);
+      performance.measure('crease:decode', { start, end: performance.now() });
+      this._mergeHistory(frame.history, frame.counters.epoch);
+      if (frame.points) this.points = frame.points;
+      this.frame = frame;
+      return frame;
+    });
+    this._ingestTail = merged.catch(() => {});
+    return merged;
+  }
+
+  _mergeHistory(incoming, epochNow) {
+    const held = this.history;
+    const keepUpTo = Math.min(incoming ? incoming.from_epoch : Infinity, epochNow);
+    const cut = held.epoch.findIndex((e) => e > keepUpTo);
+    if (cut >= 0) for (const k of HISTORY_KEYS) held[k].length = cut;
+    if (!incoming) return;
+    const last = held.epoch.at(-1) ?? -Infinity;
+    incoming.epoch.forEach((e, i) => {
+      if (e <= last) return;
+      for (const k of HISTORY_KEYS) held[k].push(incoming[k]?.[i] ?? null);
+    });
+  }
+
+  async create() {
+    const state = this.getState();
+    const answer = await this.api.create(createBody(state, dataBody(state, this.data), { view: this.view({ fresh: true }) }));
+    return this.ingest(answer.frame);
+  }
+
+  advance(amount) {
+    return this._call(() => this.api.advance({ ...amount, view: this.view() }));
+  }
+
+  /** Rate, batch size, optimizer, weight decay: the weights stay. Also refreshes the view. */
+  patchTraining() {
+    return this._call(() => this.api.patchTraining({ ...trainingBody(this.getState()), view: this.view() }));
+  }
+
+  reset() {
+    this.snapshot('reset');
+    return this._call(() => this.api.reset({ seed: this.getState().seed, view: this.view({ fresh: true }) }));
+  }
+
+  /** New architecture (re-initialises); `previous` is the state before the change, for undo. */
+  changeNetwork(previous) {
+    this.snapshot('architecture change', previous);
+    return this._call(() => this.api.putNetwork({ ...networkBody(this.getState()), view: this.view({ fresh: true }) }));
+  }
+
+  /** New data (re-initialises): generated from the state, or `data` = an uploaded file. */
+  async changeData(previous, data = { source: 'generated' }) {
+    this.snapshot('data change', previous);
+    try {
+      const frame = await this._call(() => this.api.putData({ ...dataBody(this.getState(), data), view: this.view({ fresh: true }) }));
+      this.data = data;
+      return frame;
+    } catch (err) {
+      this.undoStack.pop();
+      throw err;
+    }
+  }
+
+  /** layer: 1 for W^1 (the homework's numbering); the API's `layer` counts from 0. */
+  setWeight({ layer, kind, i, j, value }) {
+    const body = kind === 'W' ? { layer: layer - 1, kind, i, j, value } : { layer: layer - 1, kind, j, value };
+    return this._call(() => this.api.putWeights({ ...body, view: this.view() }));
+  }
+
+  /** Add a point of class `label` at (x, y) to the training set. */
+  addPoint(x, y, label) {
+    return this._call(() => this.api.points({ add: [{ x: [x, y], label, split: 'train' }], view: this.view() }));
+  }
+
+  /** Remove the point nearest to (x, y), training or validation; null when there are none. */
+  removeNearest(x, y) {
+    let best = null;
+    for (const split of ['train', 'val']) {
+      this.points[split].forEach((p, index) => {
+        const d = Math.hypot(p[0] - x, p[1] - y);
+        if (!best || d < best.d) best = { split, index, d };
+      });
+    }
+    if (!best) return null;
+    return this._call(() => this.api.points({ remove: [{ split: best.split, index: best.index }], view: this.view() }));
+  }
+
+  /** Keep what is needed to come back to the current run (settings + weights + data). */
+  snapshot(label, state = this.getState()) {
+    if (!this.frame) return;
+    this.undoStack.push({
+      label,
+      state: structuredClone(state),
+      data: this.data,
+      points: this.points,
+      weights: this.frame.weights,
+      counters: this.frame.counters,
+      history: structuredClone(this.history),
+    });
+    if (this.undoStack.length > UNDO_DEPTH) this.undoStack.shift();
+  }
+
+  get canUndo() {
+    return this.undoStack.length > 0;
+  }
+
+  get undoLabel() {
+    return this.undoStack.at(-1)?.label ?? null;
+  }
+
+  /**
+   * Go back to the last snapshot: a new session created with `resume` from the
+   * settings, points and weights the page kept. Returns {state, frame}.
+   */
+  async undo() {
+    const snap = this.undoStack.pop();
+    if (!snap) return null;
+    const body = createBody(snap.state, pointsBody(snap.points), {
+      view: viewFor(snap.state, { sinceEpoch: 0, thumbnails: this.options.thumbnails?.() ?? true }),
+      resume: { weights: snap.weights, counters: snap.counters, history: snap.history },
+    });
+    const oldId = this.api.sessionId;
+    const answer = await this.api.create(body);
+    this.api.discard(oldId);
+    this.data = snap.data;
+    const frame = await this.ingest(answer.frame);
+    return { state: snap.state, frame };
+  }
+
+  _resumeBody() {
+    const state = this.getState();
+    return createBody(state, pointsBody(this.points), {
+      view: this.view({ fresh: true }),
+      resume: this.frame ? { weights: this.frame.weights, counters: this.frame.counters, history: this.history } : null,
+    });
+  }
+
+  async _call(request) {
+    return this.ingest(await request());
+  }
+}

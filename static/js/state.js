@@ -1,0 +1,164 @@
+// All user-visible settings in one object, described by one declarative table.
+// The table alone drives defaults, validation and the URL round trip, so a share
+// link (or a lesson) is just a query string run through `fromQuery`.
+
+const HIDDEN_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'];
+export const MAX_HIDDEN_LAYERS = 8;
+export const MAX_UNITS = 128;
+
+// group: which server call a change needs ("data" and "network" re-initialise and
+// can be undone, "training" keeps the weights, "view" only changes what is drawn
+// or requested, "local" is page-only).
+export const SETTINGS = [
+  { key: 'dataset', url: 'data', type: 'enum', def: 'circle', values: null, group: 'data' },
+  // null: the dataset's own (GET /api/datasets: classes, default_noise)
+  { key: 'classes', url: 'k', type: 'int', def: null, min: 2, max: 8, group: 'data' },
+  { key: 'n', url: 'n', type: 'int', def: 400, min: 10, max: 5000, group: 'data' },
+  { key: 'noise', url: 'noise', type: 'float', def: null, min: 0, max: 1, group: 'data' },
+  { key: 'valShare', url: 'val', type: 'float', def: 0.25, min: 0, max: 0.9, group: 'data' },
+  { key: 'dataSeed', url: 'dseed', type: 'int', def: 1, min: 0, max: 2 ** 31 - 1, group: 'data' },
+  { key: 'hidden', url: 'hidden', type: 'intList', def: [8], min: 1, max: MAX_UNITS, maxLength: MAX_HIDDEN_LAYERS, group: 'network' },
+  { key: 'activations', url: 'act', type: 'enumList', def: ['relu'], values: HIDDEN_ACTIVATIONS, maxLength: MAX_HIDDEN_LAYERS, group: 'network' },
+  { key: 'output', url: 'out', type: 'enum', def: 'softmax', values: ['softmax', 'sigmoid'], group: 'network' },
+  { key: 'seed', url: 'seed', type: 'int', def: 1, min: 0, max: 2 ** 31 - 1, group: 'local' },
+  { key: 'optimizer', url: 'opt', type: 'enum', def: 'sgd', values: ['sgd', 'adam'], group: 'training' },
+  { key: 'lr', url: 'lr', type: 'float', def: 0.03, min: 1e-6, max: 10, group: 'training' },
+  { key: 'batchSize', url: 'batch', type: 'int', def: 10, min: 1, max: 10000, group: 'training' },
+  { key: 'momentum', url: 'mom', type: 'float', def: 0, min: 0, max: 0.999, group: 'training' },
+  { key: 'weightDecay', url: 'l2', type: 'float', def: 0, min: 0, max: 1, group: 'training' },
+  { key: 'speedUnit', url: 'per', type: 'enum', def: 'epochs', values: ['epochs', 'steps'], group: 'local' },
+  { key: 'speed', url: 'speed', type: 'int', def: 1, min: 1, max: 100, group: 'local' },
+  { key: 'regions', url: 'regions', type: 'enum', def: 'soft', values: ['soft', 'hard'], group: 'view' },
+  { key: 'showBoundary', url: 'boundary', type: 'bool', def: true, group: 'view' },
+  { key: 'showLines', url: 'lines', type: 'bool', def: true, group: 'view' },
+  { key: 'hiddenLines', url: 'hide', type: 'intList', def: [], min: 0, max: MAX_UNITS - 1, maxLength: MAX_UNITS, group: 'view' },
+  { key: 'curveLayers', url: 'curves', type: 'intList', def: [], min: 2, max: MAX_HIDDEN_LAYERS, maxLength: MAX_HIDDEN_LAYERS, group: 'view' },
+  { key: 'showVal', url: 'showval', type: 'bool', def: true, group: 'view' },
+];
+
+const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
+
+export function groupOf(key) {
+  return BY_KEY.get(key)?.group ?? 'local';
+}
+
+export function defaults() {
+  const state = {};
+  for (const s of SETTINGS) state[s.key] = Array.isArray(s.def) ? [...s.def] : s.def;
+  return state;
+}
+
+/** Let the table know which dataset names exist (they come from GET /api/datasets). */
+export function setDatasetNames(names) {
+  BY_KEY.get('dataset').values = names;
+  if (names.length && !names.includes(BY_KEY.get('dataset').def)) BY_KEY.get('dataset').def = names[0];
+}
+
+function parseScalar(spec, raw) {
+  switch (spec.type.replace('List', '')) {
+    case 'int': {
+      if (!/^-?\d+$/.test(raw)) return undefined;
+      const v = Number(raw);
+      return v >= spec.min && v <= spec.max ? v : undefined;
+    }
+    case 'float': {
+      const v = Number(raw);
+      return raw !== '' && Number.isFinite(v) && v >= spec.min && v <= spec.max ? v : undefined;
+    }
+    case 'bool':
+      return raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : undefined;
+    case 'enum':
+      return !spec.values || spec.values.includes(raw) ? raw : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** One setting from its text form, or undefined when the text is not a valid value. */
+export function parseSetting(spec, raw) {
+  if (!spec.type.endsWith('List')) return parseScalar(spec, raw);
+  const parts = raw === '' ? [] : raw.split(',');
+  if (parts.length > spec.maxLength) return undefined;
+  const values = parts.map((p) => parseScalar(spec, p));
+  return values.includes(undefined) ? undefined : values;
+}
+
+function formatSetting(spec, value) {
+  if (value === null) return '';
+  if (spec.type === 'bool') return value ? '1' : '0';
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/** Keep settings that depend on each other consistent (one activation per hidden layer). */
+export function normalise(state) {
+  const hidden = state.hidden.slice(0, MAX_HIDDEN_LAYERS);
+  const activations = hidden.map((_, i) => state.activations[i] ?? state.activations.at(-1) ?? 'relu');
+  const units = hidden[0] ?? 0;
+  return {
+    ...state,
+    hidden,
+    activations,
+    hiddenLines: state.hiddenLines.filter((u) => u < units),
+    curveLayers: state.curveLayers.filter((l) => l <= hidden.length),
+  };
+}
+
+/**
+ * State from a query string: unknown keys and invalid values are dropped and
+ * reported in `notes`, never thrown.
+ */
+export function fromQuery(search, base = defaults()) {
+  const params = new URLSearchParams(search);
+  const state = { ...base };
+  const notes = [];
+  const byUrl = new Map(SETTINGS.map((s) => [s.url, s]));
+  for (const [name, raw] of params) {
+    const spec = byUrl.get(name);
+    if (!spec) continue; // other features (lessons, presenter mode) own other parameters
+    const value = parseSetting(spec, raw);
+    if (value === undefined) notes.push(`ignored ${name}=${raw}`);
+    else state[spec.key] = value;
+  }
+  return { state: normalise(state), notes };
+}
+
+/** The query string for a state: only settings that differ from the defaults. */
+export function toQuery(state) {
+  const params = new URLSearchParams();
+  const def = defaults();
+  for (const spec of SETTINGS) {
+    const text = formatSetting(spec, state[spec.key]);
+    if (text !== formatSetting(spec, def[spec.key])) params.set(spec.url, text);
+  }
+  return params.toString();
+}
+
+/**
+ * The one state object, with change notification. `set` returns the keys that
+ * really changed.
+ */
+export class Store {
+  constructor(initial) {
+    this.state = normalise(initial);
+    this.listeners = [];
+  }
+
+  subscribe(fn) {
+    this.listeners.push(fn);
+  }
+
+  /**
+   * meta.silent: change without telling the listeners (the caller has already
+   * done what the change needs); meta.force: tell them even if nothing changed.
+   * Listeners get (changedKeys, state, meta, previousState).
+   */
+  set(patch, meta = {}) {
+    const previous = this.state;
+    const next = normalise({ ...this.state, ...patch });
+    const changed = Object.keys(next).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(previous[k]));
+    if (!changed.length && !meta.force) return changed;
+    this.state = next;
+    if (!meta.silent) for (const fn of this.listeners) fn(changed, next, meta, previous);
+    return changed;
+  }
+}
