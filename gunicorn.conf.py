@@ -42,6 +42,6 @@ logconfig_dict = {
     "formatters": {"plain": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"}},
 }
 
-if _config.store_kind == "memory" and _config.web_concurrency > 1:
+if _config.store_kind == "memory" and "WEB_CONCURRENCY" in os.environ and _config.web_concurrency > 1:
     print(f"gunicorn.conf.py: WEB_CONCURRENCY={_config.web_concurrency} ignored: the memory "
           "store needs one worker (set REDIS_URL to run several)", flush=True)
