@@ -83,7 +83,7 @@ export class Api {
           if (!response.ok) throw new ApiError(response.status, data);
           return data;
         }
-        reason = `HTTP ${response.status}`;
+        reason = response.status === 429 ? 'the server asks for fewer requests' : `HTTP ${response.status}`;
       } catch (err) {
         if (err instanceof ApiError) throw err;
         reason = 'network error';
