@@ -1,0 +1,85 @@
+"""What the browser tests read from and do to the page, in one place: the
+rendered DOM (Plotly's SVG, the diagram's SVG), not the page's own variables,
+wherever the rendering is what a test is about."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page
+
+READY = "body[data-ready=true]"
+
+
+def open_app(page: Page, query: str = "") -> None:
+    page.goto("/" + (f"?{query}" if query else ""))
+    page.wait_for_selector(READY, timeout=30_000)
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=plane] g.tracetrain-points path.point').length > 0")
+
+
+def number(page: Page, testid: str) -> float:
+    text = page.get_by_test_id(testid).text_content().strip()
+    assert re.fullmatch(r"-?\d+(\.\d+)?", text), f"{testid} shows {text!r}, not a plain number"
+    return float(text)
+
+
+def unit_line_paths(page: Page) -> list[str]:
+    """The 'd' of every drawn first-layer unit line (Plotly draws one path per segment)."""
+    return page.eval_on_selector_all("[data-testid=plane] g.traceunit-lines path.js-line",
+                                     "els => els.map(e => e.getAttribute('d'))")
+
+
+def unit_line_labels(page: Page) -> list[str]:
+    return page.eval_on_selector_all("[data-testid=plane] g.traceunit-labels text",
+                                     "els => els.map(e => e.textContent)")
+
+
+def point_count(page: Page, split: str = "train") -> int:
+    return page.locator(f"[data-testid=plane] g.trace{split}-points path.point").count()
+
+
+def wait_for_api(page: Page, path_end: str, method: str | None = None):
+    """Context manager: waits for the API response whose URL path ends with path_end."""
+    return page.expect_response(
+        lambda r: r.url.split("?")[0].endswith(path_end) and (method is None or r.request.method == method),
+        timeout=30_000)
+
+
+def settle(page: Page) -> None:
+    """Wait until nothing is queued, in flight or being drawn, then two paints more."""
+    page.wait_for_function("() => window.crease.idle()", timeout=30_000)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def region_colour_classes(page: Page, k: int) -> dict[str, float]:
+    """Share of the rendered region image's pixels per class colour (of the
+    first k), found by hue: class c's tints all share its palette colour's hue."""
+    return page.evaluate("""async (k) => {
+      const img = document.querySelector('[data-testid=plane] g.heatmaplayer image');
+      const el = new Image();
+      el.src = img.getAttribute('href');
+      await el.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = el.naturalWidth; canvas.height = el.naturalHeight;
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(el, 0, 0);
+      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      const hue = (r, g, b) => {
+        const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
+        if (d < 12) return null;  // too close to white or grey to tell
+        let h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+        return (h * 60 + 360) % 360;
+      };
+      const palette = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442'].slice(0, k);
+      const hues = palette.map(c => hue(parseInt(c.slice(1, 3), 16), parseInt(c.slice(3, 5), 16), parseInt(c.slice(5, 7), 16)));
+      const counts = {};
+      let total = 0;
+      for (let i = 0; i < px.length; i += 4) {
+        const h = hue(px[i], px[i + 1], px[i + 2]);
+        total += 1;
+        if (h === null) continue;
+        let best = 0, bestD = 999;
+        hues.forEach((hc, c) => { const d = Math.min(Math.abs(h - hc), 360 - Math.abs(h - hc)); if (d < bestD) { bestD = d; best = c; } });
+        if (bestD < 12) counts[best] = (counts[best] || 0) + 1;
+      }
+      return Object.fromEntries(Object.entries(counts).map(([c, n]) => [c, n / total]));
+    }""", k)

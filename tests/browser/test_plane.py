@@ -1,0 +1,98 @@
+"""The plane: unit lines with their 0/+ sides, class regions, draw mode, hover."""
+from __future__ import annotations
+
+from tests.browser.app import open_app, point_count, region_colour_classes, settle, unit_line_labels, \
+    unit_line_paths, wait_for_api
+
+
+def test_one_line_per_first_layer_unit_each_with_its_0_and_plus(page, shot):
+    open_app(page, "hidden=6")
+    settle(page)
+    assert len(unit_line_paths(page)) == 6
+    labels = unit_line_labels(page)
+    assert sorted(labels) == sorted(["0", "+"] * 6)
+    with wait_for_api(page, "/network", "PUT"):
+        page.get_by_test_id("layer-units-1").fill("3")
+        page.get_by_test_id("layer-units-1").press("Enter")
+    settle(page)
+    assert len(unit_line_paths(page)) == 3
+    assert sorted(unit_line_labels(page)) == sorted(["0", "+"] * 3)
+    shot("unit-lines-3")
+
+
+def test_lines_can_be_hidden_all_at_once_or_per_unit(page):
+    open_app(page, "hidden=4")
+    settle(page)
+    page.get_by_test_id("line-unit-2").click()
+    settle(page)
+    assert len(unit_line_paths(page)) == 3
+    page.get_by_test_id("lines-none").click()
+    settle(page)
+    assert unit_line_paths(page) == [] and unit_line_labels(page) == []
+    page.get_by_test_id("lines-all").click()
+    settle(page)
+    assert len(unit_line_paths(page)) == 4
+
+
+def test_three_class_dataset_shows_three_region_colours(page, shot):
+    open_app(page)
+    settle(page)
+    with wait_for_api(page, "/data", "PUT"):
+        page.get_by_test_id("dataset").select_option("three_clusters")
+    settle(page)
+    for _ in range(5):
+        with wait_for_api(page, "/advance"):
+            page.get_by_test_id("epoch-step").click()
+    settle(page)
+    shares = region_colour_classes(page, 3)
+    assert sorted(shares) == ["0", "1", "2"], shares
+    assert min(shares.values()) > 0.03, shares
+    shot("three-classes")
+
+
+def test_hard_regions_show_the_same_classes_flat(page):
+    open_app(page)
+    settle(page)
+    soft = region_colour_classes(page, 2)
+    page.get_by_test_id("regions-hard").click()
+    settle(page)
+    hard = region_colour_classes(page, 2)
+    assert sorted(soft) == sorted(hard)
+    distinct = page.evaluate("""() => new Set(document.querySelector('[data-testid=plane] .plane-regions')
+        .data[0].z.flatMap(r => Array.from(r))).size""")
+    assert distinct <= 2
+
+
+def test_draw_mode_adds_a_point_and_shift_click_removes_one(page, shot):
+    open_app(page)
+    settle(page)
+    before = point_count(page, "train")
+    page.get_by_test_id("draw").click()
+    page.get_by_test_id("draw-class-1").click()
+    box = page.locator("[data-testid=plane] .plane-points .nsewdrag").bounding_box()
+    with wait_for_api(page, "/points", "POST"):
+        page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
+    settle(page)
+    assert point_count(page, "train") == before + 1
+    added = page.evaluate("() => window.crease.session.points.train.at(-1)")
+    assert added[2] == 1
+    shot("draw-mode")
+    with wait_for_api(page, "/points", "POST"):
+        page.keyboard.down("Shift")
+        page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
+        page.keyboard.up("Shift")
+    settle(page)
+    assert point_count(page, "train") == before
+
+
+def test_hover_on_a_point_shows_its_class_and_probabilities(page):
+    open_app(page)
+    settle(page)
+    box = page.locator("[data-testid=plane] g.tracetrain-points path.point").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # Plotly hovers from its drag layer
+    tooltip = page.get_by_test_id("plane-tooltip")
+    tooltip.wait_for(state="visible")
+    text = tooltip.text_content()
+    assert "x₁ =" in text and "true class" in text and "predicted probabilities" in text
+    probabilities = page.eval_on_selector_all("[data-testid=plane-tooltip] td.num", "els => els.map(e => +e.textContent)")
+    assert len(probabilities) == 2 and abs(sum(probabilities) - 1) < 0.01

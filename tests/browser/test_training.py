@@ -1,0 +1,116 @@
+"""Training from the page: play learns, hyperparameters change mid-run without a
+reset, architecture changes reset and can be undone."""
+from __future__ import annotations
+
+import time
+
+from tests.browser.app import number, open_app, settle, wait_for_api
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def test_play_on_circle_with_relu_learns(page, shot):
+    open_app(page, "data=circle&hidden=8&act=relu")
+    settle(page)
+    assert page.get_by_test_id("dataset").input_value() == "circle"
+    first_loss = number(page, "train-loss")
+    page.get_by_test_id("play").click()
+    assert page.get_by_test_id("play").get_attribute("aria-pressed") == "true"
+    reached = wait_until(lambda: number(page, "val-acc") >= 0.95, timeout=60)
+    page.get_by_test_id("play").click()
+    assert page.get_by_test_id("play").get_attribute("aria-pressed") == "false"
+    settle(page)
+    assert reached, f"validation accuracy {number(page, 'val-acc')} after 60 s"
+    assert number(page, "train-loss") < first_loss * 0.5
+    assert number(page, "epoch-count") > 0
+    # the curves hold one point per finished epoch
+    epochs = page.evaluate("() => document.querySelector('[data-testid=curves]').data[0].x.length")
+    assert epochs == number(page, "epoch-count")
+    shot("trained-circle")
+
+
+def test_step_and_epoch_buttons_count_exactly(page):
+    open_app(page)
+    settle(page)
+    with wait_for_api(page, "/advance"):
+        page.get_by_test_id("step").click()
+    settle(page)
+    assert number(page, "step-count") == 1
+    assert number(page, "epoch-count") == 0
+    with wait_for_api(page, "/advance"):
+        page.get_by_test_id("epoch-step").click()
+    settle(page)
+    assert number(page, "epoch-count") == 1
+    steps_per_epoch = number(page, "step-count")
+    with wait_for_api(page, "/advance"):
+        page.get_by_test_id("epoch-step").click()
+    settle(page)
+    assert number(page, "epoch-count") == 2
+    assert number(page, "step-count") == 2 * steps_per_epoch
+
+
+def test_changing_the_learning_rate_mid_run_keeps_the_epoch_count(page):
+    open_app(page)
+    settle(page)
+    page.get_by_test_id("play").click()
+    assert wait_until(lambda: number(page, "epoch-count") >= 5, timeout=30)
+    before = number(page, "epoch-count")
+    with wait_for_api(page, "/training", "PATCH"):
+        page.get_by_test_id("learning-rate").fill("0.1")
+        page.get_by_test_id("learning-rate").press("Enter")
+    seen = []
+    for _ in range(8):
+        seen.append(number(page, "epoch-count"))
+        time.sleep(0.25)
+    page.get_by_test_id("play").click()
+    settle(page)
+    assert min(seen) >= before, f"epoch count fell from {before}: {seen}"
+    assert number(page, "epoch-count") > before
+    assert page.get_by_test_id("learning-rate").input_value() == "0.1"
+    assert "lr=0.1" in page.url
+
+
+def test_reset_starts_again_from_epoch_zero(page):
+    open_app(page)
+    settle(page)
+    with wait_for_api(page, "/advance"):
+        page.get_by_test_id("epoch-step").click()
+    settle(page)
+    assert number(page, "epoch-count") == 1
+    with wait_for_api(page, "/reset"):
+        page.get_by_test_id("reset").click()
+    settle(page)
+    assert number(page, "epoch-count") == 0
+    assert number(page, "step-count") == 0
+
+
+def test_architecture_change_resets_and_undo_restores(page):
+    open_app(page)
+    settle(page)
+    for _ in range(3):
+        with wait_for_api(page, "/advance"):
+            page.get_by_test_id("epoch-step").click()
+    settle(page)
+    loss_before = page.get_by_test_id("train-loss").text_content()
+    assert page.get_by_test_id("undo").is_disabled()
+    with wait_for_api(page, "/network", "PUT"):
+        page.get_by_test_id("layer-units-1").fill("3")
+        page.get_by_test_id("layer-units-1").press("Enter")
+    settle(page)
+    assert number(page, "epoch-count") == 0
+    assert len(page.locator("[data-testid=network] rect[data-unit^='1,']").all()) == 3
+    with wait_for_api(page, "/api/sessions", "POST"):
+        page.get_by_test_id("undo").click()
+    settle(page)
+    assert number(page, "epoch-count") == 3
+    assert page.get_by_test_id("train-loss").text_content() == loss_before
+    assert page.get_by_test_id("layer-units-1").input_value() == "8"
+    assert len(page.locator("[data-testid=network] rect[data-unit^='1,']").all()) == 8
+    assert page.get_by_test_id("undo").is_disabled()
