@@ -205,20 +205,24 @@ store.subscribe((changed, state, meta, previous) => {
 
 async function upload({ name, text, valText, valName }) {
   controls.showUploadError('');
+  let checking = 'train';
   try {
     await api.checkDatafile(text);
+    checking = 'val';
     if (valText) await api.checkDatafile(valText);
   } catch (err) {
-    const which = err instanceof ApiError && valText && err.body?.file === 'val' ? valName : name;
-    const line = err.body?.line;
-    const message = line && !/line/i.test(err.message) ? `line ${line}: ${err.message}` : err.message;
-    controls.showUploadError(`${which}: ${message}`);
+    const which = checking === 'val' ? valName : name;
+    // The server names the request part first ("file: line 3: ..."); the file's own name is clearer.
+    controls.showUploadError(`${which}: ${err.message.replace(/^(file|text|val_text): /, '')}`);
     return;
   }
-  await run(async () => {
+  try {
     await session.changeData(store.state, { source: 'file', name, text, valText, valName });
     describeData();
-  });
+    await render();
+  } catch (err) {
+    controls.showUploadError(`${name}: ${err.message}`);
+  }
 }
 
 function onPlaneClick(x, y, ev) {

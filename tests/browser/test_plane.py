@@ -96,3 +96,18 @@ def test_hover_on_a_point_shows_its_class_and_probabilities(page):
     assert "x₁ =" in text and "true class" in text and "predicted probabilities" in text
     probabilities = page.eval_on_selector_all("[data-testid=plane-tooltip] td.num", "els => els.map(e => +e.textContent)")
     assert len(probabilities) == 2 and abs(sum(probabilities) - 1) < 0.01
+
+
+def test_deeper_units_boundaries_are_drawn_on_demand(page):
+    open_app(page, "hidden=4,3&act=relu,relu")
+    settle(page)
+    curve_paths = "[data-testid=plane] g.tracedeep-curves path.js-line"
+    assert page.locator(curve_paths).count() == 0
+    with wait_for_api(page, "/training", "PATCH") as answer:
+        page.get_by_test_id("curve-layer-2").click()
+    assert answer.value.request.post_data_json["view"]["curve_layers"] == [2]
+    settle(page)
+    assert page.locator(curve_paths).count() >= 1
+    page.get_by_test_id("curve-layer-2").click()
+    settle(page)
+    assert page.locator(curve_paths).count() == 0
