@@ -67,13 +67,16 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.extensions["crease"] = Crease(config, store, static, limiter)
 
-    from . import api, pages, sessions
+    from . import api, experiments, lessons, pages, sessions
     from .routing import SessionIdConverter
     app.url_map.converters["sid"] = SessionIdConverter
     app.extensions["crease"].sessions = sessions.Sessions(store, config)
     app.register_blueprint(api.health)
     app.register_blueprint(api.api)
     app.register_blueprint(pages.pages)
+    for bp in (lessons.lessons_api, lessons.lesson_pages, experiments.experiments_api,
+               experiments.experiment_pages):
+        app.register_blueprint(bp)
     return app
 
 

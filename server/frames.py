@@ -89,6 +89,8 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
         if "regions" in include:
             frame["regions"] = {"count": activation_regions(params, acts, session.extent,
                                                             view.grid)[1]}
+        if "active" in include and run.spec.hidden:
+            frame["active"] = active_units(params, acts, session.extent, view.grid)
         frame["weights"] = [{"shape": list(W.shape), "W": float32_b64(W),
                              "W0": float32_b64(W0.reshape(-1))} for W, W0 in params]
         frame["layers"] = [{"units": W.shape[1], "activation": a} for (W, _), a in zip(params, acts)]
@@ -152,6 +154,17 @@ def thumbnails(params, acts, extent, size: int) -> list[dict]:
         out.append({"layer": layer, "size": size, "data": b64(to_uint8(A, lo, hi).tobytes()),
                     "scale": [sig(lo) or 0.0, sig(hi) or 0.0]})
     return out
+
+
+def active_units(params, acts, extent, resolution: int) -> dict:
+    """How many first-layer units are on the "+" side of their line (z > 0; a
+    ReLU unit is then active) per grid cell: deflated uint8 RxR, row i = y.
+    The first layer's activation read as "linear" makes unit_activations give
+    its z, in float32 cell for cell like the heatmap."""
+    z = unit_activations(params, ("linear", *acts[1:]), extent, resolution)[0]
+    count = (z > 0).sum(axis=0).astype(np.uint8)
+    return {"resolution": resolution, "units": int(z.shape[0]), "encoding": "zlib+base64",
+            "data": b64(zlib.compress(count.tobytes(), 6))}
 
 
 def predictions(run) -> str:

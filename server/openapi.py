@@ -57,8 +57,10 @@ def _models(routes: list[Route]) -> dict[str, list[type[BaseModel]]]:
 
 def _operation(r: Route, ref_of: dict, schemas: dict) -> dict:
     op: dict[str, Any] = {"summary": r.summary, "operationId": _operation_id(r)}
-    params = [{"name": name, "in": "path", "required": True, "schema": SESSION_ID_SCHEMA}
-              for name in re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", r.path)]
+    # <sid:...> (a session or experiment id) has its pattern; other parameters are strings
+    params = [{"name": name, "in": "path", "required": True,
+               "schema": SESSION_ID_SCHEMA if converter == "sid" else {"type": "string"}}
+              for converter, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", r.path)]
     if r.query is not None:
         query = schemas[_name(ref_of[(r.query, "validation")])]
         params += [{"name": name, "in": "query", "required": name in query.get("required", []),

@@ -80,6 +80,13 @@ class Regions(Described):
     count: int
 
 
+class ActiveUnits(Described):
+    resolution: int
+    units: int
+    encoding: Literal["zlib+base64"]
+    data: str = Field(description="deflate(uint8 RxR): first-layer units with z > 0 per cell, row i = y")
+
+
 class LayerWeightsOut(Described):
     shape: tuple[int, int]
     W: str = Field(description="base64 float32, m*n, row-major")
@@ -119,6 +126,7 @@ class Frame(Described):
     curves: dict[str, list[list[Polyline]]] | None = None
     thumbnails: list[Thumbnails] | None = None
     regions: Regions | None = None
+    active: ActiveUnits | None = None
     weights: list[LayerWeightsOut]
     layers: list[LayerInfo]
     predictions: str = Field(description="base64 uint8: predicted class of every point, train then val")

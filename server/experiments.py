@@ -1,0 +1,238 @@
+"""The experiment runner: the homework's part 6 on the server, in chunks.
+
+``POST /api/experiments`` prepares the data once (``engine.experiment.
+prepare_data``, exactly as the command line does) and stores one
+``engine.experiment.Experiment`` per *part*: an architecture and a run of its
+trials (``first_trial``, ``trials``).  The page then drives the parts:
+``POST .../advance {"part": p}`` loads that part from the session store,
+trains it for at most ``budget_ms`` and stores it again, under the part's own
+lock, so any worker can serve the next chunk and different parts can run as
+parallel requests.  Results merge the parts of each architecture with
+``merge_results``: trials are seeded by their index alone, so the split into
+parts and chunks changes nothing (tests check chunked == uninterrupted ==
+the command line).  ``DELETE`` cancels: the parts go, a chunk in flight
+finishes and then finds nothing to continue.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from functools import reduce
+
+import numpy as np
+from flask import Blueprint, Response, render_template
+
+from engine.datafile import DataFileError
+from engine.experiment import Experiment, merge_results, prepare_data
+from engine.network import NetworkSpec
+from engine.optim import OptimizerSpec
+
+from . import crease, datasource, frames
+from .errors import ApiError
+from .experiment_schemas import (ChunkDone, ChunkRequest, ExperimentCreate, ExperimentResults,
+                                 ExperimentStatus, ResultsQuery)
+from .routing import route
+from .store import new_session_id
+
+PARALLEL_PARTS = 4          # an architecture's trials are split into at most this many parts
+EXPERIMENT_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+ON_EXPERIMENT = (400, 404, 409, 503)
+
+experiments_api = Blueprint("experiments_api", __name__, url_prefix="/api")
+experiment_pages = Blueprint("experiment_pages", __name__)
+
+
+def manifest_key(eid: str) -> str:
+    return f"experiment:{eid}"
+
+
+def part_key(eid: str, part: int) -> str:
+    return f"experiment:{eid}:{part}"
+
+
+def trial_groups(trials: int, parts: int = PARALLEL_PARTS) -> list[tuple[int, int]]:
+    """[(first_trial, trials)]: ``trials`` split into at most ``parts`` runs, in order."""
+    count = min(trials, parts)
+    sizes = [trials // count + (i < trials % count) for i in range(count)]
+    starts = [sum(sizes[:i]) for i in range(count)]
+    return list(zip(starts, sizes))
+
+
+def optimizer_of(body: ExperimentCreate) -> OptimizerSpec:
+    if body.optimizer == "adam":
+        return OptimizerSpec.torch_adam(lr=body.lr)
+    return OptimizerSpec("sgd", body.lr)
+
+
+def data_of(body: ExperimentCreate, limits):
+    """(X_tr, y_tr, X_val, y_val, k) as ``prepare_data`` makes them for the command line."""
+    d = body.data
+    try:
+        if d.source == "generated":
+            return prepare_data(d.name, None, body.split, body.seed, d.n, d.noise)
+        for field, text in (("data.text", d.text), ("data.val_text", d.val_text)):
+            if text is not None:
+                datasource.read_file(text, limits, field)   # limits and line-numbered errors
+        return prepare_data(d.text, d.val_text, body.split, body.seed)
+    except DataFileError as e:
+        raise ApiError(400, "datafile_error", f"data: {e}", "data") from None
+    except ValueError as e:
+        raise ApiError(400, "invalid", f"data: {e}", "data") from None
+
+
+def _progress_sum(parts: list[dict]) -> dict:
+    """One progress over parts that run side by side."""
+    def add(a, b):
+        return {k: a[k] + b[k] for k in ("trials_done", "trials", "steps_done", "steps_total", "seconds")}
+    total = reduce(add, parts)
+    return {**total, "epoch": min(p["epoch"] for p in parts), "epochs": parts[0]["epochs"],
+            "fraction": total["steps_done"] / total["steps_total"] if total["steps_total"] else 1.0}
+
+
+class Experiments:
+    """Experiments over the session store: a manifest and one blob per part."""
+
+    def __init__(self, store, limits):
+        self.store, self.limits = store, limits
+
+    def create(self, body: ExperimentCreate) -> dict:
+        X_tr, y_tr, X_val, y_val, k = data_of(body, self.limits)
+        if k > self.limits.max_classes:
+            raise ApiError(400, "limit_exceeded", f"data: {k} classes; this server allows "
+                           f"{self.limits.max_classes}", "data")
+        if y_tr.shape[0] + y_val.shape[0] > self.limits.max_points:
+            raise ApiError(400, "limit_exceeded", f"data: more than {self.limits.max_points} points",
+                           "data")
+        for index, hidden in enumerate(body.architectures):
+            n_params = NetworkSpec(2, tuple(hidden), ("relu",) * len(hidden), "softmax", k).n_params()
+            if n_params > self.limits.max_params:
+                raise ApiError(400, "limit_exceeded", f"architectures.{index}: {n_params} parameters; "
+                               f"this server allows {self.limits.max_params}", f"architectures.{index}")
+        eid = new_session_id()
+        parts = []
+        for arch, hidden in enumerate(body.architectures):
+            for first, count in trial_groups(body.trials):
+                exp = Experiment(X_tr, y_tr, X_val, y_val, hidden, body.epochs, count, body.seed, k,
+                                 optimizer_of(body), body.batch_size, predict_points=body.points,
+                                 first_trial=first)
+                self.store.put(part_key(eid, len(parts)), exp.to_bytes())
+                parts.append({"part": len(parts), "architecture": arch, "hidden": list(hidden),
+                              "first_trial": first, "trials": count})
+        manifest = {"architectures": [list(h) for h in body.architectures], "parts": parts,
+                    "n_train": int(y_tr.shape[0]), "n_val": int(y_val.shape[0]), "n_classes": k}
+        self.store.put(manifest_key(eid), json.dumps(manifest).encode())
+        return self.status(eid)
+
+    def _manifest(self, eid: str) -> dict:
+        blob = self.store.get(manifest_key(eid)) if EXPERIMENT_ID.fullmatch(eid) else None
+        if blob is None:
+            raise ApiError(404, "not_found", "No such experiment: it was cancelled, expired or never existed.")
+        return json.loads(blob)
+
+    def _part(self, eid: str, part: int) -> Experiment:
+        blob = self.store.get(part_key(eid, part))
+        if blob is None:
+            raise ApiError(404, "not_found", "No such experiment: it was cancelled or expired.")
+        return Experiment.from_bytes(blob)
+
+    def status(self, eid: str) -> dict:
+        manifest = self._manifest(eid)
+        parts = []
+        for p in manifest["parts"]:
+            exp = self._part(eid, p["part"])
+            parts.append({**p, "done": exp.done, "progress": exp.progress()})
+        return {"experiment": eid, "architectures": manifest["architectures"],
+                "n_train": manifest["n_train"], "n_val": manifest["n_val"],
+                "n_classes": manifest["n_classes"], "parts": parts,
+                "progress": _progress_sum([p["progress"] for p in parts]),
+                "done": all(p["done"] for p in parts)}
+
+    def advance(self, eid: str, body: ChunkRequest) -> dict:
+        manifest = self._manifest(eid)
+        if body.part >= len(manifest["parts"]):
+            raise ApiError(400, "out_of_range", f"part: this experiment has parts "
+                           f"0..{len(manifest['parts']) - 1}", "part")
+        key = part_key(eid, body.part)
+        with self.store.lock(key) as held:
+            exp = self._part(eid, body.part)
+            if not exp.done:
+                exp.advance(time.perf_counter() + body.budget_ms / 1000)
+                # DELETE takes this lock before removing the part: no cancel can slip in here.
+                self.store.put(key, exp.to_bytes(), held)
+        return {"part": body.part, "done": exp.done, "progress": exp.progress()}
+
+    def results(self, eid: str, grid: int) -> dict:
+        manifest = self._manifest(eid)
+        parts = [self._part(eid, p["part"]) for p in manifest["parts"]]
+        first = parts[0]
+        X = np.hstack([first.X_train, first.X_val])
+        extent = datasource.extent_of(X)
+        architectures = []
+        for arch, hidden in enumerate(manifest["architectures"]):
+            mine = [exp for p, exp in zip(manifest["parts"], parts) if p["architecture"] == arch]
+            merged = merge_results([exp.result() for exp in mine])
+            acts = ("relu",) * len(hidden) + ("softmax",)
+            regions = {}
+            for name, entry in merged.pop("extremes").items():
+                params = [(np.array(w["W"]), np.array(w["W0"]).reshape(-1, 1)) for w in entry["weights"]]
+                regions[name] = {"trial": entry["trial"], "score": entry["score"],
+                                 "grid": frames.grid(params, acts, extent, grid, merged["n_classes"], False)}
+            architectures.append({**merged, "regions": regions})
+        points = None if first.points is None else first.points.tolist()
+        return {"experiment": eid, "done": all(exp.done for exp in parts), "extent": extent,
+                "points": {"train": datasource.to_rows(first.X_train, first.y_train),
+                           "val": datasource.to_rows(first.X_val, first.y_val)},
+                "predict_points": points, "architectures": architectures}
+
+    def delete(self, eid: str) -> None:
+        manifest = self._manifest(eid)
+        for p in manifest["parts"]:
+            key = part_key(eid, p["part"])
+            with self.store.lock(key):   # a chunk in flight finishes first
+                self.store.delete(key)
+        self.store.delete(manifest_key(eid))
+
+
+def experiments() -> Experiments:
+    app = crease()
+    return Experiments(app.store, app.config.limits)
+
+
+@route(experiments_api, "POST", "/experiments", summary="Start an experiment (homework part 6)",
+       body=ExperimentCreate, answer=ExperimentStatus, status=201, errors=(400, 413, 503))
+def create_experiment(body: ExperimentCreate):
+    return experiments().create(body), 201
+
+
+@route(experiments_api, "GET", "/experiments/<sid:eid>", summary="An experiment's parts and progress",
+       answer=ExperimentStatus, errors=ON_EXPERIMENT)
+def experiment_status(eid: str):
+    return experiments().status(eid)
+
+
+@route(experiments_api, "POST", "/experiments/<sid:eid>/advance",
+       summary="Train one part for at most budget_ms (parts may run in parallel)",
+       body=ChunkRequest, answer=ChunkDone, errors=ON_EXPERIMENT)
+def advance_experiment(eid: str, body: ChunkRequest):
+    return experiments().advance(eid, body)
+
+
+@route(experiments_api, "GET", "/experiments/<sid:eid>/results",
+       summary="Per architecture: accuracies, curves, best and worst trial's regions",
+       query=ResultsQuery, answer=ExperimentResults, errors=ON_EXPERIMENT)
+def experiment_results(eid: str, query: ResultsQuery):
+    return experiments().results(eid, query.grid)
+
+
+@route(experiments_api, "DELETE", "/experiments/<sid:eid>", summary="Cancel and forget an experiment",
+       status=204, errors=ON_EXPERIMENT)
+def delete_experiment(eid: str):
+    experiments().delete(eid)
+    return Response(status=204)
+
+
+@experiment_pages.get("/experiments")
+def experiments_page():
+    """The experiment runner; ``?preset=6.1`` (... 6.7) opens a homework question."""
+    return render_template("experiments.html")
