@@ -19,6 +19,7 @@ from engine.geometry import (activation_regions, decision_boundary, evaluate_gri
 from engine.network import layer_params, predict_proba
 
 from .datasource import to_rows
+from .polylines import TOLERANCE, simplify
 
 VERSION = 1
 SIGNIFICANT = 6       # significant digits kept for metrics and losses
@@ -57,6 +58,12 @@ def coords(a: Any, digits: int) -> Any:
     return np.round(np.asarray(a, dtype=np.float64), digits).tolist()
 
 
+def polylines(lines, extent, digits: int) -> list:
+    """Polylines simplified within 1/1000 of the view, then rounded."""
+    tolerance = TOLERANCE * (extent[1] - extent[0])
+    return [coords(simplify(p, tolerance), digits) for p in lines]
+
+
 def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool = False,
           points: bool = False) -> dict:
     """The frame of ``session`` (sessions.Session) drawn as ``view`` asks."""
@@ -78,8 +85,8 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
             "grid": grid(params, acts, session.extent, view.grid, run.spec.n_classes,
                          "probs" in include),
             "lines": lines(params[0], session.extent, digits),
-            "boundary": [coords(p, digits) for p in
-                         decision_boundary(params, acts, session.extent, view.grid)],
+            "boundary": polylines(decision_boundary(params, acts, session.extent, view.grid),
+                                  session.extent, digits),
         }
         if "curves" in include:
             frame["curves"] = curves(params, acts, session.extent, view,
@@ -141,7 +148,7 @@ def lines(first_layer, extent, digits: int) -> list[list[float] | None]:
 def curves(params, acts, extent, view, n_hidden: int, digits: int) -> dict:
     """Hidden layer -> unit -> zero-level polylines (layers numbered from 1)."""
     layers = view.curve_layers or list(range(1, n_hidden + 1))
-    return {str(layer): [[coords(p, digits) for p in unit] for unit in
+    return {str(layer): [polylines(unit, extent, digits) for unit in
                          unit_level_sets(params, acts, layer, extent, view.grid)]
             for layer in layers if layer <= n_hidden}
 

@@ -17,6 +17,7 @@ from server.schemas import View
 from server.sessions import Session
 
 from . import framedecode as fd
+from .test_polylines import distance_to_polyline
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +75,12 @@ def test_boundary_is_the_engines_boundary(session):
     engine = decision_boundary(layer_params(session.run.model), session.run.spec.all_activations,
                                session.extent, 50)
     assert len(frame["boundary"]) == len(engine) > 0
+    tolerance = 1e-3 * 5 + 0.5e-3 * 2 ** 0.5 + 1e-9     # simplified within 1/1000 of 5, rounded
     for mine, theirs in zip(frame["boundary"], engine):
-        assert np.allclose(mine, theirs, atol=0.5e-3 + 1e-12)
+        mine = np.array(mine)
+        assert len(mine) <= len(theirs)
+        assert np.allclose(mine[[0, -1]], theirs[[0, -1]], atol=0.5e-3 + 1e-12)
+        assert max(distance_to_polyline(p, mine) for p in theirs) <= tolerance
 
 
 def test_weights_predictions_counters_and_metrics(session):

@@ -1,0 +1,53 @@
+"""Polyline simplification keeps the picture: ends kept, every dropped vertex
+within the tolerance of what remains."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from server.polylines import simplify
+
+
+def distance_to_polyline(p: np.ndarray, line: np.ndarray) -> float:
+    a, b = line[:-1], line[1:]
+    ab = b - a
+    t = np.clip(((p - a) * ab).sum(axis=1) / np.maximum((ab * ab).sum(axis=1), 1e-300), 0, 1)
+    closest = a + t[:, None] * ab
+    return float(np.hypot(*(p - closest).T).min())
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_every_vertex_stays_within_the_tolerance(seed):
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 3 * np.pi, 400)
+    curve = np.column_stack([t * np.cos(t), t * np.sin(t)]) + rng.normal(0, 0.002, (400, 2))
+    out = simplify(curve, 0.01)
+    assert len(out) < len(curve) / 2
+    assert np.array_equal(out[0], curve[0]) and np.array_equal(out[-1], curve[-1])
+    assert max(distance_to_polyline(p, out) for p in curve) <= 0.01 + 1e-12
+
+
+def test_a_straight_run_becomes_its_ends():
+    line = np.column_stack([np.linspace(0, 1, 50), np.linspace(0, 2, 50)])
+    assert simplify(line, 1e-9).tolist() == [[0.0, 0.0], [1.0, 2.0]]
+
+
+def test_a_closed_loop_keeps_its_shape():
+    t = np.linspace(0, 2 * np.pi, 200)
+    loop = np.column_stack([np.cos(t), np.sin(t)])
+    out = simplify(loop, 0.01)
+    assert 8 < len(out) < 60
+    assert max(distance_to_polyline(p, out) for p in loop) <= 0.01 + 1e-12
+
+
+def test_a_hairpin_is_not_cut_short():
+    """Points beyond the chord's ends are near its line but far from the segment."""
+    hairpin = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.001], [1.5, 0.002]])
+    out = simplify(hairpin, 0.01)
+    assert [3.0, 0.001] in out.tolist()
+
+
+def test_short_lines_are_unchanged():
+    for n in (0, 1, 2):
+        line = np.arange(2 * n, dtype=float).reshape(n, 2)
+        assert np.array_equal(simplify(line, 1.0), line)
