@@ -10,9 +10,9 @@ frame's time goes, from the page's own performance measures:
 - server: the Server-Timing of each advance (training, geometry, store);
 - network: the rest of the request, from send to parsed JSON;
 - decode: base64 + inflate of the frame;
-- plane / network diagram / curves: Plotly.react and the SVG update (the
-  plane's points layer and the curves are redrawn only a few times a second
-  while playing; their rows say how long one redraw takes).
+- plane / network diagram / curves: Plotly.react and the canvas/SVG updates
+  (the curves are redrawn only a few times a second while playing; their row
+  says how long one redraw takes).
 
 The page overlaps the server's work on frame n+1 with drawing frame n, so the
 frame interval is close to the larger of the two, not their sum. The page asks
@@ -47,8 +47,7 @@ new PerformanceObserver((list) => {
 """
 
 PARTS = [("server", "server"), ("network + JSON", "network"), ("decode", "crease:decode"),
-         ("plane (Plotly.react)", "crease:react-plane"), ("  of which points", "crease:react-points"),
-         ("network diagram", "crease:draw-network"),
+         ("plane (Plotly.react)", "crease:react-plane"), ("network diagram", "crease:draw-network"),
          ("curves (Plotly.react)", "crease:react-curves")]
 
 

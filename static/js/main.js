@@ -58,7 +58,7 @@ const trainer = new Trainer(session, {
   amount: () => ({ [store.state.speedUnit]: store.state.speed }),
   onChange: (playing) => {
     showPlaying(playing);
-    if (!playing) render(); // what was thinned out while playing (curves, rings) catches up
+    if (!playing) render(); // the curves, thinned out while playing, catch up
   },
   onError: reportError,
 });
@@ -71,7 +71,9 @@ function measure(name, start) {
 
 let paintQueued = null;
 let curvesAt = -Infinity;
+let curvesCost = 0;
 const CURVES_INTERVAL_MS = 250;
+const CURVES_SHARE = 0.1;
 
 /** Draw the session's latest frame on the next animation frame (coalesced). */
 function render() {
@@ -97,16 +99,20 @@ function paint() {
     api.timing = null;
   }
   let t = performance.now();
-  plane.render({ ...frame, points: session.points }, state, { live: trainer.playing });
+  plane.render({ ...frame, points: session.points }, state);
   measure('crease:react-plane', t);
   t = performance.now();
   network.render(frame);
   measure('crease:draw-network', t);
-  // Curves move slowly: while playing they are redrawn a few times a second.
-  if (!trainer.playing || performance.now() - curvesAt > CURVES_INTERVAL_MS) {
+  // Curves move slowly: while playing they are redrawn a few times a second,
+  // less often when a redraw is slow, so that they take at most CURVES_SHARE
+  // of the time (a Plotly.react of two subplots re-lays all four axes).
+  const interval = Math.max(CURVES_INTERVAL_MS, curvesCost / CURVES_SHARE);
+  if (!trainer.playing || performance.now() - curvesAt > interval) {
     t = performance.now();
     curves.render(session.history);
     curvesAt = t;
+    curvesCost = performance.now() - t;
     measure('crease:react-curves', t);
   }
   showNumbers(frame);

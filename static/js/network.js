@@ -14,13 +14,17 @@ const SUB = '₀₁₂₃₄₅₆₇₈₉';
 const sup = (n) => String(n).split('').map((d) => SUP[d]).join('');
 const sub = (n) => String(n).split('').map((d) => SUB[d]).join('');
 
-/** 256-entry RGBA lookup: byte v of [lo, hi] -> blue for positive, orange for negative. */
+/**
+ * 256-entry RGBA lookup: byte v of [lo, hi] -> blue for positive, orange for
+ * negative, white at 0. The scale is the whole layer's, so a square root lifts
+ * the units whose activations are small next to the layer's largest.
+ */
 function activationLut([lo, hi]) {
   const lut = new Uint8ClampedArray(256 * 4);
   const max = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
   for (let v = 0; v < 256; v++) {
     const value = lo + ((hi - lo) * v) / 255;
-    const [r, g, b] = tint(value >= 0 ? POSITIVE : NEGATIVE, Math.min(1, Math.abs(value) / max));
+    const [r, g, b] = tint(value >= 0 ? POSITIVE : NEGATIVE, Math.sqrt(Math.min(1, Math.abs(value) / max)));
     lut.set([r, g, b, 255], v * 4);
   }
   return lut;

@@ -22,15 +22,37 @@ def number(page: Page, testid: str) -> float:
     return float(text)
 
 
-def unit_line_paths(page: Page) -> list[str]:
-    """The 'd' of every drawn first-layer unit line (Plotly draws one path per segment)."""
-    return page.eval_on_selector_all("[data-testid=plane] g.traceunit-lines path.js-line",
-                                     "els => els.map(e => e.getAttribute('d'))")
+def overlay(page: Page) -> dict:
+    """What the plane's overlay canvas last painted, in canvas pixels: lines
+    [{unit, from, to}], labels [{text, at}], highlight [[[x, y], ...]], counts."""
+    return page.evaluate("() => window.crease.plane.overlay.drawn")
 
 
-def unit_line_labels(page: Page) -> list[str]:
-    return page.eval_on_selector_all("[data-testid=plane] g.traceunit-labels text",
-                                     "els => els.map(e => e.textContent)")
+def unit_lines(page: Page) -> dict[int, list]:
+    """unit -> [[x, y], [x, y]]: the first-layer unit lines the overlay drew."""
+    return {line["unit"]: [line["from"], line["to"]] for line in overlay(page)["lines"]}
+
+
+def overlay_pixels(page: Page, points: list[list[float]]) -> list[list[int]]:
+    """RGBA of the overlay canvas at each [x, y] (CSS pixels of the canvas), the
+    most opaque pixel within 1.5 px (lines are antialiased)."""
+    return page.evaluate("""(points) => {
+      const canvas = document.querySelector('[data-testid=plane-overlay]');
+      const ctx = canvas.getContext('2d');
+      const scale = canvas.width / canvas.getBoundingClientRect().width;
+      return points.map(([x, y]) => {
+        const r = Math.ceil(1.5 * scale);
+        const px = ctx.getImageData(Math.round(x * scale) - r, Math.round(y * scale) - r, 2 * r + 1, 2 * r + 1).data;
+        let best = [0, 0, 0, 0];
+        for (let i = 0; i < px.length; i += 4) if (px[i + 3] > best[3]) best = Array.from(px.slice(i, i + 4));
+        return best;
+      });
+    }""", points)
+
+
+def along(segment, t: float) -> list[float]:
+    (x1, y1), (x2, y2) = segment
+    return [x1 + (x2 - x1) * t, y1 + (y2 - y1) * t]
 
 
 def point_count(page: Page, split: str = "train") -> int:

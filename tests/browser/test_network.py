@@ -1,7 +1,7 @@
 """The network diagram: edit a weight or a bias by clicking it; big layers stay readable."""
 from __future__ import annotations
 
-from tests.browser.app import open_app, settle, unit_line_paths, wait_for_api
+from tests.browser.app import along, open_app, overlay, overlay_pixels, settle, unit_lines, wait_for_api
 
 
 def click_link(page, layer: int, i: int, j: int, along: float = 0.8):
@@ -18,7 +18,7 @@ def click_link(page, layer: int, i: int, j: int, along: float = 0.8):
 def test_editing_a_weight_moves_that_units_line(page, shot):
     open_app(page, "hidden=4")
     settle(page)
-    before = unit_line_paths(page)
+    before = unit_lines(page)
     assert len(before) == 4
     click_link(page, 1, 0, 2)
     editor = page.get_by_test_id("weight-editor")
@@ -29,7 +29,7 @@ def test_editing_a_weight_moves_that_units_line(page, shot):
         page.get_by_test_id("weight-input").press("Enter")
     assert answer.value.request.post_data_json["value"] == 2.5
     settle(page)
-    after = unit_line_paths(page)
+    after = unit_lines(page)
     assert len(after) == 4
     assert after[2] != before[2], "the edited unit's line did not move"
     assert [after[k] for k in (0, 1, 3)] == [before[k] for k in (0, 1, 3)], "other units' lines moved"
@@ -40,14 +40,14 @@ def test_editing_a_weight_moves_that_units_line(page, shot):
 def test_editing_a_bias_moves_that_units_line(page):
     open_app(page, "hidden=3")
     settle(page)
-    before = unit_line_paths(page)
+    before = unit_lines(page)
     page.locator("[data-testid=network] circle[data-bias='1,1']").click()
     page.get_by_test_id("weight-editor").wait_for(state="visible")
     with wait_for_api(page, "/weights", "PUT"):
         page.get_by_test_id("weight-input").fill("1.5")
         page.get_by_test_id("weight-input").press("Enter")
     settle(page)
-    after = unit_line_paths(page)
+    after = unit_lines(page)
     assert after[1] != before[1] and after[0] == before[0] and after[2] == before[2]
 
 
@@ -68,6 +68,10 @@ def test_hovering_a_unit_highlights_its_line_on_the_plane(page):
     settle(page)
     page.locator("[data-testid=network] rect[data-unit='1,2']").hover()
     settle(page)
-    highlight = page.eval_on_selector_all("[data-testid=plane] g.tracehighlight path.js-line",
-                                          "els => els.map(e => e.getAttribute('d'))")
-    assert highlight == [unit_line_paths(page)[2]]
+    highlight = overlay(page)["highlight"]
+    assert highlight == [unit_lines(page)[2]]
+    r, g, b, alpha = overlay_pixels(page, [along(highlight[0], 0.5)])[0]
+    assert alpha > 200 and r > 150 and g < 110, "the highlight is not painted in the accent colour"
+    page.mouse.move(5, 5)
+    settle(page)
+    assert overlay(page)["highlight"] == []

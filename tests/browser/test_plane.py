@@ -1,23 +1,46 @@
 """The plane: unit lines with their 0/+ sides, class regions, draw mode, hover."""
 from __future__ import annotations
 
-from tests.browser.app import open_app, point_count, region_colour_classes, settle, unit_line_labels, \
-    unit_line_paths, wait_for_api
+from tests.browser.app import along, open_app, overlay, overlay_pixels, point_count, region_colour_classes, \
+    settle, unit_lines, wait_for_api
+
+
+def assert_lines_and_labels_painted(page, units: int):
+    drawn = overlay(page)
+    assert sorted(line["unit"] for line in drawn["lines"]) == list(range(units))
+    assert sorted(label["text"] for label in drawn["labels"]) == sorted(["0", "+"] * units)
+    # and they are on the canvas: ink along every line and under every label
+    probes = [along([line["from"], line["to"]], t) for line in drawn["lines"] for t in (0.3, 0.7)]
+    probes += [label["at"] for label in drawn["labels"]]
+    assert all(alpha > 100 for *_, alpha in overlay_pixels(page, probes))
 
 
 def test_one_line_per_first_layer_unit_each_with_its_0_and_plus(page, shot):
     open_app(page, "hidden=6")
     settle(page)
-    assert len(unit_line_paths(page)) == 6
-    labels = unit_line_labels(page)
-    assert sorted(labels) == sorted(["0", "+"] * 6)
+    assert_lines_and_labels_painted(page, 6)
     with wait_for_api(page, "/network", "PUT"):
         page.get_by_test_id("layer-units-1").fill("3")
         page.get_by_test_id("layer-units-1").press("Enter")
     settle(page)
-    assert len(unit_line_paths(page)) == 3
-    assert sorted(unit_line_labels(page)) == sorted(["0", "+"] * 3)
+    assert_lines_and_labels_painted(page, 3)
     shot("unit-lines-3")
+
+
+def test_the_plus_label_is_on_the_side_where_the_unit_is_active(page):
+    open_app(page, "hidden=4")
+    settle(page)
+    weights = page.evaluate("""() => { const w = window.crease.session.frame.weights[0];
+        return {n: w.n, W: Array.from(w.W), W0: Array.from(w.W0)}; }""")
+    drawn = overlay(page)
+    labels = drawn["labels"]
+    for k, line in enumerate(drawn["lines"]):
+        unit = line["unit"]
+        w1, w2, b = weights["W"][unit], weights["W"][weights["n"] + unit], weights["W0"][unit]
+        for label in labels[2 * k:2 * k + 2]:
+            x, y = page.evaluate("([px, py]) => { const c = document.querySelector('[data-testid=plane-overlay]').getBoundingClientRect(); return window.crease.plane.dataCoordinates(c.left + px, c.top + py); }", label["at"])
+            z = w1 * x + w2 * y + b
+            assert (z > 0) == (label["text"] == "+"), (unit, label, z)
 
 
 def test_lines_can_be_hidden_all_at_once_or_per_unit(page):
@@ -25,13 +48,13 @@ def test_lines_can_be_hidden_all_at_once_or_per_unit(page):
     settle(page)
     page.get_by_test_id("line-unit-2").click()
     settle(page)
-    assert len(unit_line_paths(page)) == 3
+    assert sorted(unit_lines(page)) == [0, 2, 3]
     page.get_by_test_id("lines-none").click()
     settle(page)
-    assert unit_line_paths(page) == [] and unit_line_labels(page) == []
+    assert overlay(page)["lines"] == [] and overlay(page)["labels"] == []
     page.get_by_test_id("lines-all").click()
     settle(page)
-    assert len(unit_line_paths(page)) == 4
+    assert sorted(unit_lines(page)) == [0, 1, 2, 3]
 
 
 def test_three_class_dataset_shows_three_region_colours(page, shot):
@@ -101,13 +124,12 @@ def test_hover_on_a_point_shows_its_class_and_probabilities(page):
 def test_deeper_units_boundaries_are_drawn_on_demand(page):
     open_app(page, "hidden=4,3&act=relu,relu")
     settle(page)
-    curve_paths = "[data-testid=plane] g.tracedeep-curves path.js-line"
-    assert page.locator(curve_paths).count() == 0
+    assert overlay(page)["curves"] == 0
     with wait_for_api(page, "/training", "PATCH") as answer:
         page.get_by_test_id("curve-layer-2").click()
     assert answer.value.request.post_data_json["view"]["curve_layers"] == [2]
     settle(page)
-    assert page.locator(curve_paths).count() >= 1
+    assert overlay(page)["curves"] >= 1
     page.get_by_test_id("curve-layer-2").click()
     settle(page)
-    assert page.locator(curve_paths).count() == 0
+    assert overlay(page)["curves"] == 0

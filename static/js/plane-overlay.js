@@ -1,0 +1,164 @@
+// What the plane draws over the class regions, on a canvas: the decision
+// boundary, deeper units' curves, first-layer unit lines with their "0" and
+// "+" sides, the highlighted unit, and rings around misclassified points.
+// Painting these every frame costs about a millisecond; as Plotly traces they
+// cost most of a frame (a redraw lays out every trace and marker again).
+
+import { ACCENT, INK } from './palette.js';
+
+// Beyond this many lines the "0" and "+" labels would only be clutter.
+export const MAX_LABELLED_LINES = 24;
+const LABEL_ALONG = 0.1; // labels sit this far along the segment from one end (alternating by unit)
+const LABEL_OFF = 0.035; // and this far off the line (share of the view's width), on either side
+const RING_RADIUS = 6.5;
+
+const STYLE = {
+  boundary: { color: INK, width: 2.2 },
+  curves: { color: '#5b4b8a', width: 1.4, dash: [6, 4] },
+  lines: { color: 'rgba(29,35,48,0.75)', width: 1.6 },
+  manyLines: { color: 'rgba(29,35,48,0.4)', width: 1 },
+  highlight: { color: ACCENT, width: 4 },
+  ring: { color: 'rgba(29,35,48,0.85)', width: 1.4 },
+};
+
+/**
+ * Where a unit's "0" and "+" go: near one end of its segment (units alternate
+ * ends, so lines that cross in the middle, as all do at initialisation, keep
+ * their labels apart), off the line along its normal w/|w|: "+" where
+ * w.x + b > 0, "0" where the ReLU gives 0.
+ */
+export function sideLabels(line, extent) {
+  const [[ax, ay], [bx, by]] = line.segment;
+  const t = line.unit % 2 === 0 ? LABEL_ALONG : 1 - LABEL_ALONG;
+  const px = ax + (bx - ax) * t;
+  const py = ay + (by - ay) * t;
+  const norm = Math.hypot(line.w[0], line.w[1]);
+  const off = LABEL_OFF * (extent[1] - extent[0]);
+  const nx = (line.w[0] / norm) * off;
+  const ny = (line.w[1] / norm) * off;
+  return [{ at: [px - nx, py - ny], text: '0' }, { at: [px + nx, py + ny], text: '+' }];
+}
+
+/** The misclassified points, {train, val}: predictions (train then val) against labels. */
+export function misclassified(points, predictions) {
+  const wrong = { train: [], val: [] };
+  if (!points || !predictions || predictions.length !== points.train.length + points.val.length) return wrong;
+  wrong.train = points.train.filter((p, i) => predictions[i] !== p[2]);
+  wrong.val = points.val.filter((p, i) => predictions[points.train.length + i] !== p[2]);
+  return wrong;
+}
+
+export class Overlay {
+  constructor(canvas) {
+    this.canvas = canvas;
+    // What the last paint drew, in canvas pixels (read by tests, and by nothing else).
+    this.drawn = { lines: [], labels: [], rings: 0, boundary: 0, curves: 0, highlight: [] };
+  }
+
+  /** area: the plot area {left, top, width, height} in CSS pixels of a size x size canvas. */
+  resize(size, area) {
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.round(size * dpr);
+    this.canvas.height = Math.round(size * dpr);
+    this.canvas.style.width = `${size}px`;
+    this.canvas.style.height = `${size}px`;
+    this.size = size;
+    this.area = area;
+  }
+
+  /** Data coordinates -> canvas pixels. */
+  _toPixels(extent) {
+    const [x0, x1, y0, y1] = extent;
+    const { left, top, width, height } = this.area;
+    return ([x, y]) => [left + ((x - x0) / (x1 - x0)) * width, top + ((y1 - y) / (y1 - y0)) * height];
+  }
+
+  _stroke(ctx, polylines, toPx, { color, width, dash = [] }) {
+    ctx.strokeStyle = color;
+    ctx.lineWidth = width;
+    ctx.setLineDash(dash);
+    ctx.beginPath();
+    for (const line of polylines) {
+      line.forEach((p, k) => {
+        const [px, py] = toPx(p);
+        if (k === 0) ctx.moveTo(px, py);
+        else ctx.lineTo(px, py);
+      });
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+
+  /**
+   * model: {extent, lines, boundary, curves, points, predictions}
+   * view: {showBoundary, showLines, hiddenLines, curveLayers, showVal}
+   * highlight: polylines to emphasise (a unit's line or curve) or [].
+   */
+  paint(model, view, highlight) {
+    const ctx = this.canvas.getContext('2d');
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, this.size, this.size);
+    if (!this.area) return;
+    const { left, top, width, height } = this.area;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    ctx.lineJoin = 'round';
+    const toPx = this._toPixels(model.extent);
+    const drawn = { lines: [], labels: [], rings: 0, boundary: 0, curves: 0 };
+
+    if (view.showBoundary) {
+      this._stroke(ctx, model.boundary, toPx, STYLE.boundary);
+      drawn.boundary = model.boundary.length;
+    }
+    if (model.curves) {
+      const curves = view.curveLayers.flatMap((layer) => (model.curves[String(layer)] ?? []).flat());
+      this._stroke(ctx, curves, toPx, STYLE.curves);
+      drawn.curves = curves.length;
+    }
+    if (view.showLines) {
+      const shown = model.lines.filter((l) => l.segment && !view.hiddenLines.includes(l.unit));
+      const many = shown.length > MAX_LABELLED_LINES;
+      this._stroke(ctx, shown.map((l) => l.segment), toPx, many ? STYLE.manyLines : STYLE.lines);
+      drawn.lines = shown.map((l) => ({ unit: l.unit, from: toPx(l.segment[0]), to: toPx(l.segment[1]) }));
+      if (!many) drawn.labels = this._labels(ctx, shown, model.extent, toPx);
+    }
+    this._stroke(ctx, highlight, toPx, STYLE.highlight);
+    drawn.highlight = highlight.map((line) => line.map(toPx));
+    const { train, val } = misclassified(model.points, model.predictions);
+    const wrong = view.showVal ? train.concat(val) : train;
+    this._rings(ctx, wrong, toPx);
+    drawn.rings = wrong.length;
+    ctx.restore();
+    this.drawn = drawn;
+  }
+
+  _labels(ctx, lines, extent, toPx) {
+    const labels = lines.flatMap((l) => sideLabels(l, extent)).map((l) => ({ text: l.text, at: toPx(l.at) }));
+    ctx.font = '700 15px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.lineWidth = 3.5;
+    ctx.strokeStyle = 'rgba(255,255,255,0.9)';
+    ctx.fillStyle = INK;
+    for (const { text, at: [px, py] } of labels) {
+      ctx.strokeText(text, px, py);
+      ctx.fillText(text, px, py);
+    }
+    return labels;
+  }
+
+  _rings(ctx, points, toPx) {
+    ctx.strokeStyle = STYLE.ring.color;
+    ctx.lineWidth = STYLE.ring.width;
+    ctx.beginPath();
+    for (const p of points) {
+      const [px, py] = toPx(p);
+      ctx.moveTo(px + RING_RADIUS, py);
+      ctx.arc(px, py, RING_RADIUS, 0, 2 * Math.PI);
+    }
+    ctx.stroke();
+  }
+}
