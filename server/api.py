@@ -8,8 +8,8 @@ from . import crease, datasource
 from .responses import (DatafileInfo, Datasets, Frame, Health, ProbeResult, SessionCreated,
                         SessionInfo)
 from .routing import route
-from .schemas import (Advance, DataUpdate, ExportQuery, NetworkUpdate, PointsEdit, Probe,
-                      ProbeApply, Reset, SessionCreate, SessionImport, TrainingUpdate,
+from .schemas import (Advance, DataUpdate, ExportQuery, FrameRequest, NetworkUpdate,
+                      PointsEdit, Probe, ProbeApply, Reset, SessionCreate, SessionImport, TrainingUpdate,
                       WeightsUpdate)
 
 health = Blueprint("health", __name__)
@@ -75,6 +75,12 @@ def delete_session(sid: str):
        body=Advance, answer=Frame, errors=ON_SESSION)
 def advance(sid: str, body: Advance):
     return crease().sessions.advance(sid, body)
+
+
+@route(api, "POST", ID + "/frame", summary="A frame for another view, without training",
+       body=FrameRequest, answer=Frame, errors=ON_SESSION)
+def frame(sid: str, body: FrameRequest):
+    return crease().sessions.frame(sid, body)
 
 
 @route(api, "PATCH", ID + "/training", summary="Change hyperparameters; weights kept",

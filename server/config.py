@@ -67,7 +67,7 @@ class Config:
     max_content_length: int = setting(
         "MAX_CONTENT_LENGTH", 4 * 1024 * 1024, "Largest request body in bytes (larger: 413).")
     rate_limit: str = setting(
-        "RATE_LIMIT", "25 per second;1000 per minute",
+        "RATE_LIMIT", "60 per second;3000 per minute",
         "Requests per client (address, and session for session routes), Flask-Limiter syntax; empty: off.")
     trust_proxy_hops: int = setting(
         "TRUST_PROXY_HOPS", 0,

@@ -294,6 +294,10 @@ class DataUpdate(RootModel):
                       custom_error_message="source must be generated, points or file")]
 
 
+class FrameRequest(WithView):
+    """Only a view: draw the session as it is, without training."""
+
+
 class Reset(WithView):
     """Re-initialise the weights from ``seed`` (the session's own when left out)."""
     seed: Seed = optional()

@@ -113,6 +113,11 @@ class Sessions:
         return {"session": sid, "settings": session.settings,
                 "frame": frames.build(sid, session, View(), points=True)}
 
+    def frame(self, sid: str, body) -> dict:
+        """The current state drawn as ``body.view`` asks; nothing changes, so no lock."""
+        session = self._load(sid)
+        return frames.build(sid, session, self._view(body.view, session.run))
+
     def delete(self, sid: str) -> None:
         self._check_id(sid)
         with self.store.lock(sid):

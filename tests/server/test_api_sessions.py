@@ -328,3 +328,20 @@ def test_an_unreadable_session_is_treated_as_gone(api):
     api.app.extensions["crease"].store.put(sid, b"CRS1\x05\x00\x00\x00{}}}}garbage")
     response = api.get(f"/api/sessions/{sid}")
     assert response.status_code == 404 and response.json["error"] == "session_not_found"
+
+
+def test_frame_route_draws_another_view_without_training(api):
+    sid, _ = create(api, {**SMALL, "network": {"hidden": [4, 3], "activations": ["relu", "relu"]}})
+    before = advance(api, sid, steps=2)
+    response = api.post(f"/api/sessions/{sid}/frame",
+                        json={"view": {"include": ["curves"], "curve_layers": [2]}})
+    assert response.status_code == 200, response.json
+    frame = response.json
+    assert frame["counters"] == before["counters"] and frame["advance"] is None
+    assert set(frame["curves"]) == {"2"} and len(frame["curves"]["2"]) == 3
+    assert [W.tolist() for W, _ in fd.weights(frame)] == [W.tolist() for W, _ in fd.weights(before)]
+
+
+def test_frame_route_of_an_unknown_session_is_404(api):
+    response = api.post("/api/sessions/" + "x" * 22 + "/frame", json={})
+    assert response.status_code == 404 and response.json["error"] == "session_not_found"
