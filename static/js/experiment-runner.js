@@ -1,0 +1,122 @@
+// Drives an experiment on the server (server/experiments.py): create it, then
+// advance its parts in chunks of at most half a second of compute, a few parts
+// at a time as parallel requests, until every part is done or the user cancels.
+// Progress is the sum over parts of the steps done, so the bar moves with every
+// chunk; the time left is extrapolated from the wall-clock time so far.
+
+const PARALLEL = 2;
+const BUDGET_MS = 400;
+const RETRY_STATUSES = new Set([409, 429, 502, 503, 504]);
+
+export class RequestError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One JSON request; busy, rate-limited or unavailable answers are retried with back-off. */
+export async function call(method, path, body) {
+  for (let attempt = 0; ; attempt++) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await sleep(500 * 2 ** attempt);
+      continue;
+    }
+    if (RETRY_STATUSES.has(response.status) && attempt < 6) {
+      const after = Number(response.headers.get('Retry-After'));
+      await sleep(after > 0 ? after * 1000 : 250 * 2 ** attempt);
+      continue;
+    }
+    const data = response.status === 204 ? null : await response.json().catch(() => null);
+    if (!response.ok) throw new RequestError(response.status, data);
+    return data;
+  }
+}
+
+export class Runner {
+  /** onProgress({fraction, trialsDone, trials, secondsLeft, elapsed}); the promise of run() gives the results. */
+  constructor({ onProgress = () => {} } = {}) {
+    this.onProgress = onProgress;
+    this.id = null;
+    this.cancelled = false;
+    this.inFlight = 0;
+  }
+
+  get running() {
+    return this.id !== null && !this.cancelled;
+  }
+
+  async run(body) {
+    this.cancelled = false;
+    const status = await call('POST', '/api/experiments', body);
+    this.id = status.experiment;
+    this.parts = new Map(status.parts.map((p) => [p.part, p]));
+    this.started = performance.now();
+    this._report();
+    const queue = status.parts.filter((p) => !p.done).map((p) => p.part);
+    const worker = async () => {
+      while ((queue.length || this.inFlight) && !this.cancelled) {
+        if (!queue.length) { // a part in flight may come back unfinished
+          await sleep(20);
+          continue;
+        }
+        const part = queue.shift();
+        this.inFlight += 1;
+        let answer;
+        try {
+          answer = await call('POST', `/api/experiments/${this.id}/advance`, { part, budget_ms: BUDGET_MS });
+        } finally {
+          this.inFlight -= 1;
+        }
+        this.parts.get(part).progress = answer.progress;
+        this.parts.get(part).done = answer.done;
+        if (!answer.done) queue.push(part); // round robin: every part moves
+        this._report();
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: PARALLEL }, worker));
+    } catch (err) {
+      if (this.cancelled && err instanceof RequestError && err.status === 404) return null;
+      throw err;
+    }
+    if (this.cancelled) return null;
+    return call('GET', `/api/experiments/${this.id}/results?grid=80`);
+  }
+
+  async cancel() {
+    if (!this.id || this.cancelled) return;
+    this.cancelled = true;
+    const id = this.id;
+    this.id = null;
+    await call('DELETE', `/api/experiments/${id}`).catch(() => {});
+  }
+
+  _report() {
+    let done = 0;
+    let total = 0;
+    let trialsDone = 0;
+    let trials = 0;
+    for (const p of this.parts.values()) {
+      done += p.progress.steps_done;
+      total += p.progress.steps_total;
+      trialsDone += p.progress.trials_done;
+      trials += p.progress.trials;
+    }
+    const fraction = total ? done / total : 1;
+    const elapsed = (performance.now() - this.started) / 1000;
+    const secondsLeft = fraction > 0 ? (elapsed / fraction) * (1 - fraction) : null;
+    this.onProgress({ fraction, trialsDone, trials, elapsed, secondsLeft });
+  }
+}

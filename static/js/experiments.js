@@ -1,0 +1,198 @@
+// The experiment runner page (/experiments): the form, the homework's part-6
+// presets (from the lesson file lessons/architecture-experiments.json), the
+// run with its progress bar and cancel, and the results.
+
+import { h } from './dom.js';
+import { Runner, call } from './experiment-runner.js';
+import { archName, renderResults } from './experiment-results.js';
+import { fmt } from './notation.js';
+
+const $ = (id) => document.getElementById(id);
+const CHOICES = [[], [2], [5], [10], [20], [100], [100, 100], [100, 10]];
+const key = (hidden) => hidden.join(',');
+
+const files = { train: null, val: null }; // {name, text}
+let presets = [];
+let preset = null;
+let runner = null;
+
+function status(text, kind = '') {
+  $('status').textContent = text;
+  $('status').className = `status ${kind}`;
+}
+
+/** "8,8; 50" -> [[8, 8], [50]]; throws on anything else. */
+export function parseTyped(text) {
+  return text.split(';').map((s) => s.trim()).filter(Boolean).map((part) => {
+    const sizes = part.replace(/[()[\]\s]/g, '').split(',').filter(Boolean).map(Number);
+    if (!sizes.every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`"${part}" is not a list of layer sizes`);
+    return sizes;
+  });
+}
+
+function chosenArchitectures() {
+  const picked = CHOICES.filter((c) => $(`arch-${key(c) || 'none'}`).checked);
+  const typed = parseTyped($('typed').value);
+  const seen = new Set();
+  return [...picked, ...typed].filter((a) => !seen.has(key(a)) && seen.add(key(a)));
+}
+
+function parsePoints(text) {
+  if (!text.trim()) return null;
+  const points = JSON.parse(text);
+  if (!Array.isArray(points) || !points.every((p) => Array.isArray(p) && p.length === 2 && p.every(Number.isFinite))) {
+    throw new Error('points look like [[x1, x2], [x1, x2], ...]');
+  }
+  return points;
+}
+
+/** The request body from the form. */
+function body() {
+  const num = (id) => Number($(id).value);
+  const data = files.train
+    ? { source: 'file', text: files.train.text, ...(files.val ? { val_text: files.val.text } : {}) }
+    : { source: 'generated', name: $('dataset').value, n: num('n') };
+  const out = {
+    data, architectures: chosenArchitectures(), epochs: num('epochs'), trials: num('trials'), split: num('split'),
+    seed: num('seed'), optimizer: $('optimizer').value, lr: num('lr'), batch_size: num('batch'),
+  };
+  const points = parsePoints($('points').value);
+  if (points) out.points = points;
+  return out;
+}
+
+/** The command line that gives the same numbers (python -m engine.experiment). */
+function commandLine(b) {
+  const hidden = b.architectures.map((a) => (a.length ? a.join(',') : '""')).join(' ');
+  const data = b.data.source === 'file'
+    ? `--train ${files.train.name}${files.val ? ` --validate ${files.val.name}` : ''}`
+    : `${b.data.name} --n ${b.data.n}`;
+  const extra = [b.optimizer === 'sgd' ? '(SGD: not in the CLI)' : '', b.lr !== 0.001 ? `--lr ${b.lr}` : '', b.batch_size !== 32 ? `--batch-size ${b.batch_size}` : '', b.points ? `--points "${JSON.stringify(b.points)}"` : ''].filter(Boolean).join(' ');
+  return `python -m engine.experiment ${data} --hidden ${hidden} --epochs ${b.epochs} --trials ${b.trials} --split ${b.split} --seed ${b.seed} ${extra}`.trim();
+}
+
+function refreshCommand() {
+  try {
+    $('command').textContent = commandLine(body());
+    $('form-error').hidden = true;
+  } catch (err) {
+    $('command').textContent = '';
+  }
+}
+
+function describeData() {
+  $('data-source').textContent = files.train
+    ? `Using ${files.train.name}${files.val ? ` with ${files.val.name} for validation` : ` (validation: the last ${$('split').value} share)`}. Clear a file to go back to a built-in dataset.`
+    : `Using the built-in "${$('dataset').value}" (${$('n').value} points, drawn with the seed).${preset ? ` The homework's own files for ${preset.question} are data${preset.homework_data}_train.csv${preset.homework_data === '2' ? ' and data2_validate.csv' : ''}: load them above for the homework's numbers.` : ''}`;
+}
+
+function applyPreset(p) {
+  preset = p;
+  for (const c of CHOICES) $(`arch-${key(c) || 'none'}`).checked = p.architectures.some((a) => key(a) === key(c));
+  $('typed').value = p.architectures.filter((a) => !CHOICES.some((c) => key(c) === key(a))).map((a) => a.join(',')).join('; ');
+  $('epochs').value = String(p.epochs);
+  $('trials').value = String(p.trials);
+  $('split').value = String(p.split);
+  $('points').value = p.points ? JSON.stringify(p.points) : '';
+  if (!files.train) $('dataset').value = p.stand_in;
+  $('preset-text').textContent = `${p.question}: ${p.text}`;
+  document.querySelectorAll('[data-preset]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.preset === p.question)));
+  describeData();
+  refreshCommand();
+}
+
+function showProgress({ fraction, trialsDone, trials, secondsLeft }) {
+  const pct = Math.round(fraction * 1000) / 10;
+  $('progress-fill').style.width = `${pct}%`;
+  $('progress-bar').setAttribute('aria-valuenow', String(Math.round(pct)));
+  const left = secondsLeft === null || fraction === 0 ? 'estimating time left' : fraction >= 1 ? 'done' : `about ${secondsLeft < 90 ? `${Math.ceil(secondsLeft)} s` : `${Math.ceil(secondsLeft / 60)} min`} left`;
+  $('progress-text').textContent = `${trialsDone} of ${trials} trials done · ${fmt(pct)}% · ${left}`;
+}
+
+async function run(ev) {
+  ev.preventDefault();
+  let request;
+  try {
+    request = body();
+    if (!request.architectures.length) throw new Error('choose at least one architecture');
+  } catch (err) {
+    $('form-error').textContent = err.message;
+    $('form-error').hidden = false;
+    return;
+  }
+  $('form-error').hidden = true;
+  $('run').disabled = true;
+  $('cancel').disabled = false;
+  status('Running on the server…', 'info');
+  showProgress({ fraction: 0, trialsDone: 0, trials: request.trials * request.architectures.length, secondsLeft: null });
+  runner = new Runner({ onProgress: showProgress });
+  document.body.dataset.running = 'true';
+  try {
+    const results = await runner.run(request);
+    if (results) {
+      status(`Done: ${request.architectures.map(archName).join(', ')}.`, 'info');
+      await renderResults($('results'), results);
+    }
+  } catch (err) {
+    $('form-error').textContent = `The server refused: ${err.message}`;
+    $('form-error').hidden = false;
+    status('');
+  } finally {
+    $('run').disabled = false;
+    $('cancel').disabled = true;
+    document.body.dataset.running = 'false';
+  }
+}
+
+async function cancel() {
+  if (!runner) return;
+  await runner.cancel();
+  status('Cancelled.', 'warn');
+  $('progress-text').textContent = `Cancelled. ${$('progress-text').textContent}`;
+}
+
+async function readFile(input, slot) {
+  const file = input.files[0];
+  files[slot] = file ? { name: file.name, text: await file.text() } : null;
+  if (slot === 'train' && !file) {
+    files.val = null;
+    $('val-file').value = '';
+  }
+  describeData();
+  refreshCommand();
+}
+
+async function start() {
+  const [datasets, lesson] = await Promise.all([call('GET', '/api/datasets'), call('GET', '/api/lessons/architecture-experiments')]);
+  presets = lesson.presets;
+  $('dataset').replaceChildren(...datasets.datasets.filter((d) => d.class_range[0] === d.class_range[1]).map((d) => h('option', { value: d.name, title: d.description }, d.name)));
+  $('dataset').value = 'clusters';
+  $('architectures').replaceChildren(...CHOICES.map((c) => h('label', { class: 'chip' },
+    h('input', { type: 'checkbox', id: `arch-${key(c) || 'none'}`, 'data-testid': `arch-${key(c) || 'none'}` }), c.length ? c.join('-') : 'none')));
+  $('presets').replaceChildren(...presets.map((p) => h('button', {
+    type: 'button', class: 'btn btn-small', 'data-preset': p.question, 'data-testid': `preset-${p.question}`, 'aria-pressed': 'false', onclick: () => applyPreset(p),
+  }, p.question)));
+  $('form').addEventListener('submit', run);
+  $('form').addEventListener('input', () => {
+    describeData();
+    refreshCommand();
+  });
+  $('cancel').addEventListener('click', cancel);
+  $('train-file').addEventListener('change', () => readFile($('train-file'), 'train'));
+  $('val-file').addEventListener('change', () => readFile($('val-file'), 'val'));
+  window.addEventListener('pagehide', () => runner?.running && fetch(`/api/experiments/${runner.id}`, { method: 'DELETE', keepalive: true }));
+  const wanted = new URLSearchParams(window.location.search).get('preset');
+  const p = presets.find((x) => x.question === wanted);
+  if (p) applyPreset(p);
+  else {
+    $('arch-2').checked = true;
+    describeData();
+    refreshCommand();
+  }
+  document.body.dataset.ready = 'true';
+}
+
+start().catch((err) => {
+  status(`The runner could not start: ${err.message}`, 'warn');
+  console.warn(err);
+});
