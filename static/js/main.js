@@ -25,13 +25,15 @@ const api = new Api({
 
 const query = fromQuery(window.location.search);
 const store = new Store(query.state);
-const ui = { selected: null, hovered: null, drawing: false, drawClass: 0 };
+const ui = { selected: null, hovered: null, showActivation: false, drawing: false, drawClass: 0 };
 
 const plane = new Plane($('plane'), { onClick: onPlaneClick });
 const network = new NetworkDiagram($('network'), {
   onEdit: (edit) => run(() => session.setWeight(edit)),
   onSelect: (unit) => {
     ui.selected = unit;
+    if (!unit) ui.showActivation = false;
+    showUnitButton();
     updateHighlight();
     if (unit && unit.layer >= 2 && !session.frame?.curves?.[String(unit.layer)]) refreshView();
   },
@@ -42,7 +44,7 @@ const network = new NetworkDiagram($('network'), {
 });
 const curves = new Curves($('curves'));
 const session = new Session(api, () => store.state, {
-  thumbnails: () => network.wantsThumbnails,
+  thumbnails: () => network.wantsThumbnails || ui.showActivation,
   curveLayers: () => (ui.selected && ui.selected.layer >= 2 ? [ui.selected.layer] : []),
 });
 const controls = new Controls(store, {
@@ -99,7 +101,7 @@ function paint() {
     api.timing = null;
   }
   let t = performance.now();
-  plane.render({ ...frame, points: session.points }, state);
+  plane.render({ ...frame, points: session.points }, { ...state, activation: ui.showActivation ? ui.selected : null });
   measure('crease:react-plane', t);
   t = performance.now();
   network.render(frame);
@@ -122,6 +124,17 @@ function paint() {
   status.setSticky(frame.state === 'diverged'
     ? `Diverged at epoch ${frame.divergedAt?.epoch ?? frame.counters.epoch}: lower the learning rate or reset.`
     : null);
+}
+
+const SUP = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+const SUB = '₀₁₂₃₄₅₆₇₈₉';
+const digits = (n, set) => String(n).split('').map((d) => set[d]).join('');
+
+function showUnitButton() {
+  const button = $('show-unit');
+  button.hidden = !ui.selected;
+  button.setAttribute('aria-pressed', String(ui.showActivation));
+  if (ui.selected) button.textContent = `a${digits(ui.selected.layer, SUP)}${digits(ui.selected.unit + 1, SUB)} over the plane`;
 }
 
 function updateHighlight() {
@@ -286,6 +299,12 @@ function bindTransport() {
     run(() => session.reset());
   });
   $('undo').addEventListener('click', () => track(undo()));
+  $('show-unit').addEventListener('click', () => {
+    ui.showActivation = !ui.showActivation;
+    showUnitButton();
+    if (ui.showActivation && !session.frame?.thumbnails) refreshView();
+    else render();
+  });
   $('controls-toggle').addEventListener('click', () => {
     const ws = $('workspace');
     const narrow = window.matchMedia('(max-width: 1180px)').matches;

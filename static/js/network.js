@@ -281,7 +281,7 @@ export class NetworkDiagram {
       this.callbacks.onHover(unit);
     }
     this.svg.classList.toggle('pointing', Boolean(hit));
-    if (!hit || !ev) {
+    if (!hit || !ev || !this.editor.hidden) {
       this.tooltip.hidden = true;
       return;
     }
@@ -306,7 +306,8 @@ export class NetworkDiagram {
     }
     const b = weights[hit.layer - 1].W0[hit.unit];
     return h('div', {}, h('b', {}, unitName(hit.layer, hit.unit)), h('div', {}, 'bias w', h('sup', {}, hit.layer), h('sub', {}, `0,${hit.unit + 1}`), ` = ${formatNumber(b)}`),
-      h('div', { class: 'muted' }, hit.kind === 'bias' ? 'click to edit' : 'click to select, edit its bias'));
+      h('div', { class: 'muted' }, hit.kind === 'bias' ? 'click to edit'
+        : this.layout.columns[hit.layer].collapsed ? 'click to select it and edit its bias' : 'click to select it'));
   }
 
   _click(ev) {
@@ -317,15 +318,19 @@ export class NetworkDiagram {
       this._closeEditor();
       return;
     }
-    if (hit.kind === 'node') {
+    if (hit.kind === 'link') this._openEditor({ layer: hit.layer, kind: 'W', i: hit.i, j: hit.j }, px, py);
+    else if (hit.kind === 'bias') this._openEditor({ layer: hit.layer, kind: 'W0', i: null, j: hit.unit }, px, py);
+    else {
+      // a unit: select it (the plane highlights its line); a collapsed layer has no
+      // bias markers, so there the click edits the bias as well
       const same = this.selected && this.selected.layer === hit.layer && this.selected.unit === hit.unit;
       const last = this.layout.columns.length - 1;
       this.selected = same || hit.layer === last ? null : { layer: hit.layer, unit: hit.unit };
       this.callbacks.onSelect(this.selected);
       this._drawNodes();
+      this._closeEditor();
+      if (this.layout.columns[hit.layer].collapsed) this._openEditor({ layer: hit.layer, kind: 'W0', i: null, j: hit.unit }, px, py);
     }
-    if (hit.kind === 'link') this._openEditor({ layer: hit.layer, kind: 'W', i: hit.i, j: hit.j }, px, py);
-    else this._openEditor({ layer: hit.layer, kind: 'W0', i: null, j: hit.unit }, px, py);
   }
 
   _buildEditor() {
@@ -345,6 +350,10 @@ export class NetworkDiagram {
     });
     input.addEventListener('input', () => input.setCustomValidity(''));
     input.addEventListener('keydown', (ev) => ev.key === 'Escape' && this._closeEditor());
+    // a press anywhere else but the diagram (which decides for itself) closes it
+    document.addEventListener('pointerdown', (ev) => {
+      if (!form.hidden && !form.contains(ev.target) && !this.svg.contains(ev.target)) this._closeEditor();
+    });
     this.editorParts = { input, label };
     return form;
   }
@@ -359,6 +368,7 @@ export class NetworkDiagram {
       ? h('span', {}, 'w', h('sup', {}, target.layer), h('sub', {}, `${target.i + 1},${target.j + 1}`), ' =')
       : h('span', {}, 'w', h('sup', {}, target.layer), h('sub', {}, `0,${target.j + 1}`), ' ='));
     input.value = String(Math.round(value * 1e4) / 1e4);
+    this.tooltip.hidden = true;
     this.editor.hidden = false;
     const ew = this.editor.offsetWidth;
     this.editor.style.left = `${Math.min(Math.max(0, px - ew / 2), this.width - ew)}px`;

@@ -9,7 +9,7 @@
 
 import { formatNumber, h } from './dom.js';
 import { classProbabilities } from './forward.js';
-import { CLASS_SYMBOLS, classColor, regionColorscale } from './palette.js';
+import { CLASS_SYMBOLS, NEGATIVE, POSITIVE, classColor, regionColorscale } from './palette.js';
 import { Overlay } from './plane-overlay.js';
 
 const MARGIN = { l: 34, r: 6, t: 6, b: 26 };
@@ -31,6 +31,45 @@ function regionZ(grid, mode) {
     z[i] = row;
   }
   return z;
+}
+
+function regionsTrace({ grid, extent }, mode) {
+  return {
+    uid: 'regions',
+    type: 'heatmap',
+    x: linspace(extent[0], extent[1], grid.resolution),
+    y: linspace(extent[2], extent[3], grid.resolution),
+    z: regionZ(grid, mode),
+    zmin: 0,
+    zmax: grid.nClasses,
+    colorscale: regionColorscale(grid.nClasses, mode),
+    showscale: false,
+    hoverinfo: 'skip',
+    zsmooth: false,
+  };
+}
+
+/** One hidden unit's activation over the plane, from its thumbnail; null without one. */
+function activationTrace({ thumbnails, extent }, { layer, unit }) {
+  const thumb = thumbnails?.find((t) => t.layer === layer);
+  if (!thumb) return null;
+  const { size, data, scale: [lo, hi] } = thumb;
+  const z = Array.from({ length: size }, (_, i) =>
+    Float32Array.from(data.subarray((unit * size + i) * size, (unit * size + i + 1) * size), (v) => lo + ((hi - lo) * v) / 255));
+  const max = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+  return {
+    uid: 'activation',
+    type: 'heatmap',
+    x: linspace(extent[0], extent[1], size),
+    y: linspace(extent[2], extent[3], size),
+    z,
+    zmin: -max,
+    zmax: max,
+    colorscale: [[0, NEGATIVE], [0.5, '#ffffff'], [1, POSITIVE]],
+    showscale: false,
+    hoverinfo: 'skip',
+    zsmooth: 'best',
+  };
 }
 
 function pointsTrace(uid, points, open) {
@@ -114,7 +153,8 @@ export class Plane {
 
   /**
    * model: {extent, grid, lines, boundary, curves, points, predictions, weights, layers}
-   * view: {regions, showBoundary, showLines, hiddenLines, curveLayers, showVal}
+   * view: {regions, showBoundary, showLines, hiddenLines, curveLayers, showVal,
+   *        activation: {layer, unit} to show that unit's activation instead of the classes}
    */
   render(model, view) {
     this.model = model;
@@ -128,22 +168,8 @@ export class Plane {
       Plotly.react(this.pointsGraph, [pointsTrace('train-points', train, false), pointsTrace('val-points', val, true)], this._layout(extent, true));
       this._measureArea();
     }
-    if (model.grid) {
-      const r = model.grid.resolution;
-      Plotly.react(this.regionsGraph, [{
-        uid: 'regions',
-        type: 'heatmap',
-        x: linspace(extent[0], extent[1], r),
-        y: linspace(extent[2], extent[3], r),
-        z: regionZ(model.grid, view.regions),
-        zmin: 0,
-        zmax: model.grid.nClasses,
-        colorscale: regionColorscale(model.grid.nClasses, view.regions),
-        showscale: false,
-        hoverinfo: 'skip',
-        zsmooth: false,
-      }], this._layout(extent, false));
-    }
+    const background = (view.activation && activationTrace(model, view.activation)) || (model.grid && regionsTrace(model, view.regions));
+    if (background) Plotly.react(this.regionsGraph, [background], this._layout(extent, false));
     this.overlay.paint(model, view, this._highlightPolylines());
     if (this.hovered) this._showTooltip(this.hovered);
   }

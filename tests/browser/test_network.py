@@ -75,3 +75,23 @@ def test_hovering_a_unit_highlights_its_line_on_the_plane(page):
     page.mouse.move(5, 5)
     settle(page)
     assert overlay(page)["highlight"] == []
+
+
+def test_a_selected_unit_can_colour_the_plane_by_its_activation(page, shot):
+    open_app(page, "hidden=4")
+    settle(page)
+    assert page.get_by_test_id("show-unit").is_hidden()
+    page.locator("[data-testid=network] rect[data-unit='1,2']").click()
+    button = page.get_by_test_id("show-unit")
+    assert button.text_content() == "a¹₃ over the plane"
+    button.click()
+    settle(page)
+    assert button.get_attribute("aria-pressed") == "true"
+    shown = page.evaluate("""() => { const d = document.querySelector('[data-testid=plane] .plane-regions').data[0];
+        const z = d.z.flatMap(r => Array.from(r)); return {uid: d.uid, n: z.length, max: Math.max(...z), min: Math.min(...z)}; }""")
+    assert shown["uid"] == "activation" and shown["n"] == 16 * 16
+    assert shown["min"] >= 0 and shown["max"] > 0, "a ReLU unit's activation is >= 0 and positive somewhere"
+    shot("unit-activation")
+    button.click()
+    settle(page)
+    assert page.evaluate("() => document.querySelector('[data-testid=plane] .plane-regions').data[0].uid") == "regions"
