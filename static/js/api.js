@@ -131,6 +131,11 @@ export class Api {
     return this.sessionRequest('POST', '/advance', body);
   }
 
+  /** A frame of the current state drawn as `view` asks; nothing trains. */
+  frame(body) {
+    return this.sessionRequest('POST', '/frame', body);
+  }
+
   patchTraining(body) {
     return this.sessionRequest('PATCH', '/training', body);
   }

@@ -175,7 +175,7 @@ function run(request) {
 }
 
 function refreshView() {
-  return run(() => session.patchTraining());
+  return run(() => session.refresh());
 }
 
 const DATA_SHAPE_KEYS = ['dataset', 'classes', 'n', 'noise'];

@@ -78,7 +78,12 @@ export class Session {
     return this._call(() => this.api.advance({ ...amount, view: this.view() }));
   }
 
-  /** Rate, batch size, optimizer, weight decay: the weights stay. Also refreshes the view. */
+  /** The current state drawn again (the view changed: curves of another layer, thumbnails). */
+  refresh() {
+    return this._call(() => this.api.frame({ view: this.view() }));
+  }
+
+  /** Rate, batch size, optimizer, weight decay: the weights stay. */
   patchTraining() {
     return this._call(() => this.api.patchTraining({ ...trainingBody(this.getState()), view: this.view() }));
   }

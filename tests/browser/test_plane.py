@@ -125,7 +125,7 @@ def test_deeper_units_boundaries_are_drawn_on_demand(page):
     open_app(page, "hidden=4,3&act=relu,relu")
     settle(page)
     assert overlay(page)["curves"] == 0
-    with wait_for_api(page, "/training", "PATCH") as answer:
+    with wait_for_api(page, "/frame", "POST") as answer:
         page.get_by_test_id("curve-layer-2").click()
     assert answer.value.request.post_data_json["view"]["curve_layers"] == [2]
     settle(page)

@@ -114,3 +114,47 @@ def test_architecture_change_resets_and_undo_restores(page):
     assert page.get_by_test_id("layer-units-1").input_value() == "8"
     assert len(page.locator("[data-testid=network] rect[data-unit^='1,']").all()) == 8
     assert page.get_by_test_id("undo").is_disabled()
+
+
+def test_a_data_change_resets_and_undo_brings_back_the_points_and_the_run(page):
+    open_app(page)
+    settle(page)
+    with wait_for_api(page, "/advance"):
+        page.get_by_test_id("epoch-step").click()
+    settle(page)
+    points_before = page.evaluate("() => window.crease.session.points.train.slice(0, 3)")
+    with wait_for_api(page, "/data", "PUT"):
+        page.get_by_test_id("dataset").select_option("xor")
+    settle(page)
+    assert number(page, "epoch-count") == 0
+    assert page.evaluate("() => window.crease.session.points.train.slice(0, 3)") != points_before
+    with wait_for_api(page, "/api/sessions", "POST") as created:
+        page.get_by_test_id("undo").click()
+    assert created.value.request.post_data_json["data"]["source"] == "points"
+    settle(page)
+    assert page.get_by_test_id("dataset").input_value() == "circle"
+    assert number(page, "epoch-count") == 1
+    assert page.evaluate("() => window.crease.session.points.train.slice(0, 3)") == points_before
+    page.wait_for_function("() => !location.search.includes('data=xor')", timeout=5_000)
+
+
+def test_batch_size_and_optimizer_changes_keep_the_weights(page):
+    open_app(page)
+    settle(page)
+    for _ in range(2):
+        with wait_for_api(page, "/advance"):
+            page.get_by_test_id("epoch-step").click()
+    settle(page)
+    weights = "() => Array.from(window.crease.session.frame.weights[0].W)"
+    before = page.evaluate(weights)
+    with wait_for_api(page, "/training", "PATCH") as answer:
+        page.get_by_test_id("batch-size").fill("25")
+        page.get_by_test_id("batch-size").press("Enter")
+    assert answer.value.request.post_data_json["batch_size"] == 25
+    with wait_for_api(page, "/training", "PATCH") as answer:
+        page.get_by_test_id("optimizer").select_option("adam")
+    assert answer.value.request.post_data_json["optimizer"] == "adam"
+    settle(page)
+    assert page.evaluate(weights) == before
+    assert number(page, "epoch-count") == 2
+    assert page.get_by_test_id("momentum").is_hidden()
