@@ -121,8 +121,9 @@ function paint() {
   controls.setClassCount(frame.grid?.nClasses ?? frame.layers.at(-1).units);
   $('undo').disabled = !session.canUndo;
   $('undo').title = session.canUndo ? `Undo the last ${session.undoLabel}` : 'Nothing to undo';
+  const at = frame.divergedAt ?? frame.counters;
   status.setSticky(frame.state === 'diverged'
-    ? `Diverged at epoch ${frame.divergedAt?.epoch ?? frame.counters.epoch}: lower the learning rate or reset.`
+    ? `Diverged at step ${at.step} (epoch ${at.epoch}): the weights are those before that step. Lower the learning rate, or reset.`
     : null);
 }
 

@@ -158,3 +158,23 @@ def test_batch_size_and_optimizer_changes_keep_the_weights(page):
     assert page.evaluate(weights) == before
     assert number(page, "epoch-count") == 2
     assert page.get_by_test_id("momentum").is_hidden()
+
+
+def test_a_diverged_run_stops_says_so_and_goes_on_at_a_lower_rate(page):
+    open_app(page, "lr=10&mom=0.9")
+    settle(page)
+    page.get_by_test_id("play").click()
+    status = page.get_by_test_id("status")
+    status.filter(has_text="Diverged").wait_for(timeout=30_000)
+    settle(page)
+    assert page.get_by_test_id("play").get_attribute("aria-pressed") == "false"
+    with wait_for_api(page, "/training", "PATCH"):
+        page.get_by_test_id("learning-rate").fill("0.01")
+        page.get_by_test_id("learning-rate").press("Enter")
+    settle(page)
+    assert "Diverged" not in status.text_content()
+    epoch = number(page, "epoch-count")
+    with wait_for_api(page, "/advance"):
+        page.get_by_test_id("epoch-step").click()
+    settle(page)
+    assert number(page, "epoch-count") == epoch + 1
