@@ -3,9 +3,7 @@
 // once and updated with Plotly.react.
 
 import { INK, NEGATIVE, POSITIVE } from './palette.js';
-
-const TRAIN = { color: POSITIVE, width: 2 };
-const VAL = { color: NEGATIVE, width: 2, dash: 'dash' };
+import { theme } from './theme.js';
 
 /** Index of the smallest finite validation loss, or -1. */
 export function minValLossIndex(history) {
@@ -39,6 +37,8 @@ export class Curves {
   _traces(hist) {
     const x = hist.epoch;
     const best = minValLossIndex(hist);
+    const TRAIN = { color: POSITIVE, width: theme.curveWidth };
+    const VAL = { color: NEGATIVE, width: theme.curveWidth, dash: 'dash' };
     return [
       { uid: 'train-loss', name: 'training', x, y: hist.train_loss, type: 'scatter', mode: 'lines', line: TRAIN, legendgroup: 'train', hovertemplate: 'epoch %{x}<br>training loss %{y:.3f}<extra></extra>' },
       { uid: 'val-loss', name: 'validation', x, y: hist.val_loss, type: 'scatter', mode: 'lines', line: VAL, legendgroup: 'val', hovertemplate: 'epoch %{x}<br>validation loss %{y:.3f}<extra></extra>' },
@@ -51,7 +51,7 @@ export class Curves {
         y: best >= 0 ? [hist.val_loss[best]] : [],
         type: 'scatter',
         mode: 'markers',
-        marker: { size: 9, color: NEGATIVE, symbol: 'diamond', line: { color: '#fff', width: 1 } },
+        marker: { size: theme.marker + 1, color: NEGATIVE, symbol: 'diamond', line: { color: '#fff', width: 1 } },
         showlegend: false,
         hovertemplate: 'minimum validation loss %{y:.3f}<br>at epoch %{x}<extra></extra>',
       },
@@ -61,8 +61,8 @@ export class Curves {
   _layout(hist) {
     const best = minValLossIndex(hist);
     const last = hist.epoch.at(-1) ?? 0;
-    const xaxis = { range: [0, Math.max(10, last)], title: { text: 'epoch', font: { size: 12 }, standoff: 2 }, tickfont: { size: 11 }, zeroline: false, gridcolor: '#eef0f4', fixedrange: true, automargin: false };
-    const yaxis = { tickfont: { size: 11 }, zeroline: false, gridcolor: '#eef0f4', fixedrange: true, automargin: false };
+    const xaxis = { range: [0, Math.max(10, last)], title: { text: 'epoch', font: { size: theme.titleFont }, standoff: 2 }, tickfont: { size: theme.tickFont }, zeroline: false, gridcolor: '#eef0f4', fixedrange: true, automargin: false };
+    const yaxis = { tickfont: { size: theme.tickFont }, zeroline: false, gridcolor: '#eef0f4', fixedrange: true, automargin: false };
     const accValues = [...hist.train_acc, ...hist.val_acc].filter((v) => v !== null);
     const accLow = accValues.length ? Math.min(0.5, ...accValues) : 0.5;
     const marker = best >= 0
@@ -71,7 +71,7 @@ export class Curves {
     return {
       width: this.width,
       height: this.height,
-      margin: { l: 40, r: 8, t: 8, b: 34 },
+      margin: theme.curvesMargin,
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: '#fff',
       datarevision: this.revision,
@@ -80,8 +80,8 @@ export class Curves {
       hovermode: 'closest',
       xaxis: { ...xaxis, domain: [0, 0.45] },
       xaxis2: { ...xaxis, domain: [0.57, 1], anchor: 'y2' },
-      yaxis: { ...yaxis, rangemode: 'tozero', title: { text: 'loss', font: { size: 12 }, standoff: 2 } },
-      yaxis2: { ...yaxis, anchor: 'x2', range: [accLow, 1.02], title: { text: 'accuracy', font: { size: 12 }, standoff: 2 } },
+      yaxis: { ...yaxis, rangemode: 'tozero', title: { text: 'loss', font: { size: theme.titleFont }, standoff: 2 } },
+      yaxis2: { ...yaxis, anchor: 'x2', range: [accLow, 1.02], title: { text: 'accuracy', font: { size: theme.titleFont }, standoff: 2 } },
       shapes: marker,
       annotations: best >= 0 ? [{
         xref: 'x',
@@ -94,7 +94,7 @@ export class Curves {
         text: `min val loss<br>epoch ${hist.epoch[best]}`,
         align: hist.epoch[best] > last / 2 ? 'right' : 'left',
         showarrow: false,
-        font: { size: 10, color: NEGATIVE },
+        font: { size: theme.tickFont - 1, color: NEGATIVE },
       }] : [],
     };
   }

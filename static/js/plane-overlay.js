@@ -5,6 +5,7 @@
 // cost most of a frame (a redraw lays out every trace and marker again).
 
 import { ACCENT, INK } from './palette.js';
+import { theme } from './theme.js';
 
 // Beyond this many lines the "0" and "+" labels would only be clutter.
 export const MAX_LABELLED_LINES = 24;
@@ -75,8 +76,8 @@ export class Overlay {
 
   _stroke(ctx, polylines, toPx, { color, width, dash = [] }) {
     ctx.strokeStyle = color;
-    ctx.lineWidth = width;
-    ctx.setLineDash(dash);
+    ctx.lineWidth = width * theme.lineScale;
+    ctx.setLineDash(dash.map((d) => d * theme.lineScale));
     ctx.beginPath();
     for (const line of polylines) {
       line.forEach((p, k) => {
@@ -137,10 +138,10 @@ export class Overlay {
 
   _labels(ctx, lines, extent, toPx) {
     const labels = lines.flatMap((l) => sideLabels(l, extent)).map((l) => ({ text: l.text, at: toPx(l.at) }));
-    ctx.font = '700 15px system-ui, sans-serif';
+    ctx.font = `700 ${theme.labelFont}px system-ui, sans-serif`;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
-    ctx.lineWidth = 3.5;
+    ctx.lineWidth = 3.5 * theme.lineScale;
     ctx.strokeStyle = 'rgba(255,255,255,0.9)';
     ctx.fillStyle = INK;
     for (const { text, at: [px, py] } of labels) {
@@ -152,12 +153,13 @@ export class Overlay {
 
   _rings(ctx, points, toPx) {
     ctx.strokeStyle = STYLE.ring.color;
-    ctx.lineWidth = STYLE.ring.width;
+    ctx.lineWidth = STYLE.ring.width * theme.lineScale;
+    const radius = RING_RADIUS * (theme.marker / 8);
     ctx.beginPath();
     for (const p of points) {
       const [px, py] = toPx(p);
-      ctx.moveTo(px + RING_RADIUS, py);
-      ctx.arc(px, py, RING_RADIUS, 0, 2 * Math.PI);
+      ctx.moveTo(px + radius, py);
+      ctx.arc(px, py, radius, 0, 2 * Math.PI);
     }
     ctx.stroke();
   }

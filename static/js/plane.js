@@ -11,8 +11,7 @@ import { formatNumber, h } from './dom.js';
 import { classProbabilities } from './forward.js';
 import { CLASS_SYMBOLS, NEGATIVE, POSITIVE, classColor, regionColorscale } from './palette.js';
 import { Overlay } from './plane-overlay.js';
-
-const MARGIN = { l: 34, r: 6, t: 6, b: 26 };
+import { theme } from './theme.js';
 
 const linspace = (a, b, n) => Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
 
@@ -81,10 +80,10 @@ function pointsTrace(uid, points, open) {
     y: points.map((p) => p[1]),
     hoverinfo: 'none',
     marker: {
-      size: 8,
+      size: theme.marker,
       color: open ? 'rgba(255,255,255,0.55)' : points.map((p) => classColor(p[2])),
       symbol: points.map((p) => CLASS_SYMBOLS[p[2] % CLASS_SYMBOLS.length]),
-      line: open ? { width: 2, color: points.map((p) => classColor(p[2])) } : { width: 1, color: '#fff' },
+      line: open ? { width: theme.hollowLine, color: points.map((p) => classColor(p[2])) } : { width: theme.markerLine, color: '#fff' },
     },
   };
 }
@@ -120,12 +119,12 @@ export class Plane {
 
   _layout(extent, withAxes) {
     const axis = withAxes
-      ? { zeroline: false, showgrid: false, ticks: 'outside', ticklen: 4, tickfont: { size: 11, color: '#556' }, linecolor: '#bcc3cf', mirror: true }
+      ? { zeroline: false, showgrid: false, ticks: 'outside', ticklen: 4, tickfont: { size: theme.tickFont, color: '#556' }, linecolor: '#bcc3cf', mirror: true }
       : { visible: false };
     return {
       width: this.size,
       height: this.size,
-      margin: MARGIN,
+      margin: theme.planeMargin,
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: withAxes ? 'rgba(0,0,0,0)' : '#fff',
       showlegend: false,

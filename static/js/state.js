@@ -6,9 +6,15 @@ const HIDDEN_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'];
 export const MAX_HIDDEN_LAYERS = 8;
 export const MAX_UNITS = 128;
 
+// Parts of the page a link can hide (`hide=data,network`) for a focused
+// exercise; hide.js knows which elements each name covers. A setting's URL key
+// (`hide=lr`) hides that one control as well.
+export const CONTROL_GROUPS = ['settings', 'data', 'upload', 'draw', 'network', 'training', 'display',
+  'toolbar', 'reset', 'step', 'epoch', 'undo', 'diagram', 'curves', 'share', 'presenter'];
+
 // group: which server call a change needs ("data" and "network" re-initialise and
 // can be undone, "training" keeps the weights, "view" only changes what is drawn
-// or requested, "local" is page-only).
+// or requested, "local" is page-only, "page" is the page around the charts).
 export const SETTINGS = [
   { key: 'dataset', url: 'data', type: 'enum', def: 'circle', values: null, group: 'data' },
   // null: the dataset's own (GET /api/datasets: classes, default_noise)
@@ -31,12 +37,18 @@ export const SETTINGS = [
   { key: 'regions', url: 'regions', type: 'enum', def: 'soft', values: ['soft', 'hard'], group: 'view' },
   { key: 'showBoundary', url: 'boundary', type: 'bool', def: true, group: 'view' },
   { key: 'showLines', url: 'lines', type: 'bool', def: true, group: 'view' },
-  { key: 'hiddenLines', url: 'hide', type: 'intList', def: [], min: 0, max: MAX_UNITS - 1, maxLength: MAX_UNITS, group: 'view' },
+  { key: 'hiddenLines', url: 'linesoff', type: 'intList', def: [], min: 0, max: MAX_UNITS - 1, maxLength: MAX_UNITS, group: 'view' },
   { key: 'curveLayers', url: 'curves', type: 'intList', def: [], min: 2, max: MAX_HIDDEN_LAYERS, maxLength: MAX_HIDDEN_LAYERS, group: 'view' },
   { key: 'showVal', url: 'showval', type: 'bool', def: true, group: 'view' },
+  { key: 'presenter', url: 'presenter', type: 'bool', def: false, group: 'page' },
+  // values: CONTROL_GROUPS and the URL keys of the settings above (filled in below)
+  { key: 'hide', url: 'hide', type: 'enumList', def: [], values: null, maxLength: 64, group: 'page' },
+  // null: no lesson; values: the lesson names (GET /api/lessons), set once known
+  { key: 'lesson', url: 'lesson', type: 'enum', def: null, values: null, group: 'page' },
 ];
 
 const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
+BY_KEY.get('hide').values = [...CONTROL_GROUPS, ...SETTINGS.filter((s) => s.group !== 'page').map((s) => s.url)];
 
 export function groupOf(key) {
   return BY_KEY.get(key)?.group ?? 'local';
@@ -54,6 +66,11 @@ export function setDatasetNames(names) {
   if (names.length && !names.includes(BY_KEY.get('dataset').def)) BY_KEY.get('dataset').def = names[0];
 }
 
+/** Let the table know which lessons exist (GET /api/lessons). */
+export function setLessonNames(names) {
+  BY_KEY.get('lesson').values = names;
+}
+
 function parseScalar(spec, raw) {
   switch (spec.type.replace('List', '')) {
     case 'int': {
@@ -68,7 +85,7 @@ function parseScalar(spec, raw) {
     case 'bool':
       return raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : undefined;
     case 'enum':
-      return !spec.values || spec.values.includes(raw) ? raw : undefined;
+      return raw !== '' && (!spec.values || spec.values.includes(raw)) ? raw : undefined;
     default:
       return undefined;
   }
@@ -103,6 +120,8 @@ export function normalise(state) {
   };
 }
 
+const shorten = (text) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
 /**
  * State from a query string: unknown keys and invalid values are dropped and
  * reported in `notes`, never thrown.
@@ -114,9 +133,9 @@ export function fromQuery(search, base = defaults()) {
   const byUrl = new Map(SETTINGS.map((s) => [s.url, s]));
   for (const [name, raw] of params) {
     const spec = byUrl.get(name);
-    if (!spec) continue; // other features (lessons, presenter mode) own other parameters
-    const value = parseSetting(spec, raw);
-    if (value === undefined) notes.push(`ignored ${name}=${raw}`);
+    const value = spec ? parseSetting(spec, raw) : undefined;
+    if (!spec) notes.push(`unknown setting ${shorten(name)}`);
+    else if (value === undefined) notes.push(`ignored ${name}=${shorten(raw)}`);
     else state[spec.key] = value;
   }
   return { state: normalise(state), notes };

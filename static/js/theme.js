@@ -1,0 +1,38 @@
+// Sizes the charts draw with: the normal ones, and presenter mode's (large
+// type, thick lines and markers for the back of a lecture hall). The charts
+// read `theme` whenever they draw; presenter.js switches it and redraws.
+
+const NORMAL = {
+  name: 'normal',
+  marker: 8, // data point size (px)
+  markerLine: 1, // outline of filled points
+  hollowLine: 2, // outline of hollow (validation) points
+  lineScale: 1, // the plane's lines: boundary, unit lines, curves, rings
+  labelFont: 15, // the "0" and "+" labels
+  tickFont: 11, // axis numbers
+  titleFont: 12, // axis titles
+  curveWidth: 2, // training curves
+  planeMargin: { l: 34, r: 6, t: 6, b: 26 },
+  curvesMargin: { l: 40, r: 8, t: 8, b: 34 },
+};
+
+const PRESENTER = {
+  name: 'presenter',
+  marker: 12,
+  markerLine: 1.5,
+  hollowLine: 3,
+  lineScale: 1.9,
+  labelFont: 23,
+  tickFont: 16,
+  titleFont: 17,
+  curveWidth: 4,
+  planeMargin: { l: 44, r: 8, t: 8, b: 34 },
+  curvesMargin: { l: 54, r: 10, t: 10, b: 46 },
+};
+
+export const theme = { ...NORMAL };
+
+/** Switch every chart's sizes at once ('normal' | 'presenter'); the caller redraws. */
+export function useTheme(name) {
+  Object.assign(theme, name === 'presenter' ? PRESENTER : NORMAL);
+}
