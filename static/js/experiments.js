@@ -10,6 +10,7 @@ import { fmt } from './notation.js';
 const $ = (id) => document.getElementById(id);
 const CHOICES = [[], [2], [5], [10], [20], [100], [100, 100], [100, 10]];
 const key = (hidden) => hidden.join(',');
+const chipId = (hidden) => `arch-${hidden.length ? hidden.join('-') : 'none'}`;
 
 const files = { train: null, val: null }; // {name, text}
 let presets = [];
@@ -31,7 +32,7 @@ export function parseTyped(text) {
 }
 
 function chosenArchitectures() {
-  const picked = CHOICES.filter((c) => $(`arch-${key(c) || 'none'}`).checked);
+  const picked = CHOICES.filter((c) => $(chipId(c)).checked);
   const typed = parseTyped($('typed').value);
   const seen = new Set();
   return [...picked, ...typed].filter((a) => !seen.has(key(a)) && seen.add(key(a)));
@@ -88,7 +89,7 @@ function describeData() {
 
 function applyPreset(p) {
   preset = p;
-  for (const c of CHOICES) $(`arch-${key(c) || 'none'}`).checked = p.architectures.some((a) => key(a) === key(c));
+  for (const c of CHOICES) $(chipId(c)).checked = p.architectures.some((a) => key(a) === key(c));
   $('typed').value = p.architectures.filter((a) => !CHOICES.some((c) => key(c) === key(a))).map((a) => a.join(',')).join('; ');
   $('epochs').value = String(p.epochs);
   $('trials').value = String(p.trials);
@@ -168,7 +169,7 @@ async function start() {
   $('dataset').replaceChildren(...datasets.datasets.filter((d) => d.class_range[0] === d.class_range[1]).map((d) => h('option', { value: d.name, title: d.description }, d.name)));
   $('dataset').value = 'clusters';
   $('architectures').replaceChildren(...CHOICES.map((c) => h('label', { class: 'chip' },
-    h('input', { type: 'checkbox', id: `arch-${key(c) || 'none'}`, 'data-testid': `arch-${key(c) || 'none'}` }), c.length ? c.join('-') : 'none')));
+    h('input', { type: 'checkbox', id: chipId(c), 'data-testid': chipId(c) }), c.length ? c.join('-') : 'none')));
   $('presets').replaceChildren(...presets.map((p) => h('button', {
     type: 'button', class: 'btn btn-small', 'data-preset': p.question, 'data-testid': `preset-${p.question}`, 'aria-pressed': 'false', onclick: () => applyPreset(p),
   }, p.question)));
