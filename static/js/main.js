@@ -187,12 +187,12 @@ async function applyData(changed, previous, meta) {
   const info = controls.datasets.find((d) => d.name === store.state.dataset);
   await run(async () => {
     const k = info?.class_range?.[0] === info?.class_range?.[1] ? info?.classes : store.state.classes ?? info?.classes;
-    if (!keepFile && k !== 2 && store.state.output === 'sigmoid') {
+    const withNetwork = !keepFile && k !== 2 && store.state.output === 'sigmoid';
+    if (withNetwork) {
       store.set({ output: 'softmax' }, { silent: true });
       controls.sync(store.state);
-      await session.changeNetwork(previous);
     }
-    await session.changeData(previous, data);
+    await session.changeData(previous, data, { withNetwork });
     if (!keepFile) controls.clearFiles();
     describeData();
   });
@@ -226,8 +226,9 @@ store.subscribe((changed, state, meta, previous) => {
 async function upload({ name, text, valText, valName }) {
   controls.showUploadError('');
   let checking = 'train';
+  let classes;
   try {
-    await api.checkDatafile(text);
+    ({ classes } = await api.checkDatafile(text));
     checking = 'val';
     if (valText) await api.checkDatafile(valText);
   } catch (err) {
@@ -236,8 +237,14 @@ async function upload({ name, text, valText, valName }) {
     controls.showUploadError(`${which}: ${err.message.replace(/^(file|text|val_text): /, '')}`);
     return;
   }
+  const previous = store.state;
+  const withNetwork = classes !== 2 && previous.output === 'sigmoid';
+  if (withNetwork) {
+    store.set({ output: 'softmax' }, { silent: true });
+    controls.sync(store.state);
+  }
   try {
-    await session.changeData(store.state, { source: 'file', name, text, valText, valName });
+    await session.changeData(previous, { source: 'file', name, text, valText, valName }, { withNetwork });
     describeData();
     await render();
   } catch (err) {

@@ -99,10 +99,15 @@ export class Session {
     return this._call(() => this.api.putNetwork({ ...networkBody(this.getState()), view: this.view({ fresh: true }) }));
   }
 
-  /** New data (re-initialises): generated from the state, or `data` = an uploaded file. */
-  async changeData(previous, data = { source: 'generated' }) {
+  /**
+   * New data (re-initialises): generated from the state, or `data` = an uploaded
+   * file. withNetwork: send the state's network first (a sigmoid output has to
+   * become softmax before data with more than two classes); one undo step.
+   */
+  async changeData(previous, data = { source: 'generated' }, { withNetwork = false } = {}) {
     this.snapshot('data change', previous);
     try {
+      if (withNetwork) await this.api.putNetwork({ ...networkBody(this.getState()), view: this.view({ fresh: true }) });
       const frame = await this._call(() => this.api.putData({ ...dataBody(this.getState(), data), view: this.view({ fresh: true }) }));
       this.data = data;
       return frame;

@@ -178,3 +178,21 @@ def test_a_diverged_run_stops_says_so_and_goes_on_at_a_lower_rate(page):
         page.get_by_test_id("epoch-step").click()
     settle(page)
     assert number(page, "epoch-count") == epoch + 1
+
+
+def test_a_sigmoid_output_becomes_softmax_for_three_classes_in_one_undo_step(page):
+    open_app(page, "out=sigmoid")
+    settle(page)
+    outputs = "[data-testid=network] rect[data-unit^='2,']"
+    assert page.locator(outputs).count() == 1
+    with wait_for_api(page, "/data", "PUT"):
+        page.get_by_test_id("dataset").select_option("three_clusters")
+    settle(page)
+    assert page.get_by_test_id("output").input_value() == "softmax"
+    assert page.locator(outputs).count() == 3
+    with wait_for_api(page, "/api/sessions", "POST"):
+        page.get_by_test_id("undo").click()
+    settle(page)
+    assert page.get_by_test_id("output").input_value() == "sigmoid"
+    assert page.locator(outputs).count() == 1
+    assert page.get_by_test_id("undo").is_disabled()
