@@ -26,3 +26,11 @@ export function formatNumber(v, digits = 3) {
   if (v !== 0 && Math.abs(v) < 10 ** -digits) return v.toExponential(1);
   return v.toFixed(digits);
 }
+
+const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+const SUBSCRIPT = '₀₁₂₃₄₅₆₇₈₉';
+
+/** 12 -> "¹²", for plain text (SVG labels, button captions). */
+export const supText = (n) => String(n).split('').map((d) => SUPERSCRIPT[d]).join('');
+/** 12 -> "₁₂" */
+export const subText = (n) => String(n).split('').map((d) => SUBSCRIPT[d]).join('');

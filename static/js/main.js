@@ -5,6 +5,7 @@
 import { Api, ApiError } from './api.js';
 import { Controls } from './controls.js';
 import { Curves } from './curves.js';
+import { subText, supText } from './dom.js';
 import { NetworkDiagram } from './network.js';
 import { Plane } from './plane.js';
 import { Status, showNumbers, showPlaying } from './readouts.js';
@@ -127,15 +128,11 @@ function paint() {
     : null);
 }
 
-const SUP = '⁰¹²³⁴⁵⁶⁷⁸⁹';
-const SUB = '₀₁₂₃₄₅₆₇₈₉';
-const digits = (n, set) => String(n).split('').map((d) => set[d]).join('');
-
 function showUnitButton() {
   const button = $('show-unit');
   button.hidden = !ui.selected;
   button.setAttribute('aria-pressed', String(ui.showActivation));
-  if (ui.selected) button.textContent = `a${digits(ui.selected.layer, SUP)}${digits(ui.selected.unit + 1, SUB)} over the plane`;
+  if (ui.selected) button.textContent = `a${supText(ui.selected.layer)}${subText(ui.selected.unit + 1)} over the plane`;
 }
 
 function updateHighlight() {
@@ -327,8 +324,7 @@ async function start() {
   await Promise.all([plane.init(), curves.init()]);
   watchSizes();
   try {
-    const answer = await api.datasets();
-    const list = Array.isArray(answer) ? answer : answer.datasets;
+    const list = (await api.datasets()).datasets;
     setDatasetNames(list.map((d) => d.name));
     controls.setDatasets(list);
     if (!list.some((d) => d.name === store.state.dataset)) {

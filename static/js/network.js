@@ -5,14 +5,9 @@
 // Links and thumbnails are painted on a canvas; node frames, bias markers and
 // labels are SVG on top. Pointing is hit-tested by geometry (network-layout.js).
 
-import { formatNumber, h } from './dom.js';
+import { formatNumber, h, subText as sub, supText as sup } from './dom.js';
 import { biasMarker, hitTest, layoutNetwork, linkSegment, visibleLinks } from './network-layout.js';
 import { ACCENT, NEGATIVE, POSITIVE, classColor, signedColor, tint } from './palette.js';
-
-const SUP = '⁰¹²³⁴⁵⁶⁷⁸⁹';
-const SUB = '₀₁₂₃₄₅₆₇₈₉';
-const sup = (n) => String(n).split('').map((d) => SUP[d]).join('');
-const sub = (n) => String(n).split('').map((d) => SUB[d]).join('');
 
 /**
  * 256-entry RGBA lookup: byte v of [lo, hi] -> blue for positive, orange for
