@@ -3,6 +3,7 @@
 // request it needs and redraws from the session's latest frame.
 
 import { Api, ApiError } from './api.js';
+import { Classroom } from './classroom.js';
 import { Controls } from './controls.js';
 import { Curves } from './curves.js';
 import { subText, supText } from './dom.js';
@@ -65,6 +66,8 @@ const trainer = new Trainer(session, {
   },
   onError: reportError,
 });
+// share links, presenter mode, keyboard, hide=, the live region (classroom.js)
+const classroom = new Classroom({ store, session, api, trainer, plane, network, curves, status, render: () => render(), track: (p) => track(p) });
 
 // ---------- drawing ----------
 
@@ -291,7 +294,9 @@ function watchSizes() {
     const cv = $('curves').getBoundingClientRect();
     curves.resize(Math.floor(cv.width), Math.floor(cv.height));
   };
-  new ResizeObserver(fit).observe($('workspace'));
+  const observer = new ResizeObserver(fit);
+  // the charts' boxes too: presenter mode changes the columns, not the workspace
+  for (const id of ['workspace', 'plane', 'network', 'curves']) observer.observe($(id));
   fit();
 }
 
@@ -333,19 +338,19 @@ async function start() {
       controls.sync(store.state);
     }
     session.data = generatedData();
-    await session.create();
+    await classroom.openSession(() => session.create());
     describeData();
     await render();
   } catch (err) {
     reportError(err);
   }
-  if (query.notes.length) status.show(`Some link settings were ignored: ${query.notes.join('; ')}.`, 'warn', 12);
+  await classroom.ready(query.notes);
   document.body.dataset.ready = 'true';
 }
 
 // For tests, benchmarks and the console: the live objects (read-only use).
 window.crease = {
-  store, session, trainer, plane, network, curves, api,
+  store, session, trainer, plane, network, curves, api, classroom,
   idle: () => busy === 0 && !trainer.running && api.pending === 0 && !paintQueued,
 };
 

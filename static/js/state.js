@@ -141,7 +141,10 @@ export function fromQuery(search, base = defaults()) {
   return { state: normalise(state), notes };
 }
 
-/** The query string for a state: only settings that differ from the defaults. */
+/**
+ * The query string for a state: only settings that differ from the defaults.
+ * Commas stay commas (`hidden=8,4`), so people can read and write links.
+ */
 export function toQuery(state) {
   const params = new URLSearchParams();
   const def = defaults();
@@ -149,7 +152,7 @@ export function toQuery(state) {
     const text = formatSetting(spec, state[spec.key]);
     if (text !== formatSetting(spec, def[spec.key])) params.set(spec.url, text);
   }
-  return params.toString();
+  return params.toString().replace(/%2C/g, ',');
 }
 
 /**

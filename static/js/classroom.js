@@ -1,0 +1,128 @@
+// Everything for a classroom, wired onto the page main.js builds: share links
+// and files (share.js, snapshot.js), presenter mode, keyboard shortcuts and
+// their help, hiding controls through the link, the lesson a link came from,
+// the live region for screen readers, and the note about ignored link settings.
+
+import { Announcer } from './announce.js';
+import { h } from './dom.js';
+import { Hider } from './hide.js';
+import { Keyboard } from './keyboard.js';
+import { Presenter } from './presenter.js';
+import { ShareDialog } from './share.js';
+import { pendingSnapshot, snapshotBody } from './snapshot.js';
+import { setLessonNames } from './state.js';
+
+const $ = (id) => document.getElementById(id);
+
+export class Classroom {
+  /** ctx: {store, session, api, trainer, plane, network, curves, status, render(), track(promise)} */
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.notes = [];
+    this.restored = null;
+    this._buildTools();
+    this.presenter = new Presenter(ctx.store, () => this.redraw());
+    this.hider = new Hider(ctx.store);
+    this.keyboard = new Keyboard();
+    this.announcer = new Announcer();
+    this.share = new ShareDialog({ ...ctx, describe: () => this.describe() });
+    $('share-button').addEventListener('click', () => ctx.track(this.share.open()));
+    $('presenter-toggle').addEventListener('click', () => this.presenter.toggle());
+    $('help-button').addEventListener('click', () => this.keyboard.openHelp());
+  }
+
+  _buildTools() {
+    const tools = h('div', { class: 'classroom-tools', role: 'group', 'aria-label': 'Share and present' },
+      h('button', { id: 'share-button', class: 'btn', 'aria-label': 'Share', dataset: { testid: 'share' }, title: 'A link to this run, or pictures of it' },
+        h('span', { 'aria-hidden': 'true' }, '⤴'), h('span', { class: 'btn-text' }, ' Share')),
+      h('button', { id: 'presenter-toggle', class: 'btn btn-icon', 'aria-pressed': 'false', 'aria-label': 'Presenter mode', dataset: { testid: 'presenter-toggle' }, title: 'Presenter mode: large type for a projector (P)' }, h('span', { 'aria-hidden': 'true' }, '⛶')),
+      h('button', { id: 'help-button', class: 'btn btn-icon', 'aria-label': 'Keyboard shortcuts', dataset: { testid: 'help-button' }, title: 'Keyboard shortcuts (?)' }, h('span', { 'aria-hidden': 'true' }, '?')));
+    document.querySelector('.topbar').append(tools);
+    this.lessonLink = h('a', { class: 'lesson-link', id: 'lesson-link', hidden: true, dataset: { testid: 'lesson-link' } });
+    document.querySelector('.brand').append(this.lessonLink);
+    this.note = h('div', { class: 'link-note', id: 'link-note', role: 'status', hidden: true, dataset: { testid: 'link-note' } });
+    document.querySelector('.topbar').after(this.note);
+  }
+
+  /** After presenter mode switches: markers and fonts change size, the layout changes. */
+  redraw() {
+    this.ctx.plane.pointsKey = null;
+    return this.ctx.render();
+  }
+
+  /**
+   * Create the page's session: from the snapshot a link or an opened file
+   * carries (weights, counters, history, points), else with createFresh().
+   */
+  async openSession(createFresh) {
+    let snapshot = null;
+    try {
+      snapshot = await pendingSnapshot();
+    } catch (err) {
+      this.notes.push(err.message);
+    }
+    if (!snapshot) return createFresh();
+    const { session, api, store, status } = this.ctx;
+    try {
+      const answer = await api.create(snapshotBody(store.state, snapshot, session.data, session.view({ fresh: true })));
+      if (snapshot.points) session.data = { source: 'points' };
+      const frame = await session.ingest(answer.frame);
+      this.restored = snapshot;
+      status.show(`Opened with the shared weights (epoch ${snapshot.epoch})${snapshot.points ? ' and the shared points' : ''}.`, 'info', 8);
+      return frame;
+    } catch (err) {
+      this.notes.push(`the shared weights do not fit these settings (${err.message}), so the run starts from its seed`);
+      return createFresh();
+    }
+  }
+
+  /** Once the first frame is drawn: check the link's lesson, show what the link had that was ignored. */
+  async ready(queryNotes = []) {
+    const notes = [...queryNotes, ...this.notes];
+    try {
+      await this._showLesson(notes);
+    } catch (err) {
+      console.warn(err);
+    }
+    this.showNotes(notes);
+  }
+
+  async _showLesson(notes) {
+    const { store, api } = this.ctx;
+    const name = store.state.lesson;
+    if (!name) return;
+    const { lessons } = await api.request('GET', '/api/lessons');
+    setLessonNames(lessons.map((l) => l.name));
+    const lesson = lessons.find((l) => l.name === name);
+    if (!lesson) {
+      notes.push(`unknown lesson ${name}`);
+      store.set({ lesson: null });
+      return;
+    }
+    this.lessonLink.href = `/lesson/${encodeURIComponent(name)}`;
+    this.lessonLink.textContent = `← Lesson: ${lesson.title}`;
+    this.lessonLink.hidden = false;
+  }
+
+  showNotes(notes) {
+    if (!notes.length) return;
+    const close = h('button', { type: 'button', class: 'btn-ghost', 'aria-label': 'Dismiss', dataset: { testid: 'link-note-close' } }, '×');
+    close.addEventListener('click', () => {
+      this.note.hidden = true;
+    });
+    this.note.replaceChildren(h('span', {}, h('b', {}, 'Some of this link was ignored: '), `${notes.join('; ')}.`), close);
+    this.note.hidden = false;
+  }
+
+  /** One line for a slide: data, network, optimizer, epoch. */
+  describe() {
+    const { store, session } = this.ctx;
+    const s = store.state;
+    const frame = session.frame;
+    const sizes = frame ? [frame.weights[0].m, ...frame.layers.map((l) => l.units)].join('-') : '';
+    const acts = [...new Set(s.activations)].join('/') || 'linear';
+    const data = session.data.source === 'generated' ? `${s.dataset}, ${s.n} points` : `${session.points.train.length + session.points.val.length} points`;
+    const opt = s.optimizer === 'adam' ? `Adam, rate ${s.lr}` : `SGD, rate ${s.lr}${s.momentum ? `, momentum ${s.momentum}` : ''}`;
+    return `${data} · network ${sizes} (${acts}, ${s.output}) · ${opt} · epoch ${frame?.counters.epoch ?? 0}`;
+  }
+}

@@ -1,0 +1,136 @@
+// A snapshot: what a share link carries beyond the settings when the user asks
+// for it: the current weights (exact, as the server holds them), the counters
+// and history, and the points when they were drawn, edited or uploaded (a
+// generated dataset is reproduced from its seed and is left out).
+//
+// In a link it travels in the URL fragment (#snap=...), never sent to the
+// server: JSON, deflate-raw (CompressionStream), base64url. A link that would
+// pass MAX_LINK_LENGTH becomes a file instead ({format: 'crease-share'}), which
+// the page opens through the same path.
+
+import { createBody, dataBody, pointsBody } from './contract.js';
+
+export const SNAPSHOT_VERSION = 1;
+export const MAX_LINK_LENGTH = 8000; // what mail, chat and LMS text fields pass intact
+export const FILE_FORMAT = 'crease-share';
+const FRAGMENT_KEY = 'snap';
+const IMPORT_KEY = 'crease-import'; // sessionStorage: a file opened in this tab, read once on load
+
+async function pipe(bytes, stream) {
+  const out = new Blob([bytes]).stream().pipeThrough(stream);
+  return new Uint8Array(await new Response(out).arrayBuffer());
+}
+
+export function base64url(bytes) {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function fromBase64url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('not base64url');
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** Snapshot object -> the text that goes after "#snap=". */
+export async function encodeSnapshot(snapshot) {
+  const json = new TextEncoder().encode(JSON.stringify(snapshot));
+  return base64url(await pipe(json, new CompressionStream('deflate-raw')));
+}
+
+/** The text after "#snap=" -> a checked snapshot; throws with a readable message. */
+export async function decodeSnapshot(text) {
+  let json;
+  try {
+    json = new TextDecoder().decode(await pipe(fromBase64url(text), new DecompressionStream('deflate-raw')));
+  } catch {
+    throw new Error('the weights in the link are damaged (was it cut short?)');
+  }
+  return checkSnapshot(JSON.parse(json));
+}
+
+const isNumberMatrix = (m) => Array.isArray(m) && m.length > 0 && m.every((row) => Array.isArray(row) && row.every(Number.isFinite));
+const isPointList = (list) => Array.isArray(list) && list.every((p) => Array.isArray(p) && p.length === 3 && p.every(Number.isFinite));
+
+export function checkSnapshot(s) {
+  if (!s || s.v !== SNAPSHOT_VERSION) throw new Error('the weights in the link come from another version of Crease');
+  const ok = Array.isArray(s.weights) && s.weights.length > 0
+    && s.weights.every((l) => isNumberMatrix(l.W) && Array.isArray(l.W0) && l.W0.every(Number.isFinite))
+    && Number.isInteger(s.step) && Number.isInteger(s.epoch) && s.step >= 0 && s.epoch >= 0
+    && (s.points === undefined || (isPointList(s.points.train) && s.points.train.length > 0 && isPointList(s.points.val)));
+  if (!ok) throw new Error('the weights in the link are not in the expected form');
+  return s;
+}
+
+/**
+ * What the page holds now, as a snapshot: weights from the server's JSON export
+ * (float64, exact; frames carry float32), points only when the server says the
+ * data are not a generated set.
+ */
+export async function takeSnapshot(api, session) {
+  const [exported, info] = await Promise.all([
+    api.sessionRequest('GET', '/export?format=json'),
+    api.sessionRequest('GET', ''),
+  ]);
+  const snapshot = { v: SNAPSHOT_VERSION, step: exported.step, epoch: exported.epoch, weights: exported.weights };
+  const history = exported.history;
+  if (history?.epoch?.length) snapshot.history = history;
+  if (info.settings.data.source !== 'generated') snapshot.points = { train: session.points.train, val: session.points.val };
+  return snapshot;
+}
+
+/** The share link for a query string and an optional encoded snapshot. */
+export function linkFor(query, encoded = null) {
+  const { origin, pathname } = window.location;
+  return `${origin}${pathname}${query ? `?${query}` : ''}${encoded ? `#${FRAGMENT_KEY}=${encoded}` : ''}`;
+}
+
+/** The file a too-long link becomes: readable JSON, opened by openShareFile. */
+export function shareFile(query, snapshot) {
+  return JSON.stringify({ format: FILE_FORMAT, version: SNAPSHOT_VERSION, query, snapshot }, null, 1);
+}
+
+/** A share file's text -> {query, snapshot}; throws with a readable message. */
+export function readShareFile(text) {
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new Error('this is not a Crease share file (not JSON)');
+  }
+  if (doc?.format !== FILE_FORMAT) throw new Error('this is not a Crease share file');
+  if (typeof doc.query !== 'string') throw new Error('the share file has no settings');
+  return { query: doc.query, snapshot: checkSnapshot(doc.snapshot) };
+}
+
+/** Remember an opened file's snapshot for the reload that applies its settings. */
+export function stashImport(snapshot) {
+  window.sessionStorage.setItem(IMPORT_KEY, JSON.stringify(snapshot));
+}
+
+/**
+ * The snapshot this page load should start from: a file opened in this tab
+ * just before (sessionStorage, read once) or the link's #snap=. null: none.
+ * Throws (with a readable message) when the link's snapshot is unreadable.
+ */
+export async function pendingSnapshot() {
+  let stashed = null;
+  try {
+    stashed = window.sessionStorage.getItem(IMPORT_KEY);
+    window.sessionStorage.removeItem(IMPORT_KEY);
+  } catch {
+    // storage refused (a third-party frame): only links then
+  }
+  if (stashed) return checkSnapshot(JSON.parse(stashed));
+  const fragment = new URLSearchParams(window.location.hash.slice(1)).get(FRAGMENT_KEY);
+  return fragment ? decodeSnapshot(fragment) : null;
+}
+
+/** SessionCreate that starts from a snapshot: the state's settings, its points or generated data, its weights. */
+export function snapshotBody(state, snapshot, data, view) {
+  const body = createBody(state, snapshot.points ? pointsBody(snapshot.points) : dataBody(state, data), { view });
+  body.resume = { weights: snapshot.weights, step: snapshot.step, epoch: snapshot.epoch };
+  if (snapshot.history) body.resume.history = snapshot.history;
+  return body;
+}
