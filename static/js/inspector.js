@@ -193,7 +193,7 @@ export class Inspector {
     try {
       await this.o.apply(this.requestBody());
       await this.refresh();
-      this.message.textContent = 'Step applied: the weights are now the "after" values above were.';
+      this.message.textContent = 'Step applied. Everything below is for the new weights.';
     } catch (err) {
       this.message.textContent = `The step was not applied: ${err.message}`;
       this.applyButton.disabled = false;

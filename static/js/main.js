@@ -9,6 +9,7 @@ import { Curves } from './curves.js';
 import { subText, supText } from './dom.js';
 import { NetworkDiagram } from './network.js';
 import { Plane } from './plane.js';
+import { mountHomework } from './playground-homework.js';
 import { Status, showNumbers, showPlaying } from './readouts.js';
 import { Session } from './session.js';
 import { Store, fromQuery, groupOf, setDatasetNames, toQuery } from './state.js';
@@ -66,6 +67,9 @@ const trainer = new Trainer(session, {
   },
   onError: reportError,
 });
+// the inspector in the side panel and the export/import bar (playground-homework.js)
+const homework = mountHomework({ api, session, store, controls, run: (request) => run(request), status: (text, kind, seconds) => status.show(text, kind, seconds) },
+  { panel: $('side-panel'), exportBar: $('export-bar') });
 // share links, presenter mode, keyboard, hide=, the live region (classroom.js)
 const classroom = new Classroom({ store, session, api, trainer, plane, network, curves, status, render: () => render(), track: (p) => track(p) });
 
@@ -253,7 +257,7 @@ async function upload({ name, text, valText, valName }) {
 }
 
 function onPlaneClick(x, y, ev) {
-  if (!ui.drawing) return;
+  if (!ui.drawing) return track(homework.inspect(x, y));
   if (ev.shiftKey) run(() => session.removeNearest(x, y));
   else run(() => session.addPoint(x, y, ui.drawClass));
 }

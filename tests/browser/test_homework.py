@@ -4,8 +4,11 @@ hide for a teacher, and a small experiment runs to completion with its
 progress bar moving (and one is cancelled)."""
 from __future__ import annotations
 
+import json
 import math
 import re
+
+import pytest
 
 from playwright.sync_api import Page, expect
 
@@ -189,3 +192,59 @@ def test_an_experiment_can_be_cancelled(page):
     expect(page.get_by_test_id("status")).to_have_text("Cancelled.")
     expect(page.get_by_test_id("run")).to_be_enabled()
     assert page.locator("[data-testid=results-table]").count() == 0
+
+
+# ---- the playground ------------------------------------------------------------------------
+
+def open_playground(page: Page, query: str = "") -> None:
+    page.goto("/" + (f"?{query}" if query else ""))
+    page.wait_for_selector(READY, timeout=30_000)
+    page.wait_for_function("() => window.crease.idle()", timeout=30_000)
+
+
+def test_playground_inspector_applies_a_step(page, shot):
+    open_playground(page, "data=three_clusters&hidden=4")
+    extent = page.evaluate("window.crease.session.frame.extent")
+    before = page.evaluate("Array.from(window.crease.session.frame.weights[0].W)")
+    click_plane_at(page, 1.0, -1.0, extent)
+    expect(page.get_by_test_id("side-panel")).to_be_visible()
+    page.wait_for_function("() => document.querySelector('[data-testid=inspector-output]')")
+    assert float(page.get_by_test_id("inspector-x1").input_value()) == pytest.approx(1.0, abs=0.1)
+    probs = [float(v) for v in re.findall(r"[\d.]+(?:e-?\d+)?", page.get_by_test_id("probs").text_content())]
+    assert len(probs) == 3 and math.isclose(sum(probs), 1, abs_tol=2e-3)
+    page.get_by_test_id("inspector-target").select_option("2")
+    page.wait_for_function("() => document.querySelector('[data-testid=step-2]')")
+    assert page.get_by_test_id("inspector-rate").text_content() == "0.03"
+    page.get_by_test_id("inspector-apply").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=inspector-message]').textContent.startsWith('Step applied')")
+    page.wait_for_function("() => window.crease.idle()")
+    after = page.evaluate("Array.from(window.crease.session.frame.weights[0].W)")
+    assert after != before and len(after) == len(before)
+    shot("playground-inspector")
+
+
+def test_playground_export_and_import(page, tmp_path):
+    open_playground(page, "data=moons&hidden=5&lr=0.1")
+    page.get_by_test_id("epoch-step").click()
+    page.wait_for_function("() => window.crease.idle() && window.crease.session.frame.counters.epoch === 1")
+    downloads = {}
+    for fmt in ("json", "npz", "python", "pytorch"):
+        with page.expect_download() as info:
+            page.get_by_test_id(f"export-{fmt}").click()
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        downloads[fmt] = path
+    assert "Sequential([Linear(2, 5), ReLU(), Linear(5, 2), SoftMax()], NLL())" in downloads["python"].read_text()
+    assert "torch" in downloads["pytorch"].read_text() and downloads["npz"].read_bytes()[:2] == b"PK"
+    exported = json.loads(downloads["json"].read_text())
+    old = page.evaluate("window.crease.api.sessionId")
+    page.get_by_test_id("learning-rate").fill("0.5")        # changed after the export ...
+    page.get_by_test_id("learning-rate").dispatch_event("change")
+    page.wait_for_function("() => window.crease.idle() && window.crease.store.state.lr === 0.5")
+    page.get_by_test_id("import-file").set_input_files(str(downloads["json"]))
+    page.wait_for_function(f"() => window.crease.api.sessionId !== {old!r} && window.crease.idle()")
+    frame = page.evaluate("({counters: window.crease.session.frame.counters, lr: window.crease.store.state.lr, hidden: window.crease.store.state.hidden})")
+    assert frame["counters"]["step"] == exported["step"] and frame["counters"]["epoch"] == 1
+    assert frame["lr"] == 0.1 and frame["hidden"] == [5]     # ... and back as exported
+    expect(page.get_by_test_id("learning-rate")).to_have_value("0.1")
+    expect(page.get_by_test_id("epoch-count")).to_have_text("1")
