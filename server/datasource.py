@@ -16,7 +16,7 @@ from engine.datafile import DataFileError, parse_points
 from engine.datasets import DATASETS, NOISE_MAX, generate, split
 
 from .config import Limits
-from .errors import ApiError
+from .errors import ApiError, reading_body
 from .schemas import FileData, GeneratedData, PointsData
 
 REQUEST_CONTENT = {
@@ -114,7 +114,8 @@ def extent_of(X: np.ndarray) -> list[float]:
 def read_upload() -> bytes:
     """The uploaded file's bytes: multipart field ``file``, or the raw body."""
     if request.mimetype == "multipart/form-data":
-        upload = request.files.get("file")
+        with reading_body():
+            upload = request.files.get("file")
         if upload is None:
             raise ApiError(400, "missing_field", "file: send the data file in the field 'file'",
                            "file")
@@ -122,7 +123,8 @@ def read_upload() -> bytes:
     if request.mimetype not in ("text/plain", "application/octet-stream", ""):
         raise ApiError(415, "unsupported_media_type",
                        "Send the data file as text/plain or multipart/form-data.")
-    return request.get_data(cache=False)
+    with reading_body():
+        return request.get_data(cache=False)
 
 
 def describe(raw: bytes, limits: Limits) -> dict:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import contextmanager
+from typing import Iterator
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
@@ -39,6 +41,21 @@ class StoreUnavailable(Exception):
 
 class SessionBusy(Exception):
     """Another request holds the session's lock for longer than we wait."""
+
+
+@contextmanager
+def reading_body() -> Iterator[None]:
+    """Around reading the request body: a body the WSGI server cannot read
+    (a malformed chunked encoding, a client gone mid-body; gunicorn raises its
+    own exception types for these) is the client's error, a 400."""
+    try:
+        yield
+    except HTTPException:
+        raise                                   # 413 and the like keep their status
+    except Exception as e:                      # noqa: BLE001 - any server's read error
+        log.info("unreadable request body: %s: %s", type(e).__name__, e)
+        raise ApiError(400, "bad_request", "The request body could not be read "
+                       "(malformed or cut short).") from None
 
 
 def error_body(error: str, message: str, field: str | None = None) -> dict:

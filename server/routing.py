@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.routing import BaseConverter
 
-from .errors import ApiError
+from .errors import ApiError, reading_body
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,8 @@ def body_required(model: type[BaseModel]) -> bool:
 
 
 def parse_body(model: type[BaseModel]) -> Any:
-    raw = request.get_data(cache=False) or b"{}"
+    with reading_body():
+        raw = request.get_data(cache=False) or b"{}"
     return validate(model, raw)
 
 
