@@ -5,7 +5,8 @@
 Starts the app under gunicorn (memory store) on a free port, opens the page
 in Debian's Chromium, plays 2-100-10-3 on 400 points (300 training + 100
 validation) for the given seconds, and prints frames per second and where a
-frame's time goes, from the page's own performance measures:
+frame's time goes, from the page's own performance measures (with the load
+average: the server, Chromium and this script share the machine's cores):
 
 - server: the Server-Timing of each advance (training, geometry, store);
 - network: the rest of the request, from send to parsed JSON;
@@ -22,6 +23,7 @@ prints figures and asserts nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -67,6 +69,7 @@ def summarise(measures: list[dict], frames: list[float], t0: float, t1: float) -
 
 
 def run(seconds: float, query: str, width: int, height: int) -> dict:
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         server = start_app(Path(tmp) / "gunicorn.log")
         try:
@@ -92,14 +95,15 @@ def run(seconds: float, query: str, width: int, height: int) -> dict:
         finally:
             server.stop()
     result = summarise(data["measures"], data["frames"], t0, t1)
-    result.update(layers=[2, *layers], epoch=epoch)
+    result.update(layers=[2, *layers], epoch=epoch, load=(load_before, os.getloadavg()[0]))
     return result
 
 
 def report(result: dict) -> None:
     fps = result["frames"] / result["seconds"]
     print(f"network 2-{'-'.join(map(str, result['layers'][1:]))}, played {result['seconds']:.1f} s, "
-          f"reached epoch {result['epoch']}")
+          f"reached epoch {result['epoch']}; load average {result['load'][0]:.1f} before, "
+          f"{result['load'][1]:.1f} after, on {os.cpu_count()} cores")
     print(f"frames per second: {fps:.1f}")
     if result["intervals"]:
         iv = sorted(result["intervals"])
