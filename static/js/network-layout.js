@@ -39,12 +39,42 @@ export function layoutNetwork(sizes, width, height) {
  */
 export function visibleLinks({ m, n, W }) {
   const total = m * n;
-  let order = Array.from({ length: total }, (_, k) => k);
-  if (total > LINK_LIMIT) {
-    order.sort((a, b) => Math.abs(W[b]) - Math.abs(W[a]));
-    order = order.slice(0, LINK_LIMIT);
+  const threshold = total > LINK_LIMIT ? kthLargestMagnitude(W, LINK_LIMIT) : 0;
+  const links = [];
+  for (let k = 0; k < total && links.length < LINK_LIMIT; k++) {
+    if (Math.abs(W[k]) >= threshold) links.push({ i: Math.floor(k / n), j: k % n, w: W[k] });
   }
-  return { links: order.map((k) => ({ i: Math.floor(k / n), j: k % n, w: W[k] })), total };
+  return { links, total };
+}
+
+/**
+ * The k-th largest |value| (k >= 1) by quickselect: linear time, where sorting
+ * a 128 x 128 layer's links every frame would cost milliseconds per layer.
+ */
+export function kthLargestMagnitude(values, k) {
+  const a = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) a[i] = Math.abs(values[i]);
+  const target = a.length - k; // index in ascending order
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        [a[i], a[j]] = [a[j], a[i]];
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return a[target];
 }
 
 /** Segment for a link of layer l (1-based) from node i of column l-1 to node j of column l. */
