@@ -1,0 +1,430 @@
+"""Load benchmark: a lecture hall of students playing at once.
+
+    python -m bench.load [--students 40] [--seconds 20] [--workers 2] [--threads 4]
+                         [--hidden 100,10] [--dataset spiral_k] [--points 400]
+                         [--amount epochs=1] [--no-thumbnails] [--sweep] [--json FILE]
+
+Starts its own redis-server and gunicorn (the project's gunicorn.conf.py,
+REDIS_URL set, W workers) on free ports of 127.0.0.1, then N students, one
+thread each: a student creates a session (by default 2-100-10-3 ReLU/softmax
+on 400 points of a three-class spiral) and then asks for frames back to back
+the way the page's play loop does: ``POST /api/sessions/<id>/advance
+{"epochs": 1, "view": {"grid": 100, "since_epoch": <last>, "include":
+["thumbnails"], "thumb": 16}}`` with gzip accepted, the next request when the
+answer is in but no sooner than 1/30 s after the previous one (the page's
+MAX_FPS).  Sessions are created at most 20 per second, below the default
+rate limit per address.  After T seconds of play it reports frames per
+second (in all and per student), latency percentiles, errors, and the CPU
+and memory of gunicorn (master + workers), of Redis, of itself (the load
+generator shares the machine) and of everything else running on the machine.
+Everything it started is stopped when it ends, also on Ctrl-C or SIGTERM.
+
+``--sweep`` repeats the run for 1, 2 and 4 workers and several numbers of
+students (``--sweep-students``).  Traffic goes to 127.0.0.1 only.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import procstat
+
+MAX_FPS = 30                 # static/js/trainer.js
+CREATE_PER_SECOND = 20       # below the default 25 per second per address
+TARGET = {"fps": 8.0, "p99_ms": 250.0}
+_COUNTERS = re.compile(rb'"counters":\{"step":(\d+),"epoch":(\d+)')
+
+
+@dataclass
+class Scenario:
+    students: int = 40
+    seconds: float = 20.0
+    workers: int = 2
+    threads: int = 4
+    hidden: tuple[int, ...] = (100, 10)
+    dataset: str = "spiral_k"
+    classes: int = 3
+    points: int = 400
+    amount: dict = field(default_factory=lambda: {"epochs": 1})
+    thumbnails: bool = True
+    grid: int = 100
+    rate_limit: str | None = None   # None: the server's default
+
+    def create_body(self, seed: int) -> dict:
+        return {"data": {"source": "generated", "name": self.dataset, "n": self.points,
+                         "classes": self.classes, "val_share": 0.0, "seed": 1},
+                "network": {"hidden": list(self.hidden), "activations": ["relu"] * len(self.hidden),
+                            "output": "softmax"},
+                "training": {"optimizer": "sgd", "lr": 0.03, "batch_size": 10}, "seed": seed,
+                "view": self.view(0)}
+
+    def view(self, since_epoch: int) -> dict:
+        return {"grid": self.grid, "since_epoch": since_epoch,
+                "include": ["thumbnails"] if self.thumbnails else [], "thumb": 16}
+
+    def describe(self) -> str:
+        net = "-".join(str(n) for n in (2, *self.hidden, self.classes))
+        extra = " + thumbnails" if self.thumbnails else ""
+        return (f"{net} ReLU/softmax on {self.points} points ({self.dataset}), batch 10, "
+                f"{json.dumps(self.amount)}{extra} per frame, {self.grid}x{self.grid} grid")
+
+
+# ---- one student ---------------------------------------------------------------------
+
+class Student(threading.Thread):
+    """Creates a session, waits for the start, then plays until the end."""
+
+    def __init__(self, index: int, port: int, scenario: Scenario, start_at: float,
+                 play: threading.Event, stop_at: list[float]):
+        super().__init__(name=f"student-{index}", daemon=True)
+        self.index, self.port, self.scenario = index, port, scenario
+        self.start_at, self.play, self.stop_at = start_at, play, stop_at
+        self.sid: str | None = None
+        self.epoch = 0
+        self.created = threading.Event()
+        self.results: list[tuple[float, float, int]] = []   # (end time, seconds, status)
+        self.errors: dict[str, int] = {}
+        self.conn: http.client.HTTPConnection | None = None
+
+    def run(self) -> None:
+        try:
+            time.sleep(max(0.0, self.start_at - time.perf_counter()))
+            self._create()
+        except Exception as e:                         # noqa: BLE001 - counted, reported
+            self._error(f"create: {type(e).__name__}: {e}"[:120])
+        finally:
+            self.created.set()
+        if self.sid is None:
+            return
+        self.play.wait(timeout=600)
+        last = -math.inf
+        while True:
+            now = time.perf_counter()
+            if now >= self.stop_at[0]:
+                break
+            wait = last + 1 / MAX_FPS - now
+            if wait > 0:
+                time.sleep(wait)
+            last = time.perf_counter()
+            self._advance()
+        if self.conn is not None:
+            self.conn.close()
+
+    def _request(self, path: str, body: dict) -> tuple[int, bytes]:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            self.conn.request("POST", path, json.dumps(body), {
+                "Content-Type": "application/json", "Accept-Encoding": "gzip"})
+            response = self.conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = None
+            raise
+        if response.getheader("Content-Encoding") == "gzip":
+            data = zlib.decompress(data, wbits=31)
+        return response.status, data
+
+    def _create(self) -> None:
+        status, data = self._request("/api/sessions", self.scenario.create_body(self.index + 1))
+        if status != 201:
+            self._error(f"create {status}: {data[:80]!r}")
+            return
+        self.sid = json.loads(data)["session"]
+
+    def _advance(self) -> None:
+        body = {**self.scenario.amount, "view": self.scenario.view(self.epoch)}
+        started = time.perf_counter()
+        try:
+            status, data = self._request(f"/api/sessions/{self.sid}/advance", body)
+        except Exception as e:                         # noqa: BLE001 - counted, reported
+            self._error(type(e).__name__)
+            self.results.append((time.perf_counter(), time.perf_counter() - started, 0))
+            return
+        ended = time.perf_counter()
+        self.results.append((ended, ended - started, status))
+        if status != 200:
+            self._error(f"HTTP {status}")
+            return
+        found = _COUNTERS.search(data, 0, 400)
+        if found is None:
+            self._error("frame without counters")
+            return
+        self.epoch = int(found.group(2))
+
+    def _error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+# ---- one run -------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    scenario: Scenario
+    seconds: float
+    frames: int
+    per_student: list[float]
+    latency_ms: dict[str, float]
+    errors: dict[str, int]
+    usage: dict[str, procstat.Usage]
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds
+
+    @property
+    def server_cpu_per_frame_ms(self) -> float:
+        cpu = self.usage["gunicorn"].cpu_seconds + self.usage["redis"].cpu_seconds
+        return 1000 * cpu / self.frames if self.frames else math.nan
+
+    def target_met(self) -> bool:
+        return (min(self.per_student, default=0) >= TARGET["fps"]
+                and self.latency_ms.get("p99", math.inf) < TARGET["p99_ms"]
+                and not self.errors)
+
+    def to_dict(self) -> dict:
+        s = self.scenario
+        return {"students": s.students, "workers": s.workers, "threads": s.threads,
+                "seconds": round(self.seconds, 2), "frames": self.frames,
+                "fps": round(self.fps, 2),
+                "fps_per_student": {"mean": round(statistics.fmean(self.per_student), 2),
+                                    "min": round(min(self.per_student), 2)}
+                if self.per_student else None,
+                "latency_ms": {k: round(v, 1) for k, v in self.latency_ms.items()},
+                "errors": self.errors,
+                "cpu_percent": {k: round(100 * u.cpu_seconds / self.seconds, 1)
+                                for k, u in self.usage.items()},
+                "rss_mb": {k: round(u.peak_rss / 2 ** 20, 1) for k, u in self.usage.items()
+                           if k in ("gunicorn", "redis")},
+                "server_cpu_ms_per_frame": round(self.server_cpu_per_frame_ms, 2),
+                "target_met": self.target_met()}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100), linear between order statistics."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    lo, hi = math.floor(rank), math.ceil(rank)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (rank - lo)
+
+
+def run_once(scenario: Scenario, redis_server, workdir: Path, log=print) -> Result:
+    """Start gunicorn against ``redis_server``, play ``scenario``, stop gunicorn."""
+    from tests.server.servers import Gunicorn
+    env = {"REDIS_URL": redis_server.url, "WEB_CONCURRENCY": str(scenario.workers),
+           "THREADS": str(scenario.threads), "SECRET_KEY": "bench-load", "LOG_LEVEL": "WARNING",
+           "OPENBLAS_NUM_THREADS": "1", "STATIC_CACHE_DIR": str(workdir / "static-cache")}
+    if scenario.rate_limit is not None:
+        env["RATE_LIMIT"] = scenario.rate_limit
+    gunicorn = Gunicorn(env, workdir / f"gunicorn-w{scenario.workers}.log").start(timeout=60)
+    try:
+        return _play(scenario, gunicorn, redis_server, log)
+    finally:
+        gunicorn.stop()
+
+
+def _play(scenario: Scenario, gunicorn, redis_server, log) -> Result:
+    play, stop_at = threading.Event(), [math.inf]
+    t0 = time.perf_counter()
+    students = [Student(i, gunicorn.port, scenario, t0 + i / CREATE_PER_SECOND, play, stop_at)
+                for i in range(scenario.students)]
+    for s in students:
+        s.start()
+    for s in students:
+        s.created.wait(timeout=60 + scenario.students / CREATE_PER_SECOND)
+    playing = [s for s in students if s.sid is not None]
+    log(f"  {len(playing)}/{len(students)} sessions created in {time.perf_counter() - t0:.1f} s; "
+        f"playing {scenario.seconds:.0f} s ...")
+    monitor = procstat.Monitor()
+    monitor.watch("gunicorn", [gunicorn.proc.pid], with_children=True)
+    monitor.watch("redis", [redis_server.proc.pid])
+    monitor.start()
+    start = time.perf_counter()
+    stop_at[0] = start + scenario.seconds
+    play.set()
+    for s in students:
+        s.join(timeout=scenario.seconds + 45)
+    end = stop_at[0]
+    usage = monitor.stop()
+    seconds = end - start
+    counted = [[r for r in s.results if r[0] <= end] for s in playing]
+    ok = [r for rs in counted for r in rs if r[2] == 200]
+    errors: dict[str, int] = {}
+    for s in students:
+        for kind, n in s.errors.items():
+            errors[kind] = errors.get(kind, 0) + n
+    latencies = [r[1] * 1000 for r in ok]
+    return Result(scenario, seconds, len(ok),
+                  [sum(r[2] == 200 for r in rs) / seconds for rs in counted],
+                  {f"p{q}": percentile(latencies, q) for q in (50, 95, 99)}
+                  | {"max": max(latencies, default=math.nan)},
+                  errors, usage)
+
+
+# ---- reporting -----------------------------------------------------------------------
+
+HEADER = ("| workers | students | frames/s | per student mean (min) | p50 ms | p95 ms | p99 ms "
+          "| errors | gunicorn CPU % | gunicorn MB | Redis CPU % | Redis MB | load generator CPU % "
+          "| others CPU % | server CPU ms/frame |")
+
+
+def row(r: Result) -> str:
+    d = r.to_dict()
+    cpu, rss = d["cpu_percent"], d["rss_mb"]
+    others = cpu["machine"] - cpu["gunicorn"] - cpu["redis"] - cpu["loadgen"]
+    per = d["fps_per_student"] or {"mean": 0, "min": 0}
+    lat = d["latency_ms"]
+    errors = sum(r.errors.values())
+    return (f"| {r.scenario.workers} | {r.scenario.students} | {d['fps']:.1f} | "
+            f"{per['mean']:.1f} ({per['min']:.1f}) | {lat['p50']:.0f} | {lat['p95']:.0f} | "
+            f"{lat['p99']:.0f} | {errors} | {cpu['gunicorn']:.0f} | {rss['gunicorn']:.0f} | "
+            f"{cpu['redis']:.0f} | {rss['redis']:.0f} | {cpu['loadgen']:.0f} | {max(others, 0):.0f} | "
+            f"{d['server_cpu_ms_per_frame']:.1f} |")
+
+
+def capacity(results: list[Result]) -> str:
+    """Students a host serves at the target rate, from the server CPU per frame."""
+    best = min((r for r in results if r.frames), key=lambda r: r.server_cpu_per_frame_ms,
+               default=None)
+    if best is None:
+        return "no frames: no estimate"
+    ms = best.server_cpu_per_frame_ms
+    per_core = 1000 / ms / TARGET["fps"]
+    sizes = ", ".join(f"{c} cores ~{int(c * per_core * 0.8)}" for c in (2, 4, 8, 16))
+    return (f"server CPU per frame (gunicorn + Redis): {ms:.1f} ms -> one core serves about "
+            f"{per_core:.0f} students at {TARGET['fps']:.0f} frames/s when fully used; at 80% "
+            f"use, with the load generator elsewhere: {sizes} students")
+
+
+def report(results: list[Result], machine_before: str, log=print) -> None:
+    s = results[0].scenario
+    log(f"\nLoad benchmark (bench/load.py), {time.strftime('%Y-%m-%d %H:%M')}")
+    log(f"machine: {machine_before}")
+    log(f"each student: {s.describe()}; at most {MAX_FPS} frames/s (the page's cap)")
+    log(f"gunicorn gthread, {s.threads} threads per worker, Redis store on 127.0.0.1; "
+        f"the load generator runs on the same machine. CPU % is of one core; \"others\" is "
+        f"every other process on the machine during the run.\n")
+    log(HEADER)
+    log("|" + "---|" * (HEADER.count("|") - 1))
+    for r in results:
+        log(row(r))
+    log("")
+    for r in results:
+        if r.errors:
+            log(f"errors with {r.scenario.workers} workers, {r.scenario.students} students: "
+                f"{r.errors}")
+    log(capacity(results))
+    for r in results:
+        verdict = "met" if r.target_met() else "NOT met"
+        log(f"target ({r.scenario.students} students >= {TARGET['fps']:.0f} frames/s each, "
+            f"p99 < {TARGET['p99_ms']:.0f} ms, no errors) with {r.scenario.workers} workers: "
+            f"{verdict}")
+
+
+# ---- command line --------------------------------------------------------------------
+
+def parse_amount(text: str) -> dict:
+    kind, _, value = text.partition("=")
+    if kind not in ("epochs", "steps") or not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("AMOUNT is epochs=N or steps=N")
+    return {kind: int(value)}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
+    p.add_argument("--students", type=int, default=40, help="students playing at once (40)")
+    p.add_argument("--seconds", type=float, default=20, help="seconds of play per run (20)")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    p.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+    p.add_argument("--hidden", default="100,10", help="hidden layer sizes (100,10)")
+    p.add_argument("--dataset", default="spiral_k", help="a three-class dataset (spiral_k)")
+    p.add_argument("--points", type=int, default=400, help="data points (400)")
+    p.add_argument("--amount", type=parse_amount, default={"epochs": 1},
+                   help="what one frame trains: epochs=N or steps=N (epochs=1)")
+    p.add_argument("--no-thumbnails", action="store_true", help="frames without unit thumbnails")
+    p.add_argument("--rate-limit", default=None,
+                   help="RATE_LIMIT for the server (default: the server's own)")
+    p.add_argument("--sweep", action="store_true", help="workers 1, 2, 4 x --sweep-students")
+    p.add_argument("--sweep-students", default="10,20,40", help="students in a sweep (10,20,40)")
+    p.add_argument("--json", type=Path, help="also write the results here as JSON")
+    args = p.parse_args(argv)
+    if args.students < 1 or args.seconds <= 0 or args.seconds > 600 or args.workers < 1:
+        p.error("need --students >= 1, 0 < --seconds <= 600, --workers >= 1")
+    return args
+
+
+def scenarios(args) -> list[Scenario]:
+    base = Scenario(students=args.students, seconds=args.seconds, workers=args.workers,
+                    threads=args.threads, hidden=tuple(int(h) for h in args.hidden.split(",") if h),
+                    dataset=args.dataset, points=args.points, amount=args.amount,
+                    thumbnails=not args.no_thumbnails, rate_limit=args.rate_limit)
+    if not args.sweep:
+        return [base]
+    counts = [int(n) for n in args.sweep_students.split(",")]
+    return [Scenario(**{**base.__dict__, "workers": w, "students": n})
+            for w in (1, 2, 4) for n in counts]
+
+
+def _stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None) -> int:
+    from tests.server.servers import RedisServer
+    args = parse_args(argv)
+    binary = shutil.which("redis-server")
+    if binary is None:
+        print("redis-server is not installed (apt-get install redis-server)", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    machine_before = procstat.machine()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="crease-load-") as tmp:
+        redis_server = RedisServer(binary, Path(tmp)).start()
+        try:
+            for scenario in scenarios(args):
+                print(f"{scenario.workers} workers, {scenario.students} students:", flush=True)
+                redis_server_flush(redis_server)
+                results.append(run_once(scenario, redis_server, Path(tmp),
+                                        log=lambda m: print(m, flush=True)))
+        except KeyboardInterrupt:
+            print("interrupted: stopping what was started", file=sys.stderr)
+            return 130
+        finally:
+            redis_server.stop()
+    report(results, machine_before)
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine_before, "date": time.strftime("%Y-%m-%d %H:%M"),
+                                         "scenario": results[0].scenario.describe(),
+                                         "runs": [r.to_dict() for r in results]}, indent=1))
+    return 0
+
+
+def redis_server_flush(redis_server) -> None:
+    import redis
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
