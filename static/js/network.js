@@ -6,7 +6,7 @@
 // labels are SVG on top. Pointing is hit-tested by geometry (network-layout.js).
 
 import { formatNumber, h, subText as sub, supText as sup } from './dom.js';
-import { biasMarker, hitTest, layoutNetwork, linkSegment, visibleLinks } from './network-layout.js';
+import { LINK_LIMIT, biasMarker, hitTest, layoutNetwork, linkSegment, visibleLinks } from './network-layout.js';
 import { ACCENT, NEGATIVE, POSITIVE, classColor, signedColor, tint } from './palette.js';
 
 /**
@@ -96,10 +96,10 @@ export class NetworkDiagram {
 
   /** Which links to draw (all, or the strongest per dense layer) and how. */
   _chooseLinks() {
-    const notes = [];
+    const thinned = [];
     this.drawn = this.model.weights.map((weights, index) => {
       const { links, total } = visibleLinks(weights);
-      if (links.length < total) notes.push(`layer ${index + 1}: strongest ${links.length} of ${total} links`);
+      if (links.length < total) thinned.push({ layer: index + 1, shown: links.length, total });
       const dense = total > 120;
       const max = Math.max(0.5, ...links.map((k) => Math.abs(k.w)));
       return links.map((k) => ({
@@ -109,7 +109,9 @@ export class NetworkDiagram {
         alpha: dense ? 0.45 : 0.85,
       }));
     });
-    this.caption.textContent = notes.join(' · ');
+    this.caption.textContent = thinned.length === 1
+      ? `layer ${thinned[0].layer}: the ${thinned[0].shown} strongest of ${thinned[0].total} links`
+      : thinned.length ? `layers ${thinned.map((t) => t.layer).join(', ')}: the ${LINK_LIMIT} strongest links of each` : '';
   }
 
   /** Links on the canvas (hundreds of SVG lines rewritten every frame cost too much). */
@@ -183,8 +185,11 @@ export class NetworkDiagram {
     const { columns } = this.layout;
     const labels = [];
     const last = columns.length - 1;
+    // a column's caption: "a² 10 relu", or "a² 10" where columns are close
+    const roomy = columns.length < 2 || columns[1].x - columns[0].x >= 95;
     columns.forEach((column, c) => {
-      const name = c === 0 ? 'input x' : `a${sup(c)} ${layers[c - 1].units} ${layers[c - 1].activation}`;
+      const layer = layers[c - 1];
+      const name = c === 0 ? 'input x' : `a${sup(c)} ${layer.units}${roomy ? ` ${layer.activation}` : ''}`;
       labels.push(h('svg:text', { x: column.x, y: this.height - 6, 'text-anchor': c === 0 ? 'start' : c === last ? 'end' : 'middle', class: 'column-label' }, name));
       if (c === 0) {
         column.nodes.forEach((node, i) => labels.push(h('svg:text', { x: node.x - node.size / 2 - 5, y: node.y + 4, 'text-anchor': 'end', class: 'node-label' }, `x${sub(i + 1)}`)));
@@ -300,7 +305,7 @@ export class NetworkDiagram {
         h('div', { class: 'muted' }, `${from} → ${unitName(hit.layer, hit.j)} · click to edit`));
     }
     const b = weights[hit.layer - 1].W0[hit.unit];
-    return h('div', {}, h('b', {}, unitName(hit.layer, hit.unit)), h('div', {}, 'bias w', h('sup', {}, hit.layer), h('sub', {}, `0,${hit.unit + 1}`), ` = ${formatNumber(b)}`),
+    return h('div', {}, h('b', {}, unitName(hit.layer, hit.unit)), ` · ${this.model.layers[hit.layer - 1].activation}`, h('div', {}, 'bias w', h('sup', {}, hit.layer), h('sub', {}, `0,${hit.unit + 1}`), ` = ${formatNumber(b)}`),
       h('div', { class: 'muted' }, hit.kind === 'bias' ? 'click to edit'
         : this.layout.columns[hit.layer].collapsed ? 'click to select it and edit its bias' : 'click to select it'));
   }

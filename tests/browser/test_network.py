@@ -55,7 +55,7 @@ def test_a_wide_network_collapses_thumbnails_and_draws_only_the_strongest_links(
     open_app(page, "hidden=100,10&act=relu,relu&data=three_clusters")
     settle(page)
     caption = page.get_by_test_id("network-caption").text_content()
-    assert caption == "layer 2: strongest 600 of 1000 links"
+    assert caption == "layer 2: the 600 strongest of 1000 links"
     units = page.locator("[data-testid=network] rect[data-unit^='1,']")
     assert units.count() == 100
     heights = [b["height"] for b in (units.nth(k).bounding_box() for k in (0, 50, 99))]
