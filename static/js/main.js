@@ -319,12 +319,16 @@ function bindTransport() {
     if (ui.showActivation && !session.frame?.thumbnails) refreshView();
     else render();
   });
+  // Wide screens show the settings beside the plane; narrow ones (tablets) as a drawer, closed at first.
+  const narrow = window.matchMedia('(max-width: 1180px)');
+  const settingsShown = () => (narrow.matches ? $('workspace').classList.contains('controls-open') : !$('workspace').classList.contains('controls-hidden'));
+  const showToggle = () => $('controls-toggle').setAttribute('aria-expanded', String(settingsShown()));
   $('controls-toggle').addEventListener('click', () => {
-    const ws = $('workspace');
-    const narrow = window.matchMedia('(max-width: 1180px)').matches;
-    const open = narrow ? ws.classList.toggle('controls-open') : !ws.classList.toggle('controls-hidden');
-    $('controls-toggle').setAttribute('aria-expanded', String(open));
+    $('workspace').classList.toggle(narrow.matches ? 'controls-open' : 'controls-hidden');
+    showToggle();
   });
+  narrow.addEventListener('change', showToggle);
+  showToggle();
   window.addEventListener('pagehide', () => api.discard(api.sessionId));
 }
 

@@ -42,3 +42,18 @@ def test_ready_marker_is_only_set_once_the_first_frame_is_drawn(page):
     page.goto("/")
     page.wait_for_selector(READY)
     assert page.locator("[data-testid=plane] g.heatmaplayer image").count() == 1
+
+
+def test_on_a_tablet_the_settings_open_as_a_drawer(page):
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_app(page)
+    settle(page)
+    toggle = page.get_by_test_id("controls-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.get_by_test_id("learning-rate").is_hidden()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    box = page.get_by_test_id("learning-rate").bounding_box()
+    assert box and box["x"] < 1024
+    toggle.click()
+    assert page.get_by_test_id("learning-rate").is_hidden()
