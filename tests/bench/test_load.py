@@ -1,0 +1,107 @@
+"""The load benchmark's own parts: /proc readings against known processes,
+percentiles, and one short real run that must clean up after itself."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from bench import load, procstat
+from tests.server.servers import require_redis_server
+
+
+def test_percentiles_interpolate_between_order_statistics():
+    values = [float(v) for v in range(1, 101)]
+    assert load.percentile(values, 50) == 50.5
+    assert load.percentile(values, 99) == pytest.approx(99.01)
+    assert load.percentile([3.0], 95) == 3.0
+    assert load.percentile([], 50) != load.percentile([], 50)      # NaN
+
+
+def test_cpu_and_memory_of_a_busy_child_and_its_children(tmp_path):
+    """A parent that sleeps and a child that spins for 0.6 s of CPU (however
+    long that takes on a busy machine): the monitor gives the group about
+    0.6 s of CPU, two processes and the child's memory."""
+    done = tmp_path / "done"
+    script = ("import os, time\n"
+              "if os.fork() == 0:\n"
+              "    block = bytearray(50 * 2**20)\n"            # 50 MB, touched
+              "    time.sleep(0.5)\n"                          # seen by the monitor first
+              "    start = time.process_time()\n"
+              "    while time.process_time() - start < 0.6: pass\n"
+              f"    open({str(done)!r}, 'w').close()\n"
+              "    time.sleep(30); os._exit(0)\n"
+              "time.sleep(30)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        monitor = procstat.Monitor(interval=0.1)
+        monitor.watch("tree", [parent.pid], with_children=True)
+        monitor.start()
+        deadline = time.monotonic() + 30
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        usage = monitor.stop()
+    finally:
+        for child in procstat.children(parent.pid):
+            os.kill(child, 9)
+        parent.kill()
+        parent.wait()
+    assert done.exists()
+    assert 0.55 <= usage["tree"].cpu_seconds <= 1.2, usage["tree"]
+    assert usage["tree"].peak_rss > 50 * 2 ** 20
+    assert usage["tree"].processes == 2
+    assert usage["machine"].cpu_seconds >= usage["tree"].cpu_seconds * 0.9
+
+
+def test_parse_amount():
+    assert load.parse_amount("epochs=2") == {"epochs": 2}
+    assert load.parse_amount("steps=40") == {"steps": 40}
+    for bad in ("epochs", "epochs=0", "laps=3", "steps=-1"):
+        with pytest.raises(Exception):
+            load.parse_amount(bad)
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_a_short_run_reports_and_leaves_nothing_running(tmp_path):
+    require_redis_server()
+    out, marker = tmp_path / "load.json", f"CREASE_LOAD_TEST={uuid.uuid4().hex}"
+    subprocess.run([sys.executable, "-m", "bench.load", "--students", "3", "--seconds", "2",
+                    "--hidden", "8", "--no-thumbnails", "--json", str(out)],
+                   check=True, timeout=120, capture_output=True,
+                   env={**os.environ, marker.split("=")[0]: marker.split("=")[1]})
+    report = json.loads(out.read_text())
+    (run,) = report["runs"]
+    assert run["students"] == 3 and run["workers"] == 2 and run["errors"] == {}
+    assert run["frames"] > 6 and run["fps"] == pytest.approx(run["frames"] / run["seconds"], rel=0.01)
+    assert 0 < run["latency_ms"]["p50"] <= run["latency_ms"]["p95"] <= run["latency_ms"]["p99"]
+    assert run["cpu_percent"]["gunicorn"] > 0 and run["rss_mb"]["gunicorn"] > 20
+    assert run["rss_mb"]["redis"] > 0 and run["server_cpu_ms_per_frame"] > 0
+    assert "cores" in report["machine"] and report["date"]
+    assert processes_with(marker.encode()) == []       # its gunicorn and redis-server are gone
+    probe = subprocess.Popen(["sleep", "30"], env={**os.environ, "PROBE": marker})
+    try:                                               # ... and the check would have seen them
+        assert processes_with(marker.encode()) == [probe.pid]
+    finally:
+        probe.kill()
+        probe.wait()
+
+
+def processes_with(text: bytes) -> list[int]:
+    """Pids whose environment holds ``text`` (children inherit it)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as f:
+                    if text in f.read():
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
