@@ -114,6 +114,10 @@ def report(result: dict) -> None:
         values = result["parts"].get(key, [])
         if values:
             print(f"{label:<24}{statistics.fmean(values):>9.2f}{statistics.median(values):>11.2f}")
+    page_keys = ("crease:decode", "crease:react-plane", "crease:draw-network", "crease:react-curves")
+    page_ms = sum(sum(result["parts"].get(k, [])) for k in page_keys) / max(1, result["frames"])
+    print(f"the page's own work per frame: {page_ms:.1f} ms (room for {1000 / page_ms:.0f} frames/s; "
+          f"the page asks for at most 30)" if page_ms else "no frames drawn")
 
 
 def main() -> None:
