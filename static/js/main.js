@@ -12,7 +12,7 @@ import { Plane } from './plane.js';
 import { mountHomework } from './playground-homework.js';
 import { Status, showNumbers, showPlaying } from './readouts.js';
 import { Session } from './session.js';
-import { Store, fromQuery, groupOf, setDatasetNames, toQuery } from './state.js';
+import { Store, defaults, fromQuery, groupOf, setDatasetNames, toQuery } from './state.js';
 import { Trainer } from './trainer.js';
 
 const $ = (id) => document.getElementById(id);
@@ -342,7 +342,7 @@ async function start() {
     controls.setDatasets(list);
     if (!list.some((d) => d.name === store.state.dataset)) {
       query.notes.push(`unknown dataset ${store.state.dataset}`);
-      store.set({ dataset: list[0].name }, { silent: true });
+      store.set({ dataset: defaults().dataset }, { silent: true });
       controls.sync(store.state);
     }
     session.data = generatedData();
