@@ -35,7 +35,9 @@ export class Classroom {
     const tools = h('div', { class: 'classroom-tools', role: 'group', 'aria-label': 'Share and present' },
       h('button', { id: 'share-button', class: 'btn', 'aria-label': 'Share', dataset: { testid: 'share' }, title: 'A link to this run, or pictures of it' },
         h('span', { 'aria-hidden': 'true' }, '⤴'), h('span', { class: 'btn-text' }, ' Share')),
-      h('button', { id: 'presenter-toggle', class: 'btn btn-icon', 'aria-pressed': 'false', 'aria-label': 'Presenter mode', dataset: { testid: 'presenter-toggle' }, title: 'Presenter mode: large type for a projector (P)' }, h('span', { 'aria-hidden': 'true' }, '⛶')),
+      h('button', { id: 'presenter-toggle', class: 'btn btn-icon', 'aria-pressed': 'false', 'aria-label': 'Presenter mode', dataset: { testid: 'presenter-toggle' }, title: 'Presenter mode: large type for a projector (P)' },
+        h('svg:svg', { viewBox: '0 0 24 24', width: 22, height: 22, 'aria-hidden': 'true', focusable: 'false' },
+          h('svg:path', { d: 'M3 4h18v11H3zM12 15v4M7 20h10', fill: 'none', stroke: 'currentColor', 'stroke-width': 2, 'stroke-linejoin': 'round' }))),
       h('button', { id: 'help-button', class: 'btn btn-icon', 'aria-label': 'Keyboard shortcuts', dataset: { testid: 'help-button' }, title: 'Keyboard shortcuts (?)' }, h('span', { 'aria-hidden': 'true' }, '?')));
     document.querySelector('.topbar').append(tools);
     this.lessonLink = h('a', { class: 'lesson-link', id: 'lesson-link', hidden: true, dataset: { testid: 'lesson-link' } });
@@ -66,9 +68,11 @@ export class Classroom {
     try {
       const answer = await api.create(snapshotBody(store.state, snapshot, session.data, session.view({ fresh: true })));
       if (snapshot.points) session.data = { source: 'points' };
-      const frame = await session.ingest(answer.frame);
+      let frame = await session.ingest(answer.frame);
+      // drawn or removed points: the same edits on the same generated set (the weights stay)
+      if (snapshot.edits) frame = await session.ingest(await api.points({ ...snapshot.edits, view: session.view({ fresh: true }) }));
       this.restored = snapshot;
-      status.show(`Opened with the shared weights (epoch ${snapshot.epoch})${snapshot.points ? ' and the shared points' : ''}.`, 'info', 8);
+      status.show(`Opened with the shared weights (epoch ${snapshot.epoch})${snapshot.points || snapshot.edits ? ' and the shared data' : ''}.`, 'info', 8);
       return frame;
     } catch (err) {
       this.notes.push(`the shared weights do not fit these settings (${err.message}), so the run starts from its seed`);

@@ -80,7 +80,7 @@ export class ShareDialog {
     let encoded = null;
     this.message.textContent = this.withWeights.checked ? 'Reading the weights…' : '';
     if (this.withWeights.checked) {
-      snapshot = await takeSnapshot(this.ctx.api, this.ctx.session);
+      snapshot = await takeSnapshot(this.ctx.api, this.ctx.session, this.ctx.store.state);
       encoded = await encodeSnapshot(snapshot);
     }
     const link = linkFor(query, encoded);
@@ -92,7 +92,7 @@ export class ShareDialog {
     this.message.className = `share-message${tooLong ? ' warn' : ''}`;
     this.message.textContent = tooLong
       ? `With the weights and data this link is ${link.length.toLocaleString('en')} characters, too long to paste safely: save it as a file and hand that out (it opens with “Open a shared file”).`
-      : snapshot ? `The link carries the weights${snapshot.points ? ' and the edited points' : ''} (${link.length.toLocaleString('en')} characters).` : '';
+      : snapshot ? `The link carries the weights${snapshot.points || snapshot.edits ? ' and the data edits' : ''} (${link.length.toLocaleString('en')} characters).` : '';
   }
 
   async copy() {
@@ -111,7 +111,7 @@ export class ShareDialog {
   async saveFile() {
     if (!this.current) await this.refresh();
     let { query, snapshot } = this.current;
-    if (!snapshot) snapshot = await takeSnapshot(this.ctx.api, this.ctx.session);
+    if (!snapshot) snapshot = await takeSnapshot(this.ctx.api, this.ctx.session, this.ctx.store.state);
     download(new Blob([shareFile(query, snapshot)], { type: 'application/json' }), `crease-run-${stamp()}.json`);
     this.message.textContent = 'Saved as a file: open it here with “Open a shared file”.';
   }

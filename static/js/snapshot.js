@@ -1,7 +1,8 @@
 // A snapshot: what a share link carries beyond the settings when the user asks
 // for it: the current weights (exact, as the server holds them), the counters
-// and history, and the points when they were drawn, edited or uploaded (a
-// generated dataset is reproduced from its seed and is left out).
+// and history, and the data when they are not the generated set the settings
+// describe: the edits (points removed from and added to that set, which keeps
+// a link with a few drawn points short) or, for an uploaded file, every point.
 //
 // In a link it travels in the URL fragment (#snap=...), never sent to the
 // server: JSON, deflate-raw (CompressionStream), base64url. A link that would
@@ -58,7 +59,10 @@ export function checkSnapshot(s) {
   const ok = Array.isArray(s.weights) && s.weights.length > 0
     && s.weights.every((l) => isNumberMatrix(l.W) && Array.isArray(l.W0) && l.W0.every(Number.isFinite))
     && Number.isInteger(s.step) && Number.isInteger(s.epoch) && s.step >= 0 && s.epoch >= 0
-    && (s.points === undefined || (isPointList(s.points.train) && s.points.train.length > 0 && isPointList(s.points.val)));
+    && (s.points === undefined || (isPointList(s.points.train) && s.points.train.length > 0 && isPointList(s.points.val)))
+    && (s.edits === undefined || (Array.isArray(s.edits.remove) && Array.isArray(s.edits.add)
+      && s.edits.remove.every((r) => Number.isInteger(r.index) && ['train', 'val'].includes(r.split))
+      && s.edits.add.every((a) => isPointList([[...a.x ?? [], a.label]]) && ['train', 'val'].includes(a.split))));
   if (!ok) throw new Error('the weights in the link are not in the expected form');
   return s;
 }
@@ -68,7 +72,7 @@ export function checkSnapshot(s) {
  * (float64, exact; frames carry float32), points only when the server says the
  * data are not a generated set.
  */
-export async function takeSnapshot(api, session) {
+export async function takeSnapshot(api, session, state) {
   const [exported, info] = await Promise.all([
     api.sessionRequest('GET', '/export?format=json'),
     api.sessionRequest('GET', ''),
@@ -76,8 +80,53 @@ export async function takeSnapshot(api, session) {
   const snapshot = { v: SNAPSHOT_VERSION, step: exported.step, epoch: exported.epoch, weights: exported.weights };
   const history = exported.history;
   if (history?.epoch?.length) snapshot.history = history;
-  if (info.settings.data.source !== 'generated') snapshot.points = { train: session.points.train, val: session.points.val };
+  if (info.settings.data.source !== 'generated') {
+    const points = { train: session.points.train, val: session.points.val };
+    const edits = session.data.source === 'generated' ? pointEdits(await generatedPoints(api, state, session.data), points) : null;
+    if (!edits) snapshot.points = points;
+    else if (edits.remove.length || edits.add.length) snapshot.edits = edits;
+  }
   return snapshot;
+}
+
+/** The points the state's generated dataset has (a throwaway session draws them). */
+async function generatedPoints(api, state, data) {
+  const body = createBody(state, dataBody(state, data), { view: { grid: 2, include: ['points'] } });
+  const answer = await api.request('POST', '/api/sessions', body);
+  api.request('DELETE', `/api/sessions/${encodeURIComponent(answer.session)}`).catch(() => {});
+  return answer.frame.points;
+}
+
+const samePoint = (a, b) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
+
+/**
+ * current as base's edits, the way the server applies them (POST /points:
+ * removals by index in base, then additions appended), or null when current
+ * is not base with some points taken out and some appended.
+ */
+export function pointEdits(base, current) {
+  const edits = { remove: [], add: [] };
+  for (const split of ['train', 'val']) {
+    const was = base[split];
+    const now = current[split];
+    let j = 0;
+    was.forEach((p, index) => {
+      if (j < now.length && samePoint(p, now[j])) j += 1;
+      else edits.remove.push({ split, index });
+    });
+    for (const p of now.slice(j)) edits.add.push({ x: [p[0], p[1]], label: p[2], split });
+  }
+  return JSON.stringify(applyEdits(base, edits)) === JSON.stringify(current) ? edits : null;
+}
+
+function applyEdits(base, edits) {
+  const out = {};
+  for (const split of ['train', 'val']) {
+    const gone = new Set(edits.remove.filter((r) => r.split === split).map((r) => r.index));
+    out[split] = base[split].filter((_, i) => !gone.has(i))
+      .concat(edits.add.filter((a) => a.split === split).map((a) => [a.x[0], a.x[1], a.label]));
+  }
+  return out;
 }
 
 /** The share link for a query string and an optional encoded snapshot. */

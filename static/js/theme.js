@@ -27,7 +27,7 @@ const PRESENTER = {
   titleFont: 17,
   curveWidth: 4,
   planeMargin: { l: 44, r: 8, t: 8, b: 34 },
-  curvesMargin: { l: 54, r: 10, t: 10, b: 46 },
+  curvesMargin: { l: 54, r: 16, t: 10, b: 46 },
 };
 
 export const theme = { ...NORMAL };
