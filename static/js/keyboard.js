@@ -3,7 +3,8 @@
 // same button a mouse would, so it does exactly what the button does and does
 // nothing while that button is hidden (a link's hide=) or disabled. Shortcuts
 // are off while typing in a field, and Space/→ keep their own meaning on a
-// control that was reached with the keyboard (Space presses a focused button).
+// control that was reached with the keyboard (Space presses a focused button);
+// after a click, which leaves the focus on the clicked button, Space plays.
 
 import { h } from './dom.js';
 
@@ -29,6 +30,18 @@ export class Keyboard {
     this.help = this._buildHelp();
     document.body.append(this.help);
     document.addEventListener('keydown', (ev) => this._onKey(ev));
+    // Was the focused control reached by a pointer (a click leaves focus on a
+    // button; Space then means play/pause) or by the keyboard (Space presses it)?
+    this.pointerAt = -Infinity;
+    this.focusByPointer = false;
+    document.addEventListener('pointerdown', () => { this.pointerAt = performance.now(); }, true);
+    document.addEventListener('focusin', () => { this.focusByPointer = performance.now() - this.pointerAt < 1000; }, true);
+    // A button presses itself on Space's keyup: not when Space was a shortcut.
+    this.spaceTaken = false;
+    document.addEventListener('keyup', (ev) => {
+      if (ev.key === ' ' && this.spaceTaken) ev.preventDefault();
+      if (ev.key === ' ') this.spaceTaken = false;
+    });
   }
 
   _buildHelp() {
@@ -58,10 +71,11 @@ export class Keyboard {
     }
     const shortcut = SHORTCUTS.find((s) => s.keys.includes(ev.key));
     if (!shortcut) return;
-    if ((ev.key === ' ' || ev.key === 'ArrowRight') && target.closest(OWN_KEYS) && target.matches(':focus-visible')) return;
+    if ((ev.key === ' ' || ev.key === 'ArrowRight') && target.closest(OWN_KEYS) && !this.focusByPointer) return;
     const button = document.getElementById(shortcut.button);
     if (!usable(button)) return;
     ev.preventDefault();
+    if (ev.key === ' ') this.spaceTaken = true;
     button.click();
   }
 }
