@@ -104,7 +104,8 @@ export class Classroom {
       return;
     }
     this.lessonLink.href = `/lesson/${encodeURIComponent(name)}`;
-    this.lessonLink.textContent = `← Lesson: ${lesson.title}`;
+    this.lessonLink.textContent = `← Problem ${lesson.problem} lesson`;
+    this.lessonLink.title = `Back to the lesson: ${lesson.title}`;
     this.lessonLink.hidden = false;
   }
 

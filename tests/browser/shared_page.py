@@ -7,10 +7,11 @@ still fails on console errors, page errors, failed requests and HTTP errors,
 exactly like conftest.page_errors, and may name what it expects with
 ``@pytest.mark.allow_page_errors``.
 
-Use: ``from tests.browser.shared_page import mpage, module_page  # noqa: F401``.
+Use: ``from tests.browser.shared_page import mpage, module_page, shot_to  # noqa: F401``.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
@@ -19,6 +20,7 @@ from playwright.sync_api import Page
 from tests.browser.app import READY, settle
 
 VIEWPORT = {"width": 1280, "height": 720}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +47,18 @@ def mpage(module_page, request) -> Page:
     unexpected = [p for p in problems if not any(s in p for s in allowed)]
     problems.clear()
     assert unexpected == [], "the page reported problems:\n" + "\n".join(unexpected)
+
+
+@pytest.fixture
+def shot_to():
+    """shot_to(page, name): a screenshot of the viewport into test-artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+    return take
 
 
 def open_link(page: Page, url: str) -> None:
