@@ -29,7 +29,9 @@ from engine.functions import ACTIVATIONS, HIDDEN_ACTIVATIONS, sigmoid
 
 OUTPUTS = ("softmax", "sigmoid", "linear")
 DEAD_NORM = 1e-9      # |w| below this: z is constant over any sensible view
-LABEL_OFFSET = 0.04   # "0" and "+" labels sit this share of the view's short side off the line
+LABEL_OFFSET = 0.035  # "0" and "+" labels sit this share of the view's short side off the line
+LABEL_ALONG = 0.1     # ... this far along the segment from one end; odd units use the other
+                      # end, so at initialisation (every line through the origin) they don't pile up
 
 
 class GridResult(NamedTuple):
@@ -188,8 +190,9 @@ def first_layer_lines(W, W0, extent) -> list[dict]:
 
     W is 2 x n, W0 n x 1.  Per unit: ``w`` [w1, w2], ``b``, ``segment`` (two
     [x, y] ends, or None when the line misses the view), ``plus_label`` on the
-    side where z > 0 and ``zero_label`` on the other, both off the segment's
-    middle along the normal, and ``dead`` (w ~ 0: z is constant, no line).
+    side where z > 0 and ``zero_label`` on the other, both off the segment
+    along the normal, near its start for even units and its end for odd ones,
+    and ``dead`` (w ~ 0: z is constant, no line).
     """
     x0, x1, y0, y1 = (float(v) for v in extent)
     grid_axes(extent, 2)   # validates the extent
@@ -217,9 +220,10 @@ def first_layer_lines(W, W0, extent) -> list[dict]:
     visible = ~dead & (t_hi - t_lo > 1e-12 * span)
     t_lo, t_hi = np.where(visible, t_lo, 0.0), np.where(visible, t_hi, 0.0)
     start, end = foot + t_lo * direction, foot + t_hi * direction
-    middle = (start + end) / 2
+    along = np.where(np.arange(b.size) % 2 == 0, LABEL_ALONG, 1.0 - LABEL_ALONG)
+    anchor = start + along * (end - start)
     offset = LABEL_OFFSET * min(x1 - x0, y1 - y0) * normal
-    zero, plus = (middle - offset).T.tolist(), (middle + offset).T.tolist()
+    zero, plus = (anchor - offset).T.tolist(), (anchor + offset).T.tolist()
     segments = np.stack([start.T, end.T], axis=1).tolist()
     return [{"w": unit_w, "b": unit_b, "segment": segment if shown else None,
              "zero_label": zero_at if shown else None, "plus_label": plus_at if shown else None,

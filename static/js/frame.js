@@ -45,9 +45,10 @@ export function decodeWeights(weights) {
 
 /**
  * First-layer unit lines, one object per unit: {unit, w: [w1, w2], b, segment:
- * [[x, y], [x, y]] | null}. A frame sends each as 8 numbers [x0, y0, x1, y1,
- * zx, zy, px, py] or null; w and b come from W^1. The page places the "0" and
- * "+" labels itself (plane.js sideLabels), so zx..py are not read.
+ * [[x, y], [x, y]] | null, zero: [x, y] | null, plus: [x, y] | null}. A frame
+ * sends each as 8 numbers [x0, y0, x1, y1, zx, zy, px, py] or null: the segment,
+ * then where the server (engine.geometry) places the "0" and "+" labels; w and
+ * b come from W^1.
  */
 export function decodeLines(rows, firstLayer) {
   const { n, W, W0 } = firstLayer;
@@ -56,6 +57,8 @@ export function decodeLines(rows, firstLayer) {
     w: [W[unit], W[n + unit]],
     b: W0[unit],
     segment: row ? [[row[0], row[1]], [row[2], row[3]]] : null,
+    zero: row ? [row[4], row[5]] : null,
+    plus: row ? [row[6], row[7]] : null,
   }));
 }
 

@@ -9,8 +9,6 @@ import { theme } from './theme.js';
 
 // Beyond this many lines the "0" and "+" labels would only be clutter.
 export const MAX_LABELLED_LINES = 24;
-const LABEL_ALONG = 0.1; // labels sit this far along the segment from one end (alternating by unit)
-const LABEL_OFF = 0.035; // and this far off the line (share of the view's width), on either side
 const RING_RADIUS = 6.5;
 
 const STYLE = {
@@ -23,21 +21,12 @@ const STYLE = {
 };
 
 /**
- * Where a unit's "0" and "+" go: near one end of its segment (units alternate
- * ends, so lines that cross in the middle, as all do at initialisation, keep
- * their labels apart), off the line along its normal w/|w|: "+" where
- * w.x + b > 0, "0" where the ReLU gives 0.
+ * A unit's "0" and "+" labels, where the server placed them (engine.geometry's
+ * first_layer_lines: near one end of the segment, units alternating ends so
+ * lines crossing in the middle keep their labels apart; "+" where w.x + b > 0).
  */
-export function sideLabels(line, extent) {
-  const [[ax, ay], [bx, by]] = line.segment;
-  const t = line.unit % 2 === 0 ? LABEL_ALONG : 1 - LABEL_ALONG;
-  const px = ax + (bx - ax) * t;
-  const py = ay + (by - ay) * t;
-  const norm = Math.hypot(line.w[0], line.w[1]);
-  const off = LABEL_OFF * (extent[1] - extent[0]);
-  const nx = (line.w[0] / norm) * off;
-  const ny = (line.w[1] / norm) * off;
-  return [{ at: [px - nx, py - ny], text: '0' }, { at: [px + nx, py + ny], text: '+' }];
+export function sideLabels(line) {
+  return [{ at: line.zero, text: '0' }, { at: line.plus, text: '+' }];
 }
 
 /** The misclassified points, {train, val}: predictions (train then val) against labels. */
@@ -124,7 +113,7 @@ export class Overlay {
       const many = shown.length > MAX_LABELLED_LINES;
       this._stroke(ctx, shown.map((l) => l.segment), toPx, many ? STYLE.manyLines : STYLE.lines);
       drawn.lines = shown.map((l) => ({ unit: l.unit, from: toPx(l.segment[0]), to: toPx(l.segment[1]) }));
-      if (!many) drawn.labels = this._labels(ctx, shown, model.extent, toPx);
+      if (!many) drawn.labels = this._labels(ctx, shown, toPx);
     }
     this._stroke(ctx, highlight, toPx, STYLE.highlight);
     drawn.highlight = highlight.map((line) => line.map(toPx));
@@ -136,8 +125,8 @@ export class Overlay {
     this.drawn = drawn;
   }
 
-  _labels(ctx, lines, extent, toPx) {
-    const labels = lines.flatMap((l) => sideLabels(l, extent)).map((l) => ({ text: l.text, at: toPx(l.at) }));
+  _labels(ctx, lines, toPx) {
+    const labels = lines.flatMap((l) => sideLabels(l)).map((l) => ({ text: l.text, at: toPx(l.at) }));
     ctx.font = `700 ${theme.labelFont}px system-ui, sans-serif`;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';

@@ -197,9 +197,12 @@ def test_homework_lines_are_the_four_unit_lines_with_plus_outward():
     assert [line["segment"] for line in lines] == [
         [[1.0, -3.0], [1.0, 3.0]], [[3.0, 1.0], [-3.0, 1.0]],
         [[-1.0, 3.0], [-1.0, -3.0]], [[-3.0, -1.0], [3.0, -1.0]]]
-    # 4 % of the 6-wide view off the middle, "+" away from the origin
-    assert [line["plus_label"] for line in lines] == [[1.24, 0.0], [0.0, 1.24], [-1.24, 0.0], [0.0, -1.24]]
-    assert [line["zero_label"] for line in lines] == [[0.76, 0.0], [0.0, 0.76], [-0.76, 0.0], [0.0, -0.76]]
+    # 3.5 % of the 6-wide view off the line, "+" away from the origin, a tenth of the
+    # way along the segment from its start (even units) or its end (odd units)
+    np.testing.assert_allclose([line["plus_label"] for line in lines],
+                               [[1.21, -2.4], [-2.4, 1.21], [-1.21, 2.4], [2.4, -1.21]], atol=1e-15)
+    np.testing.assert_allclose([line["zero_label"] for line in lines],
+                               [[0.79, -2.4], [-2.4, 0.79], [-0.79, 2.4], [2.4, -0.79]], atol=1e-15)
     assert [(line["w"], line["b"], line["dead"]) for line in lines] == [
         ([1.0, 0.0], -1.0, False), ([0.0, 1.0], -1.0, False),
         ([-1.0, 0.0], -1.0, False), ([0.0, -1.0], -1.0, False)]
@@ -212,7 +215,8 @@ def test_line_cases_diagonal_missing_corner_dead():
     lines = first_layer_lines(W, W0, VIEW)
     diagonal = lines[0]
     np.testing.assert_allclose(diagonal["segment"], [[3, -3], [-3, 3]], atol=1e-15)
-    np.testing.assert_allclose(diagonal["plus_label"], [0.24 / np.sqrt(2)] * 2, atol=1e-15)
+    np.testing.assert_allclose(diagonal["plus_label"],
+                               [2.4 + 0.21 / np.sqrt(2), -2.4 + 0.21 / np.sqrt(2)], atol=1e-15)
     assert lines[1]["segment"] is None and not lines[1]["dead"]        # x1 = 10: off the view
     assert lines[2]["segment"] is None and not lines[2]["dead"]        # touches one corner only
     for dead in lines[3:5]:
@@ -226,7 +230,7 @@ def test_line_cases_diagonal_missing_corner_dead():
 def test_label_offset_uses_the_short_side_of_the_view():
     lines = first_layer_lines(np.array([[1.0], [0.0]]), np.array([[0.0]]), (-10, 10, -1, 1))
     assert lines[0]["segment"] == [[0.0, -1.0], [0.0, 1.0]]
-    assert lines[0]["plus_label"] == [0.08, 0.0]
+    np.testing.assert_allclose(lines[0]["plus_label"], [0.07, -0.8], atol=1e-15)
 
 
 # --- level sets and the decision boundary -------------------------------------------
