@@ -147,7 +147,8 @@ export async function mount({ lesson, api, answers, text, stage, inspector: insp
       'At x = ', h('b', { class: 'num' }, fmt(ctx.inputs.x)), ': ', sym('z', null, 1), ' = ', h('b', { class: 'num' }, fmt(z1)),
       z1 >= 0 ? ' ≥ 0, the ReLU passes it on; ' : ' < 0, the ReLU gives 0; ',
       sym('a', null, 2), ' = ', h('b', { class: 'num', 'data-testid': 'readout-a2' }, fmt(a2)),
-      ', target y = ', h('b', { class: 'num' }, fmt(ctx.inputs.y)), ', loss L = ', h('b', { class: 'num' }, fmt(main.loss)), '.');
+      ', target y = ', h('b', { class: 'num' }, fmt(ctx.inputs.y)), ', loss L = ', h('b', { class: 'num' }, fmt(main.loss)), '. ',
+      h('span', { class: 'hint' }, '(filled dot: the output; ring: the target; diamond: the kink)'));
   }
 
   async function computeAnswers() {
@@ -218,12 +219,15 @@ export async function mount({ lesson, api, answers, text, stage, inspector: insp
       running = false;
     }
   }
+  const refused = (err) => {
+    readout.textContent = `The server refused: ${err.message}`;
+  };
   function schedule() {
-    update();
+    update().catch(refused);
     clearTimeout(answersTimer);
     answersTimer = setTimeout(() => {
       drawQuestions();
-      track(computeAnswers());
+      track(computeAnswers()).catch(refused);
     }, 150);
   }
   let pending = 0;
