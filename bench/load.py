@@ -47,6 +47,7 @@ MAX_FPS = 30                 # static/js/trainer.js
 CREATE_PER_SECOND = 20       # below the default 25 per second per address
 TARGET = {"fps": 8.0, "p99_ms": 250.0}
 _COUNTERS = re.compile(rb'"counters":\{"step":(\d+),"epoch":(\d+)')
+_ADVANCE = re.compile(rb'"steps_done":(\d+),"partial":(true|false)')
 
 
 @dataclass
@@ -96,7 +97,8 @@ class Student(threading.Thread):
         self.sid: str | None = None
         self.epoch = 0
         self.created = threading.Event()
-        self.results: list[tuple[float, float, int]] = []   # (end time, seconds, status)
+        # (end time, seconds, status, steps trained, partial): one per advance
+        self.results: list[tuple[float, float, int, int, bool]] = []
         self.errors: dict[str, int] = {}
         self.conn: http.client.HTTPConnection | None = None
 
@@ -154,18 +156,21 @@ class Student(threading.Thread):
             status, data = self._request(f"/api/sessions/{self.sid}/advance", body)
         except Exception as e:                         # noqa: BLE001 - counted, reported
             self._error(type(e).__name__)
-            self.results.append((time.perf_counter(), time.perf_counter() - started, 0))
+            self.results.append((time.perf_counter(), time.perf_counter() - started, 0, 0, False))
             return
         ended = time.perf_counter()
-        self.results.append((ended, ended - started, status))
-        if status != 200:
-            self._error(f"HTTP {status}")
-            return
-        found = _COUNTERS.search(data, 0, 400)
-        if found is None:
+        counters, advance = _COUNTERS.search(data, 0, 400), _ADVANCE.search(data, 0, 600)
+        if status == 200 and (counters is None or advance is None):
+            status = -1
+        self.results.append((ended, ended - started, status,
+                             int(advance.group(1)) if advance else 0,
+                             bool(advance and advance.group(2) == b"true")))
+        if status == -1:
             self._error("frame without counters")
-            return
-        self.epoch = int(found.group(2))
+        elif status != 200:
+            self._error(f"HTTP {status}")
+        else:
+            self.epoch = int(counters.group(2))
 
     def _error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -182,6 +187,8 @@ class Result:
     latency_ms: dict[str, float]
     errors: dict[str, int]
     usage: dict[str, procstat.Usage]
+    steps: int = 0          # minibatch steps trained by the counted frames
+    partial: int = 0        # frames the time budget cut short
 
     @property
     def fps(self) -> float:
@@ -201,7 +208,8 @@ class Result:
         s = self.scenario
         return {"students": s.students, "workers": s.workers, "threads": s.threads,
                 "seconds": round(self.seconds, 2), "frames": self.frames,
-                "fps": round(self.fps, 2),
+                "fps": round(self.fps, 2), "steps_per_s": round(self.steps / self.seconds, 1),
+                "partial_frames": self.partial,
                 "fps_per_student": {"mean": round(statistics.fmean(self.per_student), 2),
                                     "min": round(min(self.per_student), 2)}
                 if self.per_student else None,
@@ -275,13 +283,13 @@ def _play(scenario: Scenario, gunicorn, redis_server, log) -> Result:
                   [sum(r[2] == 200 for r in rs) / seconds for rs in counted],
                   {f"p{q}": percentile(latencies, q) for q in (50, 95, 99)}
                   | {"max": max(latencies, default=math.nan)},
-                  errors, usage)
+                  errors, usage, steps=sum(r[3] for r in ok), partial=sum(r[4] for r in ok))
 
 
 # ---- reporting -----------------------------------------------------------------------
 
 HEADER = ("| workers | students | frames/s | per student mean (min) | p50 ms | p95 ms | p99 ms "
-          "| errors | gunicorn CPU % | gunicorn MB | Redis CPU % | Redis MB | load generator CPU % "
+          "| errors | partial | gunicorn CPU % | gunicorn MB | Redis CPU % | Redis MB | load generator CPU % "
           "| others CPU % | server CPU ms/frame |")
 
 
@@ -294,7 +302,7 @@ def row(r: Result) -> str:
     errors = sum(r.errors.values())
     return (f"| {r.scenario.workers} | {r.scenario.students} | {d['fps']:.1f} | "
             f"{per['mean']:.1f} ({per['min']:.1f}) | {lat['p50']:.0f} | {lat['p95']:.0f} | "
-            f"{lat['p99']:.0f} | {errors} | {cpu['gunicorn']:.0f} | {rss['gunicorn']:.0f} | "
+            f"{lat['p99']:.0f} | {errors} | {r.partial} | {cpu['gunicorn']:.0f} | {rss['gunicorn']:.0f} | "
             f"{cpu['redis']:.0f} | {rss['redis']:.0f} | {cpu['loadgen']:.0f} | {max(others, 0):.0f} | "
             f"{d['server_cpu_ms_per_frame']:.1f} |")
 

@@ -81,6 +81,7 @@ def test_a_short_run_reports_and_leaves_nothing_running(tmp_path):
     assert run["students"] == 3 and run["workers"] == 2 and run["errors"] == {}
     assert run["frames"] > 6 and run["fps"] == pytest.approx(run["frames"] / run["seconds"], rel=0.01)
     assert 0 < run["latency_ms"]["p50"] <= run["latency_ms"]["p95"] <= run["latency_ms"]["p99"]
+    assert run["steps_per_s"] >= run["fps"] * 0.9 and 0 <= run["partial_frames"] <= run["frames"]
     assert run["cpu_percent"]["gunicorn"] > 0 and run["rss_mb"]["gunicorn"] > 20
     assert run["rss_mb"]["redis"] > 0 and run["server_cpu_ms_per_frame"] > 0
     assert "cores" in report["machine"] and report["date"]
