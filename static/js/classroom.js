@@ -1,9 +1,11 @@
 // Everything for a classroom, wired onto the page main.js builds: share links
 // and files (share.js, snapshot.js), presenter mode, keyboard shortcuts and
-// their help, hiding controls through the link, the lesson a link came from,
-// the live region for screen readers, and the note about ignored link settings.
+// their help, the diagram from the keyboard, hiding controls through the link,
+// the lesson a link came from, the live region for screen readers, and the
+// note about ignored link settings.
 
 import { Announcer } from './announce.js';
+import { DiagramKeys } from './diagram-keys.js';
 import { h } from './dom.js';
 import { Hider } from './hide.js';
 import { Keyboard } from './keyboard.js';
@@ -25,6 +27,7 @@ export class Classroom {
     this.hider = new Hider(ctx.store);
     this.keyboard = new Keyboard();
     this.announcer = new Announcer();
+    this.diagramKeys = new DiagramKeys(ctx.network);
     this.share = new ShareDialog({ ...ctx, describe: () => this.describe() });
     $('share-button').addEventListener('click', () => ctx.track(this.share.open()));
     $('presenter-toggle').addEventListener('click', () => this.presenter.toggle());

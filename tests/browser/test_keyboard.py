@@ -151,3 +151,49 @@ def test_controls_work_from_the_keyboard(mpage):
     press(mpage, "Space")
     assert counters(mpage)["step"] == 1
     assert mpage.get_by_test_id("play").get_attribute("aria-pressed") == "false"
+
+
+def test_the_network_diagram_works_from_the_keyboard(mpage):
+    open_link(mpage, "/?hidden=3")
+    diagram = mpage.locator("[data-testid=network] svg.diagram")
+    mpage.get_by_test_id("curves").click()        # then Tab backwards onto the diagram, as a keyboard user would
+    for _ in range(12):
+        mpage.keyboard.press("Shift+Tab")
+        if mpage.evaluate("() => document.activeElement?.classList?.contains('diagram')"):
+            break
+    assert mpage.evaluate("() => document.activeElement.matches('svg.diagram:focus-visible')")
+    cursor = mpage.get_by_test_id("diagram-cursor")
+    assert cursor.text_content().startswith("unit a¹₁")
+    press(mpage, "ArrowDown")                      # the arrow moves the cursor, it is not "one step"
+    assert cursor.text_content().startswith("unit a¹₂") and counters(mpage)["step"] == 0
+    ring = mpage.locator("[data-testid=network] rect.key-cursor").bounding_box()
+    assert ring and ring["width"] > 10
+    # Enter: selects the unit (its line is highlighted on the plane) and edits its bias
+    press(mpage, "Enter")
+    assert mpage.evaluate("() => window.crease.network.selected") == {"layer": 1, "unit": 1}
+    assert len(mpage.evaluate("() => window.crease.plane.overlay.drawn.highlight")) == 1
+    field = mpage.get_by_test_id("weight-input")
+    assert mpage.evaluate("() => document.activeElement.dataset.testid") == "weight-input"
+    field.fill("1.25")
+    press(mpage, "Enter")
+    assert mpage.evaluate("() => Array.from(window.crease.session.frame.weights[0].W0)[1]") == 1.25
+    assert mpage.evaluate("() => document.activeElement.classList.contains('diagram')")
+    # W: the weights into the unit, one after another (from x1, then x2)
+    press(mpage, "w")
+    field.fill("-2")
+    press(mpage, "Enter")
+    press(mpage, "w")
+    field.fill("0.5")
+    press(mpage, "Enter")
+    W = mpage.evaluate("() => { const w = window.crease.session.frame.weights[0]; return [w.W[0 * w.n + 1], w.W[1 * w.n + 1]]; }")
+    assert W == [-2, 0.5]
+    # Esc leaves the editor unchanged, and the diagram keeps the keyboard
+    press(mpage, "w")
+    field.fill("9")
+    press(mpage, "Escape")
+    assert not mpage.get_by_test_id("weight-editor").is_visible()
+    assert mpage.evaluate("() => window.crease.session.frame.weights[0].W[1]") == -2
+    assert mpage.evaluate("() => document.activeElement.classList.contains('diagram')")
+    press(mpage, "ArrowRight")
+    assert cursor.text_content().startswith("output")
+    assert diagram.is_visible()
