@@ -38,6 +38,8 @@ LONG = {"data": {"source": "generated", "name": "spiral_k", "n": 2000, "classes"
         "network": {"hidden": [64, 64]}, "training": {"lr": 0.05, "batch_size": 10}, "seed": 5,
         "view": {"grid": 20}}
 SMALL_VIEW = {"grid": 10}
+# 10,000 points: 100 epochs are 90,000 steps, seconds of training on any machine.
+HUGE = {**LONG, "data": {**LONG["data"], "n": 10_000}}
 
 
 class Client:
@@ -127,13 +129,14 @@ def start_gunicorn(tmp_path, name: str, **env) -> Gunicorn:
 
 @pytest.fixture(scope="module")
 def redis_gunicorn(redis_server, tmp_path_factory):
-    """Two workers on the shared redis-server (its database 3), a long budget,
-    a lock that a dead worker's request gives up after 1.5 s."""
+    """Two workers on the shared redis-server (its database 3), a budget no
+    request reaches (a killed one must still be training), and a lock that a
+    dead worker's request gives up after 3 s."""
     url = redis_server.url.rsplit("/", 1)[0] + "/3"
     redis.Redis.from_url(url).flushdb()
     server = start_gunicorn(tmp_path_factory.mktemp("faults"), "redis-gunicorn", REDIS_URL=url,
-                            WEB_CONCURRENCY=2, ADVANCE_BUDGET_MS=3000, SESSION_LOCK_TTL_MS=1500,
-                            SESSION_LOCK_WAIT_MS=8000)
+                            WEB_CONCURRENCY=2, ADVANCE_BUDGET_MS=20000, SESSION_LOCK_TTL_MS=3000,
+                            SESSION_LOCK_WAIT_MS=10000)
     yield server
     server.stop()
 
@@ -142,8 +145,8 @@ def redis_gunicorn(redis_server, tmp_path_factory):
 
 def test_sigkill_of_the_worker_mid_request_loses_only_that_request(redis_gunicorn, make_app, connect):
     client, replica = connect(redis_gunicorn), make_app().test_client()
-    sid = client.ok("POST", "/api/sessions", LONG, 201)["session"]
-    twin = replica.post("/api/sessions", json=LONG).json["session"]
+    sid = client.ok("POST", "/api/sessions", HUGE, 201)["session"]
+    twin = replica.post("/api/sessions", json=HUGE).json["session"]
     for amount in ({"steps": 7}, {"epochs": 1}):
         served = advance(client, sid, **amount)
         mirrored = replica.post(f"/api/sessions/{twin}/advance", json={**amount, "view": SMALL_VIEW}).json
@@ -154,7 +157,7 @@ def test_sigkill_of_the_worker_mid_request_loses_only_that_request(redis_gunicor
 
     outcome, doomed = {}, connect(redis_gunicorn)
 
-    def long_request():   # 100 epochs = 18,000 steps: seconds of training, cut at 3 s
+    def long_request():
         try:
             outcome["answer"] = doomed("POST", f"/api/sessions/{sid}/advance",
                                        {"epochs": 100, "view": SMALL_VIEW})
