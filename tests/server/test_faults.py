@@ -27,6 +27,7 @@ import pytest
 import redis
 
 from bench.procstat import TICKS, children, cpu_ticks, rss_bytes
+from server.config import Config
 
 from .servers import Gunicorn, RedisServer, require_redis_server
 
@@ -243,7 +244,7 @@ def own_redis(tmp_path):
 def outage_gunicorn(own_redis, tmp_path):
     """Two workers on ``own_redis``, with the default rate limit (kept in Redis too)."""
     server = start_gunicorn(tmp_path, "outage-gunicorn", REDIS_URL=own_redis.url, WEB_CONCURRENCY=2,
-                            RATE_LIMIT="25 per second;1000 per minute")
+                            RATE_LIMIT=Config().rate_limit)
     yield server
     server.stop()
 
