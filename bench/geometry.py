@@ -79,7 +79,7 @@ def main():
     print("the rest of a frame's geometry, 100x100, same network:")
 
     def cold_boundary():
-        geometry._last_scores = (None, None)   # force its own forward pass
+        geometry.forget_scores()   # force its own forward pass
         return geometry.decision_boundary(params, ACTIVATIONS, EXTENT, 100)
 
     def frame():

@@ -20,6 +20,7 @@ raises: overflow there is the network's state, not an error of this module.
 from __future__ import annotations
 
 import functools
+import threading
 from typing import NamedTuple
 
 import contourpy
@@ -133,12 +134,25 @@ def _network_key(params, activations, extent, resolution) -> tuple:
     return weights, tuple(activations), tuple(float(v) for v in extent), int(resolution)
 
 
-# evaluate_grid's output scores (k x R*R float32) under their _network_key.  A frame
-# asks for the classes and then the boundary of the same network and view; this
-# makes that one forward pass instead of two.  One entry, replaced as a whole
-# (a single assignment, so threads never see a key with another call's scores);
-# keyed by weight values, so weights changed in place are never served stale.
-_last_scores: tuple = (None, None)
+# evaluate_grid's output scores (k x R*R float32) under their _network_key, one
+# entry per thread.  A frame asks for the classes and then the boundary of the
+# same network and view; this makes that one forward pass instead of two.  Per
+# thread because a gthread worker draws several frames at once: with one shared
+# entry, another thread's evaluate_grid replaced it between a frame's two calls
+# in about one frame in five (4 threads), and that boundary paid a second
+# forward pass.  Keyed by weight values, so weights changed in place are never
+# served stale.
+_last = threading.local()
+
+
+def _last_scores() -> tuple:
+    """(key, scores) of this thread's last evaluate_grid, or (None, None)."""
+    return getattr(_last, "scores", (None, None))
+
+
+def forget_scores() -> None:
+    """Drop this thread's remembered scores (benchmarks of a cold boundary)."""
+    _last.scores = (None, None)
 
 
 def _classify(Z, output, with_probs):
@@ -179,8 +193,7 @@ def evaluate_grid(params, activations, extent, resolution, dtype=np.float32,
         if with_probs:
             probs[:, cells] = block_probs
     confidence[~np.isfinite(confidence)] = 0
-    global _last_scores
-    _last_scores = (_network_key(params, activations, extent, resolution), scores)
+    _last.scores = (_network_key(params, activations, extent, resolution), scores)
     return GridResult(classes.reshape(R, R), confidence.reshape(R, R),
                       None if probs is None else probs.reshape(k, R, R))
 
@@ -292,7 +305,7 @@ def decision_boundary(params, activations, extent, resolution) -> list[np.ndarra
     """
     xs, ys = _check(params, activations, extent, resolution)
     R = xs.shape[0]
-    key, scores = _last_scores
+    key, scores = _last_scores()
     if key != _network_key(params, activations, extent, resolution):
         scores = _gather(params, activations, xs, ys, len(params) - 1)
     if activations[-1] == "sigmoid":
