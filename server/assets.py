@@ -70,18 +70,18 @@ def version_of(files: dict[str, Path]) -> str:
 
 
 def build_cache(files: dict[str, Path], target: Path) -> Path:
-    """Links to every file plus gzipped copies, in ``target``; built once
-    (in a scratch folder renamed into place, so concurrent workers agree)."""
+    """Copies of every file plus gzipped ones, in ``target``; built once (in a
+    scratch folder renamed into place, so concurrent workers agree).  Copies,
+    not links: the folder is named by the content's hash, and a link would
+    serve whatever the linked checkout holds later (another checkout with the
+    same files at first, edited since)."""
     if (target / ".complete").exists():
         return target
     scratch = target.with_name(f"{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
     for rel, path in files.items():
         dest = scratch / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            dest.symlink_to(path.resolve())
-        except OSError:
-            shutil.copyfile(path, dest)
+        shutil.copyfile(path, dest)
         if path.suffix in COMPRESSIBLE:
             data = path.read_bytes()
             packed = gzip.compress(data, compresslevel=9, mtime=0)

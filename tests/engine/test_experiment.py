@@ -244,7 +244,9 @@ def test_command_line_names_the_bad_line(tmp_path):
     assert done.returncode == 2 and "line 2" in done.stderr
 
 
-@pytest.mark.skipif(not (COURSE_DATA / "data3class_train.csv").is_file(), reason="no course data")
+# CI has shared/ beside the clone: there a missing file fails instead of skipping.
+@pytest.mark.skipif(not (COURSE_DATA / "data3class_train.csv").is_file() and os.environ.get("CI") != "true",
+                    reason="no course data beside this checkout")
 def test_course_files_as_the_homework_names_them():
     data, validation, _ = resolve_data("2", None, None, COURSE_DATA)
     assert data.endswith("data2_train.csv") and validation.endswith("data2_validate.csv")
