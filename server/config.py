@@ -2,7 +2,7 @@
 
 Every setting is one dataclass field whose metadata names its environment
 variable and says what it means; that table alone drives parsing, the
-defaults and docs/configuration.md (a test keeps the document in step).
+defaults and the README's configuration table (a test keeps it in step).
 This module imports nothing heavy, so ``gunicorn.conf.py`` can use it too.
 """
 from __future__ import annotations
@@ -146,7 +146,7 @@ def _parse(env: str, raw: Any, kind: type) -> Any:
 
 
 def markdown_table() -> str:
-    """The configuration table for the README (docs/configuration.md)."""
+    """The configuration table in the README."""
     rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
     for f in dataclasses.fields(Config):
         default = f"`{f.default}`" if f.default != "" else "(unset)"
