@@ -7,6 +7,11 @@ import { emptyHistory } from './curves.js';
 import { decodeFrame } from './frame.js';
 
 const UNDO_DEPTH = 20;
+// Thumbnails are most of a playing frame's bytes and several ms of server time:
+// while advance frames stream, every THUMB_EVERY-th asks for them and the frames
+// between keep showing the last ones (a few steps old). Every other request
+// (a change, a reset, a refresh) gets fresh ones.
+export const THUMB_EVERY = 4;
 const HISTORY_KEYS = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc'];
 
 export class Session {
@@ -29,10 +34,13 @@ export class Session {
     return this.history.epoch.at(-1) ?? 0;
   }
 
-  view({ fresh = false } = {}) {
+  view({ fresh = false, streaming = false } = {}) {
+    this._streamed = streaming ? (this._streamed ?? 0) + 1 : 0;
+    const wanted = this.options.thumbnails?.() ?? true;
+    const due = !streaming || !this.frame?.thumbnails || this._streamed % THUMB_EVERY === 0;
     return viewFor(this.getState(), {
       sinceEpoch: fresh ? 0 : this.lastEpoch,
-      thumbnails: this.options.thumbnails?.() ?? true,
+      thumbnails: wanted && due,
       extraCurveLayers: this.options.curveLayers?.() ?? [],
     });
   }
@@ -48,6 +56,10 @@ export class Session {
       performance.measure('crease:decode', { start, end: performance.now() });
       this._mergeHistory(frame.history, frame.counters.epoch);
       if (frame.points) this.points = frame.points;
+      if (!frame.thumbnails && this.frame?.thumbnails && sameLayers(frame.layers, this.frame.layers)) {
+        frame.thumbnails = this.frame.thumbnails;
+        frame.thumbnailsStale = true; // the play loop redraws them when it stops
+      }
       this.frame = frame;
       return frame;
     });
@@ -74,8 +86,9 @@ export class Session {
     return this.ingest(answer.frame);
   }
 
-  advance(amount) {
-    return this._call(() => this.api.advance({ ...amount, view: this.view() }));
+  /** streaming: a frame of the play loop (it may reuse the last thumbnails). */
+  advance(amount, { streaming = false } = {}) {
+    return this._call(() => this.api.advance({ ...amount, view: this.view({ streaming }) }));
   }
 
   /** The current state drawn again (the view changed: curves of another layer, thumbnails). */
@@ -194,4 +207,9 @@ export class Session {
   async _call(request) {
     return this.ingest(await request());
   }
+}
+
+/** Whether two frames' networks have the same layer sizes (so thumbnails carry over). */
+function sameLayers(a, b) {
+  return Boolean(a && b) && a.length === b.length && a.every((l, i) => l.units === b[i].units);
 }

@@ -59,6 +59,13 @@ export class Trainer {
     this.running = true;
     try {
       await this._frames();
+      // Paused on a frame that reused older thumbnails: draw the current ones.
+      if (this.session.frame?.thumbnailsStale) {
+        await this.session.refresh();
+        await this.render();
+      }
+    } catch (err) {
+      this.onError(err);
     } finally {
       this.running = false;
     }
@@ -69,7 +76,7 @@ export class Trainer {
     await sleep(previousAt + 1000 / MAX_FPS - performance.now());
     if (!this.playing) return null;
     this.requestedAt = performance.now();
-    return this.session.advance(this.amount());
+    return this.session.advance(this.amount(), { streaming: true });
   }
 
   async _frames() {
