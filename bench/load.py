@@ -50,6 +50,9 @@ _COUNTERS = re.compile(rb'"counters":\{"step":(\d+),"epoch":(\d+)')
 _ADVANCE = re.compile(rb'"steps_done":(\d+),"partial":(true|false)')
 
 
+THUMB_EVERY = 4   # as static/js/session.js: a playing page's frames carry thumbnails this seldom
+
+
 @dataclass
 class Scenario:
     students: int = 40
@@ -73,13 +76,16 @@ class Scenario:
                 "training": {"optimizer": "sgd", "lr": 0.03, "batch_size": 10}, "seed": seed,
                 "view": self.view(0)}
 
-    def view(self, since_epoch: int) -> dict:
+    def view(self, since_epoch: int, frame: int = 0) -> dict:
+        """As the page asks: thumbnails on every THUMB_EVERY-th frame of play
+        (static/js/session.js), the frames between reuse them."""
+        due = self.thumbnails and frame % THUMB_EVERY == THUMB_EVERY - 1
         return {"grid": self.grid, "since_epoch": since_epoch,
-                "include": ["thumbnails"] if self.thumbnails else [], "thumb": 16}
+                "include": ["thumbnails"] if due else [], "thumb": 16}
 
     def describe(self) -> str:
         net = "-".join(str(n) for n in (2, *self.hidden, self.classes))
-        extra = " + thumbnails" if self.thumbnails else ""
+        extra = f" + thumbnails every {THUMB_EVERY}th" if self.thumbnails else ""
         return (f"{net} ReLU/softmax on {self.points} points ({self.dataset}), batch 10, "
                 f"{json.dumps(self.amount)}{extra} per frame, {self.grid}x{self.grid} grid")
 
@@ -150,7 +156,7 @@ class Student(threading.Thread):
         self.sid = json.loads(data)["session"]
 
     def _advance(self) -> None:
-        body = {**self.scenario.amount, "view": self.scenario.view(self.epoch)}
+        body = {**self.scenario.amount, "view": self.scenario.view(self.epoch, len(self.results))}
         started = time.perf_counter()
         try:
             status, data = self._request(f"/api/sessions/{self.sid}/advance", body)
