@@ -29,7 +29,7 @@ export class Classroom {
     this.announcer = new Announcer();
     this.diagramKeys = new DiagramKeys(ctx.network);
     this.share = new ShareDialog({ ...ctx, describe: () => this.describe() });
-    $('share-button').addEventListener('click', () => ctx.track(this.share.open()));
+    $('share-button').addEventListener('click', () => this.share.run(this.share.open()));
     $('presenter-toggle').addEventListener('click', () => this.presenter.toggle());
     $('help-button').addEventListener('click', () => this.keyboard.openHelp());
   }

@@ -29,15 +29,15 @@ export class ShareDialog {
     this.fileButton = h('button', { type: 'button', class: 'btn', dataset: { testid: 'share-download' } }, 'Save as file');
     this.openInput = h('input', { type: 'file', id: 'share-open', accept: '.json,application/json', dataset: { testid: 'share-open' } });
     this.openError = h('p', { class: 'field-error', role: 'alert', hidden: true, dataset: { testid: 'share-open-error' } });
-    this.withWeights.addEventListener('change', () => this.ctx.track(this.refresh()));
-    this.copyButton.addEventListener('click', () => this.ctx.track(this.current?.tooLong ? this.saveFile() : this.copy()));
-    this.fileButton.addEventListener('click', () => this.ctx.track(this.saveFile()));
-    this.openInput.addEventListener('change', () => this.ctx.track(this.openFile(this.openInput.files[0])));
+    this.withWeights.addEventListener('change', () => this.run(this.refresh()));
+    this.copyButton.addEventListener('click', () => this.run(this.current?.tooLong ? this.saveFile() : this.copy()));
+    this.fileButton.addEventListener('click', () => this.run(this.saveFile()));
+    this.openInput.addEventListener('change', () => this.run(this.openFile(this.openInput.files[0])));
     this.linkField.addEventListener('focus', () => this.linkField.select());
 
     const picture = (label, testid, make) => {
       const button = h('button', { type: 'button', class: 'btn btn-small', dataset: { testid } }, label);
-      button.addEventListener('click', () => this.ctx.track(this._picture(button, make)));
+      button.addEventListener('click', () => this.run(this._picture(button, make)));
       return button;
     };
     const { plane, network, curves } = this.ctx;
@@ -64,6 +64,15 @@ export class ShareDialog {
       pictures);
     close.addEventListener('click', () => dialog.close());
     return dialog;
+  }
+
+  /** An action of the dialog: counted as busy (tests wait for quiet), its failure said in the dialog. */
+  run(promise) {
+    return this.ctx.track(promise.catch((err) => {
+      this.message.className = 'share-message warn';
+      this.message.textContent = `That did not work: ${err.message}`;
+      console.warn(err);
+    }));
   }
 
   async open() {
