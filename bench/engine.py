@@ -210,13 +210,15 @@ def main(argv=None):
         has_torch = True
     except ImportError:
         has_torch = False
-    head = f"{'network':<14}{'batch':>6}{'opt':>6}{'engine µs':>11}{'(eval)':>8}{'numpy µs':>10}{'ratio':>7}"
+    head = (f"{'network':<14}{'batch':>6}{'opt':>6}{'engine µs':>11}{'(eval)':>8}{'numpy µs':>10}"
+            f"{'ratio':>7}{'step ratio':>11}")
     if has_torch:
         head += f"{'torch µs':>10}{'torch/eng':>10}"
     print(f"µs per training step, median of {repeats} timings "
           f"(OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
           f"{', torch ' + args.torch_dtype if has_torch else ''}); "
-          "(eval): the engine's end-of-epoch history pass, per step")
+          "(eval): the engine's end-of-epoch history pass, per step; ratio: engine / numpy; "
+          "step ratio: the same without (eval), step against step")
     print(head)
     for sizes in SIZES:
         for batch in BATCHES:
@@ -228,7 +230,7 @@ def main(argv=None):
                 share = impls[0].eval_share_us(repeats)
                 name = "-".join(map(str, sizes))
                 line = (f"{name:<14}{batch:>6}{opt:>6}{times[0]:>11.1f}{share:>8.1f}{times[1]:>10.1f}"
-                        f"{times[0] / times[1]:>7.2f}")
+                        f"{times[0] / times[1]:>7.2f}{(times[0] - share) / times[1]:>11.2f}")
                 if has_torch:
                     line += f"{times[2]:>10.1f}{times[2] / times[0]:>10.2f}"
                 print(line, flush=True)
