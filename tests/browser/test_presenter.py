@@ -44,6 +44,25 @@ CLIPPED = """() => {
     }
   }
   if (document.scrollingElement.scrollHeight > H + 1 || document.scrollingElement.scrollWidth > W + 1) problems.push('the page scrolls');
+  // the top bar's parts side by side, none over another
+  const bar = [...document.querySelectorAll('.topbar button, .topbar .logo, .topbar .lesson-link, .counter > *')]
+    .filter((el) => el.getClientRects().length).map((el) => [named(el), el.getBoundingClientRect()]);
+  bar.forEach(([a, ra], i) => bar.slice(i + 1).forEach(([b, rb]) => {
+    if (ra.right > rb.left + 0.5 && rb.right > ra.left + 0.5 && ra.bottom > rb.top && rb.bottom > ra.top) problems.push(`${a} overlaps ${b}`);
+  }));
+  // text that wraps onto a second line where it should not (the step count)
+  for (const el of document.querySelectorAll('.counter-sub, .counter-label, .btn, .lesson-link')) {
+    if (!el.getClientRects().length) continue;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    let lines = 0;
+    let bottom = -Infinity;
+    for (const r of [...range.getClientRects()].filter((r) => r.width > 0).sort((a, b) => a.top - b.top)) {
+      if (r.top >= bottom - 1) lines += 1;   // below everything so far: a new line
+      bottom = Math.max(bottom, r.bottom);
+    }
+    if (lines > 1) problems.push(`${named(el)} wraps onto ${lines} lines`);
+  }
   return problems;
 }"""
 
