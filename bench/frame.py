@@ -81,10 +81,34 @@ def breakdown(app, sid: str, repeats: int) -> dict:
     return {name: statistics.median(v) for name, v in parts.items()}
 
 
+def scaling(repeats: int) -> None:
+    """How a frame of 40 steps grows with the number of points: the steps cost
+    the same, the store, the predictions and the metrics grow with the points."""
+    print("\n| points | server ms: median (p90) min | body bytes |")
+    print("|---|---|---|")
+    for n in (400, 2000, 10000):
+        app = create_app({"SECRET_KEY": "bench", "RATE_LIMIT": "", "ADVANCE_BUDGET_MS": "10000",
+                          "LOG_LEVEL": "WARNING"})
+        client = app.test_client()
+        case = {**CASE, "data": {**CASE["data"], "n": n}}
+        sid = client.post("/api/sessions", json=case).json["session"]
+        times, sizes = [], []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            response = client.post(f"/api/sessions/{sid}/advance", json={"steps": 40})
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200 and response.json["advance"]["steps_done"] == 40
+            sizes.append(len(response.data))
+        ms = quantiles(times)
+        print(f"| {n:,} | {ms[0]:.2f} ({ms[1]:.2f}) {ms[2]:.2f} | {statistics.median(sizes):,.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--redis", default="", help="measure with this Redis as the store")
+    parser.add_argument("--scaling", action="store_true",
+                        help="also: 40-step frames on 400, 2,000 and 10,000 points")
     args = parser.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     app = create_app({"SECRET_KEY": "bench", "RATE_LIMIT": "", "REDIS_URL": args.redis,
@@ -115,6 +139,8 @@ def main() -> None:
     ok_time, ok_size = plain["ms"][0] <= BUDGET_MS, plain["bytes"] <= BUDGET_BYTES
     print(f"\nbudget: median <= {BUDGET_MS:.0f} ms: {'met' if ok_time else 'NOT met'}; "
           f"<= {BUDGET_BYTES:,} bytes: {'met' if ok_size else 'NOT met'}")
+    if args.scaling:
+        scaling(max(5, args.repeats // 2))
 
 
 if __name__ == "__main__":
