@@ -257,25 +257,38 @@ class Run:
 
     # ---- evaluation ----------------------------------------------------------
 
-    def _evaluate(self, X: np.ndarray, Y: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
-        """(mean loss per point, accuracy) of the current weights, None where undefined."""
+    def _evaluate(self, X: np.ndarray, Y: np.ndarray, y: np.ndarray):
+        """(mean loss per point, accuracy, predicted classes (b,)) of the current
+        weights; loss and accuracy None where undefined."""
         b = X.shape[1]
         if b == 0:
-            return None, None
+            return None, None, np.zeros(0, dtype=np.intp)
         Ypred = self.model.forward(X)
         loss = self.model.loss.forward(Ypred, Y) / b
-        acc = np.count_nonzero(self.model.modules[-1].class_fun(Ypred) == y) / b
-        return (loss if math.isfinite(loss) else None), acc
+        classes = self.model.modules[-1].class_fun(Ypred)
+        acc = np.count_nonzero(classes == y) / b
+        return (loss if math.isfinite(loss) else None), acc, classes
 
     def metrics(self) -> dict:
         """Current train_loss, train_acc, val_loss, val_acc (None where undefined)."""
-        if getattr(self, "_metrics_version", None) != self._version:
-            with np.errstate(all="ignore"):
-                tl, ta = self._evaluate(self.X_train, self._Y_train, self.y_train)
-                vl, va = self._evaluate(self.X_val, self._Y_val, self.y_val)
-            self._metrics = {"train_loss": tl, "train_acc": ta, "val_loss": vl, "val_acc": va}
-            self._metrics_version = self._version
+        self._refresh_evaluation()
         return dict(self._metrics)
+
+    def predicted_classes(self) -> np.ndarray:
+        """Predicted class of every point, training then validation, shape (b,):
+        from the same pass over the data as metrics() (one pass per weight change)."""
+        self._refresh_evaluation()
+        return self._classes
+
+    def _refresh_evaluation(self) -> None:
+        if getattr(self, "_metrics_version", None) == self._version:
+            return
+        with np.errstate(all="ignore"):
+            tl, ta, tc = self._evaluate(self.X_train, self._Y_train, self.y_train)
+            vl, va, vc = self._evaluate(self.X_val, self._Y_val, self.y_val)
+        self._metrics = {"train_loss": tl, "train_acc": ta, "val_loss": vl, "val_acc": va}
+        self._classes = np.concatenate([tc, vc])
+        self._metrics_version = self._version
 
     def _record_epoch(self) -> None:
         m = self.metrics()

@@ -16,7 +16,7 @@ import numpy as np
 
 from engine.geometry import (activation_regions, decision_boundary, evaluate_grid,
                              first_layer_lines, unit_activations, unit_level_sets)
-from engine.network import layer_params, predict_proba
+from engine.network import layer_params
 
 from .datasource import to_rows
 from .polylines import TOLERANCE, simplify
@@ -175,6 +175,6 @@ def active_units(params, acts, extent, resolution: int) -> dict:
 
 
 def predictions(run) -> str:
-    """Predicted class of every point, training then validation, uint8."""
-    X = np.hstack([run.X_train, run.X_val])
-    return b64(predict_proba(run.model, X).argmax(axis=0).astype(np.uint8).tobytes())
+    """Predicted class of every point, training then validation, uint8 (from the
+    run's own evaluation pass, which metrics() made for the same weights)."""
+    return b64(run.predicted_classes().astype(np.uint8).tobytes())

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine import Sequential
-from engine.network import NetworkSpec, build_network, layer_params, one_hot
+from engine.network import NetworkSpec, build_network, layer_params, one_hot, predict_proba
 from engine.optim import Adam, OptimizerSpec, SGD
 from engine.training import HISTORY_KEYS, Run, TrainConfig
 
@@ -353,3 +353,22 @@ def test_a_non_finite_loss_is_refused_before_any_update():
         np.testing.assert_array_equal(a, b)
     m = run.metrics()                                  # no warning, no nan: None where undefined
     assert m["train_loss"] is None or math.isfinite(m["train_loss"])
+
+
+@pytest.mark.parametrize("output, k", [("softmax", 3), ("sigmoid", 2), ("linear", 3)])
+def test_predicted_classes_follow_the_weights_and_the_data(output, k):
+    spec = NetworkSpec(hidden=(5,), activations=("relu",), output=output, n_classes=k)
+    run = make_run(spec=spec)
+
+    def independent():
+        X = np.hstack([run.X_train, run.X_val])
+        return predict_proba(run.model, X).argmax(axis=0)
+
+    run.train_steps(7)
+    np.testing.assert_array_equal(run.predicted_classes(), independent())
+    run.set_bias(0, 0, 50.0)   # a weight edit changes what the network predicts
+    np.testing.assert_array_equal(run.predicted_classes(), independent())
+    X, y = blobs(10, k, seed=9)
+    run.set_data(X, y, run.X_val, run.y_val, reinit=False)
+    assert run.predicted_classes().shape == (10 + run.X_val.shape[1],)
+    np.testing.assert_array_equal(run.predicted_classes(), independent())
