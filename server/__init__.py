@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from engine.allocator import keep_freed_memory
 from flask import Flask, current_app
 from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
@@ -54,6 +55,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     if not isinstance(config, Config):
         config = Config.from_mapping(os.environ if config is None else config)
     _configure_logging(config)
+    keep_freed_memory()   # frames and steps reuse freed arrays instead of page-faulting (engine/allocator.py)
     app = Flask(__name__, static_folder=None, template_folder=str(ROOT / "templates"))
     app.json = CompactJSON(app)
     app.config.update(SECRET_KEY=config.secret_key or _random_secret(),

@@ -102,3 +102,12 @@ def test_gunicorn_runs_many_workers_with_redis(monkeypatch):
 def test_procfile_uses_the_config_file():
     assert (ROOT / "Procfile").read_text().strip() == \
         "web: gunicorn --config gunicorn.conf.py server.wsgi:app"
+
+
+def test_the_app_factory_keeps_freed_memory_for_reuse(monkeypatch):
+    """engine/allocator.py: without it every frame's grid blocks page-fault afresh."""
+    import server
+    calls = []
+    monkeypatch.setattr(server, "keep_freed_memory", lambda: calls.append(1) or True)
+    server.create_app({"SECRET_KEY": "test"})
+    assert calls == [1]
