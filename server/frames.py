@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from engine.geometry import (activation_regions, decision_boundary, evaluate_grid,
-                             first_layer_lines, unit_activations, unit_level_sets)
+                             first_layer_segments, unit_activations, unit_level_sets)
 from engine.network import layer_params
 
 from .datasource import to_rows
-from .polylines import TOLERANCE, simplify
+from .polylines import TOLERANCE, simplify_many
 
 VERSION = 1
 SIGNIFICANT = 6       # significant digits kept for metrics and losses
@@ -61,7 +61,7 @@ def coords(a: Any, digits: int) -> Any:
 def polylines(lines, extent, digits: int) -> list:
     """Polylines simplified within 1/1000 of the view, then rounded."""
     tolerance = TOLERANCE * (extent[1] - extent[0])
-    return [coords(simplify(p, tolerance), digits) for p in lines]
+    return [coords(p, digits) for p in simplify_many(lines, tolerance)]
 
 
 def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool = False,
@@ -134,23 +134,25 @@ def lines(first_layer, extent, digits: int) -> list[list[float] | None]:
     w . x + b = 0 inside the view, the "0" label's place and the "+" label's;
     None where the unit draws no line (w ~ 0, or the line misses the view).
     w and b themselves are the frame's weights[0] (W[:, unit], W0[unit])."""
-    W, W0 = first_layer
-    found = first_layer_lines(W, W0, extent)
-    table = np.full((len(found), 8), np.nan)
-    for unit, line in enumerate(found):
-        if line["segment"] is not None and not line["dead"]:
-            table[unit] = [*line["segment"][0], *line["segment"][1], *line["zero_label"],
-                           *line["plus_label"]]
-    rows = np.round(table, digits).tolist()
-    return [None if math.isnan(row[0]) else row for row in rows]
+    t = first_layer_segments(*first_layer, extent)
+    rows = np.round(np.hstack([t.start, t.end, t.zero_label, t.plus_label]), digits).tolist()
+    return [row if shown else None for row, shown in zip(rows, t.shown.tolist())]
 
 
 def curves(params, acts, extent, view, n_hidden: int, digits: int) -> dict:
     """Hidden layer -> unit -> zero-level polylines (layers numbered from 1)."""
-    layers = view.curve_layers or list(range(1, n_hidden + 1))
-    return {str(layer): [polylines(unit, extent, digits) for unit in
-                         unit_level_sets(params, acts, layer, extent, view.grid)]
-            for layer in layers if layer <= n_hidden}
+    layers = [layer for layer in (view.curve_layers or range(1, n_hidden + 1)) if layer <= n_hidden]
+    per_unit = [unit for layer in layers
+                for unit in unit_level_sets(params, acts, layer, extent, view.grid)]
+    # one simplification pass over every unit's polylines, then back to units
+    flat = iter(polylines([p for unit in per_unit for p in unit], extent, digits))
+    drawn = [[next(flat) for _ in unit] for unit in per_unit]
+    out, at = {}, 0
+    for layer in layers:
+        units = np.shape(params[layer - 1][0])[1]
+        out[str(layer)] = drawn[at:at + units]
+        at += units
+    return out
 
 
 def thumbnails(params, acts, extent, size: int) -> list[dict]:

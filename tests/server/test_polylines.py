@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server.polylines import simplify
+from server.polylines import simplify, simplify_many
 
 
 def distance_to_polyline(p: np.ndarray, line: np.ndarray) -> float:
@@ -51,3 +51,37 @@ def test_short_lines_are_unchanged():
     for n in (0, 1, 2):
         line = np.arange(2 * n, dtype=float).reshape(n, 2)
         assert np.array_equal(simplify(line, 1.0), line)
+
+
+def reference_rdp(points: np.ndarray, tolerance: float) -> np.ndarray:
+    """Ramer-Douglas-Peucker written the textbook way, recursively, one polyline."""
+    if len(points) < 3:
+        return points
+    a, b = points[0], points[-1]
+    chord, inner = b - a, points[1:-1] - a
+    t = np.clip((inner[:, 0] * chord[0] + inner[:, 1] * chord[1])
+                / max(chord[0] ** 2 + chord[1] ** 2, 1e-300), 0, 1)
+    off = inner - t[:, None] * chord
+    d = np.hypot(off[:, 0], off[:, 1])
+    i = int(d.argmax()) + 1
+    if d[i - 1] <= tolerance:
+        return points[[0, -1]]
+    return np.vstack([reference_rdp(points[:i + 1], tolerance)[:-1], reference_rdp(points[i:], tolerance)])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_many_at_once_equals_each_on_its_own(seed):
+    """simplify_many splits every run of every polyline in one pass per level;
+    the result must be the recursive algorithm's, polyline by polyline."""
+    rng = np.random.default_rng(seed)
+    lines = [np.cumsum(rng.normal(0, 1, (n, 2)), axis=0) for n in rng.integers(0, 300, 12)]
+    lines.append(np.zeros((5, 2)))                                   # all one point
+    lines.append(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]))    # there and back
+    together = simplify_many(lines, 0.5)
+    assert len(together) == len(lines)
+    for line, out in zip(lines, together):
+        np.testing.assert_array_equal(out, reference_rdp(line, 0.5))
+
+
+def test_many_of_nothing_is_nothing():
+    assert simplify_many([], 0.1) == []
