@@ -24,6 +24,7 @@ import time         # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from engine.allocator import keep_freed_memory  # noqa: E402
 from engine.network import NetworkSpec        # noqa: E402
 from engine.optim import OptimizerSpec        # noqa: E402
 from engine.training import Run, TrainConfig  # noqa: E402
@@ -202,7 +203,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
     parser.add_argument("--torch-dtype", choices=["float32", "float64"], default="float32",
                         help="PyTorch's dtype (the engine computes in float64)")
+    parser.add_argument("--malloc-default", action="store_true",
+                        help="leave glibc's malloc thresholds as they are (the server raises "
+                             "them: engine/allocator.py)")
     args = parser.parse_args(argv)
+    kept = False if args.malloc_default else keep_freed_memory()
     TorchStep.dtype = args.torch_dtype
     budget, repeats = (0.005, 3) if args.quick else (0.02, 7)
     try:
@@ -218,7 +223,8 @@ def main(argv=None):
           f"(OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
           f"{', torch ' + args.torch_dtype if has_torch else ''}); "
           "(eval): the engine's end-of-epoch history pass, per step; ratio: engine / numpy; "
-          "step ratio: the same without (eval), step against step")
+          "step ratio: the same without (eval), step against step; "
+          f"freed memory kept for reuse (engine/allocator.py): {'yes' if kept else 'no'}")
     print(head)
     for sizes in SIZES:
         for batch in BATCHES:
