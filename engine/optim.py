@@ -1,10 +1,12 @@
 """Optimisers over one flat parameter vector.
 
-A training run keeps every layer's W and W0 as views of one float64 vector
+A training run keeps every layer's W and W0 as views of one flat vector
 ``params`` (P,) and has backprop write into a parallel vector ``grads`` (P,),
 so each optimiser step is a handful of whole-vector operations whatever the
 depth.  State is kept as arrays parallel to ``params``, as scikit-learn's
-``_stochastic_optimizers`` does.
+``_stochastic_optimizers`` does, in the run's dtype (float64, or float32 as
+PyTorch computes by default); the hyperparameters are Python floats, which
+NumPy applies in the arrays' dtype.
 
 Both updates follow ``torch.optim`` (v2) operation for operation, including
 L2 weight decay added to the gradient (``g + weight_decay * p``), so that the
@@ -67,13 +69,13 @@ class SGD:
 
     name = "sgd"
 
-    def __init__(self, spec: OptimizerSpec, n_params: int):
+    def __init__(self, spec: OptimizerSpec, n_params: int, dtype=np.float64):
         self.spec = spec
-        self.buf = np.zeros(n_params)
-        self._tmp = np.empty(n_params)
+        self.buf = np.zeros(n_params, dtype)
+        self._tmp = np.empty(n_params, dtype)
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        """params, grads: (P,) float64; params updated in place."""
+        """params, grads: (P,) of the optimiser's dtype; params updated in place."""
         spec, tmp = self.spec, self._tmp
         if spec.weight_decay:
             np.multiply(params, spec.weight_decay, out=tmp)
@@ -106,15 +108,15 @@ class Adam:
 
     name = "adam"
 
-    def __init__(self, spec: OptimizerSpec, n_params: int):
+    def __init__(self, spec: OptimizerSpec, n_params: int, dtype=np.float64):
         self.spec = spec
         self.t = 0
-        self.m = np.zeros(n_params)
-        self.v = np.zeros(n_params)
-        self._tmp = np.empty(n_params)
+        self.m = np.zeros(n_params, dtype)
+        self.v = np.zeros(n_params, dtype)
+        self._tmp = np.empty(n_params, dtype)
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        """params, grads: (P,) float64; params updated in place."""
+        """params, grads: (P,) of the optimiser's dtype; params updated in place."""
         spec, m, v, tmp = self.spec, self.m, self.v, self._tmp
         if spec.weight_decay:
             np.multiply(params, spec.weight_decay, out=tmp)
@@ -154,6 +156,6 @@ class Adam:
 OPTIMIZERS: dict[str, type] = {"sgd": SGD, "adam": Adam}
 
 
-def make_optimizer(spec: OptimizerSpec, n_params: int) -> SGD | Adam:
-    """A fresh optimiser (zero state) for a parameter vector of n_params."""
-    return OPTIMIZERS[spec.name](spec, n_params)
+def make_optimizer(spec: OptimizerSpec, n_params: int, dtype=np.float64) -> SGD | Adam:
+    """A fresh optimiser (zero state) for a parameter vector of n_params of ``dtype``."""
+    return OPTIMIZERS[spec.name](spec, n_params, dtype)

@@ -5,6 +5,14 @@ Shapes: X_train is d x N, X_val d x M (M may be 0), labels are ints (N,) and
 flat vector, and backprop writes into a parallel flat gradient vector (see
 optim.py).
 
+Precision.  ``TrainConfig.dtype`` is the dtype the run computes in: "float64"
+(the default) or "float32" (PyTorch's default, faster for large products).
+Parameters, gradients, optimiser state, the working copies of the points and
+targets and every forward/backward array are of that dtype; the points as
+given (X_train, X_val), metrics and history stay float64 / Python floats.
+Changing it with ``set_config`` converts the weights and optimiser state in
+place (float64 -> float32 rounds each value to nearest; back is exact).
+
 Loss reduction.  The homework's losses are sums over the batch; with
 ``reduction="mean"`` (the default, PyTorch's) the gradient is divided by the
 minibatch size, so a rate means the same at any batch size; ``"sum"`` is the
@@ -32,7 +40,10 @@ REDUCTIONS = ("mean", "sum")
 # vector's Euclidean norm past this (nan and inf included).  Trained playground
 # networks stay orders of magnitude below it; a diverging run passes it a few
 # steps before float64 overflows, while its weights can still be used.
+# In float32 the check is the same: the squared norm of a vector under it is
+# far below float32's 3.4e38, and an overflow to inf fails the comparison too.
 MAX_PARAM_NORM = 1e6
+DTYPES = ("float64", "float32")
 HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
 
 
@@ -41,11 +52,13 @@ class TrainConfig:
     """Hyperparameters that may change between steps without re-initialising.
 
     batch_size >= 1 (clipped to the number of training points when used);
-    reduction is "mean" over the minibatch or "sum" (the homework's).
+    reduction is "mean" over the minibatch or "sum" (the homework's); dtype
+    is what the run computes in, one of DTYPES (see the module docstring).
     """
     optimizer: OptimizerSpec = OptimizerSpec()
     batch_size: int = 10
     reduction: str = "mean"
+    dtype: str = "float64"
 
     def __post_init__(self):
         if not isinstance(self.optimizer, OptimizerSpec):
@@ -56,10 +69,13 @@ class TrainConfig:
         object.__setattr__(self, "batch_size", int(self.batch_size))
         if self.reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
 
 
 def _check_data(spec: NetworkSpec, X, y, name: str, allow_empty: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Validated copies: X (d x b) float64 C-contiguous, y (b,) int64."""
+    """Validated copies: X (d x b) float64 C-contiguous, y (b,) int64 (the
+    points as given; the run computes on copies in its dtype)."""
     X = np.array(X, dtype=np.float64, order="C")
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[0] != spec.input_dim:
@@ -88,7 +104,8 @@ class Run:
     and the optimiser state is fresh), history (lists per finished
     epoch, keys HISTORY_KEYS; a loss or accuracy that is undefined or
     non-finite is None), last_step_loss (mean loss per point of the last
-    minibatch, before its update), X_train, y_train, X_val, y_val.
+    minibatch, before its update), X_train, y_train, X_val, y_val (float64
+    whatever the dtype), dtype (the config's, as a NumPy dtype).
     """
 
     def __init__(self, spec: NetworkSpec, X_train, y_train, X_val, y_val,
@@ -103,14 +120,30 @@ class Run:
 
     # ---- setup -------------------------------------------------------------
 
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype the run computes in (config.dtype)."""
+        return np.dtype(self.config.dtype)
+
     def _load_data(self, X_train, y_train, X_val, y_val) -> None:
         self.X_train, self.y_train = _check_data(self.spec, X_train, y_train, "train", False)
         self.X_val, self.y_val = _check_data(self.spec, X_val, y_val, "val", True)
-        k = self.spec.n_classes
-        self._Y_train = self._out.targets(self.y_train, k)
-        self._Y_val = self._out.targets(self.y_val, k)
+        self._Xc_train, self._Y_train, self._Xc_val, self._Y_val = self._working_data(self.dtype)
         self._new_epoch_order(None)
         self._version = getattr(self, "_version", 0) + 1
+
+    def _working_data(self, dtype: np.dtype) -> tuple[np.ndarray, ...]:
+        """(X_train, Y_train, X_val, Y_val) as the computation reads them, in
+        dtype: the points themselves when that is float64, else copies."""
+        k = self.spec.n_classes
+        out = []
+        for X, y, name in ((self.X_train, self.y_train, "train"), (self.X_val, self.y_val, "val")):
+            with np.errstate(over="ignore"):
+                Xc = X.astype(dtype, copy=False)
+            if not np.isfinite(Xc).all():
+                raise ValueError(f"X_{name} has a value beyond {dtype.name}'s range")
+            out += [Xc, self._out.targets(y, k).astype(dtype, copy=False)]
+        return tuple(out)
 
     def _new_epoch_order(self, order: np.ndarray | None) -> None:
         """Start the current epoch over with this permutation (None: draw at the next step)."""
@@ -118,19 +151,29 @@ class Run:
         self._pos = 0
         self.batch_in_epoch = 0
         if order is not None:
-            self._X_epoch = np.ascontiguousarray(self.X_train[:, order])
-            self._Y_epoch = np.ascontiguousarray(self._Y_train[:, order])
+            self._gather_epoch()
+
+    def _gather_epoch(self) -> None:
+        """The epoch's points and targets in its order, contiguous for the minibatch slices."""
+        self._X_epoch = np.ascontiguousarray(self._Xc_train[:, self._order])
+        self._Y_epoch = np.ascontiguousarray(self._Y_train[:, self._order])
 
     def _build(self, rng: np.random.Generator | None) -> None:
         """Model bound to flat parameter/gradient vectors, and a fresh optimiser."""
         self.model = build_network(self.spec, rng)
-        n = self.spec.n_params()
-        self._params = np.empty(n)
-        self._grads = np.empty(n)
-        self._backup = np.empty(n)
         self._linears: list[Linear] = [m for m in self.model.modules if isinstance(m, Linear)]
         # Backprop order without the first Linear, whose dLdA nobody needs.
         self._back_chain = self.model.modules[:0:-1]
+        self._bind(self.dtype)
+        self._opt = make_optimizer(self.config.optimizer, self._params.size, self.dtype)
+
+    def _bind(self, dtype: np.dtype) -> None:
+        """Every Linear's parameters and gradients as views of new flat vectors
+        of dtype, holding the current weights (cast to dtype)."""
+        n = self.spec.n_params()
+        self._params = np.empty(n, dtype)
+        self._grads = np.empty(n, dtype)
+        self._backup = np.empty(n, dtype)
         offset = 0
         for lin in self._linears:
             m, k = lin.W.shape
@@ -140,7 +183,6 @@ class Run:
                 views.append(flat[offset + m * k:offset + m * k + k].reshape(k, 1))
             lin.bind(views[0], views[1], views[2], views[3])
             offset += m * k + k
-        self._opt = make_optimizer(self.config.optimizer, n)
 
     def reset(self, seed: int | None = None) -> None:
         """Re-initialise weights, optimiser, counters and history from the seed
@@ -219,7 +261,7 @@ class Run:
     def _diverge(self) -> bool:
         # The optimiser's state points the way the run blew up (and may hold
         # inf or nan): start it afresh for whatever comes next.
-        self._opt = make_optimizer(self.config.optimizer, self._params.size)
+        self._opt = make_optimizer(self.config.optimizer, self._params.size, self.dtype)
         self.state = "diverged"
         self.diverged_at = {"epoch": self.epoch, "step": self.step}
         return False
@@ -284,8 +326,8 @@ class Run:
         if getattr(self, "_metrics_version", None) == self._version:
             return
         with np.errstate(all="ignore"):
-            tl, ta, tc = self._evaluate(self.X_train, self._Y_train, self.y_train)
-            vl, va, vc = self._evaluate(self.X_val, self._Y_val, self.y_val)
+            tl, ta, tc = self._evaluate(self._Xc_train, self._Y_train, self.y_train)
+            vl, va, vc = self._evaluate(self._Xc_val, self._Y_val, self.y_val)
         self._metrics = {"train_loss": tl, "train_acc": ta, "val_loss": vl, "val_acc": va}
         self._classes = np.concatenate([tc, vc])
         self._metrics_version = self._version
@@ -300,18 +342,42 @@ class Run:
 
     def set_config(self, config: TrainConfig) -> None:
         """New hyperparameters; weights kept.  Optimiser state is kept unless the
-        optimiser kind changes.  A diverged run resumes if the rate is lowered."""
+        optimiser kind changes.  A new dtype converts weights and optimiser
+        state in place (ValueError, nothing changed, if a weight or point does
+        not fit it).  A diverged run resumes if the rate is lowered."""
         if not isinstance(config, TrainConfig):
             raise ValueError("config must be a TrainConfig")
         old = self.config
+        if config.dtype != old.dtype:
+            self._convert(np.dtype(config.dtype))
         if config.optimizer.name != old.optimizer.name:
-            self._opt = make_optimizer(config.optimizer, self._params.size)
+            self._opt = make_optimizer(config.optimizer, self._params.size, self.dtype)
         else:
             self._opt.spec = config.optimizer
         self.config = config
         if self.state == "diverged" and config.optimizer.lr < old.optimizer.lr:
             self.state = "training" if self.step else "ready"
             self.diverged_at = None
+
+    def _convert(self, dtype: np.dtype) -> None:
+        """Weights, optimiser state and working data to dtype, counters and epoch
+        order kept.  Called by set_config before self.config changes."""
+        with np.errstate(over="ignore"):
+            if not np.isfinite(self._params.astype(dtype)).all():
+                raise ValueError(f"a weight is beyond {dtype.name}'s range")
+            data = self._working_data(dtype)
+            scalars, arrays = self._opt.state()
+            opt = make_optimizer(self._opt.spec, self._params.size, dtype)
+            opt.load_state(scalars, arrays)
+        if not all(np.isfinite(a).all() for a in opt.state()[1].values()):
+            # moments past float32's range would stall or blow up the next steps
+            opt = make_optimizer(self._opt.spec, self._params.size, dtype)
+        self._bind(dtype)
+        self._opt = opt
+        self._Xc_train, self._Y_train, self._Xc_val, self._Y_val = data
+        if self._order is not None:
+            self._gather_epoch()
+        self._version += 1
 
     def set_data(self, X_train, y_train, X_val, y_val, reinit: bool) -> None:
         """Replace the points.  With reinit the run is reset (same seed); without,
@@ -326,11 +392,12 @@ class Run:
             raise ValueError(f"layer must be 0..{len(self._linears) - 1}, got {layer!r}")
         return self._linears[layer]
 
-    @staticmethod
-    def _finite(value, what: str) -> float:
+    def _finite(self, value, what: str) -> float:
         value = float(value)
         if not math.isfinite(value):
             raise ValueError(f"{what} must be finite, got {value}")
+        if abs(value) > float(np.finfo(self.dtype).max):
+            raise ValueError(f"{what} must fit {self.dtype.name}, got {value}")
         return value
 
     def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
@@ -364,6 +431,8 @@ class Run:
                                  f"got shape {arr.shape}")
             if not np.isfinite(arr).all():
                 raise ValueError(f"{name} of layer {layer} has a non-finite value")
+            if (np.abs(arr) > float(np.finfo(self.dtype).max)).any():
+                raise ValueError(f"{name} of layer {layer} has a value beyond {self.dtype.name}'s range")
             new.append((target, arr))
         for target, arr in new:
             target[...] = arr
