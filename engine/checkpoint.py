@@ -10,8 +10,13 @@ Bytes:  b"CREASE\\x00\\x01" | header length (uint32 LE) | header (UTF-8 JSON, sp
 The header is {"meta": run_state(run)'s meta, "arrays": [[name, dtype, shape], ...]}.
 
 Dict:   {"format": "crease-run", "version": 1, "meta": {...},
-         "arrays": {name: {"dtype": "f8" | "i8" | "i4" | "u1", "shape": [...], "data": [flat values]}}}
+         "arrays": {name: {"dtype": "f8" | "f4" | "i8" | "i4" | "u1", "shape": [...], "data": [flat values]}}}
 with float values written by json as their shortest repr (exact), nan as None.
+
+Each array's dtype code is fixed by its name; the run's own float arrays
+(params and the optimiser's opt_*) are in the run's dtype, meta.config.dtype:
+"f8" for float64 (also when meta.config has no dtype, as before it existed)
+and "f4" for float32.  The points and history are "f8" in either.
 """
 from __future__ import annotations
 
@@ -31,8 +36,10 @@ VERSION = 1
 _LEN = struct.Struct("<I")
 _ALIGN = 8   # the header and every array are padded to 8 bytes: NumPy is slow on unaligned data
 # name -> stored dtype; anything else is refused on load
-_DTYPES = {"f8": np.dtype("<f8"), "i8": np.dtype("<i8"), "i4": np.dtype("<i4"), "u1": np.dtype("u1")}
+_DTYPES = {"f8": np.dtype("<f8"), "f4": np.dtype("<f4"), "i8": np.dtype("<i8"), "i4": np.dtype("<i4"),
+           "u1": np.dtype("u1")}
 _STORED = {"y_train": "u1", "y_val": "u1", "order": "i4", "history_epoch": "i8"}
+_RUN_FLOATS = {"float64": "f8", "float32": "f4"}   # TrainConfig.dtype -> code of params, opt_*
 
 
 class CheckpointError(ValueError):
@@ -78,7 +85,8 @@ def run_state(run: Run) -> tuple[dict, dict[str, np.ndarray]]:
                  "activations": list(run.spec.activations), "output": run.spec.output,
                  "n_classes": run.spec.n_classes},
         "config": {"optimizer": dict(vars(run.config.optimizer)),
-                   "batch_size": run.config.batch_size, "reduction": run.config.reduction},
+                   "batch_size": run.config.batch_size, "reduction": run.config.reduction,
+                   "dtype": run.config.dtype},
         "seed": run.seed, "step": run.step, "epoch": run.epoch,
         "batch_in_epoch": run.batch_in_epoch, "pos": run._pos,
         "state": run.state, "diverged_at": run.diverged_at,
@@ -107,13 +115,13 @@ def run_from_state(meta: dict, arrays: dict[str, np.ndarray]) -> Run:
                        activations=tuple(spec_d["activations"]), output=spec_d["output"],
                        n_classes=_int(spec_d["n_classes"]))
     config = TrainConfig(OptimizerSpec(**config_d["optimizer"]), batch_size=config_d["batch_size"],
-                         reduction=config_d["reduction"])
+                         reduction=config_d["reduction"], dtype=config_d.get("dtype", "float64"))
     run = Run.__new__(Run)
     run.spec, run.config, run._out = spec, config, OUTPUTS[spec.output]
     run._load_data(arrays["X_train"], arrays["y_train"], arrays["X_val"], arrays["y_val"])
     run.seed = _int(meta["seed"])
     run._build(_NO_DRAWS)   # every parameter is overwritten below
-    params = np.asarray(arrays["params"], dtype=np.float64)
+    params = np.asarray(arrays["params"], dtype=run.dtype)
     if params.shape != run._params.shape:
         raise ValueError(f"params must have {run._params.size} values for this network, "
                          f"got shape {params.shape}")
@@ -122,7 +130,7 @@ def run_from_state(meta: dict, arrays: dict[str, np.ndarray]) -> Run:
     run._params[...] = params
     _, opt_arrays = run._opt.state()
     for name, target in opt_arrays.items():
-        value = np.asarray(arrays["opt_" + name], dtype=np.float64)
+        value = np.asarray(arrays["opt_" + name], dtype=run.dtype)
         if value.shape != target.shape or not np.isfinite(value).all():
             raise ValueError(f"optimizer state {name!r} must be {target.size} finite values")
         target[...] = value
@@ -167,8 +175,21 @@ def run_from_state(meta: dict, arrays: dict[str, np.ndarray]) -> Run:
     return run
 
 
-def _code(name: str) -> str:
+def _code(name: str, floats: str) -> str:
+    """The dtype code of array ``name`` in a checkpoint whose run floats are ``floats``."""
+    if name == "params" or name.startswith("opt_"):
+        return floats
     return _STORED.get(name, "f8")
+
+
+def _run_floats(meta) -> str:
+    """The code of the run's own float arrays, from meta.config.dtype (float64 when absent)."""
+    config = meta.get("config") if isinstance(meta, dict) else None
+    dtype = config.get("dtype", "float64") if isinstance(config, dict) else "float64"
+    if not isinstance(dtype, str) or dtype not in _RUN_FLOATS:
+        raise CheckpointError(f"checkpoint has an unknown dtype {str(dtype)[:20]!r}; "
+                              f"expected one of {tuple(_RUN_FLOATS)}")
+    return _RUN_FLOATS[dtype]
 
 
 def _restore(meta, arrays) -> Run:
@@ -187,9 +208,10 @@ def _restore(meta, arrays) -> Run:
 def run_to_bytes(run: Run) -> bytes:
     """Compact exact encoding of the run."""
     meta, arrays = run_state(run)
+    floats = _RUN_FLOATS[run.config.dtype]
     parts, index = [], []
     for name, value in arrays.items():
-        code = _code(name)
+        code = _code(name, floats)
         data = np.ascontiguousarray(value, dtype=_DTYPES[code])
         index.append([name, code, list(data.shape)])
         parts.append(data.tobytes())
@@ -218,9 +240,10 @@ def run_from_bytes(data: bytes) -> Run:
             raise TypeError("meta must be an object and arrays a list")
     except (UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
         raise CheckpointError(f"checkpoint header is malformed: {e}") from None
+    floats = _run_floats(meta)
     arrays, offset = {}, start + n_header
     for entry in index:
-        name, dtype, shape = _entry(entry)
+        name, dtype, shape = _entry(entry, floats)
         size = dtype.itemsize * math.prod(shape)
         if offset + size + (-size % _ALIGN) > len(data):
             raise CheckpointError(f"checkpoint is truncated: array {name!r} needs {size} bytes, "
@@ -232,14 +255,15 @@ def run_from_bytes(data: bytes) -> Run:
     return _restore(meta, arrays)
 
 
-def _entry(entry) -> tuple[str, np.dtype, tuple[int, ...]]:
-    """[name, dtype code, shape] from a header, checked."""
+def _entry(entry, floats: str) -> tuple[str, np.dtype, tuple[int, ...]]:
+    """[name, dtype code, shape] from a header, checked (floats: see _code)."""
     if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)
             and entry[1] in _DTYPES and isinstance(entry[2], list)
             and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2 ** 31 for n in entry[2])):
         raise CheckpointError(f"checkpoint header has a malformed array entry: {str(entry)[:80]}")
-    if entry[1] != _code(entry[0]):
-        raise CheckpointError(f"array {entry[0]!r} must be stored as {_code(entry[0])}, not {entry[1]}")
+    if entry[1] != _code(entry[0], floats):
+        raise CheckpointError(f"array {entry[0]!r} must be stored as {_code(entry[0], floats)}, "
+                              f"not {entry[1]}")
     return entry[0], _DTYPES[entry[1]], tuple(entry[2])
 
 
@@ -248,11 +272,13 @@ def _entry(entry) -> tuple[str, np.dtype, tuple[int, ...]]:
 def run_to_dict(run: Run) -> dict:
     """Exact JSON-able encoding: floats survive json.dumps/loads unchanged."""
     meta, arrays = run_state(run)
+    floats = _RUN_FLOATS[run.config.dtype]
     out = {}
     for name, value in arrays.items():
-        code = _code(name)
+        code = _code(name, floats)
+        # float32 values become the float64 numbers equal to them: exact in JSON
         flat = np.asarray(value, dtype=_DTYPES[code]).ravel().tolist()
-        if code == "f8":
+        if code[0] == "f":
             flat = [None if v != v else v for v in flat]
         out[name] = {"dtype": code, "shape": list(np.shape(value)), "data": flat}
     return {"format": FORMAT, "version": VERSION, "meta": json.loads(json.dumps(meta)), "arrays": out}
@@ -267,11 +293,12 @@ def run_from_dict(d: dict) -> Run:
     meta, entries = d.get("meta"), d.get("arrays")
     if not isinstance(meta, dict) or not isinstance(entries, dict):
         raise CheckpointError("checkpoint needs 'meta' and 'arrays' objects")
+    floats = _run_floats(meta)
     arrays = {}
     for name, entry in entries.items():
         if not isinstance(entry, dict) or not {"dtype", "shape", "data"} <= entry.keys():
             raise CheckpointError(f"array {name!r} needs dtype, shape and data")
-        name, dtype, shape = _entry([name, entry["dtype"], entry["shape"]])
+        name, dtype, shape = _entry([name, entry["dtype"], entry["shape"]], floats)
         values = entry["data"]
         if not isinstance(values, list) or len(values) != math.prod(shape):
             raise CheckpointError(f"array {name!r} must hold {math.prod(shape)} values for shape {list(shape)}")
@@ -280,6 +307,13 @@ def run_from_dict(d: dict) -> Run:
                 if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values):
                     raise TypeError("values must be numbers or null")
                 arr = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+                if dtype != arr.dtype:
+                    with np.errstate(over="ignore"):
+                        narrow = arr.astype(dtype)
+                    # an exact checkpoint holds only numbers the dtype has
+                    if not np.array_equal(narrow, arr, equal_nan=True):
+                        raise ValueError(f"values must be {dtype.name} numbers")
+                    arr = narrow
             else:
                 if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
                     raise TypeError("values must be integers")

@@ -35,7 +35,7 @@ def spec_to_dict(spec) -> dict:
 
 def run_export(run) -> dict:
     """A training Run as a JSON-able document: {"format", "version", "network"
-    (the spec), "training" (optimizer, batch_size, reduction), "seed", "step",
+    (the spec), "training" (optimizer, batch_size, reduction, dtype), "seed", "step",
     "epoch", "weights": [{"W": m x n, "W0": n}], "history", "checkpoint"}."""
     config = run.config
     return {
@@ -43,7 +43,8 @@ def run_export(run) -> dict:
         "network": spec_to_dict(run.spec),
         "training": {"optimizer": {f: getattr(config.optimizer, f)
                                    for f in config.optimizer.__dataclass_fields__},
-                     "batch_size": config.batch_size, "reduction": config.reduction},
+                     "batch_size": config.batch_size, "reduction": config.reduction,
+                     "dtype": config.dtype},
         "seed": run.seed, "step": run.step, "epoch": run.epoch,
         "weights": [{"W": W.tolist(), "W0": W0[:, 0].tolist()} for W, W0 in layer_params(run.model)],
         "history": {key: list(values) for key, values in run.history.items()},

@@ -11,12 +11,14 @@ from engine.optim import OptimizerSpec
 from engine.training import Run, TrainConfig
 
 
-def make_run(output="softmax", k=3, opt=OptimizerSpec.torch_adam(lr=0.01), n_val=10, batch=7, seed=5):
+def make_run(output="softmax", k=3, opt=OptimizerSpec.torch_adam(lr=0.01), n_val=10, batch=7, seed=5,
+             dtype="float64"):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(2, 40 + n_val))
     y = rng.integers(0, k, 40 + n_val)
     spec = NetworkSpec(hidden=(5, 4), activations=("relu", "tanh"), output=output, n_classes=k)
-    return Run(spec, X[:, :40], y[:40], X[:, 40:], y[40:], TrainConfig(opt, batch_size=batch), seed)
+    return Run(spec, X[:, :40], y[:40], X[:, 40:], y[40:], TrainConfig(opt, batch_size=batch, dtype=dtype),
+               seed)
 
 
 def diverged_run():
@@ -36,6 +38,7 @@ def assert_same(a: Run, b: Run):
     assert a.history == b.history
     for x, y in [(a.X_train, b.X_train), (a.y_train, b.y_train), (a.X_val, b.X_val), (a.y_val, b.y_val)]:
         np.testing.assert_array_equal(x, y)
+    assert a.dtype == b.dtype and a._params.dtype == b._params.dtype == a.dtype
     for (W, W0), (V, V0) in zip(layer_params(a.model), layer_params(b.model)):
         np.testing.assert_array_equal(W, V)
         np.testing.assert_array_equal(W0, V0)
@@ -43,6 +46,7 @@ def assert_same(a: Run, b: Run):
     assert sa[0] == sb[0] and type(a.optimizer) is type(b.optimizer)
     for key in sa[1]:
         np.testing.assert_array_equal(sa[1][key], sb[1][key])
+        assert sa[1][key].dtype == sb[1][key].dtype == a.dtype
     assert a._rng.bit_generator.state == b._rng.bit_generator.state
 
 
@@ -57,6 +61,9 @@ RUNS = {
     "sigmoid, no val": lambda: (r := make_run("sigmoid", 2, n_val=0), r.train_epochs(3))[0],
     "linear output": lambda: (r := make_run("linear", 4, batch=40), r.train_steps(5))[0],
     "diverged": diverged_run,
+    "float32 adam mid-epoch": lambda: (r := make_run(dtype="float32"), r.train_steps(23))[0],
+    "float32 sgd momentum": lambda: (r := make_run(opt=OptimizerSpec(lr=0.1, momentum=0.9), dtype="float32"),
+                                     r.train_steps(12))[0],
 }
 
 
@@ -101,6 +108,38 @@ def test_bytes_are_compact_and_dicts_are_plain_json():
     assert all(isinstance(v, str) for v in (d["meta"]["rng"]["state"], d["meta"]["rng"]["inc"]))
 
 
+def test_a_float32_run_is_stored_as_f4_and_continues_like_the_uninterrupted_run():
+    run = make_run(dtype="float32")
+    run.train_steps(23)                                # mid-epoch: 23 = 4 epochs of 6 steps - 1
+    raw, d = run_to_bytes(run), json.loads(json.dumps(run_to_dict(run)))
+    codes = {name: code for name, code, _ in split(raw)[0]["arrays"]}
+    assert codes["params"] == codes["opt_m"] == codes["opt_v"] == "f4"
+    assert codes["X_train"] == codes["history_train_loss"] == "f8"
+    assert d["meta"]["config"]["dtype"] == "float32" and d["arrays"]["params"]["dtype"] == "f4"
+    for copy in (run_from_bytes(raw), run_from_dict(d)):
+        assert copy.batch_in_epoch == run.batch_in_epoch > 0
+        uninterrupted = make_run(dtype="float32")
+        losses, expected = [], []
+        copy.train_steps(40, losses=losses)
+        uninterrupted.train_steps(63, losses=expected)
+        assert losses == expected[23:]
+        assert_same(copy, uninterrupted)
+
+
+def test_checkpoints_without_a_dtype_load_as_float64_unchanged():
+    run = make_run()
+    run.train_steps(10)
+    raw = run_to_bytes(run)
+    header, body = split(raw)
+    assert header["meta"]["config"].pop("dtype") == "float64"   # as written before dtype existed
+    old = run_from_bytes(rebuild(header, body))
+    assert old.config.dtype == "float64"
+    assert_same(old, run)
+    d = run_to_dict(run)
+    del d["meta"]["config"]["dtype"]
+    assert_same(run_from_dict(d), run)
+
+
 def test_restoring_leaves_the_global_generator_alone():
     raw = run_to_bytes(make_run())
     np.random.seed(4)
@@ -137,10 +176,10 @@ def edit_array(name, fn):
         header, body = split(raw)
         offset = 0
         for entry_name, code, shape in header["arrays"]:
-            size = {"f8": 8, "i8": 8, "i4": 4, "u1": 1}[code] * int(np.prod(shape))
+            size = {"f8": 8, "f4": 4, "i8": 8, "i4": 4, "u1": 1}[code] * int(np.prod(shape))
             if entry_name == name:
-                arr = np.frombuffer(body[offset:offset + size], {"f8": "<f8", "i8": "<i8", "i4": "<i4",
-                                                                "u1": "u1"}[code]).copy()
+                arr = np.frombuffer(body[offset:offset + size], {"f8": "<f8", "f4": "<f4", "i8": "<i8",
+                                                                "i4": "<i4", "u1": "u1"}[code]).copy()
                 fn(arr)
                 body = body[:offset] + arr.tobytes() + body[offset + size:]
             offset += size + (-size % 8)   # arrays are padded to 8 bytes
@@ -201,6 +240,21 @@ BAD_BYTES = {
 }
 
 
+def f4_params(raw):
+    """A float64 checkpoint whose params are claimed to be f4 (and sized so)."""
+    header, body = split(raw)
+    header["arrays"][0][1] = "f4"
+    return rebuild(header, body[:54 * 4] + body[54 * 4:][54 * 4:])
+
+
+BAD_BYTES.update({
+    "f4 params in a float64 run": (f4_params, "'params' must be stored as f8, not f4"),
+    "unknown run dtype": (set_meta(["config", "dtype"], "float16"), "unknown dtype 'float16'"),
+    "run dtype not a string": (set_meta(["config", "dtype"], 32), "unknown dtype '32'"),
+    "float32 run with f8 params": (set_meta(["config", "dtype"], "float32"), "'params' must be stored as f4"),
+})
+
+
 @pytest.mark.parametrize("name", list(BAD_BYTES))
 def test_malformed_bytes_raise_checkpoint_error(name):
     run = make_run()
@@ -252,6 +306,26 @@ BAD_DICTS = {
     "data of another dimension": (edit_dict(lambda d: d["arrays"]["X_val"].update(shape=[1, 20])),
                                   "X_val must be 2 x b"),
 }
+
+
+def float32_dict():
+    run = make_run(dtype="float32")
+    run.train_epochs(1)
+    return json.loads(json.dumps(run_to_dict(run)))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["arrays"]["params"]["data"].__setitem__(0, 0.1), "values must be float32 numbers"),
+    (lambda d: d["arrays"]["opt_m"]["data"].__setitem__(0, 1e39), "values must be float32 numbers"),
+    (lambda d: d["arrays"]["params"].__setitem__("dtype", "f8"), "must be stored as f4, not f8"),
+    (lambda d: d["arrays"]["params"].__setitem__("dtype", "f2"), "malformed array entry"),
+    (lambda d: d["meta"]["config"].__setitem__("dtype", "bfloat16"), "unknown dtype"),
+])
+def test_malformed_float32_dicts_raise_checkpoint_error(edit, message):
+    d = float32_dict()
+    edit(d)
+    with pytest.raises(CheckpointError, match=message):
+        run_from_dict(d)
 
 
 @pytest.mark.parametrize("name", list(BAD_DICTS))
