@@ -163,8 +163,8 @@ def _network_key(params, activations, extent, resolution) -> tuple:
     return weights, tuple(activations), tuple(float(v) for v in extent), int(resolution)
 
 
-# evaluate_grid's output scores (k x R*R float32) under their _network_key, one
-# entry per thread.  A frame asks for the classes and then the boundary of the
+# evaluate_grid's output scores (k x R*R float32) and winning classes under
+# their _network_key, one entry per thread.  A frame asks for the classes and then the boundary of the
 # same network and view; this makes that one forward pass instead of two.  Per
 # thread because a gthread worker draws several frames at once: with one shared
 # entry, another thread's evaluate_grid replaced it between a frame's two calls
@@ -175,13 +175,26 @@ _last = threading.local()
 
 
 def _last_scores() -> tuple:
-    """(key, scores) of this thread's last evaluate_grid, or (None, None)."""
-    return getattr(_last, "scores", (None, None))
+    """(key, scores, classes) of this thread's last evaluate_grid, or Nones."""
+    return getattr(_last, "scores", (None, None, None))
 
 
 def forget_scores() -> None:
     """Drop this thread's remembered scores (benchmarks of a cold boundary)."""
-    _last.scores = (None, None)
+    _last.scores = (None, None, None)
+
+
+def _winner(Z: np.ndarray) -> np.ndarray:
+    """Row index of each column's largest value (the first of equals), as
+    argmax(axis=0) gives it, and that largest value: (classes uint8 (b,),
+    best (b,)).  A pass per row: argmax down the columns of a k x b array
+    strides across rows and was the slowest part of classifying a grid."""
+    best = Z[0].copy()
+    classes = np.zeros(Z.shape[1], dtype=np.uint8)
+    for row in range(1, Z.shape[0]):
+        np.copyto(classes, row, where=Z[row] > best)
+        np.maximum(best, Z[row], out=best)
+    return classes, best
 
 
 def _classify(Z, output, with_probs):
@@ -190,9 +203,10 @@ def _classify(Z, output, with_probs):
         z = Z[0]
         probs = np.stack([sigmoid(-z), sigmoid(z)]) if with_probs else None   # not 1 - p: exact tails
         return z > 0, sigmoid(np.abs(z)), probs
-    e = np.exp(Z - Z.max(axis=0))
-    total = e.sum(axis=0)
-    return Z.argmax(axis=0), 1 / total, (e / total if with_probs else None)
+    classes, best = _winner(Z)
+    e = np.exp(Z - best)
+    total = np.add.reduce(e, axis=0)
+    return classes, 1 / total, (e / total if with_probs else None)
 
 
 @_quiet
@@ -209,22 +223,17 @@ def evaluate_grid(params, activations, extent, resolution, dtype=np.float32,
     xs, ys = _check(params, activations, extent, resolution)
     R = xs.shape[0]
     k = max(2, np.shape(params[-1][0])[1])   # a sigmoid's one output gives [1 - p; p]
-    classes = np.empty(R * R, dtype=np.uint8)
-    confidence = np.empty(R * R, dtype=np.float32)
-    probs = np.empty((k, R * R), dtype=np.float32) if with_probs else None
-    scores = np.empty((np.shape(params[-1][0])[1], R * R), dtype=np.float32)
+    scores = np.empty((np.shape(params[-1][0])[1], R * R), dtype=dtype)
     for cells, layers in _blocks(params, activations, xs, ys, dtype):
         scores[:, cells] = layers[-1][0]
-        block_classes, block_confidence, block_probs = _classify(
-            layers[-1][0], activations[-1], with_probs)
-        classes[cells] = block_classes
-        confidence[cells] = block_confidence
-        if with_probs:
-            probs[:, cells] = block_probs
+    classes, confidence, probs = _classify(scores, activations[-1], with_probs)
+    classes = classes.astype(np.uint8, copy=False)
+    confidence = confidence.astype(np.float32, copy=False)
     confidence[~np.isfinite(confidence)] = 0
-    _last.scores = (_network_key(params, activations, extent, resolution), scores)
+    if scores.dtype == np.float32:   # what decision_boundary computes in when it has to
+        _last.scores = (_network_key(params, activations, extent, resolution), scores, classes)
     return GridResult(classes.reshape(R, R), confidence.reshape(R, R),
-                      None if probs is None else probs.reshape(k, R, R))
+                      None if probs is None else probs.astype(np.float32, copy=False).reshape(k, R, R))
 
 
 class LineTable(NamedTuple):
@@ -354,13 +363,13 @@ def decision_boundary(params, activations, extent, resolution) -> list[np.ndarra
     """
     xs, ys = _check(params, activations, extent, resolution)
     R = xs.shape[0]
-    key, scores = _last_scores()
+    key, scores, winner = _last_scores()
     if key != _network_key(params, activations, extent, resolution):
-        scores = _gather(params, activations, xs, ys, len(params) - 1)
+        scores, winner = _gather(params, activations, xs, ys, len(params) - 1), None
     if activations[-1] == "sigmoid":
         scores = np.vstack([np.zeros_like(scores), scores])   # class 1 iff z > 0
     k = scores.shape[0]
-    winner = scores.argmax(axis=0).reshape(R, R)
+    winner = (_winner(scores)[0] if winner is None else winner).reshape(R, R).astype(np.intp)
     pairs = set()
     for a, b in ((winner[:, :-1], winner[:, 1:]), (winner[:-1, :], winner[1:, :])):
         change = a != b

@@ -433,3 +433,13 @@ def test_boundary_is_never_stale_after_an_in_place_weight_change():
     params[1][1][1, 0] = 3.0      # W02 = [0, 3]: the boundary moves out to S = 1.5
     (octagon,) = decision_boundary(params, acts, VIEW, ALIGNED)
     np.testing.assert_allclose(hidden_sum(octagon[:, 0], octagon[:, 1]), 1.5, atol=CURVE_TOL)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_winner_is_argmax_with_ties_to_the_first(seed):
+    """geometry._winner replaces argmax(axis=0) for speed: same classes, ties included."""
+    rng = np.random.default_rng(seed)
+    Z = rng.integers(-2, 3, size=(1 + seed * 2, 500)).astype(np.float32)   # many exact ties
+    classes, best = geometry._winner(Z)
+    np.testing.assert_array_equal(classes, Z.argmax(axis=0))
+    np.testing.assert_array_equal(best, Z.max(axis=0))
