@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from engine.datasets import DATASETS, NOISE_MAX
 from engine.functions import HIDDEN_ACTIVATIONS
+from engine.training import DTYPES
 
 from .config import Limits
 
@@ -119,7 +120,9 @@ class NetworkSettings(Strict):
 
 
 class TrainingSettings(Strict):
-    """Optimizer and hyperparameters (defaults: PyTorch's for Adam)."""
+    """Optimizer and hyperparameters (defaults: PyTorch's for Adam), and the
+    precision the run computes in: float64, or float32 as PyTorch does by
+    default (a change keeps the weights, rounded to float32 going down)."""
     optimizer: Literal["sgd", "adam"] = "sgd"
     lr: Rate = 0.03
     momentum: Annotated[float, Field(ge=0, lt=1)] = 0.0
@@ -129,6 +132,7 @@ class TrainingSettings(Strict):
     beta2: Annotated[float, Field(ge=0, lt=1)] = 0.999
     eps: Annotated[float, Field(gt=0, le=1)] = 1e-8
     reduction: Literal["mean", "sum"] = "mean"
+    dtype: Literal[DTYPES] = "float64"   # type: ignore[valid-type]
 
 
 class GeneratedData(Strict):

@@ -149,7 +149,10 @@ class Sessions:
             view = self._view(body.view, session.run)
             current = TrainingSettings.model_validate(session.settings["training"])
             merged = current.model_copy(update=changes)
-            session.run.set_config(train_config(merged))
+            try:
+                session.run.set_config(train_config(merged))
+            except ValueError as e:   # a weight of an imported run beyond float32's range
+                raise ApiError(400, "out_of_range", f"dtype: {e}", "dtype") from None
             session.settings["training"] = merged.model_dump()
         return frames.build(sid, session, view)
 
@@ -273,7 +276,7 @@ class Sessions:
         training = {"optimizer": opt.name, "lr": opt.lr, "momentum": opt.momentum,
                     "batch_size": run.config.batch_size, "weight_decay": opt.weight_decay,
                     "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps,
-                    "reduction": run.config.reduction}
+                    "reduction": run.config.reduction, "dtype": run.config.dtype}
         for model, values, name in ((NetworkSettings, network, "network"),
                                     (TrainingSettings, training, "training")):
             try:
@@ -347,7 +350,7 @@ def not_found(sid: str) -> ApiError:
 
 def train_config(t: TrainingSettings) -> TrainConfig:
     opt = OptimizerSpec(t.optimizer, t.lr, t.momentum, t.beta1, t.beta2, t.eps, t.weight_decay)
-    return TrainConfig(opt, t.batch_size, t.reduction)
+    return TrainConfig(opt, t.batch_size, t.reduction, t.dtype)
 
 
 def data_settings(data) -> dict:
