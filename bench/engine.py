@@ -2,7 +2,13 @@
 next to a minimal hand-written vectorised NumPy step measured in the same run
 (and PyTorch CPU when torch is importable), for the playground's sizes.
 
-    OPENBLAS_NUM_THREADS=1 python -m bench.engine [--quick]
+    OPENBLAS_NUM_THREADS=1 python -m bench.engine [--quick] [--dtype float32] [--torch-dtype float32]
+
+``--dtype`` (float64 by default) is what all three compute in: the engine's
+``TrainConfig.dtype``, the NumPy baseline's arrays and PyTorch's tensors, so
+each comparison is like for like.  ``--torch-dtype`` overrides PyTorch's alone
+(``--torch-dtype float32`` times the engine in float64 against PyTorch's own
+default).  The first line of the output names each column's dtype.
 
 Every implementation trains a ReLU network with a softmax output and mean
 cross-entropy on the same 400 points (train set = all 400, no validation set),
@@ -45,11 +51,13 @@ def data(k: int, seed: int = 0):
 
 
 class EngineStep:
+    dtype = "float64"   # TrainConfig.dtype
+
     def __init__(self, sizes, batch, opt):
         X, y = data(sizes[-1])
         hidden = sizes[1:-1]
         spec = NetworkSpec(hidden=hidden, activations=("relu",) * len(hidden), n_classes=sizes[-1])
-        config = TrainConfig(OptimizerSpec(opt, lr=LR[opt]), batch_size=batch)
+        config = TrainConfig(OptimizerSpec(opt, lr=LR[opt]), batch_size=batch, dtype=self.dtype)
         self.run = Run(spec, X, y, np.zeros((2, 0)), np.zeros(0, int), config, seed=1)
 
     def __call__(self, n):
@@ -68,13 +76,15 @@ class EngineStep:
 
 
 class NumpyStep:
-    """The minimal vectorised NumPy step, written out plainly."""
+    """The minimal vectorised NumPy step, written out plainly (in ``dtype``: the
+    constants are Python floats, which keep float32 arrays float32)."""
+    dtype = "float64"
 
     def __init__(self, sizes, batch, opt):
         X, y = data(sizes[-1])
         rng = np.random.default_rng(1)
-        self.X, self.Y = X, np.eye(sizes[-1])[:, y]
-        self.params = [p for m, n in zip(sizes[:-1], sizes[1:])
+        self.X, self.Y = X.astype(self.dtype), np.eye(sizes[-1], dtype=self.dtype)[:, y]
+        self.params = [p.astype(self.dtype) for m, n in zip(sizes[:-1], sizes[1:])
                        for p in (rng.normal(0, m ** -0.5, (m, n)), np.zeros((n, 1)))]
         self.m = [np.zeros_like(p) for p in self.params]
         self.v = [np.zeros_like(p) for p in self.params]
@@ -126,7 +136,7 @@ class NumpyStep:
 
 
 class TorchStep:
-    dtype = "float32"   # PyTorch's default, as in the homework's part 6
+    dtype = "float64"   # the engine's, unless --torch-dtype says otherwise
 
     def __init__(self, sizes, batch, opt):
         import torch
@@ -201,27 +211,33 @@ def checkpoint_us(repeats: int) -> dict[str, float]:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
-    parser.add_argument("--torch-dtype", choices=["float32", "float64"], default="float32",
-                        help="PyTorch's dtype (the engine computes in float64)")
+    parser.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                        help="what the engine, the NumPy baseline and PyTorch compute in")
+    parser.add_argument("--torch-dtype", choices=["float32", "float64"], default=None,
+                        help="PyTorch's dtype alone (default: --dtype's)")
     parser.add_argument("--malloc-default", action="store_true",
                         help="leave glibc's malloc thresholds as they are (the server raises "
                              "them: engine/allocator.py)")
     args = parser.parse_args(argv)
     kept = False if args.malloc_default else keep_freed_memory()
-    TorchStep.dtype = args.torch_dtype
+    EngineStep.dtype = NumpyStep.dtype = args.dtype
+    TorchStep.dtype = args.torch_dtype or args.dtype
     budget, repeats = (0.005, 3) if args.quick else (0.02, 7)
     try:
         import torch  # noqa: F401
         has_torch = True
     except ImportError:
         has_torch = False
-    head = (f"{'network':<14}{'batch':>6}{'opt':>6}{'engine µs':>11}{'(eval)':>8}{'numpy µs':>10}"
-            f"{'ratio':>7}{'step ratio':>11}")
+    short = {"float64": "f64", "float32": "f32"}
+    head = (f"{'network':<14}{'batch':>6}{'opt':>6}{'engine ' + short[EngineStep.dtype] + ' µs':>15}"
+            f"{'(eval)':>8}{'numpy ' + short[NumpyStep.dtype] + ' µs':>14}{'ratio':>7}{'step ratio':>11}")
     if has_torch:
-        head += f"{'torch µs':>10}{'torch/eng':>10}"
+        head += f"{'torch ' + short[TorchStep.dtype] + ' µs':>14}{'torch/eng':>10}"
+    dtypes = f"engine {EngineStep.dtype}, numpy {NumpyStep.dtype}"
+    if has_torch:
+        dtypes += f", torch {TorchStep.dtype}"
     print(f"µs per training step, median of {repeats} timings "
-          f"(OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
-          f"{', torch ' + args.torch_dtype if has_torch else ''}); "
+          f"(dtypes: {dtypes}; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}); "
           "(eval): the engine's end-of-epoch history pass, per step; ratio: engine / numpy; "
           "step ratio: the same without (eval), step against step; "
           f"freed memory kept for reuse (engine/allocator.py): {'yes' if kept else 'no'}")
@@ -235,12 +251,12 @@ def main(argv=None):
                 times = per_step_us(impls, budget, repeats)
                 share = impls[0].eval_share_us(repeats)
                 name = "-".join(map(str, sizes))
-                line = (f"{name:<14}{batch:>6}{opt:>6}{times[0]:>11.1f}{share:>8.1f}{times[1]:>10.1f}"
+                line = (f"{name:<14}{batch:>6}{opt:>6}{times[0]:>15.1f}{share:>8.1f}{times[1]:>14.1f}"
                         f"{times[0] / times[1]:>7.2f}{(times[0] - share) / times[1]:>11.2f}")
                 if has_torch:
-                    line += f"{times[2]:>10.1f}{times[2] / times[0]:>10.2f}"
+                    line += f"{times[2]:>14.1f}{times[2] / times[0]:>10.2f}"
                 print(line, flush=True)
-    print("\ncheckpoint of a 2-100-10-3 Adam run on 400 points, mid-epoch:")
+    print(f"\ncheckpoint of a 2-100-10-3 Adam run ({EngineStep.dtype}) on 400 points, mid-epoch:")
     for name, value in checkpoint_us(repeats).items():
         print(f"  {name:<22}{value:>10.0f}")
 
