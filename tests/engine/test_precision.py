@@ -244,3 +244,13 @@ def test_a_conversion_that_does_not_fit_changes_nothing():
     assert run.dtype == np.float64 and run.config.dtype == "float64"
     for a, b in zip(weights(run), w):
         np.testing.assert_array_equal(a, b)
+
+
+def test_optimiser_state_beyond_float32_starts_afresh_on_conversion():
+    adam = OptimizerSpec.torch_adam(lr=0.01)
+    run = make_run(dtype="float64", optimizer=adam)
+    run.train_steps(3)
+    run.optimizer.v[0] = 1e40                          # a squared gradient of 1e20
+    run.set_config(TrainConfig(adam, dtype="float32"))
+    assert run.optimizer.t == 0 and not run.optimizer.m.any() and not run.optimizer.v.any()
+    assert run.optimizer.v.dtype == F32 and run.train_steps(1) == 1
