@@ -34,3 +34,22 @@ const SUBSCRIPT = '₀₁₂₃₄₅₆₇₈₉';
 export const supText = (n) => String(n).split('').map((d) => SUPERSCRIPT[d]).join('');
 /** 12 -> "₁₂" */
 export const subText = (n) => String(n).split('').map((d) => SUBSCRIPT[d]).join('');
+
+const written = new WeakMap(); // element -> {attribute: value last written by setAttributes}
+
+/**
+ * Set attributes, skipping those whose value is what this function wrote
+ * last time. A diagram redrawn every frame keeps most values: unchanged
+ * writes still cost style invalidation (a thousand per frame for 100 units).
+ */
+export function setAttributes(el, attrs) {
+  let last = written.get(el);
+  if (!last) written.set(el, (last = {}));
+  for (const [name, value] of Object.entries(attrs)) {
+    const text = String(value);
+    if (last[name] !== text) {
+      el.setAttribute(name, text);
+      last[name] = text;
+    }
+  }
+}

@@ -5,7 +5,7 @@
 // Links and thumbnails are painted on a canvas; node frames, bias markers and
 // labels are SVG on top. Pointing is hit-tested by geometry (network-layout.js).
 
-import { formatNumber, h, subText as sub, supText as sup } from './dom.js';
+import { formatNumber, h, setAttributes, subText as sub, supText as sup } from './dom.js';
 import { LINK_LIMIT, biasMarker, hitTest, layoutNetwork, linkSegment, visibleLinks } from './network-layout.js';
 import { ACCENT, NEGATIVE, POSITIVE, classColor, signedColor, tint } from './palette.js';
 
@@ -38,6 +38,7 @@ export class NetworkDiagram {
     this.selected = null;
     this.drawn = [];
     this.biases = [];
+    this.tileCache = new WeakMap(); // decoded thumbnails -> their tiles (_tiles)
     this.canvas = h('canvas', { class: 'thumbs', 'aria-hidden': 'true' });
     this.svg = h('svg:svg', { class: 'diagram', role: 'img', 'aria-label': 'network diagram' });
     this.nodeGroup = h('svg:g', { class: 'nodes' });
@@ -142,20 +143,21 @@ export class NetworkDiagram {
     const last = columns.length - 1;
     const focus = this.hovered?.kind === 'node' ? this.hovered : this.selected;
     nodes.forEach(({ node, c, j, collapsed }, n) => {
-      const rect = pool[n];
-      rect.setAttribute('x', node.x - node.size / 2);
-      rect.setAttribute('y', node.y - node.h / 2);
-      rect.setAttribute('width', node.size);
-      rect.setAttribute('height', node.h);
       const bias = c > 0 ? this.model.weights[c - 1].W0[j] : 0;
       let fill = 'none';
       if (c === last) fill = `rgb(${tint(classColor(j), 0.75).join(',')})`;
       else if (collapsed && c > 0) fill = signedColor(bias, 1, 0.25);
-      rect.setAttribute('fill', fill);
       const isFocus = focus && focus.layer === c && focus.unit === j;
-      rect.setAttribute('stroke', isFocus ? ACCENT : collapsed ? 'none' : '#7b8494');
-      rect.setAttribute('stroke-width', isFocus ? 3 : 1);
-      rect.dataset.unit = `${c},${j}`;
+      setAttributes(pool[n], {
+        x: node.x - node.size / 2,
+        y: node.y - node.h / 2,
+        width: node.size,
+        height: node.h,
+        fill,
+        stroke: isFocus ? ACCENT : collapsed ? 'none' : '#7b8494',
+        'stroke-width': isFocus ? 3 : 1,
+        'data-unit': `${c},${j}`,
+      });
     });
   }
 
@@ -171,13 +173,14 @@ export class NetworkDiagram {
     while (pool.length < all.length) this.biasGroup.append(h('svg:circle', {}));
     while (pool.length > all.length) this.biasGroup.lastChild.remove();
     all.forEach((b, n) => {
-      const circle = pool[n];
-      circle.setAttribute('cx', b.cx);
-      circle.setAttribute('cy', b.cy);
-      circle.setAttribute('r', b.r.toFixed(2));
-      circle.setAttribute('fill', b.b >= 0 ? POSITIVE : NEGATIVE);
-      circle.setAttribute('stroke', '#fff');
-      circle.dataset.bias = `${b.layer},${b.j}`;
+      setAttributes(pool[n], {
+        cx: b.cx,
+        cy: b.cy,
+        r: b.r.toFixed(2),
+        fill: b.b >= 0 ? POSITIVE : NEGATIVE,
+        stroke: '#fff',
+        'data-bias': `${b.layer},${b.j}`,
+      });
     });
   }
 
@@ -218,23 +221,44 @@ export class NetworkDiagram {
     for (const thumb of this.model.thumbnails ?? []) {
       const column = columns[thumb.layer];
       if (!column || column.collapsed || thumb.layer >= columns.length - 1) continue;
-      const lut = activationLut(thumb.scale);
+      const tiles = this._tiles(thumb, column.nodes.length);
       const s = thumb.size;
-      const scratch = this._scratch(s);
-      const image = scratch.getContext('2d').createImageData(s, s);
       column.nodes.forEach((node, j) => {
+        if (j < tiles.count) ctx.drawImage(tiles.canvas, j * s, 0, s, s, node.x - node.size / 2, node.y - node.size / 2, node.size, node.size);
+      });
+    }
+  }
+
+  /**
+   * One layer's thumbnails as a strip of s x s tiles, built once per
+   * thumbnail object: while playing, most frames reuse the last thumbnails
+   * (session.js), and colouring them pixel by pixel again cost more than
+   * the rest of the diagram.
+   */
+  _tiles(thumb, units) {
+    let tiles = this.tileCache.get(thumb);
+    if (tiles) return tiles;
+    const s = thumb.size;
+    const count = Math.min(units, Math.floor(thumb.data.length / (s * s)));
+    const canvas = h('canvas', { width: Math.max(1, count * s), height: s });
+    if (count > 0) {
+      const lut = activationLut(thumb.scale);
+      const image = canvas.getContext('2d').createImageData(count * s, s);
+      for (let j = 0; j < count; j++) {
         const offset = j * s * s;
-        if (offset + s * s > thumb.data.length) return;
         for (let i = 0; i < s; i++) {
           for (let k = 0; k < s; k++) {
             // row i of the data is y = ys[i] (upwards); image rows go downwards
-            image.data.set(lut.subarray(thumb.data[offset + i * s + k] * 4, thumb.data[offset + i * s + k] * 4 + 4), ((s - 1 - i) * s + k) * 4);
+            const v = thumb.data[offset + i * s + k] * 4;
+            image.data.set(lut.subarray(v, v + 4), ((s - 1 - i) * count * s + j * s + k) * 4);
           }
         }
-        scratch.getContext('2d').putImageData(image, 0, 0);
-        ctx.drawImage(scratch, node.x - node.size / 2, node.y - node.size / 2, node.size, node.size);
-      });
+      }
+      canvas.getContext('2d').putImageData(image, 0, 0);
     }
+    tiles = { canvas, count };
+    this.tileCache.set(thumb, tiles);
+    return tiles;
   }
 
   _drawInputThumbnails(ctx, column) {
@@ -253,11 +277,6 @@ export class NetworkDiagram {
       ctx.fillStyle = gradient;
       ctx.fillRect(left, top, node.size, node.size);
     });
-  }
-
-  _scratch(size) {
-    if (!this.scratch || this.scratch.width !== size) this.scratch = h('canvas', { width: size, height: size });
-    return this.scratch;
   }
 
   _local(ev) {
