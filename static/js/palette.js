@@ -48,6 +48,30 @@ export function regionColorscale(k, mode) {
   return stops;
 }
 
+/**
+ * RGBA lookup for region cells: entry (c * 256 + v) is class c's colour at
+ * confidence byte v, the colour regionColorscale gives z = c + 0.998 t, where
+ * t is v's share of the way from the lowest possible winning probability
+ * (1/k, as a byte) to 1; hard regions ignore v.
+ */
+export function regionLut(k, mode) {
+  const low = mode === 'hard' ? HARD : SOFT_LOW;
+  const high = mode === 'hard' ? HARD : SOFT_HIGH;
+  const floor = 255 / k;
+  const lut = new Uint8ClampedArray(k * 256 * 4);
+  for (let c = 0; c < k; c++) {
+    const from = tint(classColor(c), low);
+    const to = tint(classColor(c), high);
+    for (let v = 0; v < 256; v++) {
+      const t = mode === 'hard' ? 0.5 : (0.998 / 0.999) * Math.max(0, (v - floor) / (255 - floor));
+      const at = (c * 256 + v) * 4;
+      for (let i = 0; i < 3; i++) lut[at + i] = Math.round(from[i] + (to[i] - from[i]) * t);
+      lut[at + 3] = 255;
+    }
+  }
+  return lut;
+}
+
 /** Colour for a signed value v scaled by `max` (links, biases, activations). */
 export function signedColor(v, max = 1, floor = 0.12) {
   const amount = Math.min(1, floor + (1 - floor) * Math.abs(v) / (max || 1));

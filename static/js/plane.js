@@ -1,53 +1,70 @@
-// The plane: class regions as a Plotly heatmap (colour = class, lightness =
-// confidence), with the overlay (plane-overlay.js: boundary, unit lines and
+// The plane: class regions as a heatmap drawn by Plotly (colour = class,
+// lightness = confidence; an image with a pixel per grid cell), with the overlay (plane-overlay.js: boundary, unit lines and
 // their 0/+ sides, deeper curves, misclassified rings) and the data points on
 // top. Three layers of one size, stacked:
-//   1. regions: Plotly, no axes, no interaction; Plotly.react every frame;
+//   1. regions (or one unit's activation): Plotly, no axes, no interaction;
+//      Plotly.react every frame;
 //   2. overlay: a canvas, repainted every frame;
 //   3. points: Plotly with the axes and the markers; Plotly.react only when the
 //      data change, and it takes the pointer (hover, clicks).
 
 import { formatNumber, h } from './dom.js';
 import { classProbabilities } from './forward.js';
-import { CLASS_SYMBOLS, NEGATIVE, POSITIVE, classColor, regionColorscale } from './palette.js';
+import { CLASS_SYMBOLS, NEGATIVE, POSITIVE, classColor, regionLut } from './palette.js';
 import { Overlay } from './plane-overlay.js';
 import { theme } from './theme.js';
 
 const linspace = (a, b, n) => Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
 
-/** z = class + confidence share in [0, 0.998]: one number per cell for regionColorscale. */
-function regionZ(grid, mode) {
+const luts = new Map(); // "k/mode" -> regionLut
+
+/**
+ * The class regions as one image, a pixel per grid cell (top row = largest
+ * y), placed by Plotly as a layout image over the cells' extent. A heatmap
+ * trace computed every cell's colour through its colorscale and re-encoded
+ * the picture each frame, the costliest part of drawing a playing frame;
+ * here a lookup colours the cells and the browser scales the image smoothly.
+ */
+function regionsImage({ grid, extent }, mode) {
   const { resolution: r, classes, confidence, nClasses } = grid;
-  const floor = 255 / nClasses; // the lowest possible winning probability, as uint8
-  const z = new Array(r);
+  const key = `${nClasses}/${mode}`;
+  if (!luts.has(key)) luts.set(key, regionLut(nClasses, mode));
+  const lut = luts.get(key);
+  const canvas = regionsImage.canvas ?? (regionsImage.canvas = document.createElement('canvas'));
+  canvas.width = r;
+  canvas.height = r;
+  const ctx = canvas.getContext('2d');
+  const image = ctx.createImageData(r, r);
+  const px = image.data;
   for (let i = 0; i < r; i++) {
-    const row = new Float32Array(r);
+    const out = (r - 1 - i) * r * 4; // grid row i is y = ys[i], upwards
     for (let j = 0; j < r; j++) {
       const cell = i * r + j;
-      const t = mode === 'hard' ? 0.5 : Math.max(0, (confidence[cell] - floor) / (255 - floor));
-      row[j] = classes[cell] + 0.998 * t;
+      const at = ((classes[cell] % nClasses) * 256 + confidence[cell]) * 4;
+      const o = out + j * 4;
+      px[o] = lut[at];
+      px[o + 1] = lut[at + 1];
+      px[o + 2] = lut[at + 2];
+      px[o + 3] = 255;
     }
-    z[i] = row;
   }
-  return z;
-}
-
-function regionsTrace({ grid, extent }, mode) {
+  ctx.putImageData(image, 0, 0);
+  const [x0, x1, y0, y1] = extent;
+  const dx = (x1 - x0) / (r - 1);
+  const dy = (y1 - y0) / (r - 1);
   return {
-    uid: 'regions',
-    type: 'heatmap',
-    x: linspace(extent[0], extent[1], grid.resolution),
-    y: linspace(extent[2], extent[3], grid.resolution),
-    z: regionZ(grid, mode),
-    zmin: 0,
-    zmax: grid.nClasses,
-    colorscale: regionColorscale(grid.nClasses, mode),
-    showscale: false,
-    hoverinfo: 'skip',
-    // 'fast': one image pixel per cell, scaled up crisply by the browser.
-    // false filled a rectangle per cell on a plot-sized canvas and encoded
-    // that as a PNG on every frame: most of a playing frame's drawing time.
-    zsmooth: 'fast',
+    name: 'regions',
+    source: canvas.toDataURL('image/png'),
+    xref: 'x',
+    yref: 'y',
+    x: x0 - dx / 2,
+    y: y1 + dy / 2,
+    sizex: r * dx,
+    sizey: r * dy,
+    xanchor: 'left',
+    yanchor: 'top',
+    sizing: 'stretch',
+    layer: 'below',
   };
 }
 
@@ -170,8 +187,10 @@ export class Plane {
       Plotly.react(this.pointsGraph, [pointsTrace('train-points', train, false), pointsTrace('val-points', val, true)], this._layout(extent, true));
       this._measureArea();
     }
-    const background = (view.activation && activationTrace(model, view.activation)) || (model.grid && regionsTrace(model, view.regions));
-    if (background) Plotly.react(this.regionsGraph, [background], this._layout(extent, false));
+    // The background: one unit's activation (a heatmap) or the class regions (an image).
+    const activation = view.activation && activationTrace(model, view.activation);
+    if (activation) Plotly.react(this.regionsGraph, [activation], this._layout(extent, false));
+    else if (model.grid) Plotly.react(this.regionsGraph, [], { ...this._layout(extent, false), images: [regionsImage(model, view.regions)] });
     this.overlay.paint(model, view, this._highlightPolylines());
     if (this.hovered) this._showTooltip(this.hovered);
   }

@@ -72,11 +72,16 @@ def settle(page: Page) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
+# The class regions: a Plotly layout image on the plane's background graph
+# (region_colour_classes reads the same element).
+REGIONS_IMAGE = "[data-testid=plane] .plane-regions image"
+
+
 def region_colour_classes(page: Page, k: int) -> dict[str, float]:
     """Share of the rendered region image's pixels per class colour (of the
     first k), found by hue: class c's tints all share its palette colour's hue."""
     return page.evaluate("""async (k) => {
-      const img = document.querySelector('[data-testid=plane] g.heatmaplayer image');
+      const img = document.querySelector('[data-testid=plane] .plane-regions image');
       const el = new Image();
       el.src = img.getAttribute('href');
       await el.decode();

@@ -81,9 +81,20 @@ def test_hard_regions_show_the_same_classes_flat(page):
     settle(page)
     hard = region_colour_classes(page, 2)
     assert sorted(soft) == sorted(hard)
-    distinct = page.evaluate("""() => new Set(document.querySelector('[data-testid=plane] .plane-regions')
-        .data[0].z.flatMap(r => Array.from(r))).size""")
-    assert distinct <= 2
+    # the image itself, a pixel per cell before the browser scales it: one colour per class
+    distinct = page.evaluate("""async () => {
+      const el = new Image();
+      el.src = document.querySelector('[data-testid=plane] .plane-regions').layout.images[0].source;
+      await el.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = el.naturalWidth; canvas.height = el.naturalHeight;
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(el, 0, 0);
+      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      const colours = new Set();
+      for (let i = 0; i < px.length; i += 4) colours.add(`${px[i]},${px[i + 1]},${px[i + 2]}`);
+      return colours.size; }""")
+    assert distinct == len(hard) <= 2   # flat: exactly one colour per class shown
 
 
 def test_draw_mode_adds_a_point_and_shift_click_removes_one(page, shot):
@@ -133,3 +144,38 @@ def test_deeper_units_boundaries_are_drawn_on_demand(page):
     page.get_by_test_id("curve-layer-2").click()
     settle(page)
     assert overlay(page)["curves"] == 0
+
+
+def test_region_colours_are_the_colorscales(page):
+    """palette.regionLut colours the regions image; it must give what a heatmap
+    through regionColorscale gave for z = class + 0.998 t (t the confidence's
+    share above 1/k), to within one level of rounding."""
+    open_app(page)
+    for k, mode in [(2, "soft"), (3, "soft"), (8, "soft"), (2, "hard"), (8, "hard")]:
+        assert_lut_matches_colorscale(page, k, mode)
+
+
+def assert_lut_matches_colorscale(page, k: int, mode: str):
+    worst = page.evaluate("""async ([k, mode]) => {
+        const {regionLut, regionColorscale} = await import('/static/js/palette.js');
+        const lut = regionLut(k, mode);
+        const stops = regionColorscale(k, mode).map(([at, css]) => [at, css.match(/\\d+/g).map(Number)]);
+        const colour = (z) => {   // linear between the stops, as Plotly's colorscale does
+          const f = z / k;
+          const i = stops.findIndex(([at], n) => n + 1 < stops.length && f <= stops[n + 1][0]);
+          const [a, ca] = stops[i], [b, cb] = stops[i + 1];
+          const w = b > a ? (f - a) / (b - a) : 0;
+          return ca.map((c, n) => c + (cb[n] - c) * w);
+        };
+        const floor = 255 / k;
+        let worst = 0;
+        for (let c = 0; c < k; c++) {
+          for (let v = 0; v < 256; v += 5) {
+            const t = mode === 'hard' ? 0.5 : Math.max(0, (v - floor) / (255 - floor));
+            const want = colour(c + 0.998 * t);
+            for (let n = 0; n < 3; n++) worst = Math.max(worst, Math.abs(lut[(c * 256 + v) * 4 + n] - want[n]));
+          }
+        }
+        return worst;
+    }""", [k, mode])
+    assert worst <= 1.0, (k, mode, worst)
