@@ -63,7 +63,7 @@ const trainer = new Trainer(session, {
   amount: () => ({ [store.state.speedUnit]: store.state.speed }),
   onChange: (playing) => {
     showPlaying(playing);
-    if (!playing) render(); // the curves, thinned out while playing, catch up
+    if (!playing) render(); // the curves and the links canvas, thinned out while playing, catch up
   },
   onError: reportError,
 });
@@ -112,7 +112,7 @@ function paint() {
   plane.render({ ...frame, points: session.points }, { ...state, activation: ui.showActivation ? ui.selected : null });
   measure('crease:react-plane', t);
   t = performance.now();
-  network.render(frame);
+  network.render(frame, { live: trainer.playing });
   measure('crease:draw-network', t);
   // Curves move slowly: while playing they are redrawn a few times a second,
   // less often when a redraw is slow, so that they take at most CURVES_SHARE

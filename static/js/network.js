@@ -9,6 +9,9 @@ import { formatNumber, h, setAttributes, subText as sub, supText as sup } from '
 import { LINK_LIMIT, biasMarker, hitTest, layoutNetwork, linkSegment, visibleLinks } from './network-layout.js';
 import { ACCENT, NEGATIVE, POSITIVE, classColor, signedColor, tint } from './palette.js';
 
+// While playing, the links canvas is repainted at most this often (render()).
+export const LIVE_CANVAS_MS = 90;
+
 /**
  * 256-entry RGBA lookup: byte v of [lo, hi] -> blue for positive, orange for
  * negative, white at 0. The scale is the whole layer's, so a square root lifts
@@ -38,6 +41,8 @@ export class NetworkDiagram {
     this.selected = null;
     this.drawn = [];
     this.biases = [];
+    this.paintedAt = -Infinity; // when the canvas was last painted (performance.now())
+    this.paintedThumbnails = null;
     this.tileCache = new WeakMap(); // decoded thumbnails -> their tiles (_tiles)
     this.canvas = h('canvas', { class: 'thumbs', 'aria-hidden': 'true' });
     this.svg = h('svg:svg', { class: 'diagram', role: 'img', 'aria-label': 'network diagram' });
@@ -72,8 +77,14 @@ export class NetworkDiagram {
     if (this.model) this._drawNodes();
   }
 
-  /** model: {weights (decoded), layers, thumbnails (decoded or null), extent} */
-  render(model) {
+  /**
+   * model: {weights (decoded), layers, thumbnails (decoded or null), extent}.
+   * live: frames are streaming in (playing); then the canvas of links and
+   * thumbnails is repainted at most every LIVE_CANVAS_MS, or at once when
+   * the thumbnails change. Rasterising some 800 anti-aliased links was the
+   * largest part of the browser's work per playing frame; links move slowly.
+   */
+  render(model, { live = false } = {}) {
     this.model = model;
     const sizes = [model.weights[0].m, ...model.layers.map((l) => l.units)];
     const key = `${sizes.join('-')}@${this.width}x${this.height}`;
@@ -88,11 +99,17 @@ export class NetworkDiagram {
       this.canvas.style.width = `${this.width}px`;
       this.canvas.style.height = `${this.height}px`;
       this._drawLabels(model.layers);
+      this.paintedAt = -Infinity;
     }
     this._chooseLinks();
     this._drawNodes();
     this._drawBiases();
-    this._paintCanvas();
+    const now = performance.now();
+    if (!live || now - this.paintedAt >= LIVE_CANVAS_MS || model.thumbnails !== this.paintedThumbnails) {
+      this._paintCanvas();
+      this.paintedAt = now;
+      this.paintedThumbnails = model.thumbnails;
+    }
   }
 
   /** Which links to draw (all, or the strongest per dense layer) and how. */

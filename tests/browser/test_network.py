@@ -96,3 +96,28 @@ def test_a_selected_unit_can_colour_the_plane_by_its_activation(page, shot):
     settle(page)
     assert page.evaluate("""() => { const g = document.querySelector('[data-testid=plane] .plane-regions');
         return [g.data.length, g.layout.images.map(i => i.name)]; }""") == [0, ["regions"]]
+
+
+def test_while_playing_the_links_canvas_is_repainted_at_most_every_interval(page):
+    """network.render(frame, {live: true}) skips repainting the canvas of links
+    (rasterising them cost the most per playing frame) within LIVE_CANVAS_MS of
+    the last paint, unless the thumbnails changed; paused, it always repaints."""
+    open_app(page)
+    settle(page)
+    counts = page.evaluate("""async () => {
+        const {LIVE_CANVAS_MS} = await import('/static/js/network.js');
+        const n = window.crease.network, f = window.crease.session.frame;
+        let painted = 0;
+        const paint = n._paintCanvas.bind(n);
+        n._paintCanvas = () => { painted += 1; paint(); };
+        const seen = [];
+        n.render(f); seen.push(painted);                                  // paused: painted
+        n.render(f, {live: true}); seen.push(painted);                    // too soon: kept
+        n.render({...f, thumbnails: [...(f.thumbnails ?? [])]}, {live: true}); seen.push(painted);  // new thumbnails
+        n.render(f); seen.push(painted);                                  // paused again
+        await new Promise(r => setTimeout(r, LIVE_CANVAS_MS + 20));
+        n.render(f, {live: true}); seen.push(painted);                    // the interval passed
+        delete n._paintCanvas;
+        return seen;
+    }""")
+    assert counts == [1, 1, 2, 3, 4]
