@@ -87,7 +87,7 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
             "extent": session.extent,
             "grid": grid(params, acts, session.extent, view.grid, run.spec.n_classes,
                          "probs" in include),
-            "lines": lines(params[0], session.extent, digits),
+            "lines": lines(params[0], session.extent),
             "boundary": polylines(decision_boundary(params, acts, session.extent, view.grid),
                                   session.extent, digits),
         }
@@ -132,14 +132,17 @@ def grid(params, acts, extent, resolution: int, n_classes: int, with_probs: bool
     return out
 
 
-def lines(first_layer, extent, digits: int) -> list[list[float] | None]:
-    """Per first-layer unit ``[x0, y0, x1, y1, zx, zy, px, py]``: the segment of
-    w . x + b = 0 inside the view, the "0" label's place and the "+" label's;
-    None where the unit draws no line (w ~ 0, or the line misses the view).
-    w and b themselves are the frame's weights[0] (W[:, unit], W0[unit])."""
+def lines(first_layer, extent) -> dict:
+    """Per first-layer unit 8 float32s ``[x0, y0, x1, y1, zx, zy, px, py]``: the
+    segment of w . x + b = 0 inside the view, the "0" label's place and the
+    "+" label's; NaNs where the unit draws no line (w ~ 0, or the line misses
+    the view).  Binary like the weights: as JSON numbers these were a third
+    of a frame's encoding time.  w and b themselves are the frame's
+    weights[0] (W[:, unit], W0[unit])."""
     t = first_layer_segments(*first_layer, extent)
-    rows = np.round(np.hstack([t.start, t.end, t.zero_label, t.plus_label]), digits).tolist()
-    return [row if shown else None for row, shown in zip(rows, t.shown.tolist())]
+    table = np.hstack([t.start, t.end, t.zero_label, t.plus_label]).astype("<f4")
+    table[~t.shown] = np.nan
+    return {"units": int(table.shape[0]), "encoding": "float32+base64", "data": b64(table.tobytes())}
 
 
 def curves(params, acts, extent, view, n_hidden: int, digits: int) -> dict:

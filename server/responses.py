@@ -66,7 +66,13 @@ class Grid(Described):
     probs: str | None = Field(None, description="deflate(k planes uint8 RxR), with include probs")
 
 
-UnitLine = tuple[float, float, float, float, float, float, float, float]
+class UnitLines(Described):
+    units: int
+    encoding: Literal["float32+base64"]
+    data: str = Field(description=(
+        "base64 of units x 8 little-endian float32s: per first-layer unit [x0, y0, x1, y1, zx, zy, "
+        "px, py], its line's segment in the view, the '0' and the '+' label's places; NaNs: no "
+        "line (dead unit, or outside the view)"))
 
 
 class Thumbnails(Described):
@@ -119,9 +125,7 @@ class Frame(Described):
     history: HistorySince
     extent: tuple[float, float, float, float]
     grid: Grid
-    lines: list[UnitLine | None] = Field(description=(
-        "per first-layer unit [x0, y0, x1, y1, zx, zy, px, py]: its line's segment in the view, "
-        "the '0' and the '+' label's places; null: no line (dead unit, or outside the view)"))
+    lines: UnitLines
     boundary: list[Polyline]
     curves: dict[str, list[list[Polyline]]] | None = None
     thumbnails: list[Thumbnails] | None = None

@@ -29,6 +29,14 @@ def weights(frame: dict) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
+def lines(frame: dict) -> list[list[float] | None]:
+    """Per first-layer unit [x0, y0, x1, y1, zx, zy, px, py], or None (no line)."""
+    table = frame["lines"]
+    assert table["encoding"] == "float32+base64"
+    rows = np.frombuffer(base64.b64decode(table["data"]), dtype="<f4").reshape(table["units"], 8)
+    return [None if np.isnan(row[0]) else row.astype(float).tolist() for row in rows]
+
+
 def predictions(frame: dict) -> np.ndarray:
     return np.frombuffer(base64.b64decode(frame["predictions"]), dtype=np.uint8)
 

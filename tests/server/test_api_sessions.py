@@ -47,7 +47,7 @@ def test_create_answers_a_first_frame(api):
     assert frame["points"] == {"train": POINTS, "val": [[0.1, 0.2, 1]]}
     assert fd.predictions(frame).shape == (9,)
     assert frame["data"] == {"revision": 1}
-    assert len(frame["lines"]) == 4
+    assert len(fd.lines(frame)) == 4
 
 
 def test_create_with_defaults_only(api):
@@ -175,7 +175,8 @@ def test_set_one_weight_one_bias_and_a_layer(api):
     W = [[0.5, -0.5, 0.25, 1.0], [1.5, 0.0, -2.0, 0.125]]
     frame = api.put(f"/api/sessions/{sid}/weights", json={"layer": 0, "W": W}).json
     assert np.array_equal(fd.weights(frame)[0][0], np.float32(W))
-    assert frame["lines"][1] is not None and frame["lines"][3][:4] != frame["lines"][2][:4]
+    lines = fd.lines(frame)
+    assert lines[1] is not None and lines[3][:4] != lines[2][:4]
 
 
 def test_probe_and_apply(api):

@@ -15,6 +15,7 @@ import pytest
 from engine.experiment_cli import QUESTIONS
 from server.lessons import LESSONS_DIR
 
+from . import framedecode as fd
 from .apicheck import CheckedClient
 from .lessonrun import FunctionLesson, read_path, value_of
 
@@ -208,7 +209,7 @@ def test_relu_softmax_data_are_labelled_with_the_predicted_class(api):
     predicted = list(base64.b64decode(frame["predictions"]))
     assert predicted == [label for _, _, label in doc["data"]["train"]]
     assert frame["extent"] == pytest.approx([-3.3, 3.3, -3.3, 3.3])
-    assert len([line for line in frame["lines"] if line]) == 4
+    assert len([line for line in fd.lines(frame) if line]) == 4
 
 
 def test_active_units_view_counts_units_on_their_plus_side(api):
