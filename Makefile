@@ -28,12 +28,15 @@ run: $(VENV)/.runtime
 	@echo "Crease is starting on http://$(HOST):$(PORT)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py "server.wsgi:app"
 
+# Everything but the browser tests on both cores (pytest-xdist), then the browser
+# tests one at a time (each drives Chromium against its own gunicorn).
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 # Engine and server only: no browser, quick feedback while editing.
 test-fast: $(VENV)/.dev
-	$(BIN)/python -m pytest tests/engine tests/server $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 tests/engine tests/server $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
