@@ -164,13 +164,13 @@ def _network_key(params, activations, extent, resolution) -> tuple:
 
 
 # evaluate_grid's output scores (k x R*R float32) and winning classes under
-# their _network_key, one entry per thread.  A frame asks for the classes and then the boundary of the
-# same network and view; this makes that one forward pass instead of two.  Per
-# thread because a gthread worker draws several frames at once: with one shared
-# entry, another thread's evaluate_grid replaced it between a frame's two calls
-# in about one frame in five (4 threads), and that boundary paid a second
-# forward pass.  Keyed by weight values, so weights changed in place are never
-# served stale.
+# their _network_key, one entry per thread.  A frame asks for the classes and
+# then the boundary of the same network and view; this makes that one forward
+# pass and one classification instead of two.  Per thread because a gthread
+# worker draws several frames at once: with one shared entry, another thread's
+# evaluate_grid replaced it between a frame's two calls in about one frame in
+# five (4 threads), and that boundary paid a second forward pass.  Keyed by
+# weight values, so weights changed in place are never served stale.
 _last = threading.local()
 
 
@@ -184,7 +184,7 @@ def forget_scores() -> None:
     _last.scores = (None, None, None)
 
 
-def _winner(Z: np.ndarray) -> np.ndarray:
+def _winner(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row index of each column's largest value (the first of equals), as
     argmax(axis=0) gives it, and that largest value: (classes uint8 (b,),
     best (b,)).  A pass per row: argmax down the columns of a k x b array

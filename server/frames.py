@@ -23,7 +23,7 @@ from .polylines import TOLERANCE, simplify_many
 
 VERSION = 1
 SIGNIFICANT = 6       # significant digits kept for metrics and losses
-RESOLVE = 2000        # plane coordinates are rounded to 1/RESOLVE of the view or finer
+RESOLVE = 2000        # polyline coordinates are rounded to 1/RESOLVE of the view or finer
 CONFIDENCE_STEP = 4   # confidence is sent in steps of 4/255: 64 shades, a third of the bytes
 # zlib level of the grid planes: level 6 made them 1.2 KB smaller (1.1 KB
 # after gzip) for 0.3 ms more a frame; a class's server runs out of CPU first

@@ -77,10 +77,9 @@ def settle(page: Page) -> None:
 REGIONS_IMAGE = "[data-testid=plane] .plane-regions image"
 
 
-def region_colour_classes(page: Page, k: int) -> dict[str, float]:
-    """Share of the rendered region image's pixels per class colour (of the
-    first k), found by hue: class c's tints all share its palette colour's hue."""
-    return page.evaluate("""async (k) => {
+# JS: the region image's own pixels (a pixel per grid cell, before the browser
+# scales it) as RGBA bytes in `px`.
+READ_REGION_PIXELS = """
       const img = document.querySelector('[data-testid=plane] .plane-regions image');
       const el = new Image();
       el.src = img.getAttribute('href');
@@ -89,7 +88,21 @@ def region_colour_classes(page: Page, k: int) -> dict[str, float]:
       canvas.width = el.naturalWidth; canvas.height = el.naturalHeight;
       const ctx = canvas.getContext('2d');
       ctx.drawImage(el, 0, 0);
-      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;"""
+
+
+def region_colour_count(page: Page) -> int:
+    """How many distinct colours the region image has."""
+    return page.evaluate("async () => {" + READ_REGION_PIXELS + """
+      const colours = new Set();
+      for (let i = 0; i < px.length; i += 4) colours.add(`${px[i]},${px[i + 1]},${px[i + 2]}`);
+      return colours.size; }""")
+
+
+def region_colour_classes(page: Page, k: int) -> dict[str, float]:
+    """Share of the rendered region image's pixels per class colour (of the
+    first k), found by hue: class c's tints all share its palette colour's hue."""
+    return page.evaluate("async (k) => {" + READ_REGION_PIXELS + """
       const hue = (r, g, b) => {
         const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
         if (d < 12) return null;  // too close to white or grey to tell

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.browser.app import along, open_app, overlay, overlay_pixels, point_count, region_colour_classes, \
-    settle, unit_lines, wait_for_api
+    region_colour_count, settle, unit_lines, wait_for_api
 
 
 def assert_lines_and_labels_painted(page, units: int):
@@ -82,19 +82,7 @@ def test_hard_regions_show_the_same_classes_flat(page):
     hard = region_colour_classes(page, 2)
     assert sorted(soft) == sorted(hard)
     # the image itself, a pixel per cell before the browser scales it: one colour per class
-    distinct = page.evaluate("""async () => {
-      const el = new Image();
-      el.src = document.querySelector('[data-testid=plane] .plane-regions').layout.images[0].source;
-      await el.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = el.naturalWidth; canvas.height = el.naturalHeight;
-      const ctx = canvas.getContext('2d');
-      ctx.drawImage(el, 0, 0);
-      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      const colours = new Set();
-      for (let i = 0; i < px.length; i += 4) colours.add(`${px[i]},${px[i + 1]},${px[i + 2]}`);
-      return colours.size; }""")
-    assert distinct == len(hard) <= 2   # flat: exactly one colour per class shown
+    assert region_colour_count(page) == len(hard) <= 2
 
 
 def test_draw_mode_adds_a_point_and_shift_click_removes_one(page, shot):

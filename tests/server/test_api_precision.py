@@ -10,6 +10,7 @@ from engine.training import TrainConfig
 from . import framedecode as fd
 from .apicheck import CheckedClient
 from .cases import SMALL, in_process_run
+from .test_api_sessions import advance, create
 
 FLOAT32 = {**SMALL, "training": {**SMALL["training"], "dtype": "float32"}}
 
@@ -17,18 +18,6 @@ FLOAT32 = {**SMALL, "training": {**SMALL["training"], "dtype": "float32"}}
 @pytest.fixture
 def api(app):
     return CheckedClient(app)
-
-
-def create(api, body) -> tuple[str, dict]:
-    response = api.post("/api/sessions", json=body)
-    assert response.status_code == 201, response.json
-    return response.json["session"], response.json["frame"]
-
-
-def advance(api, sid, **amount) -> dict:
-    response = api.post(f"/api/sessions/{sid}/advance", json=amount)
-    assert response.status_code == 200, response.json
-    return response.json
 
 
 def exported(api, sid) -> dict:
