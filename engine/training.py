@@ -21,7 +21,10 @@ homework's plain sum.  Reported losses are always the mean per point.
 Randomness: one ``np.random.default_rng(seed)`` per run draws the initial
 weights and then one permutation of the training points per epoch, nothing
 else, so the same seed and configuration reproduce every weight, shuffle and
-metric bit for bit.
+metric bit for bit.  An epoch of one minibatch (batch size >= N) keeps the
+points in their order: its gradient is the same in any order, and then the
+previous epoch's evaluation pass, a forward pass over the same points with
+the same weights, is this step's forward pass (see ``_step``).
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.network import OUTPUTS, NetworkSpec, build_network
-from engine.modules import Linear
+from engine.modules import Linear, ReLU
 from engine.optim import OptimizerSpec, make_optimizer
 
 REDUCTIONS = ("mean", "sum")
@@ -45,6 +48,8 @@ REDUCTIONS = ("mean", "sum")
 MAX_PARAM_NORM = 1e6
 DTYPES = ("float64", "float32")
 HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
+# what modules and losses keep from forward for backward (modules.py, losses.py)
+_FORWARD_STATE = ("A", "Z", "Ypred", "Y")
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,10 @@ class Run:
         self.model = build_network(self.spec, rng)
         self._linears: list[Linear] = [m for m in self.model.modules if isinstance(m, Linear)]
         # Backprop order without the first Linear, whose dLdA nobody needs.
-        self._back_chain = self.model.modules[:0:-1]
+        # Every delta in the chain is a new array the step owns, so a ReLU may
+        # mask it in place.
+        self._back_chain = [m.backward_in_place if isinstance(m, ReLU) else m.backward
+                            for m in self.model.modules[:0:-1]]
         self._bind(self.dtype)
         self._opt = make_optimizer(self.config.optimizer, self._params.size, self.dtype)
 
@@ -223,20 +231,26 @@ class Run:
         """One minibatch step; False (and state "diverged") if it was refused."""
         n = self.X_train.shape[1]
         if self._order is None:
-            self._new_epoch_order(self._rng.permutation(n))
+            whole = self.batch_size >= n
+            self._new_epoch_order(np.arange(n) if whole else self._rng.permutation(n))
         start = self._pos
         stop = min(start + self.batch_size, n)
         b = stop - start
         model = self.model
-        Ypred = model.forward(self._X_epoch[:, start:stop])
-        loss = model.loss.forward(Ypred, self._Y_epoch[:, start:stop])
+        if b == n and self._evaluated_forward_is_current():
+            # the evaluation of these weights ran this very forward pass: the
+            # whole training set in its order (half the work of a full-batch step)
+            loss = self._restore_forward()
+        else:
+            Ypred = model.forward(self._X_epoch[:, start:stop])
+            loss = model.loss.forward(Ypred, self._Y_epoch[:, start:stop])
         delta = model.loss.backward()
         if self.config.reduction == "mean":
             delta *= 1.0 / b
         if not math.isfinite(loss):
             return self._diverge()
-        for module in self._back_chain:
-            delta = module.backward(delta)
+        for backward in self._back_chain:
+            delta = backward(delta)
         self._linears[0].param_grads(delta)
         np.copyto(self._backup, self._params)
         self._opt.step(self._params, self._grads)
@@ -300,16 +314,16 @@ class Run:
     # ---- evaluation ----------------------------------------------------------
 
     def _evaluate(self, X: np.ndarray, Y: np.ndarray, y: np.ndarray):
-        """(mean loss per point, accuracy, predicted classes (b,)) of the current
-        weights; loss and accuracy None where undefined."""
+        """(mean loss per point, accuracy, predicted classes (b,), summed loss)
+        of the current weights; loss and accuracy None where undefined."""
         b = X.shape[1]
         if b == 0:
-            return None, None, np.zeros(0, dtype=np.intp)
+            return None, None, np.zeros(0, dtype=np.intp), None
         Ypred = self.model.forward(X)
-        loss = self.model.loss.forward(Ypred, Y) / b
+        total = self.model.loss.forward(Ypred, Y)
         classes = self.model.modules[-1].class_fun(Ypred)
         acc = np.count_nonzero(classes == y) / b
-        return (loss if math.isfinite(loss) else None), acc, classes
+        return (total / b if math.isfinite(total) else None), acc, classes, total
 
     def metrics(self) -> dict:
         """Current train_loss, train_acc, val_loss, val_acc (None where undefined)."""
@@ -326,11 +340,33 @@ class Run:
         if getattr(self, "_metrics_version", None) == self._version:
             return
         with np.errstate(all="ignore"):
-            tl, ta, tc = self._evaluate(self._Xc_train, self._Y_train, self.y_train)
-            vl, va, vc = self._evaluate(self._Xc_val, self._Y_val, self.y_val)
+            vl, va, vc, _ = self._evaluate(self._Xc_val, self._Y_val, self.y_val)
+            # the training points last, so that their pass can serve a full-batch step
+            tl, ta, tc, total = self._evaluate(self._Xc_train, self._Y_train, self.y_train)
+        self._evaluated_forward = (self._version, self._forward_state(), total)
         self._metrics = {"train_loss": tl, "train_acc": ta, "val_loss": vl, "val_acc": va}
         self._classes = np.concatenate([tc, vc])
         self._metrics_version = self._version
+
+    def _forward_state(self) -> list:
+        """What a forward pass and the loss left in the modules for backward."""
+        return [(m, {k: v for k, v in vars(m).items() if k in _FORWARD_STATE})
+                for m in (*self.model.modules, self.model.loss)]
+
+    def _evaluated_forward_is_current(self) -> bool:
+        """Did the last evaluation run the training set, in the epoch's order,
+        through the current weights?  (_version changes with every weight.)"""
+        seen = getattr(self, "_evaluated_forward", None)
+        return (seen is not None and seen[0] == self._version
+                and np.array_equal(self._order, np.arange(self._order.size)))
+
+    def _restore_forward(self) -> float:
+        """Put the evaluation's forward pass back in the modules (a later
+        forward, e.g. a probe's, may have replaced it); its summed loss."""
+        _, state, total = self._evaluated_forward
+        for module, saved in state:
+            vars(module).update(saved)
+        return total
 
     def _record_epoch(self) -> None:
         m = self.metrics()

@@ -372,3 +372,66 @@ def test_predicted_classes_follow_the_weights_and_the_data(output, k):
     run.set_data(X, y, run.X_val, run.y_val, reinit=False)
     assert run.predicted_classes().shape == (10 + run.X_val.shape[1],)
     np.testing.assert_array_equal(run.predicted_classes(), independent())
+
+
+def full_batch_steps(run, n):
+    """n full-batch steps done by hand the homework's way: forward over all
+    training points in their order, mean gradient, the optimiser's step."""
+    net = build_network(run.spec, np.random.default_rng(run.seed))
+    Y = one_hot(run.y_train, run.spec.n_classes)
+    for _ in range(n):
+        net.loss.forward(net.forward(run.X_train), Y)
+        net.backward(net.loss.backward() / run.X_train.shape[1])
+        net.sgd_step(run.config.optimizer.lr)
+    return [a for pair in layer_params(net) for a in pair]
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_a_full_batch_step_is_the_gradient_over_every_point_in_order(activation):
+    """With one minibatch per epoch nothing is shuffled (the gradient is the same
+    in any order) and no permutation is drawn."""
+    spec = NetworkSpec(hidden=(6, 4), activations=(activation, "relu"), n_classes=3)
+    run = make_run(spec=spec, config=TrainConfig(OptimizerSpec(lr=0.2), batch_size=1000))
+    state = run._rng.bit_generator.state
+    run.train_steps(4)
+    assert run._rng.bit_generator.state == state
+    for a, b in zip(weights(run), full_batch_steps(run, 4)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_a_full_batch_step_reuses_the_evaluation_pass_and_gives_the_same_bits(monkeypatch):
+    """The end-of-epoch evaluation has just run every training point through the
+    current weights: the next full-batch step takes that forward pass instead
+    of repeating it, and the run's numbers are bit for bit those of a run that
+    repeats it -- also when something else ran the network in between."""
+    config = TrainConfig(OptimizerSpec("adam", lr=0.01), batch_size=400)
+    reusing, repeating = make_run(config=config, n=60), make_run(config=config, n=60)
+    monkeypatch.setattr(repeating, "_evaluated_forward_is_current", lambda: False)
+    forwards = []
+    original = reusing.model.forward
+    reusing.model.forward = lambda X: forwards.append(X.shape[1]) or original(X)
+    for run in (reusing, repeating):
+        run.train_steps(3)
+        predict_proba(run.model, np.zeros((2, 5)))    # a probe's pass in between
+        run.train_steps(3)
+    # the first step's forward, then per epoch one evaluation pass each of
+    # val (12 points) and train (60), and the probe's (5); no step repeated
+    # the training pass
+    assert forwards == [60] + [12, 60] * 3 + [5] + [12, 60] * 3
+    for a, b in zip(weights(reusing), weights(repeating)):
+        np.testing.assert_array_equal(a, b)
+    assert reusing.history == repeating.history
+    assert reusing.last_step_loss == repeating.last_step_loss
+
+
+def test_a_weight_edit_or_a_batch_change_is_not_served_a_stale_pass():
+    config = TrainConfig(OptimizerSpec(lr=0.2), batch_size=1000)
+    run, twin = make_run(config=config), make_run(config=config)
+    for r in (run, twin):
+        r.train_steps(2)
+        r.set_weight(0, 0, 0, 0.5)
+    twin._evaluated_forward = None
+    run.train_steps(1)
+    twin.train_steps(1)
+    for a, b in zip(weights(run), weights(twin)):
+        np.testing.assert_array_equal(a, b)
