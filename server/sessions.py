@@ -4,7 +4,10 @@ A session is a training run (engine.checkpoint bytes) plus what the run does
 not know: the settings as the user gave them, the data revision and the
 plane's extent.  Each change happens under the session's lock, so two
 requests on one session are serialised, and is saved before the lock is
-released; the frame is drawn afterwards from the local copy.
+released; the frame is drawn afterwards from the local copy.  Training
+requests draw theirs under the lock and leave the session object to this
+worker's DecodedSessions (decoded.py), which the next one takes instead of
+decoding the same bytes again.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from engine.training import Run, TrainConfig
 
 from . import datasource, frames, routing
 from .config import Config
+from .decoded import DecodedSessions
 from .errors import ApiError
 from .schemas import (COORD_MAX, Advance, LayerEdit, NetworkSettings, PointsEdit, Reset,
                       SessionCreate, SessionImport, TrainingSettings, TrainingUpdate, View,
@@ -75,6 +79,7 @@ class Session:
 class Sessions:
     def __init__(self, store: SessionStore, config: Config):
         self.store, self.config, self.limits = store, config, config.limits
+        self.decoded = DecodedSessions()
 
     # ---- life cycle ---------------------------------------------------------------
 
@@ -127,7 +132,7 @@ class Sessions:
     # ---- training -------------------------------------------------------------------
 
     def advance(self, sid: str, body: Advance) -> dict:
-        with self._locked(sid) as session:
+        with self._locked(sid, reuse=True) as session:
             run = session.run
             view = self._view(body.view, run)
             deadline = time.perf_counter() + self.config.advance_budget_ms / 1000
@@ -141,7 +146,8 @@ class Sessions:
                 partial = run.epoch < goal
             advance = {"requested": requested, "steps_done": done,
                        "partial": partial and run.state != "diverged"}
-        return frames.build(sid, session, view, advance=advance)
+            # drawn here, before the session object is handed back for reuse
+            return frames.build(sid, session, view, advance=advance)
 
     def update_training(self, sid: str, body: TrainingUpdate) -> dict:
         changes = {f: getattr(body, f) for f in body.model_fields_set if f != "view"}
@@ -321,11 +327,13 @@ class Sessions:
         if not SESSION_ID.fullmatch(sid):
             raise not_found(sid)
 
-    def _load(self, sid: str) -> Session:
+    def _load(self, sid: str, reuse: bool = False) -> Session:
         self._check_id(sid)
         blob = self.store.get(sid)
         if blob is None:
             raise not_found(sid)
+        if reuse and (kept := self.decoded.take(sid, blob)) is not None:
+            return kept
         try:
             return Session.from_bytes(blob)
         except (CheckpointError, ValueError, KeyError) as e:
@@ -334,13 +342,18 @@ class Sessions:
             raise not_found(sid) from None
 
     @contextmanager
-    def _locked(self, sid: str) -> Iterator[Session]:
-        """The session under its lock; saved when the block ends without an error."""
+    def _locked(self, sid: str, reuse: bool = False) -> Iterator[Session]:
+        """The session under its lock; saved when the block ends without an error.
+        With ``reuse`` the session may be this worker's object for the stored
+        bytes, and is left to it afterwards: the block must be done with it."""
         self._check_id(sid)
         with self.store.lock(sid) as held:
-            session = self._load(sid)
+            session = self._load(sid, reuse)
             yield session
-            self.store.put(sid, session.to_bytes(), held)
+            blob = session.to_bytes()
+            self.store.put(sid, blob, held)
+        if reuse:
+            self.decoded.keep(sid, blob, session)
 
 
 def not_found(sid: str) -> ApiError:

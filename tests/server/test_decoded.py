@@ -1,0 +1,79 @@
+"""A worker reuses the session object it saved instead of decoding the same
+bytes (server/decoded.py), and never when the store holds other bytes."""
+from __future__ import annotations
+
+import pytest
+
+from server import sessions as sessions_module
+from server.decoded import DecodedSessions
+from server.sessions import Session, Sessions
+
+from .test_api_sessions import advance, create
+
+
+def test_take_gives_the_object_only_for_the_same_bytes_and_only_once():
+    kept = DecodedSessions(size=2)
+    session = object()
+    kept.keep("a", b"saved", session)
+    assert kept.take("a", b"other") is None
+    assert kept.take("a", b"saved") is None        # the mismatch dropped it
+    kept.keep("a", b"saved", session)
+    assert kept.take("a", bytes(b"saved")) is session
+    assert kept.take("a", b"saved") is None        # in use until kept again
+    for sid in "abc":
+        kept.keep(sid, b"x", session)
+    assert len(kept) == 2 and kept.take("a", b"x") is None   # least recently kept went first
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """Counts Session.from_bytes calls."""
+    calls = []
+    original = Session.from_bytes.__func__
+    monkeypatch.setattr(Session, "from_bytes",
+                        classmethod(lambda cls, blob: calls.append(len(blob)) or original(cls, blob)))
+    return calls
+
+
+def test_a_run_of_advances_decodes_once_and_matches_decoding_every_time(app, client, decodes,
+                                                                        monkeypatch):
+    sid, _ = create(client)
+    frames = [advance(client, sid, epochs=1) for _ in range(4)]
+    assert len(decodes) == 1          # the first advance; the next three took the kept object
+    # the same requests on a twin session, decoding every time
+    twin, _ = create(client)
+    monkeypatch.setattr(DecodedSessions, "take", lambda self, sid, blob: None)
+    decodes.clear()
+    twins = [advance(client, twin, epochs=1) for _ in range(4)]
+    assert len(decodes) == 4
+    for a, b in zip(frames, twins):
+        for key in ("counters", "metrics", "history", "weights", "grid", "lines", "boundary"):
+            assert a[key] == b[key], key
+
+
+def test_another_workers_save_is_never_hidden_by_a_kept_object(app, client, decodes):
+    crease = app.extensions["crease"]
+    first = crease.sessions
+    second = Sessions(crease.store, crease.config)   # another worker on the same store
+    sid, _ = create(client)
+    assert advance(client, sid, epochs=1)["counters"]["epoch"] == 1
+    crease.sessions = second
+    assert advance(client, sid, epochs=1)["counters"]["epoch"] == 2
+    crease.sessions = first
+    # this worker kept its object of epoch 1; the store holds epoch 2
+    assert advance(client, sid, epochs=1)["counters"]["epoch"] == 3
+    assert len(decodes) == 3
+
+
+def test_a_failed_request_leaves_nothing_to_reuse(app, client, decodes, monkeypatch,
+                                                  expect_internal_error):
+    sid, _ = create(client)
+    advance(client, sid, epochs=1)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("drawing failed")
+    monkeypatch.setattr(sessions_module.frames, "build", broken)
+    assert client.post(f"/api/sessions/{sid}/advance", json={"epochs": 1}).status_code == 500
+    monkeypatch.undo()
+    # the failed request trained its object but saved nothing: it must not come back
+    assert advance(client, sid, epochs=1)["counters"]["epoch"] == 2
