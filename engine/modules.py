@@ -60,13 +60,16 @@ class Linear(Module):
     def param_grads(self, dLdZ: np.ndarray) -> None:
         """The part of backward that stores dLdW and dLdW0 (for a first layer,
         whose dLdA nobody needs)."""
-        if self._bound:
+        if self._bound and self.A.dtype == dLdZ.dtype == self.dLdW.dtype:
             np.dot(self.A, dLdZ.T, out=self.dLdW)
             # row sums as a product with 1s: half the time of add.reduce here
             b = dLdZ.shape[1]
             if self._ones.shape[0] != b or self._ones.dtype != dLdZ.dtype:
                 self._ones = np.ones((b, 1), dtype=dLdZ.dtype)
             np.dot(dLdZ, self._ones, out=self.dLdW0)
+        elif self._bound:   # e.g. a probe's float64 point through a float32 run
+            np.matmul(self.A, dLdZ.T, out=self.dLdW)
+            np.add.reduce(dLdZ, axis=1, keepdims=True, out=self.dLdW0)
         else:
             self.dLdW = self.A @ dLdZ.T
             self.dLdW0 = dLdZ.sum(axis=1, keepdims=True)
