@@ -115,6 +115,14 @@ class Activation(Module):
         self.A = self._fn(Z)
         return self.A
 
+    def forward_into(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """forward with A written into ``out`` (Z's shape): a training run
+        keeps a row of 1s under each hidden layer's A (training.py)."""
+        self.Z = Z
+        out[...] = self._fn(Z)
+        self.A = out
+        return out
+
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
         """dLdA (n x b) -> dLdZ (n x b), from the Z and A kept by forward."""
         return dLdA * self._grad(self.Z, self.A)
@@ -122,6 +130,11 @@ class Activation(Module):
 
 class Tanh(Activation):
     name = "tanh"
+
+    def forward_into(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        self.Z = Z
+        self.A = np.tanh(Z, out=out)
+        return out
 
 
 class ReLU(Activation):
@@ -138,6 +151,13 @@ class ReLU(Activation):
             self._zeros = np.zeros_like(Z)
         self.A = np.maximum(Z, self._zeros)
         return self.A
+
+    def forward_into(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        self.Z = Z
+        if self._zeros.shape != Z.shape or self._zeros.dtype != Z.dtype:
+            self._zeros = np.zeros_like(Z)
+        self.A = np.maximum(Z, self._zeros, out=out)
+        return out
 
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
         return dLdA * (self.Z > 0.0)   # the same as relu_grad without a float copy

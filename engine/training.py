@@ -3,7 +3,12 @@
 Shapes: X_train is d x N, X_val d x M (M may be 0), labels are ints (N,) and
 (M,) in 0..k-1.  Every Linear's W (m x n) and W0 (n x 1) live as views of one
 flat vector, and backprop writes into a parallel flat gradient vector (see
-optim.py).
+optim.py).  There W0 follows W, so [W; W0.T] is one (m + 1) x n block: the
+run's own forward pass multiplies it by its input with a row of 1s
+appended (Z = W.T @ A + W0 in one product), and one product of the
+same kind gives [dLdW; dLdW0.T] -- no separate bias passes, a third fewer
+NumPy calls per small step.  The modules (model) hold the same weights and
+compute the homework's way for everything else (probes, exports).
 
 Precision.  ``TrainConfig.dtype`` is the dtype the run computes in: "float64"
 (the default) or "float32" (PyTorch's default, faster for large products).
@@ -139,12 +144,12 @@ class Run:
 
     def _working_data(self, dtype: np.dtype) -> tuple[np.ndarray, ...]:
         """(X_train, Y_train, X_val, Y_val) as the computation reads them, in
-        dtype: the points themselves when that is float64, else copies."""
+        dtype, each X with a row of 1s appended ((d + 1) x N)."""
         k = self.spec.n_classes
         out = []
         for X, y, name in ((self.X_train, self.y_train, "train"), (self.X_val, self.y_val, "val")):
             with np.errstate(over="ignore"):
-                Xc = X.astype(dtype, copy=False)
+                Xc = np.vstack([X, np.ones((1, X.shape[1]))]).astype(dtype)   # [X; 1s]
             if not np.isfinite(Xc).all():
                 raise ValueError(f"X_{name} has a value beyond {dtype.name}'s range")
             out += [Xc, self._out.targets(y, k).astype(dtype, copy=False)]
@@ -167,11 +172,12 @@ class Run:
         """Model bound to flat parameter/gradient vectors, and a fresh optimiser."""
         self.model = build_network(self.spec, rng)
         self._linears: list[Linear] = [m for m in self.model.modules if isinstance(m, Linear)]
-        # Backprop order without the first Linear, whose dLdA nobody needs.
-        # Every delta in the chain is a new array the step owns, so a ReLU may
-        # mask it in place.
-        self._back_chain = [m.backward_in_place if isinstance(m, ReLU) else m.backward
-                            for m in self.model.modules[:0:-1]]
+        self._hidden = self.model.modules[1:-1:2]   # the hidden layers' activations
+        self._output = self.model.modules[-1]
+        # Every dLdA the backward pass hands a hidden activation is a new array
+        # the step owns, so a ReLU may mask it in place.
+        self._hidden_backward = [m.backward_in_place if isinstance(m, ReLU) else m.backward
+                                 for m in self._hidden]
         self._bind(self.dtype)
         self._opt = make_optimizer(self.config.optimizer, self._params.size, self.dtype)
 
@@ -183,6 +189,7 @@ class Run:
         self._grads = np.empty(n, dtype)
         self._backup = np.empty(n, dtype)
         offset = 0
+        self._blocks = []   # per layer ([W; W0.T], W, [dLdW; dLdW0.T]) as views
         for lin in self._linears:
             m, k = lin.W.shape
             views = []
@@ -190,7 +197,10 @@ class Run:
                 views.append(flat[offset:offset + m * k].reshape(m, k))
                 views.append(flat[offset + m * k:offset + m * k + k].reshape(k, 1))
             lin.bind(views[0], views[1], views[2], views[3])
+            self._blocks.append((self._params[offset:offset + (m + 1) * k].reshape(m + 1, k),
+                                 lin.W, self._grads[offset:offset + (m + 1) * k].reshape(m + 1, k)))
             offset += m * k + k
+        self._buffers = {}   # (hidden layer, batch) -> its A with a row of 1s under it
 
     def reset(self, seed: int | None = None) -> None:
         """Re-initialise weights, optimiser, counters and history from the seed
@@ -240,18 +250,16 @@ class Run:
         if b == n and self._evaluated_forward_is_current():
             # the evaluation of these weights ran this very forward pass: the
             # whole training set in its order (half the work of a full-batch step)
-            loss = self._restore_forward()
+            loss, inputs = self._restore_forward()
         else:
-            Ypred = model.forward(self._X_epoch[:, start:stop])
+            Ypred, inputs = self._forward(self._X_epoch[:, start:stop], reuse=True)
             loss = model.loss.forward(Ypred, self._Y_epoch[:, start:stop])
         delta = model.loss.backward()
         if self.config.reduction == "mean":
             delta *= 1.0 / b
         if not math.isfinite(loss):
             return self._diverge()
-        for backward in self._back_chain:
-            delta = backward(delta)
-        self._linears[0].param_grads(delta)
+        self._backward(self._output.backward(delta), inputs)
         np.copyto(self._backup, self._params)
         self._opt.step(self._params, self._grads)
         # One dot product checks for nan, inf and runaway growth at once.
@@ -271,6 +279,40 @@ class Run:
             self._pos = 0
             self.batch_in_epoch = 0
         return True
+
+    def _forward(self, X1: np.ndarray, reuse: bool) -> tuple[np.ndarray, list]:
+        """Ypred (k x b) of the points X1 ([X; 1s], (d + 1) x b), and each layer's
+        input with its row of 1s, for _backward.  The activations keep their
+        Z and A as in the modules' own forward.  With ``reuse`` the hidden
+        layers write into buffers kept per batch size (the next step's
+        forward overwrites them); else into new arrays."""
+        inputs, A = [], X1
+        for layer, (block, _, _) in enumerate(self._blocks):
+            inputs.append(A)
+            Z = np.dot(block.T, A)
+            if layer == len(self._hidden):
+                return self._output.forward(Z), inputs
+            A = self._with_ones(layer, Z.shape, reuse)
+            self._hidden[layer].forward_into(Z, A[:-1])
+
+    def _with_ones(self, layer: int, shape: tuple[int, int], reuse: bool) -> np.ndarray:
+        """An (n + 1) x b array whose last row is 1s, for layer's A (n x b above it)."""
+        A = self._buffers.get((layer, shape[1])) if reuse else None
+        if A is None:
+            A = np.empty((shape[0] + 1, shape[1]), self.dtype)
+            A[-1] = 1
+            if reuse:
+                self._buffers[(layer, shape[1])] = A
+        return A
+
+    def _backward(self, delta: np.ndarray, inputs: list) -> None:
+        """From dL/dZ of the output layer, every layer's [dLdW; dLdW0.T] into
+        the flat gradient vector; ``inputs`` as _forward gave them."""
+        for layer in range(len(self._blocks) - 1, -1, -1):
+            _, W, grad = self._blocks[layer]
+            np.dot(inputs[layer], delta.T, out=grad)
+            if layer:
+                delta = self._hidden_backward[layer - 1](np.dot(W, delta))
 
     def _diverge(self) -> bool:
         # The optimiser's state points the way the run blew up (and may hold
@@ -314,16 +356,17 @@ class Run:
     # ---- evaluation ----------------------------------------------------------
 
     def _evaluate(self, X: np.ndarray, Y: np.ndarray, y: np.ndarray):
-        """(mean loss per point, accuracy, predicted classes (b,), summed loss)
-        of the current weights; loss and accuracy None where undefined."""
+        """(mean loss per point, accuracy, predicted classes (b,), summed loss,
+        the layers' inputs) of the current weights ([X; 1s]); loss and
+        accuracy None where undefined."""
         b = X.shape[1]
         if b == 0:
-            return None, None, np.zeros(0, dtype=np.intp), None
-        Ypred = self.model.forward(X)
+            return None, None, np.zeros(0, dtype=np.intp), None, None
+        Ypred, inputs = self._forward(X, reuse=False)
         total = self.model.loss.forward(Ypred, Y)
-        classes = self.model.modules[-1].class_fun(Ypred)
+        classes = self._output.class_fun(Ypred)
         acc = np.count_nonzero(classes == y) / b
-        return (total / b if math.isfinite(total) else None), acc, classes, total
+        return (total / b if math.isfinite(total) else None), acc, classes, total, inputs
 
     def metrics(self) -> dict:
         """Current train_loss, train_acc, val_loss, val_acc (None where undefined)."""
@@ -340,10 +383,10 @@ class Run:
         if getattr(self, "_metrics_version", None) == self._version:
             return
         with np.errstate(all="ignore"):
-            vl, va, vc, _ = self._evaluate(self._Xc_val, self._Y_val, self.y_val)
+            vl, va, vc, _, _ = self._evaluate(self._Xc_val, self._Y_val, self.y_val)
             # the training points last, so that their pass can serve a full-batch step
-            tl, ta, tc, total = self._evaluate(self._Xc_train, self._Y_train, self.y_train)
-        self._evaluated_forward = (self._version, self._forward_state(), total)
+            tl, ta, tc, total, inputs = self._evaluate(self._Xc_train, self._Y_train, self.y_train)
+        self._evaluated_forward = (self._version, self._forward_state(), total, inputs)
         self._metrics = {"train_loss": tl, "train_acc": ta, "val_loss": vl, "val_acc": va}
         self._classes = np.concatenate([tc, vc])
         self._metrics_version = self._version
@@ -360,13 +403,14 @@ class Run:
         return (seen is not None and seen[0] == self._version
                 and np.array_equal(self._order, np.arange(self._order.size)))
 
-    def _restore_forward(self) -> float:
+    def _restore_forward(self) -> tuple[float, list]:
         """Put the evaluation's forward pass back in the modules (a later
-        forward, e.g. a probe's, may have replaced it); its summed loss."""
-        _, state, total = self._evaluated_forward
+        forward, e.g. a probe's, may have replaced it); its summed loss and
+        the layers' inputs."""
+        _, state, total, inputs = self._evaluated_forward
         for module, saved in state:
             vars(module).update(saved)
-        return total
+        return total, inputs
 
     def _record_epoch(self) -> None:
         m = self.metrics()
