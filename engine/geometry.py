@@ -20,6 +20,7 @@ raises: overflow there is the network's state, not an error of this module.
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from typing import NamedTuple
 
@@ -42,13 +43,24 @@ class GridResult(NamedTuple):
 
 
 def grid_axes(extent, resolution: int) -> tuple[np.ndarray, np.ndarray]:
-    """The grid's sample coordinates: xs (R,) and ys (R,), float64, ends included."""
+    """The grid's sample coordinates: xs (R,) and ys (R,), float64, ends
+    included.  Read-only: each view's pair is made once and shared."""
     x0, x1, y0, y1 = (float(v) for v in extent)
-    if not (np.isfinite([x0, x1, y0, y1]).all() and x0 < x1 and y0 < y1):
+    if not (all(map(math.isfinite, (x0, x1, y0, y1))) and x0 < x1 and y0 < y1):
         raise ValueError(f"extent must be finite (x0, x1, y0, y1) with x0 < x1, y0 < y1: {extent}")
     if int(resolution) != resolution or resolution < 2:
         raise ValueError(f"resolution must be an integer >= 2, not {resolution}")
-    return np.linspace(x0, x1, int(resolution)), np.linspace(y0, y1, int(resolution))
+    return _axes(x0, x1, y0, y1, int(resolution))
+
+
+@functools.lru_cache(maxsize=32)
+def _axes(x0: float, x1: float, y0: float, y1: float, resolution: int):
+    """grid_axes' arrays, made once per view: every geometry call of a frame
+    validates its view through grid_axes, and two linspaces cost more than
+    all the other checks of _check together."""
+    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    xs.flags.writeable = ys.flags.writeable = False
+    return xs, ys
 
 
 def _check(params, activations, extent, resolution) -> tuple[np.ndarray, np.ndarray]:
