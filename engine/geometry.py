@@ -27,6 +27,7 @@ from typing import NamedTuple
 import contourpy
 import numpy as np
 
+from engine.boundary import class_boundary
 from engine.functions import ACTIVATIONS, HIDDEN_ACTIVATIONS, sigmoid
 
 OUTPUTS = ("softmax", "sigmoid", "linear")
@@ -365,36 +366,24 @@ def unit_level_sets(params, activations, layer, extent, resolution) -> list[list
 def decision_boundary(params, activations, extent, resolution) -> list[np.ndarray]:
     """Polylines (N x 2) where the predicted class changes.
 
-    For each pair of classes (a, b) that meet on the grid, the zero set of
-    score_b - score_a restricted to cells whose winner is a or b: there its
-    sign says which of the two wins, so it crosses zero only between a cell
-    won by a and one won by b.  With two classes this is simply the zero set
-    of score_1 - score_0.  Near a point where three classes meet the lines
-    stop up to one cell short.  Reuses the scores of the last evaluate_grid
-    call when it had the same network and view.
+    Marching squares over the winning classes (``boundary.class_boundary``):
+    each grid edge between nodes won by a and b gets the point where score_b
+    - score_a is 0, linearly interpolated, so with two classes this is the
+    zero set of score_1 - score_0 that contourpy draws; where three or more
+    classes meet in a grid square their lines join at one point in it.
+    Closed polylines end with their first vertex; open ones run to the
+    view's edge or to such a meeting point.  Nodes with a non-finite score
+    are left out.  Reuses the scores of the last evaluate_grid call (in this
+    thread) when it had the same network and view.
     """
     xs, ys = _check(params, activations, extent, resolution)
-    R = xs.shape[0]
     key, scores, winner = _last_scores()
     if key != _network_key(params, activations, extent, resolution):
         scores, winner = _gather(params, activations, xs, ys, len(params) - 1), None
     if activations[-1] == "sigmoid":
         scores = np.vstack([np.zeros_like(scores), scores])   # class 1 iff z > 0
-    k = scores.shape[0]
-    winner = (_winner(scores)[0] if winner is None else winner).reshape(R, R).astype(np.intp)
-    pairs = set()
-    for a, b in ((winner[:, :-1], winner[:, 1:]), (winner[:-1, :], winner[1:, :])):
-        change = a != b
-        codes = np.minimum(a, b)[change] * k + np.maximum(a, b)[change]
-        pairs.update(np.unique(codes).tolist())
-    polylines, mesh = [], _mesh(xs, ys)
-    for code in sorted(pairs):
-        a, b = divmod(code, k)
-        field = (scores[b] - scores[a]).reshape(R, R)
-        if k > 2:
-            field = np.where((winner == a) | (winner == b), field, np.nan)
-        polylines += _zero_set(field, mesh)
-    return polylines
+    winner = _winner(scores)[0] if winner is None else winner
+    return class_boundary(scores, winner, xs, ys)
 
 
 @_quiet

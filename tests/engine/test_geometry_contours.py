@@ -40,7 +40,7 @@ def test_zero_set_is_contour_generators(values, dtype):
     assert all(np.array_equal(a, b) for a, b in zip(got, want))
 
 
-def test_a_trained_looking_network_draws_the_same_boundary_and_level_sets():
+def test_a_trained_looking_network_draws_each_pairs_boundary_and_the_same_level_sets():
     rng = np.random.default_rng(3)
     params = [(rng.normal(0, 1, (2, 12)), rng.normal(0, 0.5, (12, 1))),
               (rng.normal(0, 0.3, (12, 6)), rng.normal(0, 0.5, (6, 1))),
@@ -58,8 +58,15 @@ def test_a_trained_looking_network_draws_the_same_boundary_and_level_sets():
             if meet:
                 field = np.where((winner == a) | (winner == b), (scores[b] - scores[a]).reshape(60, 60), np.nan)
                 expected += reference(field, xs, ys)
-    assert len(boundary) == len(expected) > 0
-    assert all(np.array_equal(p, q) for p, q in zip(boundary, expected))
+    # Where two classes meet, the boundary is their pair's zero set: every vertex
+    # contourpy draws on a grid line is one of ours.  Its others cut across a
+    # square where a third class begins, a cell short of where the classes
+    # meet; the boundary now runs on to one point there instead.
+    ours = np.vstack(boundary)
+    on_grid = [p for p in np.vstack(expected)
+               if min(np.abs(xs - p[0]).min(), np.abs(ys - p[1]).min()) < 1e-12]
+    assert len(on_grid) > 100
+    assert max(np.abs(ours - p).max(axis=1).min() for p in on_grid) < 1e-12
     for unit, lines in enumerate(geometry.unit_level_sets(params, acts, 2, extent, 60)):
         z = geometry._gather(params, acts, xs, ys, 1)[unit].reshape(60, 60)
         assert [p.tolist() for p in lines] == [p.tolist() for p in reference(z, xs, ys)]
