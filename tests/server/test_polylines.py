@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from server import polylines
 from server.polylines import simplify, simplify_many
 
 
@@ -85,3 +86,21 @@ def test_many_at_once_equals_each_on_its_own(seed):
 
 def test_many_of_nothing_is_nothing():
     assert simplify_many([], 0.1) == []
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_loop_for_few_points_keeps_what_the_passes_keep(seed, monkeypatch):
+    """Below LOOP_POINTS a plain loop does the work: the same vertices, bit for
+    bit, as the vectorised passes (forced here with LOOP_POINTS = 0)."""
+    rng = np.random.default_rng(seed)
+    lines = [np.cumsum(rng.normal(0, 1, (n, 2)), axis=0) for n in rng.integers(0, 60, 6)]
+    lines += [np.zeros((4, 2)), np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]),
+              np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.001], [1.5, 0.002]])]
+    tolerance = float(rng.choice([1e-3, 0.3, 2.0]))
+    assert sum(map(len, lines)) <= polylines.LOOP_POINTS
+    looped = simplify_many(lines, tolerance)
+    monkeypatch.setattr(polylines, "LOOP_POINTS", 0)
+    passed = simplify_many(lines, tolerance)
+    for a, b, line in zip(looped, passed, lines):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, reference_rdp(line, tolerance))
