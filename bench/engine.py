@@ -14,7 +14,9 @@ Every implementation trains a ReLU network with a softmax output and mean
 cross-entropy on the same 400 points (train set = all 400, no validation set),
 with a fresh permutation each epoch.  The engine's figure includes everything
 a Run does per step (divergence checks, counters, the end-of-epoch history
-evaluation amortised over the epoch, shown separately as "(eval)").  The NumPy
+evaluation amortised over the epoch, shown separately as "(eval)"; at batch
+400, one step per epoch, the next step takes that pass as its forward pass,
+so there "step ratio" undercounts the engine's step).  The NumPy
 baseline is the plain way to write the same step, without that evaluation:
 per-layer matrix products, softmax, the loss, backprop and one update per
 array.  Figures are medians of repeated timings, interleaved so that a busy
@@ -239,7 +241,8 @@ def main(argv=None):
     print(f"µs per training step, median of {repeats} timings "
           f"(dtypes: {dtypes}; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}); "
           "(eval): the engine's end-of-epoch history pass, per step; ratio: engine / numpy; "
-          "step ratio: the same without (eval), step against step; "
+          "step ratio: the same without (eval), step against step (at batch 400 the step "
+          "reuses (eval) as its forward pass); "
           f"freed memory kept for reuse (engine/allocator.py): {'yes' if kept else 'no'}")
     print(head)
     for sizes in SIZES:
