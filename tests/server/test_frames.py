@@ -124,3 +124,15 @@ def test_extras_only_when_asked(session):
                                             ([-5000, 5000, -5000, 5000], 0)])
 def test_coordinates_resolve_a_two_thousandth_of_the_view(extent, digits):
     assert frames.decimals(extent) == digits
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_to_uint8_rounds_clips_and_zeroes_nan(dtype):
+    a = np.array([0.0, 1.0, 0.5, 0.501, 1.5, -0.5, np.nan, np.inf, -np.inf], dtype=dtype)
+    assert frames.to_uint8(a).tolist() == [0, 255, 128, 128, 255, 0, 0, 255, 0]
+    assert frames.to_uint8(np.array([-2.0, 0.5, 3.0], dtype=dtype), -2, 3).tolist() == [0, 128, 255]
+    assert frames.to_uint8(a, 1.0, 1.0).tolist() == [0] * 9     # no range: all 0
+    rng = np.random.default_rng(0)
+    b = rng.normal(size=(3, 16, 16)).astype(dtype)
+    expected = np.clip(np.rint((b.astype(np.float64) + 2) * (255 / 5)), 0, 255)
+    assert np.abs(frames.to_uint8(b, -2, 3).astype(int) - expected).max() <= 1
