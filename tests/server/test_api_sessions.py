@@ -346,3 +346,18 @@ def test_frame_route_draws_another_view_without_training(api):
 def test_frame_route_of_an_unknown_session_is_404(api):
     response = api.post("/api/sessions/" + "x" * 22 + "/frame", json={})
     assert response.status_code == 404 and response.json["error"] == "session_not_found"
+
+
+def test_answers_are_compact_json_in_insertion_order_with_numpy_numbers(app):
+    """The JSON provider (orjson): the same bytes the standard library writes
+    compactly, NumPy numbers as numbers, never the invalid NaN token."""
+    with app.app_context():
+        obj = {"b": 1, "a": [0.1, 1e-7, 2.5e20], "s": "é<", 3: True,
+               "np": [np.float32(0.5), np.int64(7), np.array([1.5, 2.0])], "nan": float("nan")}
+        text = app.json.dumps(obj)
+        assert text == ('{"b":1,"a":[0.1,1e-7,2.5e+20],"s":"é<","3":true,'
+                        '"np":[0.5,7,[1.5,2.0]],"nan":null}')
+        frame_like = {"x": [1.25, -3.0, 0.333333], "w": "QUJD", "k": {"z": None}}
+        assert app.json.dumps(frame_like) == json.dumps(frame_like, separators=(",", ":"))
+        response = app.json.response({"ok": 1})
+        assert response.mimetype == "application/json" and response.data == b'{"ok":1}\n'
