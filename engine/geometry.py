@@ -128,36 +128,37 @@ def _blocks(params, activations, xs, ys, dtype=np.float32, depth=None):
     """
     depth = len(params) if depth is None else depth
     R = xs.shape[0]
-    weights = [(np.asarray(W, dtype=dtype), np.asarray(W0, dtype=dtype).reshape(-1, 1))
-               for W, W0 in params[:depth]]
-    # The first layer's bias rides along as a row of ones: [W; W0'].T @ [x; y; 1] is one
-    # small matrix product, cheaper here than adding the bias in a separate pass.
-    first = np.vstack([weights[0][0], weights[0][1].T]).T               # n x 3
+    # Every bias rides along as a row of ones under the layer's input:
+    # [W; W0'].T @ [A; 1] is one matrix product, cheaper than a separate pass
+    # adding the bias (the ones sit under each A in its buffer, set once).
+    weights = [np.vstack([np.asarray(W, dtype=dtype), np.asarray(W0, dtype=dtype).reshape(1, -1)]).T
+               for W, W0 in params[:depth]]                              # n x (m + 1) each
     grid = np.empty((3, R, R), dtype=dtype)
     grid[0], grid[1], grid[2] = xs[None, :], ys[:, None], 1
     grid = grid.reshape(3, -1)
     rows = max(1, BLOCK_POINTS // R)
-    buffers = {}   # block width -> per layer (Z, A)
-    widest = max(W.shape[1] for W, _ in weights)
+    buffers = {}   # block width -> per layer (Z, A), and each A with its row of ones
+    widest = max(W.shape[0] for W in weights)
     zeros = {}     # block width -> widest x width of 0s
     for top in range(0, R, rows):
         cells = slice(top * R, min(R, top + rows) * R)
         width = cells.stop - cells.start
         if width not in buffers:
-            buffers[width] = []
             zeros[width] = np.zeros((widest, width), dtype=dtype)
-            for index, (W, _) in enumerate(weights):
-                Z = np.empty((W.shape[1], width), dtype=dtype)
-                last = index == len(params) - 1
-                buffers[width].append((Z, Z if last else np.empty_like(Z)))
-        layers = buffers[width]
+            layers, inputs = [], [None]
+            for index, W in enumerate(weights):
+                Z = np.empty((W.shape[0], width), dtype=dtype)
+                if index == len(params) - 1:
+                    layers.append((Z, Z))
+                    continue
+                with_ones = np.empty((W.shape[0] + 1, width), dtype=dtype)
+                with_ones[-1] = 1
+                layers.append((Z, with_ones[:-1]))
+                inputs.append(with_ones)
+            buffers[width] = layers, inputs
+        layers, inputs = buffers[width]
         for index, (Z, A) in enumerate(layers):
-            if index == 0:
-                np.matmul(first, grid[:, cells], out=Z)
-            else:
-                W, b = weights[index]
-                np.matmul(W.T, layers[index - 1][1], out=Z)
-                Z += b
+            np.matmul(weights[index], grid[:, cells] if index == 0 else inputs[index], out=Z)
             if A is not Z:
                 _activate_into(activations[index], Z, A, zeros[width][:Z.shape[0]])
         yield cells, layers
