@@ -176,6 +176,7 @@ class Run:
         self._output = self.model.modules[-1]
         # Every dLdA the backward pass hands a hidden activation is a new array
         # the step owns, so a ReLU may mask it in place.
+        self._hidden_forward = [m.forward_into for m in self._hidden]
         self._hidden_backward = [m.backward_in_place if isinstance(m, ReLU) else m.backward
                                  for m in self._hidden]
         self._bind(self.dtype)
@@ -189,7 +190,7 @@ class Run:
         self._grads = np.empty(n, dtype)
         self._backup = np.empty(n, dtype)
         offset = 0
-        self._blocks = []   # per layer ([W; W0.T], W, [dLdW; dLdW0.T]) as views
+        self._blocks = []   # per layer ([W; W0.T].T, W, [dLdW; dLdW0.T]) as views
         for lin in self._linears:
             m, k = lin.W.shape
             views = []
@@ -197,10 +198,10 @@ class Run:
                 views.append(flat[offset:offset + m * k].reshape(m, k))
                 views.append(flat[offset + m * k:offset + m * k + k].reshape(k, 1))
             lin.bind(views[0], views[1], views[2], views[3])
-            self._blocks.append((self._params[offset:offset + (m + 1) * k].reshape(m + 1, k),
+            self._blocks.append((self._params[offset:offset + (m + 1) * k].reshape(m + 1, k).T,
                                  lin.W, self._grads[offset:offset + (m + 1) * k].reshape(m + 1, k)))
             offset += m * k + k
-        self._buffers = {}   # (hidden layer, batch) -> its A with a row of 1s under it
+        self._buffers = {}   # batch -> _with_ones(batch)
 
     def reset(self, seed: int | None = None) -> None:
         """Re-initialise weights, optimiser, counters and history from the seed
@@ -286,33 +287,38 @@ class Run:
         Z and A as in the modules' own forward.  With ``reuse`` the hidden
         layers write into buffers kept per batch size (the next step's
         forward overwrites them); else into new arrays."""
-        inputs, A = [], X1
-        for layer, (block, _, _) in enumerate(self._blocks):
-            inputs.append(A)
-            Z = np.dot(block.T, A)
-            if layer == len(self._hidden):
-                return self._output.forward(Z), inputs
-            A = self._with_ones(layer, Z.shape, reuse)
-            self._hidden[layer].forward_into(Z, A[:-1])
-
-    def _with_ones(self, layer: int, shape: tuple[int, int], reuse: bool) -> np.ndarray:
-        """An (n + 1) x b array whose last row is 1s, for layer's A (n x b above it)."""
-        A = self._buffers.get((layer, shape[1])) if reuse else None
-        if A is None:
-            A = np.empty((shape[0] + 1, shape[1]), self.dtype)
-            A[-1] = 1
+        b = X1.shape[1]
+        buffers = self._buffers.get(b) if reuse else None
+        if buffers is None:
+            buffers = self._with_ones(b)
             if reuse:
-                self._buffers[(layer, shape[1])] = A
-        return A
+                self._buffers[b] = buffers
+        inputs = [X1]
+        # one pass per hidden layer, the fewest Python steps: this runs every step
+        for (blockT, _, _), forward_into, (with_ones, A) in zip(self._blocks, self._hidden_forward, buffers):
+            forward_into(np.dot(blockT, inputs[-1]), A)
+            inputs.append(with_ones)
+        return self._output.forward(np.dot(self._blocks[-1][0], inputs[-1])), inputs
+
+    def _with_ones(self, b: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per hidden layer (n units) an (n + 1) x b array whose last row is 1s,
+        and the n x b view above it that the layer's A is written into."""
+        out = []
+        for blockT, _, _ in self._blocks[:-1]:
+            with_ones = np.empty((blockT.shape[0] + 1, b), self.dtype)
+            with_ones[-1] = 1
+            out.append((with_ones, with_ones[:-1]))
+        return out
 
     def _backward(self, delta: np.ndarray, inputs: list) -> None:
         """From dL/dZ of the output layer, every layer's [dLdW; dLdW0.T] into
         the flat gradient vector; ``inputs`` as _forward gave them."""
-        for layer in range(len(self._blocks) - 1, -1, -1):
-            _, W, grad = self._blocks[layer]
+        blocks, backward = self._blocks, self._hidden_backward
+        for layer in range(len(blocks) - 1, 0, -1):
+            _, W, grad = blocks[layer]
             np.dot(inputs[layer], delta.T, out=grad)
-            if layer:
-                delta = self._hidden_backward[layer - 1](np.dot(W, delta))
+            delta = backward[layer - 1](np.dot(W, delta))
+        np.dot(inputs[0], delta.T, out=blocks[0][2])
 
     def _diverge(self) -> bool:
         # The optimiser's state points the way the run blew up (and may hold

@@ -61,7 +61,7 @@ def test_everything_the_step_computes_is_float32(opt, state):
     assert run._X_epoch.dtype == run._Y_epoch.dtype == run._Xc_train.dtype == run._Y_train.dtype == F32
     for module in run.model.modules[1::2]:             # forward arrays of the last pass
         assert module.A.dtype == module.Z.dtype == F32, module
-    assert run._buffers and all(A.dtype == F32 for A in run._buffers.values())
+    assert run._buffers and all(A.dtype == F32 for layers in run._buffers.values() for A, _ in layers)
     # the points as given, the metrics and the history stay float64 / Python floats
     assert run.X_train.dtype == run.X_val.dtype == np.float64
     run.train_epochs(1)
