@@ -9,6 +9,8 @@ from engine.network import NetworkSpec, layer_params
 from engine.optim import OptimizerSpec
 from engine.training import Run, TrainConfig
 
+from .torch_parity import assert_adam_matches_torch
+
 SPEC = NetworkSpec(hidden=(6, 4), activations=("tanh", "relu"), n_classes=3)
 F32 = np.dtype(np.float32)
 
@@ -123,26 +125,8 @@ def test_adam_run_matches_torch_float32_full_batch_training():
     torch = pytest.importorskip("torch", reason="optional PyTorch parity")
     spec = NetworkSpec(hidden=(5,), activations=("relu",), n_classes=3)
     run = make_run(spec, n=30, n_val=0, optimizer=OptimizerSpec.torch_adam(lr=0.01), batch_size=30)
-    model = torch.nn.Sequential(torch.nn.Linear(2, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
-    with torch.no_grad():
-        for layer, (W, W0) in zip((model[0], model[2]), layer_params(run.model)):
-            assert layer.weight.dtype == torch.float32
-            layer.weight.copy_(torch.tensor(W.T))
-            layer.bias.copy_(torch.tensor(W0.ravel()))
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    X = torch.tensor(run.X_train.T, dtype=torch.float32)
-    y = torch.tensor(run.y_train)
-    for _ in range(20):
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(X), y)
-        loss.backward()
-        opt.step()
-        run.train_steps(1)
-        assert run.last_step_loss == pytest.approx(loss.item(), rel=1e-5)
     # float32 rounding in another order of operations: a few ulps (about 3e-8 measured)
-    for layer, (W, W0) in zip((model[0], model[2]), layer_params(run.model)):
-        np.testing.assert_allclose(W, layer.weight.detach().numpy().T, rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(W0.ravel(), layer.bias.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert_adam_matches_torch(torch, run, torch.float32, loss_rel=1e-5, rtol=1e-5, atol=1e-6)
 
 
 def diverging_run():

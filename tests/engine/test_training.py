@@ -9,6 +9,8 @@ from engine.network import NetworkSpec, build_network, layer_params, one_hot, pr
 from engine.optim import Adam, OptimizerSpec, SGD
 from engine.training import HISTORY_KEYS, Run, TrainConfig
 
+from .torch_parity import assert_adam_matches_torch
+
 SPEC = NetworkSpec(hidden=(6, 4), activations=("tanh", "relu"), n_classes=3)
 
 
@@ -316,24 +318,7 @@ def test_adam_run_matches_torch_full_batch_training():
     torch = pytest.importorskip("torch", reason="optional PyTorch parity")
     spec = NetworkSpec(hidden=(5,), activations=("relu",), n_classes=3)
     run = make_run(spec, n=30, n_val=0, config=TrainConfig(OptimizerSpec.torch_adam(lr=0.01), batch_size=30))
-    model = torch.nn.Sequential(torch.nn.Linear(2, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3)).double()
-    with torch.no_grad():
-        for layer, (W, W0) in zip((model[0], model[2]), layer_params(run.model)):
-            layer.weight.copy_(torch.tensor(W.T))
-            layer.bias.copy_(torch.tensor(W0.ravel()))
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    X = torch.tensor(run.X_train.T)
-    y = torch.tensor(run.y_train)
-    for _ in range(20):
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(X), y)
-        loss.backward()
-        opt.step()
-        run.train_steps(1)   # full batch: the order of points changes only the summation order
-        assert run.last_step_loss == pytest.approx(loss.item(), rel=1e-12)
-    for layer, (W, W0) in zip((model[0], model[2]), layer_params(run.model)):
-        np.testing.assert_allclose(W, layer.weight.detach().numpy().T, rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(W0.ravel(), layer.bias.detach().numpy(), rtol=1e-9, atol=1e-12)
+    assert_adam_matches_torch(torch, run, torch.float64, loss_rel=1e-12, rtol=1e-9, atol=1e-12)
 
 
 def test_repr():
