@@ -6,8 +6,8 @@ flat vector, and backprop writes into a parallel flat gradient vector (see
 optim.py).  There W0 follows W, so [W; W0.T] is one (m + 1) x n block: the
 run's own forward pass multiplies it by its input with a row of 1s
 appended (Z = W.T @ A + W0 in one product), and one product of the
-same kind gives [dLdW; dLdW0.T] -- no separate bias passes, a third fewer
-NumPy calls per small step.  The modules (model) hold the same weights and
+same kind gives [dLdW; dLdW0.T] -- no separate bias passes: two NumPy calls
+fewer per layer and step, a sixth of a small step's calls.  The modules (model) hold the same weights and
 compute the homework's way for everything else (probes, exports).
 
 Precision.  ``TrainConfig.dtype`` is the dtype the run computes in: "float64"
@@ -398,9 +398,10 @@ class Run:
         self._metrics_version = self._version
 
     def _forward_state(self) -> list:
-        """What a forward pass and the loss left in the modules for backward."""
+        """What _forward and the loss left in the activations and the loss for
+        backward (the layers' inputs travel apart)."""
         return [(m, {k: v for k, v in vars(m).items() if k in _FORWARD_STATE})
-                for m in (*self.model.modules, self.model.loss)]
+                for m in (*self._hidden, self._output, self.model.loss)]
 
     def _evaluated_forward_is_current(self) -> bool:
         """Did the last evaluation run the training set, in the epoch's order,
