@@ -17,13 +17,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-SIZE = 64   # sessions kept per worker; a lecture hall spreads over the workers
+SIZE = 64                    # sessions kept per worker; a lecture hall spreads over the workers
+MAX_BYTES = 16 * 1024 * 1024  # and their saved bytes at most this much in all (the objects
+                              # take a few times that): a 2-100-10-3 session is 40 KB, one at
+                              # the limits (100k weights, Adam, 10k points) about 2.6 MB
 
 
 class DecodedSessions:
-    def __init__(self, size: int = SIZE):
-        self.size = size
+    def __init__(self, size: int = SIZE, max_bytes: int = MAX_BYTES):
+        self.size, self.max_bytes = size, max_bytes
         self._items: OrderedDict[str, tuple[bytes, object]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def take(self, sid: str, blob: bytes):
@@ -31,6 +35,8 @@ class DecodedSessions:
         either way the entry is gone until ``keep`` puts one back."""
         with self._lock:
             item = self._items.pop(sid, None)
+            if item is not None:
+                self._bytes -= len(item[0])
         if item is not None and item[0] == blob:
             return item[1]
         return None
@@ -38,14 +44,12 @@ class DecodedSessions:
     def keep(self, sid: str, blob: bytes, session) -> None:
         """Remember ``session`` as what ``blob`` decodes to (the caller is done with it)."""
         with self._lock:
+            old = self._items.pop(sid, None)
+            self._bytes += len(blob) - (len(old[0]) if old else 0)
             self._items[sid] = (blob, session)
-            self._items.move_to_end(sid)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def forget(self, sid: str) -> None:
-        with self._lock:
-            self._items.pop(sid, None)
+            while len(self._items) > self.size or self._bytes > self.max_bytes:
+                _, (dropped, _) = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
 
     def __len__(self) -> int:
         return len(self._items)

@@ -25,6 +25,18 @@ def test_take_gives_the_object_only_for_the_same_bytes_and_only_once():
     assert len(kept) == 2 and kept.take("a", b"x") is None   # least recently kept went first
 
 
+def test_the_kept_bytes_stay_under_their_limit():
+    kept = DecodedSessions(size=10, max_bytes=100)
+    for sid in "abcd":
+        kept.keep(sid, bytes(30), object())
+    assert len(kept) == 3                                     # 90 bytes; "a" went at 120
+    assert kept.take("a", bytes(30)) is None and kept.take("b", bytes(30)) is not None
+    kept.keep("c", bytes(80), object())                       # replaces c's 30: 110, so d goes
+    assert len(kept) == 1 and kept.take("c", bytes(80)) is not None
+    kept.keep("big", bytes(101), object())                    # alone over the limit: not kept
+    assert len(kept) == 0
+
+
 @pytest.fixture
 def decodes(monkeypatch):
     """Counts Session.from_bytes calls."""
