@@ -371,7 +371,7 @@ def full_batch_steps(run, n):
     return [a for pair in layer_params(net) for a in pair]
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
 def test_a_full_batch_step_is_the_gradient_over_every_point_in_order(activation):
     """With one minibatch per epoch nothing is shuffled (the gradient is the same
     in any order) and no permutation is drawn."""
