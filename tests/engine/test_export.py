@@ -155,8 +155,8 @@ def test_npz_holds_the_homework_arrays_and_the_spec():
         assert np.array_equal(W, W_) and np.array_equal(W0, W0_)
 
 
-def test_pytorch_script_matches_the_engine(tmp_path, capsys):
-    torch = pytest.importorskip("torch", reason="optional PyTorch export check")
+@pytest.mark.torch
+def test_pytorch_script_matches_the_engine(tmp_path, capsys, torch):
     # In this process: torch is slow to import, and other tests may have paid for it.
     for i, spec in enumerate(SPECS):
         model = _model(spec, i)

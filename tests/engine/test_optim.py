@@ -120,12 +120,12 @@ def test_registry_and_repr():
         "Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, t=0)"
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("name, extra", [
     ("adam", dict(weight_decay=0.0)), ("adam", dict(weight_decay=0.01, lr=0.01)),
     ("sgd", dict(momentum=0.9, weight_decay=0.01)),
 ])
-def test_matches_torch_step_for_step(name, extra):
-    torch = pytest.importorskip("torch", reason="optional PyTorch parity")
+def test_matches_torch_step_for_step(name, extra, torch):
     rng = np.random.default_rng(0)
     p = rng.normal(size=7)
     spec = OptimizerSpec(name=name, **{"lr": 1e-3, **extra})

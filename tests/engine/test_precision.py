@@ -121,8 +121,8 @@ def test_one_sgd_step_on_a_hand_set_network_matches_float64_by_hand():
     assert not np.array_equal(weights(run)[0], expected[0])   # it did round: float32 arithmetic
 
 
-def test_adam_run_matches_torch_float32_full_batch_training():
-    torch = pytest.importorskip("torch", reason="optional PyTorch parity")
+@pytest.mark.torch
+def test_adam_run_matches_torch_float32_full_batch_training(torch):
     spec = NetworkSpec(hidden=(5,), activations=("relu",), n_classes=3)
     run = make_run(spec, n=30, n_val=0, optimizer=OptimizerSpec.torch_adam(lr=0.01), batch_size=30)
     # float32 rounding in another order of operations: a few ulps (about 3e-8 measured)

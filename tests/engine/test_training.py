@@ -314,8 +314,8 @@ def test_bad_seed_and_config_type():
         run.set_config(OptimizerSpec())
 
 
-def test_adam_run_matches_torch_full_batch_training():
-    torch = pytest.importorskip("torch", reason="optional PyTorch parity")
+@pytest.mark.torch
+def test_adam_run_matches_torch_full_batch_training(torch):
     spec = NetworkSpec(hidden=(5,), activations=("relu",), n_classes=3)
     run = make_run(spec, n=30, n_val=0, config=TrainConfig(OptimizerSpec.torch_adam(lr=0.01), batch_size=30))
     assert_adam_matches_torch(torch, run, torch.float64, loss_rel=1e-12, rtol=1e-9, atol=1e-12)
