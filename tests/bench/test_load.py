@@ -88,6 +88,10 @@ def test_a_short_run_reports_and_leaves_nothing_running(tmp_path):
     assert processes_with(marker.encode()) == []       # its gunicorn and redis-server are gone
     probe = subprocess.Popen(["sleep", "30"], env={**os.environ, "PROBE": marker})
     try:                                               # ... and the check would have seen them
+        # (until the child has exec'd, /proc shows the parent's environment: wait for it)
+        deadline = time.monotonic() + 10
+        while processes_with(marker.encode()) != [probe.pid] and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert processes_with(marker.encode()) == [probe.pid]
     finally:
         probe.kill()
