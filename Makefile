@@ -10,7 +10,10 @@ PORT   ?= 5000
 # the test runner, gunicorn or a benchmark make small products many times slower.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: run test test-fast bench bench-load lock clean
+.PHONY: run test test-fast bench bench-load lock clean system-deps
+
+# Debian packages the browser and Redis tests need (package name = command name).
+SYSTEM_PACKAGES := chromium redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +31,23 @@ run: $(VENV)/.runtime
 	@echo "Crease is starting on http://$(HOST):$(PORT)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py "server.wsgi:app"
 
+# Installs what is missing when it can (root with apt-get); otherwise stops at
+# once with the one line that says what to install.
+system-deps:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's$$missing for the browser and Redis tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	else \
+	  echo "make test needs Debian's$$missing: run 'sudo apt-get install -y$$missing' and try again" >&2; exit 1; \
+	fi
+
 # Everything but the browser tests on both cores (pytest-xdist), then the browser
 # tests one at a time (each drives Chromium against its own gunicorn).
-test: $(VENV)/.dev
+test: system-deps $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 --ignore=tests/browser $(PYTEST_ARGS)
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
