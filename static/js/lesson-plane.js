@@ -15,7 +15,8 @@ import { Plane } from './plane.js';
 import { weightsJson } from './contract.js';
 
 const GRID = 100;
-const PLANE_SIZE = 440;
+const PLANE_MAX = 440; // px; less where the column is narrower (a zoomed or small window)
+const PLANE_MIN = 220;
 
 async function decodeActive(active) {
   if (!active) return null;
@@ -71,8 +72,13 @@ export async function mount({ lesson, api, answers, text, stage, inspector: insp
   });
   const plane = new Plane(planeEl, { onClick: (x, y) => inspector.setPoint([x, y]) });
   await plane.init();
-  planeEl.style.height = `${PLANE_SIZE}px`;
-  plane.resize(PLANE_SIZE);
+  const fit = () => {
+    const pad = parseFloat(getComputedStyle(stage).paddingLeft) + parseFloat(getComputedStyle(stage).paddingRight);
+    const size = Math.round(Math.max(PLANE_MIN, Math.min(PLANE_MAX, stage.clientWidth - pad)));
+    planeEl.style.height = `${size}px`;
+    plane.resize(size);
+  };
+  fit();
   api.recreate = async () => bodyWith(frame ? weightsJson(frame.weights) : net.weights);
   api.onRecreated = (answer) => ingest(answer.frame);
 
@@ -148,4 +154,11 @@ export async function mount({ lesson, api, answers, text, stage, inspector: insp
   } finally {
     pending -= 1;
   }
+  return {
+    redraw: () => { // presenter mode or a new window size: markers, type and the column change
+      plane.pointsKey = null;
+      fit();
+      draw();
+    },
+  };
 }
