@@ -159,7 +159,7 @@ class FunctionPlot {
     const axis = { zeroline: true, zerolinecolor: '#c9ced8', gridcolor: '#eef0f4', fixedrange: true };
     Plotly.react(this.el, [
       { uid: 'f', type: 'scatter', mode: 'lines', x: plot.x, y: plot.y, line: { color: POSITIVE, width: 2.5 * line }, hovertemplate: 'x = %{x:.3f}<br>a₂ = %{y:.4g}<extra></extra>' },
-      { uid: 'kinks', type: 'scatter', mode: 'markers+text', x: kinks.map((k) => k.x), y: kinks.map((k) => k.y), text: kinks.map((k) => `kink x = ${fmt(k.x)}`), textposition: 'bottom right', marker: { size: marker - 1, symbol: 'diamond', color: INK }, textfont: { size: font, color: INK }, hoverinfo: 'skip' },
+      { uid: 'kinks', type: 'scatter', mode: 'markers+text', x: kinks.map((k) => k.x), y: kinks.map((k) => k.y), text: kinks.map((k) => `kink x = ${fmt(k.x)}`), textposition: 'top right', marker: { size: marker - 1, symbol: 'diamond', color: INK }, textfont: { size: font, color: INK }, hoverinfo: 'skip' },
       { uid: 'target', type: 'scatter', mode: 'markers', x: [x], y: [y], marker: { size: marker, symbol: 'circle-open', color: NEGATIVE, line: { width: 2.5 * line } }, hovertemplate: 'target y = %{y:.4g}<extra></extra>' },
       { uid: 'point', type: 'scatter', mode: 'markers', x: [x], y: [a2], marker: { size: marker, color: ACCENT, line: { color: '#fff', width: 1.5 } }, hovertemplate: 'a₂ = %{y:.4g} at x = %{x:.3f}<extra></extra>' },
     ], {

@@ -12,10 +12,11 @@ import { probeCache, valueOf } from './lesson-model.js';
 import { questionList } from './lesson-ui.js';
 import { classColor } from './palette.js';
 import { Plane } from './plane.js';
+import { theme } from './theme.js';
 import { weightsJson } from './contract.js';
 
 const GRID = 100;
-const PLANE_MAX = 440; // px; less where the column is narrower (a zoomed or small window)
+const PLANE_MAX = { normal: 440, presenter: 520 }; // px; less where the column is narrower or shorter
 const PLANE_MIN = 220;
 
 async function decodeActive(active) {
@@ -73,8 +74,12 @@ export async function mount({ lesson, api, answers, text, stage, inspector: insp
   const plane = new Plane(planeEl, { onClick: (x, y) => inspector.setPoint([x, y]) });
   await plane.init();
   const fit = () => {
-    const pad = parseFloat(getComputedStyle(stage).paddingLeft) + parseFloat(getComputedStyle(stage).paddingRight);
-    const size = Math.round(Math.max(PLANE_MIN, Math.min(PLANE_MAX, stage.clientWidth - pad)));
+    const style = getComputedStyle(stage);
+    let size = Math.min(PLANE_MAX[theme.name], stage.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight));
+    if (style.overflowY !== 'visible') { // a column as tall as the window: the plane, its toolbar and legend fit in it
+      size = Math.min(size, stage.clientHeight - (stage.scrollHeight - planeEl.offsetHeight));
+    }
+    size = Math.round(Math.max(PLANE_MIN, size));
     planeEl.style.height = `${size}px`;
     plane.resize(size);
   };

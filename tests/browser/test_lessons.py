@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.shared_page import module_page, mpage, shot_to  # noqa: F401
+from tests.browser.shared_page import SCREENSHOTS, module_page, mpage, shot_to  # noqa: F401
 from tests.browser.test_homework import READY, answer, open_lesson, settle_lesson
 from tests.browser.test_presenter import CLIPPED
 
@@ -29,6 +29,20 @@ PAST_THE_RIGHT_EDGE = """() => {
   const s = document.scrollingElement;
   if (s.scrollWidth > s.clientWidth) problems.push(`the page is ${s.scrollWidth} px wide in ${s.clientWidth}`);
   return problems.slice(0, 12);
+}"""
+
+# The lesson's columns, stacked: each panel whole, below the one before (no
+# panel drawn over another, and each as tall as its content).
+STACKED = """() => {
+  const panels = [...document.querySelectorAll('.lesson > .panel')].filter((el) => el.getClientRects().length);
+  const problems = [];
+  panels.forEach((el, i) => {
+    const r = el.getBoundingClientRect();
+    if (el.scrollHeight > el.clientHeight + 1) problems.push(`${el.id || el.className} cuts its content: ${el.scrollHeight} in ${el.clientHeight}`);
+    const prev = panels[i - 1]?.getBoundingClientRect();
+    if (prev && r.top < prev.bottom - 0.5) problems.push(`${el.id || el.className} starts at ${Math.round(r.top)}, above the end of the one before (${Math.round(prev.bottom)})`);
+  });
+  return problems;
 }"""
 
 SIZES = """() => {
@@ -125,12 +139,14 @@ def test_at_150_percent_zoom_nothing_reaches_past_the_right_edge(zoomed_page, sh
     open_lesson(page, name, query)
     assert page.evaluate("[window.innerWidth, window.devicePixelRatio]") == [853, 1.5]
     assert page.evaluate(PAST_THE_RIGHT_EDGE) == []
+    assert page.evaluate(STACKED) == []
     # the inspector (where the lesson has one) is on the page, below the network, in full
     inspector = page.get_by_test_id("lesson-inspector")
     if inspector.is_visible():
         box = inspector.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 853 and box["width"] >= 600, box
     shot_to(page, f"lesson-{name}-zoom150{'-presenter' if query else ''}")
+    page.screenshot(path=str(SCREENSHOTS / f"lesson-{name}-zoom150{'-presenter' if query else ''}-whole.png"), full_page=True)
     page.evaluate("() => window.scrollTo(0, document.scrollingElement.scrollHeight)")
     assert page.evaluate("() => window.scrollX") == 0
     assert problems == []
