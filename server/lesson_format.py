@@ -197,7 +197,7 @@ class FunctionLesson(Lesson):
             rows, units = len(layers[p.layer].W), len(layers[p.layer].W0)
             if p.j >= units or (p.i is not None and p.i >= rows):
                 raise _path_error(where, f"layer {p.layer} has i in 0..{rows - 1}, j in 0..{units - 1}")
-        names = {"x", "y", "lr"} | {p.name for p in self.parameters}
+        names = set(Inputs.model_fields) | {p.name for p in self.parameters}
         for q, question in enumerate(self.questions):
             check_answers(question.answers, f"questions.{q}", len(layers), layers[0].W0)
             if question.options is None:
