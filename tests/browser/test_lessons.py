@@ -152,9 +152,10 @@ def test_at_150_percent_zoom_nothing_reaches_past_the_right_edge(zoomed_page, sh
     assert problems == []
 
 
-def test_a_lesson_drawn_wide_fits_again_after_zooming_in(mpage: Page):
+@pytest.mark.parametrize("width", [ZOOMED["width"], 1120, 1160])   # either side of the bound of the stacked layout
+def test_a_lesson_drawn_wide_fits_again_after_zooming_in(mpage: Page, width):
     open_lesson(mpage, "relu-softmax")
-    mpage.set_viewport_size(ZOOMED)
+    mpage.set_viewport_size({"width": width, "height": 720})
     mpage.wait_for_timeout(300)            # the page's resize debounce, then the redraw
     settle_lesson(mpage)
     assert mpage.evaluate(PAST_THE_RIGHT_EDGE) == []
