@@ -100,7 +100,3 @@ class LessonList(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lessons: list[LessonSummary]
 
-
-class Lesson(LessonSummary):
-    """A lesson file as written (lessons/README.md describes the fields)."""
-    model_config = ConfigDict(extra="allow")

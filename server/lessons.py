@@ -13,20 +13,20 @@ no session describes (Problem 1's one-unit regression network), and
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 
 from engine.handset import function_samples, network_from_layers
 from engine.probe import probe
 from engine.stability import compare
 
 from .errors import ApiError
-from .lesson_schemas import (HandProbe, HandProbeResult, Lesson, LessonList, LessonSummary,
-                             SoftmaxComparison, SoftmaxInput)
+from .lesson_format import AnyLesson, LessonError, parse_lesson
+from .lesson_schemas import (HandProbe, HandProbeResult, LessonList, LessonSummary, SoftmaxComparison,
+                             SoftmaxInput)
 from .routing import route
 
 log = logging.getLogger(__name__)
@@ -39,37 +39,56 @@ lesson_pages = Blueprint("lesson_pages", __name__)
 
 
 def read_lesson(name: str, folder: Path | None = None) -> dict | None:
-    """The lesson file ``<name>.json`` as a dict with its name, or None when
-    there is none (or it is not a valid lesson: logged)."""
+    """The lesson file ``<name>.json`` as written, with its name, or None when
+    there is none; LessonError (naming the field) when it does not fit the format."""
     if not NAME.fullmatch(name):
         return None
     path = (folder or LESSONS_DIR) / f"{name}.json"
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        return Lesson.model_validate({**doc, "name": name}).model_dump()
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
-    except ValueError as e:   # bad JSON or a field missing: the file's author should know
-        log.warning("lesson %s is not valid: %s", path.name, e)
-        return None
+    return parse_lesson(name, text)
 
 
 def lesson_names(folder: Path | None = None) -> list[str]:
     return sorted(p.stem for p in (folder or LESSONS_DIR).glob("*.json") if NAME.fullmatch(p.stem))
 
 
+def homework_order(doc: dict) -> tuple:
+    """The homework's order: by problem number (3.3 before 6), then ``order``, then name."""
+    return tuple(int(part) for part in doc["problem"].split(".")), doc.get("order", 0), doc["name"]
+
+
+def valid_lessons() -> list[dict]:
+    """Every lesson that fits the format, in the homework's order; the others are
+    left out and logged with the field that is wrong (their author should know)."""
+    found = []
+    for name in lesson_names():
+        try:
+            doc = read_lesson(name)
+        except LessonError as e:
+            log.warning("lesson %s.json is left out: %s", name, e)
+            continue
+        if doc is not None:
+            found.append(doc)
+    return sorted(found, key=homework_order)
+
+
 @route(lessons_api, "GET", "/lessons", summary="The lessons (one file each in lessons/)",
        answer=LessonList)
 def list_lessons():
-    found = (read_lesson(name) for name in lesson_names())
-    ordered = sorted((d for d in found if d), key=lambda d: (d.get("order", 99), d["name"]))
-    return {"lessons": [{k: d[k] for k in SUMMARY_FIELDS} for d in ordered]}
+    return {"lessons": [{k: d[k] for k in SUMMARY_FIELDS} for d in valid_lessons()]}
 
 
 @route(lessons_api, "GET", "/lessons/<name>", summary="One lesson: explanation, network, questions",
-       answer=Lesson, errors=(404,))
+       answer=AnyLesson, errors=(404,))
 def get_lesson(name: str):
-    doc = read_lesson(name)
+    try:
+        doc = read_lesson(name)
+    except LessonError as e:
+        log.warning("lesson %s.json is not served: %s", name, e)
+        raise ApiError(404, "invalid_lesson", f"The lesson {name!r} does not fit the lesson format: {e}") from None
     if doc is None:
         raise ApiError(404, "not_found", f"No lesson named {name!r}.")
     return doc
@@ -103,7 +122,13 @@ def softmax_comparison(body: SoftmaxInput):
 
 @lesson_pages.get("/lesson/<name>")
 def lesson_page(name: str):
-    """A lesson; ``?answers=hide`` keeps the answers covered (a teacher's view)."""
-    if read_lesson(name) is None:
-        abort(404)
+    """A lesson; ``?answers=hide`` keeps the answers covered (a teacher's view).
+    An unknown or broken one: a 404 page that lists the lessons there are."""
+    try:
+        found, problem = read_lesson(name) is not None, None
+    except LessonError as e:
+        found, problem = False, str(e)
+    if not found:
+        return render_template("lesson-missing.html", name=name, problem=problem,
+                               lessons=valid_lessons()), 404
     return render_template("lesson.html", lesson=name)

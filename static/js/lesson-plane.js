@@ -12,10 +12,12 @@ import { probeCache, valueOf } from './lesson-model.js';
 import { questionList } from './lesson-ui.js';
 import { classColor } from './palette.js';
 import { Plane } from './plane.js';
+import { theme } from './theme.js';
 import { weightsJson } from './contract.js';
 
 const GRID = 100;
-const PLANE_SIZE = 440;
+const PLANE_MAX = { normal: 440, presenter: 520 }; // px; less where the column is narrower or shorter
+const PLANE_MIN = 220;
 
 async function decodeActive(active) {
   if (!active) return null;
@@ -71,8 +73,17 @@ export async function mount({ lesson, api, answers, text, stage, inspector: insp
   });
   const plane = new Plane(planeEl, { onClick: (x, y) => inspector.setPoint([x, y]) });
   await plane.init();
-  planeEl.style.height = `${PLANE_SIZE}px`;
-  plane.resize(PLANE_SIZE);
+  const fit = () => {
+    const style = getComputedStyle(stage);
+    let size = Math.min(PLANE_MAX[theme.name], stage.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight));
+    if (style.overflowY !== 'visible') { // a column as tall as the window: the plane, its toolbar and legend fit in it
+      size = Math.min(size, stage.clientHeight - (stage.scrollHeight - planeEl.offsetHeight));
+    }
+    size = Math.round(Math.max(PLANE_MIN, size));
+    planeEl.style.height = `${size}px`;
+    plane.resize(size);
+  };
+  fit();
   api.recreate = async () => bodyWith(frame ? weightsJson(frame.weights) : net.weights);
   api.onRecreated = (answer) => ingest(answer.frame);
 
@@ -148,4 +159,11 @@ export async function mount({ lesson, api, answers, text, stage, inspector: insp
   } finally {
     pending -= 1;
   }
+  return {
+    redraw: () => { // presenter mode or a new window size: markers, type and the column change
+      plane.pointsKey = null;
+      fit();
+      draw();
+    },
+  };
 }

@@ -58,8 +58,11 @@ export class Answers {
   }
 }
 
-/** The standard question list: text, then per answer its label, expression and value slot. */
-export function questionList(lesson, answers, vars, { onInspect = null } = {}) {
+/**
+ * The standard question list: text, then per answer its label, expression and
+ * value slot, then what extra(question) adds for a kind's own forms (1.5's table).
+ */
+export function questionList(lesson, answers, vars, { onInspect = null, extra = () => null } = {}) {
   return h('ol', { class: 'questions', 'data-testid': 'questions' }, ...lesson.questions.map((q) => h('li', { class: 'question', 'data-testid': `question-${testid(q.id)}` },
     h('div', { class: 'question-head' }, h('span', { class: 'question-id' }, q.id), h('span', { class: 'question-text' }, rich(q.text, vars))),
     (q.answers ?? []).map((a, i) => {
@@ -72,5 +75,6 @@ export function questionList(lesson, answers, vars, { onInspect = null } = {}) {
         onInspect && a.probe && Array.isArray(a.probe.x) && h('button', {
           class: 'btn-link', type: 'button', title: 'Show this point in the inspector', onclick: () => onInspect(a.probe),
         }, 'inspect'));
-    }))));
+    }),
+    extra(q) || null)));
 }

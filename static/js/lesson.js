@@ -7,6 +7,7 @@ import { Api } from './api.js';
 import { h } from './dom.js';
 import { rich } from './notation.js';
 import { Answers } from './lesson-ui.js';
+import { LessonPresenter } from './lesson-presenter.js';
 
 const KINDS = {
   function: () => import('./lesson-function.js'),
@@ -17,6 +18,13 @@ const KINDS = {
 
 const $ = (id) => document.getElementById(id);
 
+/** A link to another lesson keeps this page's view (answers hidden, presenter mode). */
+function lessonHref(name) {
+  const here = new URLSearchParams(window.location.search);
+  const keep = new URLSearchParams([...here].filter(([k]) => k === 'answers' || k === 'presenter'));
+  return `/lesson/${name}${keep.size ? `?${keep}` : ''}`;
+}
+
 async function start() {
   const root = $('lesson');
   const name = root.dataset.lesson;
@@ -26,9 +34,12 @@ async function start() {
   const [lesson, list] = await Promise.all([api.request('GET', `/api/lessons/${encodeURIComponent(name)}`), api.request('GET', '/api/lessons')]);
   document.title = `${lesson.title} · Crease`;
   root.dataset.kind = lesson.kind;
-  $('lesson-nav').replaceChildren(...list.lessons.map((l) => h('a', {
-    href: `/lesson/${l.name}${hidden ? '?answers=hide' : ''}`, class: l.name === name ? 'current' : '', 'aria-current': l.name === name ? 'page' : null,
-  }, `${l.problem} · ${l.title}`)));
+  const links = list.lessons.map((l) => h('a', {
+    href: lessonHref(l.name), class: l.name === name ? 'current' : '', 'aria-current': l.name === name ? 'page' : null, 'data-testid': `lesson-link-${l.name}`,
+    title: `Problem ${l.problem}: ${l.title}`, 'aria-label': `Problem ${l.problem}: ${l.title}`,
+  }, h('span', { class: 'nav-problem' }, l.problem), h('span', { class: 'nav-title' }, ` · ${l.title}`)));
+  $('lesson-nav').replaceChildren(...links);
+  const relink = () => links.forEach((a, i) => a.setAttribute('href', lessonHref(list.lessons[i].name)));
   const toggle = $('hide-answers');
   toggle.checked = hidden;
   toggle.addEventListener('change', () => {
@@ -39,9 +50,20 @@ async function start() {
   });
   $('lesson-title').replaceChildren(h('span', { class: 'problem' }, `Problem ${lesson.problem}`), ' ', lesson.title);
   $('lesson-explanation').replaceChildren(...(lesson.explanation ?? [lesson.summary]).map((p) => h('p', {}, rich(p))));
+  let view = null; // what the kind's mount returns: {redraw} where it has charts
+  new LessonPresenter($('presenter-toggle'), () => {
+    relink();
+    view?.redraw?.();
+  });
+  relink();
   const module = await KINDS[lesson.kind]();
   const answers = new Answers(hidden);
-  await module.mount({ lesson, api, answers, text: $('lesson-questions'), stage: $('lesson-stage'), inspector: $('lesson-inspector') });
+  view = await module.mount({ lesson, api, answers, text: $('lesson-questions'), stage: $('lesson-stage'), inspector: $('lesson-inspector') });
+  let resizing = null; // a zoom or a narrower window: the charts fit their column again
+  window.addEventListener('resize', () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => view?.redraw?.(), 100);
+  });
   document.body.dataset.ready = 'true';
 }
 

@@ -13,6 +13,7 @@ import { mountHomework } from './playground-homework.js';
 import { Status, showNumbers, showPlaying } from './readouts.js';
 import { Session } from './session.js';
 import { Store, defaults, fromQuery, groupOf, setDatasetNames, toQuery } from './state.js';
+import { TinyDataNote } from './tiny-data.js';
 import { Trainer } from './trainer.js';
 
 const $ = (id) => document.getElementById(id);
@@ -210,8 +211,11 @@ function generatedData() {
   return { source: 'generated', classRange: info?.class_range ?? null };
 }
 
+const tinyData = new TinyDataNote(document.getElementById('upload-note'), () => store.set({ valShare: 0 }));
+
 function describeData() {
   const { data, points } = session;
+  tinyData.update(data, points);
   const count = `${points.train.length} training + ${points.val.length} validation points`;
   controls.setDataSource(data.source === 'file' ? `From ${data.name}${data.valName ? ` and ${data.valName}` : ''}: ${count}.` : `${count}.`);
 }
