@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,13 @@ def test_nll_clips_at_the_dtype_eps_instead_of_returning_inf(dtype):
     Y = np.array([[1.0], [0.0]], dtype=dtype)
     value = NLL().forward(P, Y)
     assert value == pytest.approx(-np.log(np.finfo(dtype).eps), rel=1e-6)
+
+
+def test_nll_of_integer_input_clips_at_float64_eps():
+    nll = NLL()
+    value = nll.forward(np.array([[1, 0], [0, 1]]), np.array([[0, 0], [1, 1]]))
+    assert type(value) is float
+    assert value == -math.log(np.finfo(np.float64).eps)   # the wrong point; the right one adds 0
 
 
 def test_homework_problem_3_1_smallest_nll():

@@ -328,16 +328,35 @@ def test_repr():
 
 
 def test_a_non_finite_loss_is_refused_before_any_update():
-    run = make_run()
+    # a linear output passes the overflow on: the squared loss is inf
+    spec = NetworkSpec(hidden=(6,), activations=("tanh",), output="linear", n_classes=3)
+    run = make_run(spec, config=TrainConfig(OptimizerSpec(lr=1e-12)))
     run.train_steps(3)
-    run.set_layer(0, W=np.full((2, 6), 1e300))       # finite, but the forward pass overflows
+    run.set_layer(1, W=np.full((6, 3), 1e300))       # finite, but the output overflows
     w = weights(run)
+    Y = one_hot(run.y_train, 3)
+    with np.errstate(over="ignore"):
+        assert not math.isfinite(run.model.loss.forward(run.model.forward(run.X_train), Y))
+    opt = run.optimizer
+    calls = []
+    opt.step = lambda params, grads: calls.append(1)
     assert run.train_steps(5) == 0
+    assert calls == []
     assert run.state == "diverged" and run.diverged_at == {"epoch": 0, "step": 3}
     for a, b in zip(weights(run), w):
         np.testing.assert_array_equal(a, b)
     m = run.metrics()                                  # no warning, no nan: None where undefined
-    assert m["train_loss"] is None or math.isfinite(m["train_loss"])
+    assert m["train_loss"] is None and m["val_loss"] is None
+
+
+@pytest.mark.parametrize("bias, state", [(2000.0, "training"), (2e6, "diverged")])
+def test_divergence_is_a_parameter_norm_past_1e6(bias, state):
+    run = make_run(config=TrainConfig(OptimizerSpec(lr=1e-12)))
+    run.train_steps(1)
+    run.set_bias(0, 0, bias)                           # the norm is about the bias
+    assert run.train_steps(1) == (state == "training")
+    assert run.state == state
+    assert run.model.modules[0].W0[0, 0] == pytest.approx(bias, rel=1e-9)
 
 
 @pytest.mark.parametrize("output, k", [("softmax", 3), ("sigmoid", 2), ("linear", 3)])
