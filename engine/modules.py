@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.functions import ACTIVATIONS
+from engine.functions import ACTIVATIONS, softmax_lse
 
 
 class Module:
@@ -176,13 +176,16 @@ class Identity(Activation):
 
 
 class SoftMax(Activation):
-    """Column-wise softmax output, Z (k x b) -> probabilities (k x b)."""
+    """Column-wise softmax output, Z (k x b) -> probabilities (k x b).
+
+    Beside Z and A it keeps ``lse`` (1 x b), each column's log-sum-exp, so
+    that the paired NLL takes log A = Z - lse exactly (losses.py)."""
 
     name = "softmax"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         self.Z = Z
-        self.A = self._fn(Z)  # functions.softmax subtracts the column max: no overflow
+        self.A, self.lse = softmax_lse(Z)   # subtracts the column max: no overflow
         return self.A
 
     def backward(self, dLdZ: np.ndarray) -> np.ndarray:

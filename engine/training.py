@@ -54,7 +54,7 @@ MAX_PARAM_NORM = 1e6
 DTYPES = ("float64", "float32")
 HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
 # what modules and losses keep from forward for backward (modules.py, losses.py)
-_FORWARD_STATE = ("A", "Z", "Ypred", "Y")
+_FORWARD_STATE = ("A", "Z", "lse", "Ypred", "Y")
 
 
 @dataclass(frozen=True)
