@@ -17,8 +17,9 @@ from engine.network import NetworkSpec
 from engine.optim import OptimizerSpec
 from engine.training import Run, TrainConfig
 
+from .homework_files import homework_data
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
-COURSE_DATA = REPO.parent / "shared" / "course-data"
 POINTS = [[-1.0, 0.0], [1.0, 0.5], [0.0, -2.0]]
 
 
@@ -244,13 +245,35 @@ def test_command_line_names_the_bad_line(tmp_path):
     assert done.returncode == 2 and "line 2" in done.stderr
 
 
-# CI has shared/ beside the clone: there a missing file fails instead of skipping.
-@pytest.mark.skipif(not (COURSE_DATA / "data3class_train.csv").is_file() and os.environ.get("CI") != "true",
-                    reason="no course data beside this checkout")
-def test_course_files_as_the_homework_names_them():
-    data, validation, _ = resolve_data("2", None, None, COURSE_DATA)
+def test_files_as_the_homework_names_them(tmp_path):
+    homework_data(tmp_path, "2", "clusters", 40, 20)
+    homework_data(tmp_path, "3class", "three_clusters", 30, None)
+    data, validation, _ = resolve_data("2", None, None, tmp_path)
+    assert data == str(tmp_path / "data2_train.csv") and validation == str(tmp_path / "data2_validate.csv")
+    r = run_experiment(data, (), 1, trials=1, validation=validation)
+    assert (r["n_train"], r["n_val"], r["n_classes"]) == (40, 20, 2)
+    data, validation, _ = resolve_data("3class", None, None, tmp_path)
+    assert validation is None
+    r = run_experiment(data, (), 2, split=0.5, trials=1, predict_points=[[-1, -1], [1, 1]])
+    assert (r["n_train"], r["n_val"], r["n_classes"]) == (15, 15, 3)
+    assert len(r["trials"][0]["predictions"]) == 2
+
+
+def test_command_line_looks_in_the_current_folder_and_says_where(tmp_path):
+    homework_data(tmp_path, "2", "clusters", 40, 20)
+    done = _cli("2", "--hidden", "", "--epochs", "1", "--trials", "1", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "data2_train.csv + data2_validate.csv: 40 training, 20 validation" in done.stdout
+    done = _cli("5", "--epochs", "1", "--quiet", cwd=tmp_path)
+    assert done.returncode == 2
+    assert str(tmp_path / "data5_train.csv") in done.stderr
+
+
+@pytest.mark.course_data
+def test_course_files_as_the_homework_names_them(course_data):
+    data, validation, _ = resolve_data("2", None, None, course_data)
     assert data.endswith("data2_train.csv") and validation.endswith("data2_validate.csv")
-    data, validation, _ = resolve_data("3class", None, None, COURSE_DATA)
+    data, validation, _ = resolve_data("3class", None, None, course_data)
     assert validation is None
     r = run_experiment(data, (), 2, split=0.5, trials=1, predict_points=[[-1, -1], [1, 1]])
     assert (r["n_train"], r["n_val"], r["n_classes"]) == (400, 400, 3)
