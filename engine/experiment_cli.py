@@ -128,7 +128,7 @@ def format_table(results: list[dict]) -> str:
     lines = [f"{'':26}{'final val acc':^24}  {'epoch-mean val acc':^24}",
              f"{'hidden':<12}{'trials':>7}{'epochs':>7}"
              f"{'min':>8}{'max':>8}{'mean':>8}  {'min':>8}{'max':>8}{'mean':>8}"
-             f"   min-val-loss epoch per trial"]
+             f"   min-val-loss epoch per trial (0-based)"]
     lines.append("-" * len(lines[1]))
     for r in results:
         s = r["summary"]
@@ -161,8 +161,11 @@ def answer(question: str, results: list[dict]) -> list[str]:
     elif question == "6.5":
         s = results[0]["summary"]
         epochs = [t["min_val_loss_epoch"] for t in results[0]["trials"]]
-        out.append(f"6.5  epoch of minimum validation loss per trial: {epochs}; "
-                   f"of the trial-averaged curve: {s['mean_curve_min_val_loss_epoch']}")
+        counts = [t["min_val_loss_epoch_1based"] for t in results[0]["trials"]]
+        out.append(f"6.5  epoch of minimum validation loss, counted from 0 as the homework's plots: "
+                   f"per trial {epochs}, of the trial-averaged curve "
+                   f"{s['mean_curve_min_val_loss_epoch']} (1-based: {counts}, "
+                   f"{s['mean_curve_min_val_loss_epoch_1based']})")
     elif question == "6.7":
         for t in results[0]["trials"]:
             out.append(f"6.7  predictions for {HOMEWORK_POINTS}: {t['predictions']}")
@@ -239,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(r)
         first = results[0]
         print(f"data: {described}: {first['n_train']} training, {first['n_val']} validation points, "
-              f"{first['n_classes']} classes; Adam lr {args.lr:g}, batch {args.batch_size}, "
-              f"seed {args.seed}; {sum(r['seconds'] for r in results):.1f} s")
+              f"{first['n_classes']} classes; Adam lr {args.lr:g}, batch {args.batch_size} in one "
+              f"order, {first['init']} init, seed {args.seed}; "
+              f"{sum(r['seconds'] for r in results):.1f} s")
         print(format_table(results))
         if job["points"] is not None and question is None:
             for r in results:

@@ -1,6 +1,7 @@
 """Loss modules.  ``forward(Ypred, Y)`` returns the loss summed over the batch
 (the homework's convention) as a float; ``backward()`` returns its gradient
-with respect to the last module's input, k x b like Ypred and Y.
+with respect to the last module's input, k x b like Ypred and Y;
+``point_losses(Ypred, Y)`` the loss of each point, (b,) (not kept for backward).
 
 Each loss is paired with one output module, and the pairing is what makes the
 gradient simple: softmax + NLL and sigmoid + BinaryNLL give dL/dZ = Ypred - Y
@@ -43,13 +44,19 @@ class NLL(Module):
 
     def forward(self, Ypred: np.ndarray, Y: np.ndarray) -> float:
         self.Ypred, self.Y = Ypred, Y
-        source = self._softmax
-        if source is not None and Ypred is getattr(source, "A", None):
-            logp = source.Z - source.lse
-        else:
-            logp = np.log(np.maximum(Ypred, _eps(Ypred)))
+        logp = self._log(Ypred)
         logp *= Y
         return -float(np.add.reduce(logp, axis=None))
+
+    def point_losses(self, Ypred: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        return -np.sum(self._log(Ypred) * Y, axis=0)
+
+    def _log(self, Ypred: np.ndarray) -> np.ndarray:
+        """log Ypred (k x b) as a new array: exact from the paired softmax's logits."""
+        source = self._softmax
+        if source is not None and Ypred is getattr(source, "A", None):
+            return source.Z - source.lse
+        return np.log(np.maximum(Ypred, _eps(Ypred)))
 
     def backward(self) -> np.ndarray:
         # dL/dZ of the softmax's input, valid only for the softmax + NLL pairing.
@@ -68,6 +75,11 @@ class BinaryNLL(Module):
         p = np.clip(Ypred, eps, 1.0 - eps)
         return float(-np.sum(Y * np.log(p) + (1.0 - Y) * np.log1p(-p)))
 
+    def point_losses(self, Ypred: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        eps = _eps(Ypred)
+        p = np.clip(Ypred, eps, 1.0 - eps)
+        return -np.sum(Y * np.log(p) + (1.0 - Y) * np.log1p(-p), axis=0)
+
     def backward(self) -> np.ndarray:
         # dL/dZ of the sigmoid's input, valid only for the sigmoid + BinaryNLL pairing.
         return self.Ypred - self.Y
@@ -80,6 +92,10 @@ class SquaredLoss(Module):
         self.Ypred, self.Y = Ypred, Y
         diff = Ypred - Y
         return float(np.sum(diff * diff))
+
+    def point_losses(self, Ypred: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        diff = Ypred - Y
+        return np.sum(diff * diff, axis=0)
 
     def backward(self) -> np.ndarray:
         return 2.0 * (self.Ypred - self.Y)

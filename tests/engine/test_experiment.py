@@ -12,7 +12,7 @@ import pytest
 
 from engine import datasets
 from engine.experiment import Experiment, merge_results, prepare_data, run_experiment, trial_seeds
-from engine.experiment_cli import parse_hidden, resolve_data
+from engine.experiment_cli import answer, parse_hidden, resolve_data
 from engine.network import NetworkSpec
 from engine.optim import OptimizerSpec
 from engine.training import Run, TrainConfig
@@ -37,25 +37,24 @@ def small(data, **kw):
 
 # ---- data ---------------------------------------------------------------------
 
-def test_split_holds_out_the_last_share_of_the_shuffled_points():
+def test_points_are_shuffled_once_and_the_split_holds_out_the_last_share():
     X, y, X_val, y_val, k = prepare_data("separable", split=0.25, seed=3, n=48)
     rng = np.random.default_rng(3)
     X_all, y_all = datasets.generate("separable", 48, datasets.DATASETS["separable"].default_noise, rng)
-    order = rng.permutation(48)
+    loaded = rng.permutation(48)                      # the shuffle at load
+    X_all, y_all = X_all[:, loaded], y_all[loaded]
+    order = rng.permutation(48)                       # the split's reshuffled index
     assert np.array_equal(X_val, X_all[:, order[36:]]) and np.array_equal(y_val, y_all[order[36:]])
     assert np.array_equal(X, X_all[:, order[:36]]) and np.array_equal(y, y_all[order[:36]])
     assert k == 2
 
 
-def test_files_texts_and_arrays(tmp_path):
-    train = tmp_path / "train.csv"
-    train.write_text("1.5 2.0 -1\n-0.5 0.25 1\n3e-1 -2 1\n")
-    val_text = "0 0 1\n1 1 -1\n"
-    X, y, X_val, y_val, k = prepare_data(str(train), validation=val_text)
-    assert X.tolist() == [[1.5, -0.5, 0.3], [2.0, 0.25, -2.0]] and y.tolist() == [0, 1, 1]
-    assert X_val.tolist() == [[0.0, 1.0], [0.0, 1.0]] and y_val.tolist() == [1, 0] and k == 2
-    X, y, X_val, y_val, k = prepare_data((np.array([[0, 1, 2], [0, 1, 2]]), [0, 2, 1]), split=0)
-    assert X_val.shape == (2, 0) and k == 3
+@pytest.mark.parametrize("n, split, n_val", [(10, 0.25, 2), (10, 0.29, 2), (7, 0.5, 3), (4, 0.2, 0),
+                                             (2, 0.5, 1), (48, 0.25, 12)])
+def test_the_split_rounds_down_as_the_harness_does(n, split, n_val):
+    X = np.vstack([np.arange(n), np.zeros(n)])
+    _, y, _, y_val, _ = prepare_data((X, np.arange(n) % 2), split=split)
+    assert (y.size, y_val.size) == (n - n_val, n_val)
 
 
 def test_trial_seeds_are_stable():
@@ -65,16 +64,20 @@ def test_trial_seeds_are_stable():
 
 # ---- what a trial reports -----------------------------------------------------------
 
-def test_each_trial_is_an_independent_adam_run(data):
+def test_each_trial_is_an_independent_adam_run_as_the_harness_trains(data):
     exp = small(data)
     assert exp.advance() is True
     r = exp.result()
+    assert r["init"] == "pytorch"
     X_tr, y_tr, X_val, y_val, k = data
     seeds = trial_seeds(5, 3)
     for t, trial in enumerate(r["trials"]):
-        spec = NetworkSpec(hidden=(3,), activations=("relu",), output="softmax", n_classes=2)
+        # PyTorch's initialisation, the points in one order every epoch, the
+        # epoch's loss as the sum of the batch means over n
+        spec = NetworkSpec(hidden=(3,), activations=("relu",), output="softmax", n_classes=2,
+                           init="pytorch")
         config = TrainConfig(optimizer=OptimizerSpec(name="adam", lr=1e-3), batch_size=8,
-                             reduction="mean")
+                             reduction="mean", shuffle=False, epoch_loss="batch_means")
         run = Run(spec, X_tr, y_tr, X_val, y_val, config, seeds[t])
         run.train_epochs(4)
         h = run.history
@@ -83,7 +86,8 @@ def test_each_trial_is_an_independent_adam_run(data):
         assert trial["final_val_acc"] == h["val_acc"][-1]
         assert trial["final_train_acc"] == h["train_acc"][-1]
         assert trial["mean_val_acc"] == pytest.approx(sum(h["val_acc"]) / 4, abs=1e-15)
-        assert trial["min_val_loss_epoch"] == 1 + int(np.argmin(h["val_loss"]))
+        assert trial["min_val_loss_epoch"] == int(np.argmin(h["val_loss"]))       # 0-based
+        assert trial["min_val_loss_epoch_1based"] == 1 + int(np.argmin(h["val_loss"]))
         assert trial["min_val_loss"] == min(h["val_loss"])
         probs = run.model.forward(np.array(POINTS).T)
         assert trial["predictions"] == np.argmax(probs, axis=0).tolist()
@@ -101,7 +105,8 @@ def test_summary_over_trials(data):
     epochs = [t["min_val_loss_epoch"] for t in r["trials"]]
     assert r["summary"]["min_val_loss_epoch"]["min"] == min(epochs)
     curve = np.mean([t["history"]["val_loss"] for t in r["trials"]], axis=0)
-    assert r["summary"]["mean_curve_min_val_loss_epoch"] == 1 + int(np.argmin(curve))
+    assert r["summary"]["mean_curve_min_val_loss_epoch"] == int(np.argmin(curve))
+    assert r["summary"]["mean_curve_min_val_loss_epoch_1based"] == 1 + int(np.argmin(curve))
     best, worst = r["extremes"]["best"], r["extremes"]["worst"]
     assert finals[best["trial"]] == max(finals) and finals.index(max(finals)) == best["trial"]
     assert finals[worst["trial"]] == min(finals) and finals.index(min(finals)) == worst["trial"]
@@ -229,6 +234,7 @@ def test_command_line_end_to_end(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "()" in done.stdout and "(3)" in done.stdout and "predictions" in done.stdout
     assert "100%" in done.stderr                        # progress went to stderr
+    assert "min-val-loss epoch per trial (0-based)" in done.stdout and "pytorch init" in done.stdout
     printed = json.loads(out.read_text())[0]["results"]
     for hidden, r in zip([(), (3,)], printed):
         same = run_experiment(str(path), hidden, 3, trials=2, seed=4, batch_size=8,
@@ -237,6 +243,18 @@ def test_command_line_end_to_end(tmp_path):
         mean = same["summary"]["final_val_acc"]["mean"]
         assert f"{mean:.4f}" in done.stdout
     assert printed[0]["n_train"] == 30 and printed[0]["n_val"] == 10
+
+
+def test_the_answer_to_6_5_counts_epochs_from_0_and_says_so(data):
+    exp = small(data, epochs=6, trials=2)
+    exp.advance()
+    r = exp.result()
+    epochs = [t["min_val_loss_epoch"] for t in r["trials"]]
+    counts = [e + 1 for e in epochs]
+    curve = r["summary"]["mean_curve_min_val_loss_epoch"]
+    assert answer("6.5", [r]) == [
+        f"6.5  epoch of minimum validation loss, counted from 0 as the homework's plots: "
+        f"per trial {epochs}, of the trial-averaged curve {curve} (1-based: {counts}, {curve + 1})"]
 
 
 def test_command_line_names_the_bad_line(tmp_path):

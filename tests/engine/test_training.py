@@ -438,3 +438,50 @@ def test_a_weight_edit_or_a_batch_change_is_not_served_a_stale_pass():
     twin.train_steps(1)
     for a, b in zip(weights(run), weights(twin)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_without_shuffle_every_epoch_takes_the_points_in_their_order():
+    config = TrainConfig(OptimizerSpec(lr=0.05), batch_size=7, shuffle=False)
+    a, b = make_run(config=config, seed=1), make_run(config=config, seed=2)
+    for layer, (W, W0) in enumerate(layer_params(a.model)):
+        b.set_layer(layer, W, W0)                      # same weights, other seeds
+    a.train_epochs(3)
+    b.train_epochs(3)
+    for x, y in zip(weights(a), weights(b)):
+        np.testing.assert_array_equal(x, y)            # the seed drew nothing but the weights
+    # by hand: SGD over the minibatches 0..6, 7..13, ... of the given order
+    ref = make_run(config=config, seed=1)
+    net, lr = ref.model, 0.05
+    X, Y = ref.X_train, one_hot(ref.y_train, 3)
+    for _ in range(3):
+        for start in range(0, 40, 7):
+            P = net.forward(X[:, start:start + 7])
+            net.loss.forward(P, Y[:, start:start + 7])
+            net.backward(net.loss.backward() / P.shape[1])
+            net.sgd_step(lr)
+    for x, y in zip(weights(a), [w for pair in layer_params(net) for w in pair]):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-15)
+
+
+def test_epoch_loss_as_the_sum_of_batch_means_over_n():
+    run = make_run(n=10, n_val=7, config=TrainConfig(batch_size=4, epoch_loss="batch_means"))
+    run.train_steps(2)
+
+    def point_losses(X, y):
+        P = predict_proba(run.model, X)
+        return -np.log(P[y, np.arange(y.size)])
+
+    lt, lv = point_losses(run.X_train, run.y_train), point_losses(run.X_val, run.y_val)
+    m = run.metrics()
+    assert m["train_loss"] == pytest.approx((lt[:4].mean() + lt[4:8].mean() + lt[8:].mean()) / 10, rel=1e-12)
+    assert m["val_loss"] == pytest.approx((lv[:4].mean() + lv[4:].mean()) / 7, rel=1e-12)
+    plain = make_run(n=10, n_val=7, config=TrainConfig(batch_size=4))
+    plain.train_steps(2)
+    assert plain.metrics()["val_loss"] == pytest.approx(lv.mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize("field, value, message", [("shuffle", 1, "shuffle must be true or false"),
+                                                   ("epoch_loss", "sum", "epoch_loss must be one of")])
+def test_bad_batch_order_settings_are_refused(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**{field: value})
