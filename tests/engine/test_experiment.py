@@ -306,3 +306,65 @@ def test_a_diverging_trial_ends_and_the_next_one_runs(data):
     assert r["trials"][0]["diverged_at"] == {"epoch": 0, "step": 0}
     assert r["trials"][0]["final_val_acc"] is None and r["summary"]["final_val_acc"] is None
     json.dumps(r, allow_nan=False)
+
+
+# ---- against a PyTorch version of the course's harness ---------------------------------
+
+def _torch_harness(torch, train_path, val_path, hidden, epochs, seed):
+    """One trial of the course's run_pytorch_2d, as its utilities do it: each
+    file loaded and its rows shuffled once (np.random), nn.Linear layers
+    reset, Adam with PyTorch's defaults, a DataLoader of 32 without shuffle,
+    the epoch's validation loss the sum of the batch means over n.  Returns
+    (the printed accuracy: the mean of the per-epoch validation accuracies,
+    the 0-based epoch of minimum validation loss)."""
+    nn = torch.nn
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+    def loader(path):
+        data = np.loadtxt(path)
+        np.random.shuffle(data)
+        X = torch.tensor(data[:, :2], dtype=torch.float32)
+        y = torch.tensor(np.where(data[:, 2] == -1, 0, data[:, 2]), dtype=torch.long)
+        return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=32), X, y
+
+    train, _, y_train = loader(train_path)
+    val, X_val, y_val = loader(val_path)
+    sizes = [2, *hidden, int(y_train.max()) + 1]
+    layers = []
+    for m, n in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(m, n), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    for layer in model:
+        if hasattr(layer, "reset_parameters"):
+            layer.reset_parameters()
+    optimizer = torch.optim.Adam(model.parameters())
+    criterion = nn.CrossEntropyLoss()
+    val_losses, val_accs = [], []
+    for _ in range(epochs):
+        for xb, yb in train:
+            optimizer.zero_grad()
+            criterion(model(xb), yb).backward()
+            optimizer.step()
+        with torch.no_grad():
+            val_losses.append(sum(criterion(model(xb), yb).item() for xb, yb in val) / len(y_val))
+            val_accs.append((model(X_val).argmax(dim=1) == y_val).double().mean().item())
+    return float(np.mean(val_accs)), int(np.argmin(val_losses))
+
+
+@pytest.mark.torch
+def test_the_harness_matches_pytorch_in_distribution(torch, tmp_path):
+    # few points and a wide layer: the validation loss has its minimum mid-run
+    # (about epoch 60 of 100, spread 23), so its epoch is a distribution to compare
+    homework_data(tmp_path, "2", "clusters", 100, 100, seed=8)
+    train, val = str(tmp_path / "data2_train.csv"), str(tmp_path / "data2_validate.csv")
+    seeds, hidden, epochs = range(40), (50,), 100
+    ours = []
+    for seed in seeds:
+        t = run_experiment(train, hidden, epochs, trials=1, seed=seed, validation=val)["trials"][0]
+        ours.append((t["mean_val_acc"], t["min_val_loss_epoch"]))
+    theirs = [_torch_harness(torch, train, val, hidden, epochs, seed) for seed in seeds]
+    for name, a, b in zip(("printed accuracy", "min-val-loss epoch"), zip(*ours), zip(*theirs)):
+        a, b = np.array(a, dtype=float), np.array(b, dtype=float)
+        se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+        assert abs(a.mean() - b.mean()) <= max(0.02, 3 * se), (name, a.mean(), b.mean(), se)
