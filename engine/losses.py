@@ -62,6 +62,7 @@ class NLL(Module):
         # dL/dZ of the softmax's input, valid only for the softmax + NLL pairing.
         return self.Ypred - self.Y
 
+
 class BinaryNLL(Module):
     """Two-class negative log likelihood for one sigmoid output unit.
 

@@ -21,12 +21,14 @@ place (float64 -> float32 rounds each value to nearest; back is exact).
 Loss reduction.  The homework's losses are sums over the batch; with
 ``reduction="mean"`` (the default, PyTorch's) the gradient is divided by the
 minibatch size, so a rate means the same at any batch size; ``"sum"`` is the
-homework's plain sum.  Reported losses are always the mean per point.
+homework's plain sum.  Reported losses are the mean per point, or the course
+harness's sum of batch means over N (``epoch_loss``).
 
 Randomness: one ``np.random.default_rng(seed)`` per run draws the initial
 weights and then one permutation of the training points per epoch (none with
-``shuffle=False``: the points in their order every epoch), nothing else, so the same seed and configuration reproduce every weight, shuffle and
-metric bit for bit.  An epoch of one minibatch (batch size >= N) keeps the
+``shuffle=False``: the points in their order every epoch), nothing else, so
+the same seed and configuration reproduce every weight, shuffle and metric
+bit for bit.  An epoch of one minibatch (batch size >= N) keeps the
 points in their order: its gradient is the same in any order, and then the
 previous epoch's evaluation pass, a forward pass over the same points with
 the same weights, is this step's forward pass (see ``_step``).
