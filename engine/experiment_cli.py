@@ -25,6 +25,7 @@ from pathlib import Path
 from engine import datasets
 from engine.datafile import DataFileError
 from engine.experiment import HOMEWORK_BATCH_SIZE, run_experiment
+from engine.network import INITS
 from engine.optim import OptimizerSpec
 
 DEFAULT_DATA_DIR = Path(".")   # the course's files are not ours to ship: look where the user is
@@ -190,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=HOMEWORK_BATCH_SIZE)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam's rate (default: PyTorch's 0.001)")
+    p.add_argument("--init", choices=list(INITS), default="pytorch",
+                   help="initial weights: PyTorch's default, as the course's harness "
+                        "(default), or the homework's N(0, 1/m) with zero biases")
     p.add_argument("--n", type=int, default=400, help="points drawn for a built-in dataset")
     p.add_argument("--noise", type=float, help="noise for a built-in dataset (default: its own)")
     p.add_argument("--points", type=parse_points, help='predict classes of "[[x1, x2], ...]"')
@@ -234,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                 r = run_experiment(data, hidden, job["epochs"], split=job["split"], trials=job["trials"],
                                    seed=args.seed, optimizer=optimizer, batch_size=args.batch_size,
                                    predict_points=job["points"], validation=validation,
-                                   progress=progress, n=args.n, noise=args.noise)
+                                   progress=progress, n=args.n, noise=args.noise, init=args.init)
             except (DataFileError, ValueError, OSError) as e:
                 print(f"error: {e}", file=sys.stderr)
                 return 2

@@ -282,6 +282,10 @@ def test_command_line_looks_in_the_current_folder_and_says_where(tmp_path):
     done = _cli("2", "--hidden", "", "--epochs", "1", "--trials", "1", "--quiet", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "data2_train.csv + data2_validate.csv: 40 training, 20 validation" in done.stdout
+    assert "pytorch init" in done.stdout
+    done = _cli("2", "--hidden", "", "--epochs", "1", "--trials", "1", "--quiet", "--init", "homework",
+                cwd=tmp_path)
+    assert done.returncode == 0 and "homework init" in done.stdout, done.stderr
     done = _cli("5", "--epochs", "1", "--quiet", cwd=tmp_path)
     assert done.returncode == 2
     assert str(tmp_path / "data5_train.csv") in done.stderr

@@ -160,6 +160,16 @@ def test_results_carry_best_and_worst_regions_and_curves(api):
     assert "weights" not in json.dumps(got)
 
 
+def test_the_harness_initialisation_by_default_or_the_homework_one(api):
+    for init in ("pytorch", "homework"):
+        body = {**BODY, "architectures": [[5]], "trials": 1}
+        status = start(api, body if init == "pytorch" else {**body, "init": init})
+        drive(api, status)
+        assert results(api, status["experiment"])["architectures"][0]["init"] == init
+    r = api.post("/api/experiments", json={**BODY, "init": "xavier"})
+    assert r.status_code == 400 and r.get_json()["field"] == "init", r.get_json()
+
+
 def test_cancel_forgets_every_part(api, app):
     status = start(api)
     eid = status["experiment"]
