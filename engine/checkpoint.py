@@ -57,6 +57,10 @@ class _NoDraws:
     def normal(loc, scale, size):
         return np.zeros(size)
 
+    @staticmethod
+    def uniform(low, high, size):
+        return np.zeros(size)
+
     def __repr__(self) -> str:
         return "_NoDraws()"
 
@@ -83,10 +87,11 @@ def run_state(run: Run) -> tuple[dict, dict[str, np.ndarray]]:
     meta = {
         "spec": {"input_dim": run.spec.input_dim, "hidden": list(run.spec.hidden),
                  "activations": list(run.spec.activations), "output": run.spec.output,
-                 "n_classes": run.spec.n_classes},
+                 "n_classes": run.spec.n_classes, "init": run.spec.init},
         "config": {"optimizer": dict(vars(run.config.optimizer)),
                    "batch_size": run.config.batch_size, "reduction": run.config.reduction,
-                   "dtype": run.config.dtype},
+                   "dtype": run.config.dtype, "shuffle": run.config.shuffle,
+                   "epoch_loss": run.config.epoch_loss},
         "seed": run.seed, "step": run.step, "epoch": run.epoch,
         "batch_in_epoch": run.batch_in_epoch, "pos": run._pos,
         "state": run.state, "diverged_at": run.diverged_at,
@@ -113,9 +118,10 @@ def run_from_state(meta: dict, arrays: dict[str, np.ndarray]) -> Run:
     spec_d, config_d = meta["spec"], meta["config"]
     spec = NetworkSpec(input_dim=_int(spec_d["input_dim"]), hidden=tuple(map(_int, spec_d["hidden"])),
                        activations=tuple(spec_d["activations"]), output=spec_d["output"],
-                       n_classes=_int(spec_d["n_classes"]))
+                       n_classes=_int(spec_d["n_classes"]), init=spec_d.get("init", "homework"))
     config = TrainConfig(OptimizerSpec(**config_d["optimizer"]), batch_size=config_d["batch_size"],
-                         reduction=config_d["reduction"], dtype=config_d.get("dtype", "float64"))
+                         reduction=config_d["reduction"], dtype=config_d.get("dtype", "float64"),
+                         shuffle=config_d.get("shuffle", True), epoch_loss=config_d.get("epoch_loss", "mean"))
     run = Run.__new__(Run)
     run.spec, run.config, run._out = spec, config, OUTPUTS[spec.output]
     run._load_data(arrays["X_train"], arrays["y_train"], arrays["X_val"], arrays["y_val"])

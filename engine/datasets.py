@@ -201,8 +201,7 @@ def generate(name: str, n: int, noise: float, rng: np.random.Generator,
 
 def split(X: np.ndarray, labels: np.ndarray, val_share: float, rng: np.random.Generator):
     """Shuffle the points and hold out the last round(val_share * n) as the
-    validation set, as the homework's harness does (at least one point stays in
-    training).  X is 2 x n; returns X_tr 2 x n_tr, y_tr, X_val 2 x n_val, y_val."""
+    validation set (at least one point stays in training).  X is 2 x n; returns X_tr 2 x n_tr, y_tr, X_val 2 x n_val, y_val."""
     if not 0.0 <= val_share < 1.0:
         raise ValueError(f"val_share must be in [0, 1), not {val_share}")
     n = labels.shape[0]

@@ -4,17 +4,30 @@
 homework becomes ``run_experiment(data, hidden, epochs, ...)``: ReLU hidden
 layers of the given sizes, a softmax output with cross-entropy (NLL, mean over
 the minibatch), Adam with PyTorch's defaults, minibatches of 32 (the harness's
-default), ``trials`` independent runs.  Differences from the homework's code,
-on purpose: each trial starts from fresh weights (the homework's harness
-reuses its layer objects, so its trials continue one another), and the
-training points are reshuffled every epoch (``training.Run``).
+default), ``trials`` independent runs.  It does what the course's harness
+(``get_data_loader``, ``run_pytorch``, ``model_fit``) does, because on the
+homework's files each of these moves the answers:
 
-Validation: a given set, or the last ``split`` share of the shuffled points.
+- initial weights: PyTorch's default for ``nn.Linear``, W and W0 uniform in
+  +-1/sqrt(fan-in) (``NetworkSpec(init="pytorch")``), drawn afresh for every
+  trial (the harness resets its layers before each one);
+- batch order: the rows of each set are shuffled once when it is loaded, and
+  the minibatches then come in that same order every epoch and every trial
+  (a DataLoader without shuffle: ``TrainConfig(shuffle=False)``);
+- an epoch's loss is the sum of the per-batch mean losses divided by the
+  number of points, so the short last batch weighs more
+  (``TrainConfig(epoch_loss="batch_means")``);
+- validation without a validation set: the last ``int(split * n)`` points
+  (rounded down) of a reshuffled index;
+- the epoch of minimum validation loss is counted from 0, as the harness's
+  plots (``range(epochs)``) are read; the 1-based count is given beside it.
+
 Shapes: X is 2 x n (columns are points), labels (n,) ints in 0..k-1.
 
 Randomness: ``seed`` alone decides everything.  ``default_rng(seed)`` draws a
-built-in dataset and then the split; trial t trains with the seed
-``trial_seeds(seed, trials)[t]``, from ``SeedSequence(seed).spawn``.
+built-in dataset, then the load shuffle of each set and then the split;
+trial t trains with the seed ``trial_seeds(seed, trials)[t]``, from
+``SeedSequence(seed).spawn``, which draws its initial weights and nothing else.
 
 Chunks: an ``Experiment`` advances until a deadline and serialises between
 calls, to a JSON-able dict (the in-progress trial through
@@ -81,8 +94,10 @@ def prepare_data(data, validation=None, split: float = 0.25, seed: int = 0, n: i
     data: a built-in dataset name (``datasets.DATASETS``; n points at its
     default noise unless given), a path to a file in the homework's format,
     such a file's text, or (X 2 x n, labels).  validation: the same kinds
-    (not a name), or None to hold out the last ``split`` share of the points
-    shuffled by ``default_rng(seed)`` (which first drew a built-in set).
+    (not a name), or None to hold out the last ``int(split * n)`` points of
+    a reshuffled index.  As the homework's harness loads a file, each set's
+    points come shuffled once, by ``default_rng(seed)`` (which first drew a
+    built-in set); the trials then take them in this order every epoch.
     """
     rng = np.random.default_rng(seed)
     if isinstance(data, str) and data in datasets.DATASETS:
@@ -90,15 +105,31 @@ def prepare_data(data, validation=None, split: float = 0.25, seed: int = 0, n: i
         X, y = datasets.generate(data, n, entry.default_noise if noise is None else noise, rng)
     else:
         X, y = _points_from(data, "data")
+    X, y = _shuffled(X, y, rng)
     if validation is not None:
-        X_val, y_val = _points_from(validation, "validation")
+        X_val, y_val = _shuffled(*_points_from(validation, "validation"), rng)
         X_tr, y_tr = X, y
-    elif split > 0:
-        X_tr, y_tr, X_val, y_val = datasets.split(X, y, split, rng)
     else:
-        X_tr, y_tr, X_val, y_val = X, y, np.zeros((2, 0)), np.zeros(0, dtype=np.int64)
+        X_tr, y_tr, X_val, y_val = _hold_out(X, y, split, rng)
     k = int(max(y_tr.max(), y_val.max() if y_val.size else 0)) + 1
     return X_tr, y_tr, X_val, y_val, max(k, 2)
+
+
+def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
+    order = rng.permutation(y.shape[0])
+    return X[:, order], y[order]
+
+
+def _hold_out(X: np.ndarray, y: np.ndarray, split: float, rng: np.random.Generator):
+    """The harness's split: the last int(split * n) points of a reshuffled
+    index are the validation set (at least one point stays in training)."""
+    if not 0.0 <= split < 1.0:
+        raise ValueError(f"split must be in [0, 1), not {split}")
+    n = y.shape[0]
+    n_val = min(int(split * n), max(n - 1, 0))
+    order = rng.permutation(n)
+    train, val = order[:n - n_val], order[n - n_val:]
+    return X[:, train], y[train], X[:, val], y[val]
 
 
 # ---------------------------------------------------------------- experiment
@@ -107,14 +138,17 @@ class Experiment:
     """``trials`` independent trainings of one architecture, advanced in chunks.
 
     X_* are 2 x n float64, y_* (n,) int labels (the validation set may be
-    empty).  hidden: hidden layer sizes, () for none.  predict_points: b x 2
-    points (rows, as typed) whose predicted classes each trial reports.
+    empty), taken in this order every epoch.  hidden: hidden layer sizes, ()
+    for none.  init: how each trial draws its weights (``network.INITS``;
+    the harness's is "pytorch").  predict_points: b x 2 points (rows, as
+    typed) whose predicted classes each trial reports.
     """
 
     def __init__(self, X_train, y_train, X_val, y_val, hidden: Sequence[int], epochs: int,
                  trials: int = 5, seed: int = 0, n_classes: int | None = None,
                  optimizer: OptimizerSpec | None = None, batch_size: int = HOMEWORK_BATCH_SIZE,
-                 activation: str = "relu", predict_points=None, first_trial: int = 0):
+                 activation: str = "relu", predict_points=None, first_trial: int = 0,
+                 init: str = "pytorch"):
         if int(epochs) < 1 or int(trials) < 1 or int(first_trial) < 0:
             raise ValueError("epochs and trials must be >= 1, first_trial >= 0")
         self.X_train = np.asarray(X_train, dtype=np.float64)
@@ -125,9 +159,10 @@ class Experiment:
             n_classes = max(int(self.y_train.max()), int(self.y_val.max(initial=0))) + 1
         hidden = tuple(int(h) for h in hidden)
         self.spec = NetworkSpec(input_dim=2, hidden=hidden, activations=(activation,) * len(hidden),
-                                output="softmax", n_classes=max(int(n_classes), 2))
+                                output="softmax", n_classes=max(int(n_classes), 2), init=init)
         self.config = TrainConfig(optimizer=optimizer or OptimizerSpec.torch_adam(),
-                                  batch_size=int(batch_size), reduction="mean")
+                                  batch_size=int(batch_size), reduction="mean",
+                                  shuffle=False, epoch_loss="batch_means")
         self.epochs, self.trials, self.seed = int(epochs), int(trials), int(seed)
         self.first_trial = int(first_trial)
         self.seeds = trial_seeds(self.seed, self.first_trial + self.trials)[self.first_trial:]
@@ -206,7 +241,7 @@ class Experiment:
             "hidden": list(self.spec.hidden), "epochs": self.epochs, "trials_requested": self.trials,
             "first_trial": self.first_trial, "seed": self.seed, "batch_size": self.config.batch_size,
             "n_train": int(self.X_train.shape[1]), "n_val": int(self.X_val.shape[1]),
-            "n_classes": self.spec.n_classes, "done": self.done,
+            "n_classes": self.spec.n_classes, "init": self.spec.init, "done": self.done,
             "trials": list(self.results), "summary": summarise(self.results),
             "extremes": dict(self.extremes),
         }
@@ -259,7 +294,8 @@ class Experiment:
         return {
             "version": DICT_VERSION,
             "hidden": list(self.spec.hidden), "activation": (self.spec.activations or ("relu",))[0],
-            "n_classes": self.spec.n_classes, "epochs": self.epochs, "trials": self.trials,
+            "n_classes": self.spec.n_classes, "init": self.spec.init,
+            "epochs": self.epochs, "trials": self.trials,
             "seed": self.seed, "first_trial": self.first_trial, "batch_size": self.config.batch_size,
             "optimizer": {f: getattr(opt, f) for f in opt.__dataclass_fields__},
             "data": {"X_train": self.X_train.tolist(), "y_train": self.y_train.tolist(),
@@ -279,7 +315,8 @@ class Experiment:
                       np.array(data["X_val"], dtype=np.float64).reshape(2, -1), data["y_val"],
                       d["hidden"], d["epochs"], d["trials"], d["seed"], d["n_classes"],
                       OptimizerSpec(**d["optimizer"]), d["batch_size"], d["activation"],
-                      d["predict_points"], d["first_trial"])
+                      d["predict_points"], d["first_trial"],
+                      d.get("init", "homework"))   # a state from before the setting
             exp.results = list(d["results"])
             exp.extremes = dict(d["extremes"])
             exp.compute_seconds = float(d["compute_seconds"])
@@ -299,14 +336,14 @@ def run_experiment(data, hidden: Sequence[int], epochs: int, split: float = 0.25
                    seed: int = 0, optimizer: OptimizerSpec | None = None,
                    batch_size: int = HOMEWORK_BATCH_SIZE, predict_points=None, validation=None,
                    progress: Callable[[dict], None] | None = None, chunk_seconds: float = 0.5,
-                   n: int = 400, noise: float | None = None) -> dict:
+                   n: int = 400, noise: float | None = None, init: str = "pytorch") -> dict:
     """The homework's ``run_pytorch_2d`` as one call: prepare the data
     (``prepare_data``), run every trial, return ``Experiment.result()``.
     ``progress`` (if given) is called with ``Experiment.progress()`` after
     each chunk of about ``chunk_seconds``."""
     X_tr, y_tr, X_val, y_val, k = prepare_data(data, validation, split, seed, n, noise)
     exp = Experiment(X_tr, y_tr, X_val, y_val, hidden, epochs, trials, seed, k, optimizer,
-                     batch_size, predict_points=predict_points)
+                     batch_size, predict_points=predict_points, init=init)
     while not exp.advance(time.perf_counter() + chunk_seconds if progress else None):
         progress(exp.progress())
     if progress:

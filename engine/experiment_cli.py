@@ -1,6 +1,6 @@
 """``python -m engine.experiment``: the homework's part-6 experiments from a shell.
 
-Examples (the course's files live in ../shared/course-data beside the repo):
+Examples (run where the course's data files are, or give --data-dir):
 
     python -m engine.experiment 2 --hidden 2 --epochs 200 --trials 20
     python -m engine.experiment --train data2_train.csv --validate data2_validate.csv --hidden "" 5 100,10
@@ -25,9 +25,10 @@ from pathlib import Path
 from engine import datasets
 from engine.datafile import DataFileError
 from engine.experiment import HOMEWORK_BATCH_SIZE, run_experiment
+from engine.network import INITS
 from engine.optim import OptimizerSpec
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "course-data"
+DEFAULT_DATA_DIR = Path(".")   # the course's files are not ours to ship: look where the user is
 HOMEWORK_POINTS = [[-1, 0], [1, 0], [0, -1], [0, 1], [-1, -1], [-1, 1], [1, 1], [1, -1]]
 
 # Part 6 of the homework: (data name, hidden layers, epochs, trials, split, points).
@@ -78,7 +79,7 @@ def resolve_data(data: str | None, train: str | None, validate: str | None,
         raise ValueError("give DATA (a dataset name, a file or a homework data name) or --train")
     if data in datasets.DATASETS or os.path.isfile(data):
         return data, validate, data + (f" + {validate}" if validate else "")
-    train_path = data_dir / f"data{data}_train.csv"
+    train_path = data_dir.resolve() / f"data{data}_train.csv"
     if not train_path.is_file():
         raise ValueError(f"{data!r} is neither a built-in dataset ({', '.join(datasets.DATASETS)}), "
                          f"a file, nor found as {train_path}")
@@ -128,7 +129,7 @@ def format_table(results: list[dict]) -> str:
     lines = [f"{'':26}{'final val acc':^24}  {'epoch-mean val acc':^24}",
              f"{'hidden':<12}{'trials':>7}{'epochs':>7}"
              f"{'min':>8}{'max':>8}{'mean':>8}  {'min':>8}{'max':>8}{'mean':>8}"
-             f"   min-val-loss epoch per trial"]
+             f"   min-val-loss epoch per trial (0-based)"]
     lines.append("-" * len(lines[1]))
     for r in results:
         s = r["summary"]
@@ -161,8 +162,11 @@ def answer(question: str, results: list[dict]) -> list[str]:
     elif question == "6.5":
         s = results[0]["summary"]
         epochs = [t["min_val_loss_epoch"] for t in results[0]["trials"]]
-        out.append(f"6.5  epoch of minimum validation loss per trial: {epochs}; "
-                   f"of the trial-averaged curve: {s['mean_curve_min_val_loss_epoch']}")
+        counts = [t["min_val_loss_epoch_1based"] for t in results[0]["trials"]]
+        out.append(f"6.5  epoch of minimum validation loss, counted from 0 as the homework's plots: "
+                   f"per trial {epochs}, of the trial-averaged curve "
+                   f"{s['mean_curve_min_val_loss_epoch']} (1-based: {counts}, "
+                   f"{s['mean_curve_min_val_loss_epoch_1based']})")
     elif question == "6.7":
         for t in results[0]["trials"]:
             out.append(f"6.7  predictions for {HOMEWORK_POINTS}: {t['predictions']}")
@@ -177,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--validate", help="validation data file; without one, --split is held out")
     p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
                    help="where homework data names and --question find their files "
-                        "(default: %(default)s)")
+                        "(default: the current folder)")
     p.add_argument("--hidden", type=parse_hidden, nargs="+", default=[(2,)], metavar="SIZES",
                    help='hidden layers per architecture: "" (none), 10, 100,10 ... (default: 2)')
     p.add_argument("--epochs", type=int, default=200)
@@ -187,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=HOMEWORK_BATCH_SIZE)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam's rate (default: PyTorch's 0.001)")
+    p.add_argument("--init", choices=list(INITS), default="pytorch",
+                   help="initial weights: PyTorch's default, as the course's harness "
+                        "(default), or the homework's N(0, 1/m) with zero biases")
     p.add_argument("--n", type=int, default=400, help="points drawn for a built-in dataset")
     p.add_argument("--noise", type=float, help="noise for a built-in dataset (default: its own)")
     p.add_argument("--points", type=parse_points, help='predict classes of "[[x1, x2], ...]"')
@@ -231,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                 r = run_experiment(data, hidden, job["epochs"], split=job["split"], trials=job["trials"],
                                    seed=args.seed, optimizer=optimizer, batch_size=args.batch_size,
                                    predict_points=job["points"], validation=validation,
-                                   progress=progress, n=args.n, noise=args.noise)
+                                   progress=progress, n=args.n, noise=args.noise, init=args.init)
             except (DataFileError, ValueError, OSError) as e:
                 print(f"error: {e}", file=sys.stderr)
                 return 2
@@ -239,8 +246,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(r)
         first = results[0]
         print(f"data: {described}: {first['n_train']} training, {first['n_val']} validation points, "
-              f"{first['n_classes']} classes; Adam lr {args.lr:g}, batch {args.batch_size}, "
-              f"seed {args.seed}; {sum(r['seconds'] for r in results):.1f} s")
+              f"{first['n_classes']} classes; Adam lr {args.lr:g}, batch {args.batch_size} in one "
+              f"order, {first['init']} init, seed {args.seed}; "
+              f"{sum(r['seconds'] for r in results):.1f} s")
         print(format_table(results))
         if job["points"] is not None and question is None:
             for r in results:

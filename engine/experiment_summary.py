@@ -2,8 +2,11 @@
 summary over trials (also across Experiments run in parallel).
 
 A trial's result is a plain JSON-able dict (see ``trial_result``); accuracies
-are shares in [0, 1], epochs are 1-based, None marks what is undefined (no
-validation set, a run that diverged before its first epoch).
+are shares in [0, 1]; None marks what is undefined (no validation set, a run
+that diverged before its first epoch).  Epochs: ``history["epoch"]`` counts
+epochs trained (1-based); the epoch of minimum validation loss is 0-based,
+as the homework's harness plots and reads it (``range(epochs)``), with the
+1-based count beside it (``..._1based``).
 """
 from __future__ import annotations
 
@@ -47,7 +50,8 @@ def trial_result(index: int, seed: int, run, points: np.ndarray | None) -> dict:
         "final_train_acc": _number(h["train_acc"][-1]) if h["epoch"] else None,
         "final_val_loss": _number(val_loss[-1]) if h["epoch"] else None,
         "min_val_loss": _number(best[0]) if best else None,
-        "min_val_loss_epoch": best[1] if best else None,   # 1-based, first minimum
+        "min_val_loss_epoch": best[1] - 1 if best else None,   # 0-based, first minimum
+        "min_val_loss_epoch_1based": best[1] if best else None,
         "predictions": predictions,
         "history": {key: [int(v) if key == "epoch" else _number(v) for v in values]
                     for key, values in h.items()},
@@ -76,13 +80,15 @@ def keep_extremes(extremes: dict, entry: dict) -> None:
 
 def summarise(trials: list[dict]) -> dict:
     """Over trials: {"min", "max", "mean"} of final_val_acc, mean_val_acc,
-    final_train_acc and min_val_loss_epoch (None where nothing is defined),
-    and mean_curve_min_val_loss_epoch: the epoch where the trial-averaged
-    validation loss is lowest."""
+    final_train_acc and min_val_loss_epoch (0-based; None where nothing is
+    defined), and mean_curve_min_val_loss_epoch: the 0-based epoch where the
+    trial-averaged validation loss is lowest (and each with ``_1based``)."""
     summary = {key: _stats([t[key] for t in trials])
-               for key in ("final_val_acc", "mean_val_acc", "final_train_acc", "min_val_loss_epoch")}
-    summary["mean_curve_min_val_loss_epoch"] = _mean_curve_argmin(
-        [t["history"]["val_loss"] for t in trials])
+               for key in ("final_val_acc", "mean_val_acc", "final_train_acc", "min_val_loss_epoch",
+                           "min_val_loss_epoch_1based")}
+    best = _mean_curve_argmin([t["history"]["val_loss"] for t in trials])
+    summary["mean_curve_min_val_loss_epoch"] = best
+    summary["mean_curve_min_val_loss_epoch_1based"] = None if best is None else best + 1
     return summary
 
 
@@ -105,9 +111,9 @@ def merge_results(parts: list[dict]) -> dict:
 
 
 def _mean_curve_argmin(curves: list[list]) -> int | None:
-    """1-based epoch where the trial-averaged validation loss is lowest."""
+    """0-based epoch where the trial-averaged validation loss is lowest."""
     if not curves or any(not c or None in c for c in curves):
         return None
     length = min(len(c) for c in curves)
     mean = np.mean([c[:length] for c in curves], axis=0)
-    return int(np.argmin(mean)) + 1
+    return int(np.argmin(mean))

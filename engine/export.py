@@ -28,14 +28,15 @@ def spec_to_dict(spec) -> dict:
     """NetworkSpec -> plain dict (lists, not tuples)."""
     return {"input_dim": int(spec.input_dim), "hidden": [int(h) for h in spec.hidden],
             "activations": list(spec.activations), "output": spec.output,
-            "n_classes": int(spec.n_classes)}
+            "n_classes": int(spec.n_classes), "init": spec.init}
 
 
 # -------------------------------------------------------------------- JSON
 
 def run_export(run) -> dict:
     """A training Run as a JSON-able document: {"format", "version", "network"
-    (the spec), "training" (optimizer, batch_size, reduction, dtype), "seed", "step",
+    (the spec, with its init), "training" (optimizer, batch_size, reduction, dtype,
+    shuffle, epoch_loss), "seed", "step",
     "epoch", "weights": [{"W": m x n, "W0": n}], "history", "checkpoint"}."""
     config = run.config
     return {
@@ -44,7 +45,8 @@ def run_export(run) -> dict:
         "training": {"optimizer": {f: getattr(config.optimizer, f)
                                    for f in config.optimizer.__dataclass_fields__},
                      "batch_size": config.batch_size, "reduction": config.reduction,
-                     "dtype": config.dtype},
+                     "dtype": config.dtype, "shuffle": config.shuffle,
+                     "epoch_loss": config.epoch_loss},
         "seed": run.seed, "step": run.step, "epoch": run.epoch,
         "weights": [{"W": W.tolist(), "W0": W0[:, 0].tolist()} for W, W0 in layer_params(run.model)],
         "history": {key: list(values) for key, values in run.history.items()},

@@ -3,7 +3,8 @@
 Each entry pairs a function with its derivative written in terms of the
 function's *output* ``a = f(z)`` where that is cheaper (tanh, sigmoid), so a
 module can backpropagate from what it stored in ``forward``.  ``softmax`` has
-no elementwise derivative: it is only ever paired with NLL (see losses.py).
+no elementwise derivative: it is only ever paired with NLL (see losses.py),
+which reads its log-sum-exp (``softmax_lse``) for an exact loss.
 
 Shapes: every function maps an array of any shape to the same shape; softmax
 normalises over axis 0 (classes are rows, data points are columns).
@@ -55,15 +56,25 @@ def linear_grad(z: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
-    """Column-wise softmax, k x b -> k x b.  Subtracting each column's max
-    leaves the result unchanged and keeps exp from overflowing."""
-    e = z - np.maximum.reduce(z, axis=0, keepdims=True)
+    """Column-wise softmax, k x b -> k x b (float64 for integer z)."""
+    return softmax_lse(z)[0]
+
+
+def softmax_lse(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(softmax(z) k x b, log-sum-exp of each column 1 x b).  Subtracting each
+    column's max leaves the result unchanged and keeps exp from overflowing;
+    z - lse is log softmax(z) exactly, also where softmax underflows to 0."""
+    shift = np.maximum.reduce(z, axis=0, keepdims=True)
+    e = z - shift
     if e.dtype.kind != "f":
         e = e.astype(np.float64)
     # In place on the one new array: this runs on every training step.
     np.exp(e, out=e)
-    e /= np.add.reduce(e, axis=0, keepdims=True)
-    return e
+    total = np.add.reduce(e, axis=0, keepdims=True)
+    e /= total
+    np.log(total, out=total)
+    total += shift
+    return e, total
 
 
 class Activation(NamedTuple):

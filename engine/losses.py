@@ -1,6 +1,7 @@
 """Loss modules.  ``forward(Ypred, Y)`` returns the loss summed over the batch
 (the homework's convention) as a float; ``backward()`` returns its gradient
-with respect to the last module's input, k x b like Ypred and Y.
+with respect to the last module's input, k x b like Ypred and Y;
+``point_losses(Ypred, Y)`` the loss of each point, (b,) (not kept for backward).
 
 Each loss is paired with one output module, and the pairing is what makes the
 gradient simple: softmax + NLL and sigmoid + BinaryNLL give dL/dZ = Ypred - Y
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.modules import Module
+from engine.modules import Module, SoftMax
 
 
 _EPS = {np.dtype(t): float(np.finfo(t).eps) for t in (np.float16, np.float32, np.float64, np.longdouble)}
@@ -25,15 +26,37 @@ def _eps(a: np.ndarray) -> float:
 class NLL(Module):
     """Multiclass negative log likelihood for a softmax output.
 
-    Ypred, Y: k x b (probabilities, one-hot).  Value -sum(Y log Ypred), with
-    Ypred clipped below at the dtype's eps so it is never inf or nan.
+    Ypred, Y: k x b (probabilities, one-hot).  Value -sum(Y log Ypred).
+    Paired with its SoftMax (``pair``; Sequential does it) and given that
+    module's latest output, log Ypred is Z - lse from the logits, exact like
+    PyTorch's cross-entropy however wrong the network.  Any other Ypred is
+    read as given, clipped below at the dtype's eps so it is never inf or
+    nan: a confidently wrong point then counts -log(eps) (36 nats in
+    float64, 15.9 in float32) instead of its true loss.
     """
+
+    def __init__(self):
+        self._softmax: SoftMax | None = None
+
+    def pair(self, output: Module) -> None:
+        """Read the logits of ``output`` when it is a SoftMax (else: none)."""
+        self._softmax = output if isinstance(output, SoftMax) else None
 
     def forward(self, Ypred: np.ndarray, Y: np.ndarray) -> float:
         self.Ypred, self.Y = Ypred, Y
-        logp = np.log(np.maximum(Ypred, _eps(Ypred)))
+        logp = self._log(Ypred)
         logp *= Y
         return -float(np.add.reduce(logp, axis=None))
+
+    def point_losses(self, Ypred: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        return -np.sum(self._log(Ypred) * Y, axis=0)
+
+    def _log(self, Ypred: np.ndarray) -> np.ndarray:
+        """log Ypred (k x b) as a new array: exact from the paired softmax's logits."""
+        source = self._softmax
+        if source is not None and Ypred is getattr(source, "A", None):
+            return source.Z - source.lse
+        return np.log(np.maximum(Ypred, _eps(Ypred)))
 
     def backward(self) -> np.ndarray:
         # dL/dZ of the softmax's input, valid only for the softmax + NLL pairing.
@@ -53,6 +76,11 @@ class BinaryNLL(Module):
         p = np.clip(Ypred, eps, 1.0 - eps)
         return float(-np.sum(Y * np.log(p) + (1.0 - Y) * np.log1p(-p)))
 
+    def point_losses(self, Ypred: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        eps = _eps(Ypred)
+        p = np.clip(Ypred, eps, 1.0 - eps)
+        return -np.sum(Y * np.log(p) + (1.0 - Y) * np.log1p(-p), axis=0)
+
     def backward(self) -> np.ndarray:
         # dL/dZ of the sigmoid's input, valid only for the sigmoid + BinaryNLL pairing.
         return self.Ypred - self.Y
@@ -65,6 +93,10 @@ class SquaredLoss(Module):
         self.Ypred, self.Y = Ypred, Y
         diff = Ypred - Y
         return float(np.sum(diff * diff))
+
+    def point_losses(self, Ypred: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        diff = Ypred - Y
+        return np.sum(diff * diff, axis=0)
 
     def backward(self) -> np.ndarray:
         return 2.0 * (self.Ypred - self.Y)

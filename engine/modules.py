@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.functions import ACTIVATIONS
+from engine.functions import ACTIVATIONS, softmax_lse
 
 
 class Module:
@@ -23,22 +23,37 @@ class Module:
         return f"{type(self).__name__}()"
 
 
+def homework_init(m: int, n: int, rng: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
+    """The homework's draw: W (m x n) ~ N(0, 1/m), W0 (n x 1) zeros.
+
+    With ``rng=None`` W is ``np.random.normal(0, 1.0 * m ** (-.5), [m, n])``
+    from numpy's global legacy generator, so ``np.random.seed(0)`` reproduces
+    the homework's numbers."""
+    if rng is None:
+        W = np.random.normal(0, 1.0 * m ** (-.5), [m, n])
+    else:
+        W = rng.normal(0, m ** -0.5, (m, n))
+    return W, np.zeros([n, 1])
+
+
+def pytorch_init(m: int, n: int, rng: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's default for ``nn.Linear`` (``reset_parameters``): W (m x n)
+    and then W0 (n x 1) uniform in +-1/sqrt(m), m the fan-in (the global
+    legacy generator when rng is None)."""
+    bound = m ** -0.5
+    draw = np.random.uniform if rng is None else rng.uniform
+    return draw(-bound, bound, (m, n)), draw(-bound, bound, (n, 1))
+
+
 class Linear(Module):
-    """Z = W.T @ A + W0 with W m x n drawn from N(0, 1/m) and W0 n x 1 zeros.
+    """Z = W.T @ A + W0 with W m x n and W0 n x 1, drawn by ``init``:
+    ``homework_init`` (the default: the homework's own draw) or
+    ``pytorch_init``, from the given ``np.random.Generator`` (numpy's global
+    legacy generator for ``rng=None``)."""
 
-    With ``rng=None`` the draw is the homework's own
-    ``np.random.normal(0, 1.0 * m ** (-.5), [m, n])`` from numpy's global
-    legacy generator, so ``np.random.seed(0)`` reproduces the homework's
-    numbers; otherwise it comes from the given ``np.random.Generator``.
-    """
-
-    def __init__(self, m: int, n: int, rng: np.random.Generator | None = None):
+    def __init__(self, m: int, n: int, rng: np.random.Generator | None = None, init=homework_init):
         self.m, self.n = (m, n)
-        self.W0 = np.zeros([self.n, 1])
-        if rng is None:
-            self.W = np.random.normal(0, 1.0 * m ** (-.5), [m, n])
-        else:
-            self.W = rng.normal(0, m ** -0.5, (m, n))
+        self.W, self.W0 = init(m, n, rng)
         self.dLdW = None   # m x n after backward
         self.dLdW0 = None  # n x 1 after backward
         self._bound = False
@@ -176,13 +191,16 @@ class Identity(Activation):
 
 
 class SoftMax(Activation):
-    """Column-wise softmax output, Z (k x b) -> probabilities (k x b)."""
+    """Column-wise softmax output, Z (k x b) -> probabilities (k x b).
+
+    Beside Z and A it keeps ``lse`` (1 x b), each column's log-sum-exp, so
+    that the paired NLL takes log A = Z - lse exactly (losses.py)."""
 
     name = "softmax"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         self.Z = Z
-        self.A = self._fn(Z)  # functions.softmax subtracts the column max: no overflow
+        self.A, self.lse = softmax_lse(Z)   # subtracts the column max: no overflow
         return self.A
 
     def backward(self, dLdZ: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ import numpy as np
 
 from engine.functions import HIDDEN_ACTIVATIONS, softmax
 from engine.losses import NLL, BinaryNLL, SquaredLoss
-from engine.modules import Identity, Linear, Module, ReLU, Sigmoid, SigmoidOutput, SoftMax, Tanh
+from engine.modules import (Identity, Linear, Module, ReLU, Sigmoid, SigmoidOutput, SoftMax, Tanh,
+                            homework_init, pytorch_init)
 from engine.sequential import Sequential
 
 MAX_CLASSES = 8
@@ -22,6 +23,10 @@ HIDDEN_MODULES: dict[str, type[Module]] = {
     "relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": Identity,
 }
 assert set(HIDDEN_MODULES) == set(HIDDEN_ACTIVATIONS)
+
+# How the initial weights are drawn: the homework's N(0, 1/m) with zero biases,
+# or PyTorch's default uniform +-1/sqrt(m) for W and W0 (the course's part-6 harness).
+INITS = {"homework": homework_init, "pytorch": pytorch_init}
 
 
 def one_hot(labels: np.ndarray, k: int) -> np.ndarray:
@@ -69,13 +74,15 @@ class NetworkSpec:
 
     ``hidden`` may be empty (a linear classifier); ``activations`` names one
     hidden activation per hidden layer; ``output`` is a key of OUTPUTS;
-    ``n_classes`` is 2..8 (exactly 2 for the sigmoid output).
+    ``n_classes`` is 2..8 (exactly 2 for the sigmoid output); ``init`` is a
+    key of INITS, how ``build_network`` draws the initial weights.
     """
     input_dim: int = 2
     hidden: tuple[int, ...] = (4,)
     activations: tuple[str, ...] = ("relu",)
     output: str = "softmax"
     n_classes: int = 2
+    init: str = "homework"
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -97,6 +104,8 @@ class NetworkSpec:
             raise ValueError(f"n_classes must be 2..{MAX_CLASSES}, got {self.n_classes}")
         if self.output == "sigmoid" and self.n_classes != 2:
             raise ValueError("the sigmoid output needs exactly 2 classes")
+        if self.init not in INITS:
+            raise ValueError(f"unknown init {self.init!r}; choose from {sorted(INITS)}")
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
@@ -117,13 +126,14 @@ class NetworkSpec:
 def build_network(spec: NetworkSpec, rng: np.random.Generator | None) -> Sequential:
     """A Sequential of Linear + activation modules for ``spec``.
 
-    Each W (m x n) is drawn from N(0, 1/m) by ``rng`` in layer order (the
-    global legacy generator when rng is None, as the homework); W0 = 0.
+    Each layer's W (m x n) and W0 (n x 1) are drawn by ``INITS[spec.init]``
+    from ``rng`` in layer order (the global legacy generator when rng is
+    None, as the homework): by default W ~ N(0, 1/m) and W0 = 0.
     """
     sizes = spec.layer_sizes
     modules: list[Module] = []
     for i, (m, n) in enumerate(zip(sizes[:-1], sizes[1:])):
-        modules.append(Linear(m, n, rng))
+        modules.append(Linear(m, n, rng, INITS[spec.init]))
         if i < len(spec.hidden):
             modules.append(HIDDEN_MODULES[spec.activations[i]]())
     out = OUTPUTS[spec.output]

@@ -10,11 +10,16 @@ class Sequential:
     """``Sequential(modules, loss)``: modules applied in order, loss on the output.
 
     X is d x b, Y (targets in the loss's format, one-hot for NLL) is k x b.
+    A SoftMax last with NLL as the loss are paired (``NLL.pair``), so the loss
+    is computed from the logits with log-sum-exp.
     """
 
     def __init__(self, modules: list[Module], loss: Module):
         self.modules = modules
         self.loss = loss
+        pair = getattr(loss, "pair", None)
+        if pair is not None and modules:
+            pair(modules[-1])   # NLL after a SoftMax reads its logits: the exact loss
 
     def sgd(self, X: np.ndarray, Y: np.ndarray, iters: int = 100, lrate: float = 0.005,
             rng: np.random.Generator | None = None) -> float:

@@ -21,12 +21,14 @@ place (float64 -> float32 rounds each value to nearest; back is exact).
 Loss reduction.  The homework's losses are sums over the batch; with
 ``reduction="mean"`` (the default, PyTorch's) the gradient is divided by the
 minibatch size, so a rate means the same at any batch size; ``"sum"`` is the
-homework's plain sum.  Reported losses are always the mean per point.
+homework's plain sum.  Reported losses are the mean per point, or the course
+harness's sum of batch means over N (``epoch_loss``).
 
 Randomness: one ``np.random.default_rng(seed)`` per run draws the initial
-weights and then one permutation of the training points per epoch, nothing
-else, so the same seed and configuration reproduce every weight, shuffle and
-metric bit for bit.  An epoch of one minibatch (batch size >= N) keeps the
+weights and then one permutation of the training points per epoch (none with
+``shuffle=False``: the points in their order every epoch), nothing else, so
+the same seed and configuration reproduce every weight, shuffle and metric
+bit for bit.  An epoch of one minibatch (batch size >= N) keeps the
 points in their order: its gradient is the same in any order, and then the
 previous epoch's evaluation pass, a forward pass over the same points with
 the same weights, is this step's forward pass (see ``_step``).
@@ -44,6 +46,10 @@ from engine.modules import Linear, ReLU
 from engine.optim import OptimizerSpec, make_optimizer
 
 REDUCTIONS = ("mean", "sum")
+# How an epoch's loss is reported: the mean per point, or as the course's
+# part-6 harness sums it: the per-batch mean losses (batches of batch_size in
+# the set's order) summed and divided by the number of points.
+EPOCH_LOSSES = ("mean", "batch_means")
 # Divergence: a non-finite loss, or a step that would take the parameter
 # vector's Euclidean norm past this (nan and inf included).  Trained playground
 # networks stay orders of magnitude below it; a diverging run passes it a few
@@ -54,7 +60,7 @@ MAX_PARAM_NORM = 1e6
 DTYPES = ("float64", "float32")
 HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
 # what modules and losses keep from forward for backward (modules.py, losses.py)
-_FORWARD_STATE = ("A", "Z", "Ypred", "Y")
+_FORWARD_STATE = ("A", "Z", "lse", "Ypred", "Y")
 
 
 @dataclass(frozen=True)
@@ -63,12 +69,17 @@ class TrainConfig:
 
     batch_size >= 1 (clipped to the number of training points when used);
     reduction is "mean" over the minibatch or "sum" (the homework's); dtype
-    is what the run computes in, one of DTYPES (see the module docstring).
+    is what the run computes in, one of DTYPES (see the module docstring);
+    shuffle: a new permutation of the training points every epoch, or (False)
+    the points in their given order every epoch; epoch_loss: how metrics and
+    history report a loss, one of EPOCH_LOSSES.
     """
     optimizer: OptimizerSpec = OptimizerSpec()
     batch_size: int = 10
     reduction: str = "mean"
     dtype: str = "float64"
+    shuffle: bool = True
+    epoch_loss: str = "mean"
 
     def __post_init__(self):
         if not isinstance(self.optimizer, OptimizerSpec):
@@ -81,6 +92,10 @@ class TrainConfig:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
+        if not isinstance(self.shuffle, bool):
+            raise ValueError(f"shuffle must be true or false, got {self.shuffle!r}")
+        if self.epoch_loss not in EPOCH_LOSSES:
+            raise ValueError(f"epoch_loss must be one of {EPOCH_LOSSES}, got {self.epoch_loss!r}")
 
 
 def _check_data(spec: NetworkSpec, X, y, name: str, allow_empty: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -242,8 +257,8 @@ class Run:
         """One minibatch step; False (and state "diverged") if it was refused."""
         n = self.X_train.shape[1]
         if self._order is None:
-            whole = self.batch_size >= n
-            self._new_epoch_order(np.arange(n) if whole else self._rng.permutation(n))
+            in_order = self.batch_size >= n or not self.config.shuffle
+            self._new_epoch_order(np.arange(n) if in_order else self._rng.permutation(n))
         start = self._pos
         stop = min(start + self.batch_size, n)
         b = stop - start
@@ -362,17 +377,28 @@ class Run:
     # ---- evaluation ----------------------------------------------------------
 
     def _evaluate(self, X: np.ndarray, Y: np.ndarray, y: np.ndarray):
-        """(mean loss per point, accuracy, predicted classes (b,), summed loss,
-        the layers' inputs) of the current weights ([X; 1s]); loss and
-        accuracy None where undefined."""
+        """(loss as config.epoch_loss reports it, accuracy, predicted classes
+        (b,), summed loss, the layers' inputs) of the current weights
+        ([X; 1s]); loss and accuracy None where undefined."""
         b = X.shape[1]
         if b == 0:
             return None, None, np.zeros(0, dtype=np.intp), None, None
         Ypred, inputs = self._forward(X, reuse=False)
         total = self.model.loss.forward(Ypred, Y)
+        reported = total / b
+        if self.config.epoch_loss == "batch_means":
+            reported = self._batch_means(Ypred, Y) / b
         classes = self._output.class_fun(Ypred)
         acc = np.count_nonzero(classes == y) / b
-        return (total / b if math.isfinite(total) else None), acc, classes, total, inputs
+        return (reported if math.isfinite(reported) else None), acc, classes, total, inputs
+
+    def _batch_means(self, Ypred: np.ndarray, Y: np.ndarray) -> float:
+        """Sum over the minibatches of the set, in its order, of their mean
+        loss (Ypred, Y: k x b, the latest forward pass)."""
+        losses = self.model.loss.point_losses(Ypred, Y)
+        starts = np.arange(0, losses.size, self.config.batch_size)
+        sizes = np.minimum(self.config.batch_size, losses.size - starts)
+        return float(np.sum(np.add.reduceat(losses, starts) / sizes))
 
     def metrics(self) -> dict:
         """Current train_loss, train_acc, val_loss, val_acc (None where undefined)."""

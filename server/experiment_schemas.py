@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
+from engine.network import INITS
+
 from .schemas import (INTEGRAL, AtMost, Coord, DatasetName, Rate, Seed, Share, Strict,
                       _source_of, optional)
 
@@ -49,8 +51,10 @@ ExperimentData = Annotated[
 class ExperimentCreate(Strict):
     """Architectures to compare (hidden layer sizes; [] is no hidden layer),
     each trained ``trials`` times from fresh weights for ``epochs`` epochs:
-    ReLU hidden layers, softmax + cross-entropy, minibatches of ``batch_size``.
-    ``points``: [x1, x2] rows whose predicted classes every trial reports."""
+    ReLU hidden layers, softmax + cross-entropy, minibatches of ``batch_size``
+    in one order, weights drawn by ``init`` (PyTorch's default, as the course's
+    harness, or the homework's).  ``points``: [x1, x2] rows whose predicted
+    classes every trial reports."""
     data: ExperimentData = Field(default_factory=GeneratedSource)
     architectures: Annotated[list[Hidden], Field(min_length=1, max_length=ARCHITECTURES_MAX)]
     epochs: Annotated[int, Field(ge=1, le=EPOCHS_MAX), INTEGRAL] = 200
@@ -60,6 +64,7 @@ class ExperimentCreate(Strict):
     optimizer: Literal["adam", "sgd"] = "adam"
     lr: Rate = 0.001
     batch_size: Annotated[int, Field(ge=1), AtMost("max_points"), INTEGRAL] = 32
+    init: Literal[tuple(INITS)] = "pytorch"   # type: ignore[valid-type]
     points: Annotated[list[tuple[Coord, Coord]], Field(max_length=PREDICT_POINTS_MAX)] = optional()
 
 

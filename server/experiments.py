@@ -115,7 +115,7 @@ class Experiments:
             for first, count in trial_groups(body.trials):
                 exp = Experiment(X_tr, y_tr, X_val, y_val, hidden, body.epochs, count, body.seed, k,
                                  optimizer_of(body), body.batch_size, predict_points=body.points,
-                                 first_trial=first)
+                                 first_trial=first, init=body.init)
                 self.store.put(part_key(eid, len(parts)), exp.to_bytes())
                 parts.append({"part": len(parts), "architecture": arch, "hidden": list(hidden),
                               "first_trial": first, "trials": count})

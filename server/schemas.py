@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from engine.datasets import DATASETS, NOISE_MAX
 from engine.functions import HIDDEN_ACTIVATIONS
+from engine.network import INITS
 from engine.training import DTYPES
 
 from .config import Limits
@@ -102,11 +103,14 @@ DatasetName = Literal[tuple(DATASETS)]    # type: ignore[valid-type]
 # --- settings ----------------------------------------------------------------------
 
 class NetworkSettings(Strict):
-    """Hidden layer sizes and activations (relu for all when left out), output kind."""
+    """Hidden layer sizes and activations (relu for all when left out), output
+    kind, and how the initial weights are drawn: the homework's (W ~ N(0, 1/m),
+    zero biases) or PyTorch's default (W and biases uniform in +-1/sqrt(m))."""
     hidden: Annotated[list[Annotated[int, Field(ge=1), AtMost("max_units"), INTEGRAL]],
                       AtMost("max_layers", items=True)] = Field(default_factory=lambda: [8])
     activations: Annotated[list[Activation], AtMost("max_layers", items=True)] = optional()
     output: Literal["softmax", "sigmoid", "linear"] = "softmax"
+    init: Literal[tuple(INITS)] = "homework"   # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _one_activation_per_layer(self):

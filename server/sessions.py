@@ -265,7 +265,7 @@ class Sessions:
         prefix = f"{field}." if field else ""
         try:
             spec = NetworkSpec(2, tuple(network.hidden), tuple(network.activations),
-                               network.output, data.n_classes)
+                               network.output, data.n_classes, network.init)
         except ValueError as e:
             raise ApiError(400, "invalid_network", f"{prefix}output: {e}", f"{prefix}output") from None
         if spec.n_params() > self.limits.max_params:
@@ -278,7 +278,7 @@ class Sessions:
         """Settings of an imported run, held to this server's limits like any request."""
         opt, spec = run.config.optimizer, run.spec
         network = {"hidden": list(spec.hidden), "activations": list(spec.activations),
-                   "output": spec.output}
+                   "output": spec.output, "init": spec.init}
         training = {"optimizer": opt.name, "lr": opt.lr, "momentum": opt.momentum,
                     "batch_size": run.config.batch_size, "weight_decay": opt.weight_decay,
                     "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps,

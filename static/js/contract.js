@@ -5,7 +5,7 @@ export const GRID_RESOLUTION = 100;
 export const THUMB_SIZE = 16;
 
 export function networkBody(state) {
-  return { hidden: state.hidden, activations: state.activations, output: state.output };
+  return { hidden: state.hidden, activations: state.activations, output: state.output, init: state.init };
 }
 
 export function trainingBody(state) {

@@ -10,7 +10,7 @@ const SPEC = new Map(SETTINGS.map((s) => [s.key, s]));
 const ACTIVATION_LABELS = { relu: 'ReLU', tanh: 'tanh', sigmoid: 'sigmoid', linear: 'linear' };
 
 // Inputs bound one-to-one to a setting (element id = setting key).
-const SIMPLE_INPUTS = ['classes', 'n', 'noise', 'valShare', 'dataSeed', 'output', 'optimizer', 'lr', 'batchSize', 'momentum', 'weightDecay', 'seed', 'speed', 'speedUnit'];
+const SIMPLE_INPUTS = ['classes', 'n', 'noise', 'valShare', 'dataSeed', 'output', 'init', 'optimizer', 'lr', 'batchSize', 'momentum', 'weightDecay', 'seed', 'speed', 'speedUnit'];
 const CHECKBOXES = ['showBoundary', 'showLines', 'showVal'];
 
 const $ = (id) => document.getElementById(id);

@@ -21,6 +21,7 @@ function summaryTable(results, chosen, onChoose) {
     const f = a.summary.final_val_acc ?? {};
     const m = a.summary.mean_val_acc ?? {};
     const e = a.summary.min_val_loss_epoch ?? {};
+    const e1 = a.summary.min_val_loss_epoch_1based ?? {};
     return h('tr', { class: i === chosen ? 'best' : '', 'data-testid': `result-row-${i}` },
       h('td', {}, h('button', { class: 'btn-link', type: 'button', onclick: () => onChoose(i) }, archName(a.hidden))),
       h('td', {}, String(a.trials.length)),
@@ -28,14 +29,15 @@ function summaryTable(results, chosen, onChoose) {
       h('td', { 'data-testid': `acc-max-${i}` }, fmt(f.max)),
       h('td', { 'data-testid': `acc-mean-${i}` }, fmt(f.mean)),
       h('td', {}, fmt(m.mean)),
-      h('td', {}, `${fmt(e.min)}–${fmt(e.max)}`),
-      h('td', {}, fmt(a.summary.mean_curve_min_val_loss_epoch)));
+      h('td', { 'data-testid': `min-loss-epochs-${i}` }, `${fmt(e.min)}–${fmt(e.max)} (1-based ${fmt(e1.min)}–${fmt(e1.max)})`),
+      h('td', {}, `${fmt(a.summary.mean_curve_min_val_loss_epoch)} (1-based ${fmt(a.summary.mean_curve_min_val_loss_epoch_1based)})`));
   });
   return h('table', { class: 'results-table', 'data-testid': 'results-table' },
     h('thead', {}, h('tr', {}, h('th', {}, 'architecture'), h('th', {}, 'trials'),
       h('th', {}, 'min val acc'), h('th', {}, 'max val acc'), h('th', {}, 'mean val acc'),
       h('th', { title: 'mean over trials of the per-epoch mean validation accuracy: what the homework\'s harness prints' }, 'epoch-mean val acc'),
-      h('th', {}, 'min-loss epoch (range)'), h('th', { title: 'epoch where the trial-averaged validation loss is lowest' }, 'min of mean curve'))),
+      h('th', { title: 'epoch of minimum validation loss, counted from 0 as the homework\'s plots (range(epochs)) are read' }, 'min-loss epoch from 0 (range)'),
+      h('th', { title: 'epoch (from 0) where the trial-averaged validation loss is lowest' }, 'min of mean curve'))),
     h('tbody', {}, ...rows));
 }
 
@@ -66,10 +68,12 @@ function lossCurves(el, arch, width) {
   const traces = arch.trials.flatMap((t, i) => {
     const color = palette[i % palette.length];
     const h_ = t.history;
-    const best = t.min_val_loss_epoch;
+    const best = t.min_val_loss_epoch;   // 0-based, as the x axis
+    const has = best !== null && best !== undefined;
     return [
-      { type: 'scatter', mode: 'lines', x: h_.epoch, y: h_.val_loss, name: `trial ${t.trial}`, line: { color, width: 1.4 }, hovertemplate: `trial ${t.trial}, epoch %{x}: %{y:.4f}<extra></extra>` },
-      { type: 'scatter', mode: 'markers', x: best ? [best] : [], y: best ? [t.min_val_loss] : [], showlegend: false, marker: { size: 9, symbol: 'diamond', color, line: { color: '#fff', width: 1 } }, hovertemplate: `trial ${t.trial}: minimum %{y:.4f} at epoch %{x}<extra></extra>` },
+      // epochs from 0, as the homework's plots (range(epochs)); history counts epochs trained
+      { type: 'scatter', mode: 'lines', x: h_.epoch.map((e) => e - 1), y: h_.val_loss, name: `trial ${t.trial}`, line: { color, width: 1.4 }, hovertemplate: `trial ${t.trial}, epoch %{x}: %{y:.4f}<extra></extra>` },
+      { type: 'scatter', mode: 'markers', x: has ? [best] : [], y: has ? [t.min_val_loss] : [], showlegend: false, marker: { size: 9, symbol: 'diamond', color, line: { color: '#fff', width: 1 } }, hovertemplate: `trial ${t.trial}: minimum %{y:.4f} at epoch %{x} (from 0)<extra></extra>` },
     ];
   });
   return Plotly.react(el, traces, {
@@ -77,7 +81,7 @@ function lossCurves(el, arch, width) {
     legend: { font: { size: 10 }, orientation: 'h', y: -0.25 },
     title: { text: `validation loss per trial (◆ = minimum), ${archName(arch.hidden)}`, font: { size: 12 }, x: 0.02 },
     paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: '#fff',
-    xaxis: { title: { text: 'epoch', standoff: 2 }, fixedrange: true, gridcolor: '#eef0f4' },
+    xaxis: { title: { text: 'epoch (from 0, as the homework\'s plots)', standoff: 2 }, fixedrange: true, gridcolor: '#eef0f4' },
     yaxis: { title: { text: 'loss' }, fixedrange: true, gridcolor: '#eef0f4', rangemode: 'tozero' },
   }, CONFIG);
 }

@@ -20,6 +20,7 @@ export function stateFromSettings(settings) {
     hidden: network.hidden,
     activations: network.activations,
     output: network.output,
+    init: network.init,
     optimizer: training.optimizer,
     lr: training.lr,
     momentum: training.momentum,

@@ -26,6 +26,7 @@ export const SETTINGS = [
   { key: 'hidden', url: 'hidden', type: 'intList', def: [8], min: 1, max: MAX_UNITS, maxLength: MAX_HIDDEN_LAYERS, group: 'network' },
   { key: 'activations', url: 'act', type: 'enumList', def: ['relu'], values: HIDDEN_ACTIVATIONS, maxLength: MAX_HIDDEN_LAYERS, group: 'network' },
   { key: 'output', url: 'out', type: 'enum', def: 'softmax', values: ['softmax', 'sigmoid'], group: 'network' },
+  { key: 'init', url: 'init', type: 'enum', def: 'homework', values: ['homework', 'pytorch'], group: 'network' },
   { key: 'seed', url: 'seed', type: 'int', def: 1, min: 0, max: 2 ** 31 - 1, group: 'local' },
   { key: 'optimizer', url: 'opt', type: 'enum', def: 'sgd', values: ['sgd', 'adam'], group: 'training' },
   { key: 'lr', url: 'lr', type: 'float', def: 0.03, min: 1e-6, max: 10, group: 'training' },

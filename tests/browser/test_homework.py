@@ -176,6 +176,9 @@ def test_small_experiment_runs_to_completion_with_the_bar_moving(page, shot):
     assert page.locator("[data-testid=regions-best] .heatmaplayer image").count() == 1
     assert page.locator("[data-testid=regions-worst] .heatmaplayer image").count() == 1
     assert page.locator("[data-testid=loss-curves] .scatterlayer .trace").count() == 4   # 2 curves + 2 minima
+    # the min-loss epoch is read from 0, as the homework's plots, with the 1-based count beside
+    assert re.fullmatch(r"\d+–\d+ \(1-based \d+–\d+\)", page.get_by_test_id("min-loss-epochs-0").text_content())
+    assert page.evaluate("document.querySelector('[data-testid=loss-curves]').data[0].x[0]") == 0
     assert page.get_by_test_id("predictions").locator("tbody tr").count() == 2
     shot("experiment-done")
 

@@ -27,6 +27,7 @@ EXAMPLES = {
     "hidden": ({}, [5, 3]),
     "activations": ({"hidden": [5, 3]}, ["tanh", "sigmoid"]),
     "output": ({}, "sigmoid"),
+    "init": ({}, "pytorch"),
     "seed": ({}, 42),
     "optimizer": ({}, "adam"),
     "lr": ({}, 0.1),
@@ -124,6 +125,18 @@ def test_a_link_round_trips_the_setting(mpage, key):
     assert shown == expected, f"{key}: the page shows {shown!r} after opening {link}"
     assert query, link
     assert not mpage.get_by_test_id("link-note").is_visible()
+
+
+def test_the_initialisation_control_redraws_the_weights_as_pytorch_does(mpage):
+    open_link(mpage, "/")
+    biases = "() => window.crease.network.model.weights.flatMap((l) => Array.from(l.W0))"
+    assert not any(mpage.evaluate(biases))                # the homework's: zero biases
+    mpage.get_by_test_id("init").select_option("pytorch")
+    settle(mpage)
+    assert any(mpage.evaluate(biases))
+    settings = mpage.evaluate("async () => (await window.crease.api.sessionRequest('GET', '')).settings")
+    assert settings["network"]["init"] == "pytorch"
+    assert "init=pytorch" in share_link(mpage)
 
 
 def test_the_share_button_copies_the_link(mpage):

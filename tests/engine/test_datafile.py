@@ -1,6 +1,5 @@
-import os
-import pathlib
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -9,7 +8,9 @@ from hypothesis import strategies as st
 
 from engine.datafile import DataFileError, parse_points
 
-COURSE_DATA = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "course-data"
+from .homework_files import homework_data
+
+NUMBER = r"-?\d\.\d{18}e[+-]\d\d"
 
 
 def test_reads_whitespace_commas_comments_and_blank_lines():
@@ -106,13 +107,25 @@ COURSE_FILES = [
 ]
 
 
+@pytest.mark.parametrize("name, dataset, k", [("2", "clusters", 2), ("3class", "three_clusters", 3)])
+def test_reads_files_in_the_homework_format(tmp_path, name, dataset, k):
+    X, y, X_val, y_val = homework_data(tmp_path, name, dataset, 30, 12, seed=4)
+    for path, X_want, y_want in ((tmp_path / f"data{name}_train.csv", X, y),
+                                 (tmp_path / f"data{name}_validate.csv", X_val, y_val)):
+        text = path.read_text()
+        label = r"-?1\.0{18}e\+00" if k == 2 else r"\d\.0{18}e\+00"
+        assert all(re.fullmatch(f"{NUMBER} {NUMBER} {label}", line) for line in text.splitlines())
+        got_X, got_y, got_k = parse_points(path.read_bytes())
+        np.testing.assert_array_equal(got_X, X_want)            # %.18e reads back exactly
+        np.testing.assert_array_equal(got_y, y_want)
+        assert got_k == k
+    assert "-1.000000000000000000e+00" in text if k == 2 else "2.000000000000000000e+00" in text
+
+
+@pytest.mark.course_data
 @pytest.mark.parametrize("name, points, counts", COURSE_FILES)
-def test_reads_the_homework_course_files(name, points, counts):
-    path = COURSE_DATA / f"{name}.csv"
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} is not on this machine")
+def test_reads_the_homework_course_files(course_data, name, points, counts):
+    path = course_data / f"{name}.csv"
     X, y, k = parse_points(path.read_bytes())
     assert X.shape == (2, points) and k == len(counts)
     assert np.bincount(y).tolist() == counts

@@ -12,13 +12,14 @@ import pytest
 
 from engine import datasets
 from engine.experiment import Experiment, merge_results, prepare_data, run_experiment, trial_seeds
-from engine.experiment_cli import parse_hidden, resolve_data
+from engine.experiment_cli import answer, parse_hidden, resolve_data
 from engine.network import NetworkSpec
 from engine.optim import OptimizerSpec
 from engine.training import Run, TrainConfig
 
+from .homework_files import homework_data
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
-COURSE_DATA = REPO.parent / "shared" / "course-data"
 POINTS = [[-1.0, 0.0], [1.0, 0.5], [0.0, -2.0]]
 
 
@@ -36,25 +37,24 @@ def small(data, **kw):
 
 # ---- data ---------------------------------------------------------------------
 
-def test_split_holds_out_the_last_share_of_the_shuffled_points():
+def test_points_are_shuffled_once_and_the_split_holds_out_the_last_share():
     X, y, X_val, y_val, k = prepare_data("separable", split=0.25, seed=3, n=48)
     rng = np.random.default_rng(3)
     X_all, y_all = datasets.generate("separable", 48, datasets.DATASETS["separable"].default_noise, rng)
-    order = rng.permutation(48)
+    loaded = rng.permutation(48)                      # the shuffle at load
+    X_all, y_all = X_all[:, loaded], y_all[loaded]
+    order = rng.permutation(48)                       # the split's reshuffled index
     assert np.array_equal(X_val, X_all[:, order[36:]]) and np.array_equal(y_val, y_all[order[36:]])
     assert np.array_equal(X, X_all[:, order[:36]]) and np.array_equal(y, y_all[order[:36]])
     assert k == 2
 
 
-def test_files_texts_and_arrays(tmp_path):
-    train = tmp_path / "train.csv"
-    train.write_text("1.5 2.0 -1\n-0.5 0.25 1\n3e-1 -2 1\n")
-    val_text = "0 0 1\n1 1 -1\n"
-    X, y, X_val, y_val, k = prepare_data(str(train), validation=val_text)
-    assert X.tolist() == [[1.5, -0.5, 0.3], [2.0, 0.25, -2.0]] and y.tolist() == [0, 1, 1]
-    assert X_val.tolist() == [[0.0, 1.0], [0.0, 1.0]] and y_val.tolist() == [1, 0] and k == 2
-    X, y, X_val, y_val, k = prepare_data((np.array([[0, 1, 2], [0, 1, 2]]), [0, 2, 1]), split=0)
-    assert X_val.shape == (2, 0) and k == 3
+@pytest.mark.parametrize("n, split, n_val", [(10, 0.25, 2), (10, 0.29, 2), (7, 0.5, 3), (4, 0.2, 0),
+                                             (2, 0.5, 1), (48, 0.25, 12)])
+def test_the_split_rounds_down_as_the_harness_does(n, split, n_val):
+    X = np.vstack([np.arange(n), np.zeros(n)])
+    _, y, _, y_val, _ = prepare_data((X, np.arange(n) % 2), split=split)
+    assert (y.size, y_val.size) == (n - n_val, n_val)
 
 
 def test_trial_seeds_are_stable():
@@ -64,16 +64,20 @@ def test_trial_seeds_are_stable():
 
 # ---- what a trial reports -----------------------------------------------------------
 
-def test_each_trial_is_an_independent_adam_run(data):
+def test_each_trial_is_an_independent_adam_run_as_the_harness_trains(data):
     exp = small(data)
     assert exp.advance() is True
     r = exp.result()
+    assert r["init"] == "pytorch"
     X_tr, y_tr, X_val, y_val, k = data
     seeds = trial_seeds(5, 3)
     for t, trial in enumerate(r["trials"]):
-        spec = NetworkSpec(hidden=(3,), activations=("relu",), output="softmax", n_classes=2)
+        # PyTorch's initialisation, the points in one order every epoch, the
+        # epoch's loss as the sum of the batch means over n
+        spec = NetworkSpec(hidden=(3,), activations=("relu",), output="softmax", n_classes=2,
+                           init="pytorch")
         config = TrainConfig(optimizer=OptimizerSpec(name="adam", lr=1e-3), batch_size=8,
-                             reduction="mean")
+                             reduction="mean", shuffle=False, epoch_loss="batch_means")
         run = Run(spec, X_tr, y_tr, X_val, y_val, config, seeds[t])
         run.train_epochs(4)
         h = run.history
@@ -82,7 +86,8 @@ def test_each_trial_is_an_independent_adam_run(data):
         assert trial["final_val_acc"] == h["val_acc"][-1]
         assert trial["final_train_acc"] == h["train_acc"][-1]
         assert trial["mean_val_acc"] == pytest.approx(sum(h["val_acc"]) / 4, abs=1e-15)
-        assert trial["min_val_loss_epoch"] == 1 + int(np.argmin(h["val_loss"]))
+        assert trial["min_val_loss_epoch"] == int(np.argmin(h["val_loss"]))       # 0-based
+        assert trial["min_val_loss_epoch_1based"] == 1 + int(np.argmin(h["val_loss"]))
         assert trial["min_val_loss"] == min(h["val_loss"])
         probs = run.model.forward(np.array(POINTS).T)
         assert trial["predictions"] == np.argmax(probs, axis=0).tolist()
@@ -100,7 +105,8 @@ def test_summary_over_trials(data):
     epochs = [t["min_val_loss_epoch"] for t in r["trials"]]
     assert r["summary"]["min_val_loss_epoch"]["min"] == min(epochs)
     curve = np.mean([t["history"]["val_loss"] for t in r["trials"]], axis=0)
-    assert r["summary"]["mean_curve_min_val_loss_epoch"] == 1 + int(np.argmin(curve))
+    assert r["summary"]["mean_curve_min_val_loss_epoch"] == int(np.argmin(curve))
+    assert r["summary"]["mean_curve_min_val_loss_epoch_1based"] == 1 + int(np.argmin(curve))
     best, worst = r["extremes"]["best"], r["extremes"]["worst"]
     assert finals[best["trial"]] == max(finals) and finals.index(max(finals)) == best["trial"]
     assert finals[worst["trial"]] == min(finals) and finals.index(min(finals)) == worst["trial"]
@@ -228,6 +234,7 @@ def test_command_line_end_to_end(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "()" in done.stdout and "(3)" in done.stdout and "predictions" in done.stdout
     assert "100%" in done.stderr                        # progress went to stderr
+    assert "min-val-loss epoch per trial (0-based)" in done.stdout and "pytorch init" in done.stdout
     printed = json.loads(out.read_text())[0]["results"]
     for hidden, r in zip([(), (3,)], printed):
         same = run_experiment(str(path), hidden, 3, trials=2, seed=4, batch_size=8,
@@ -238,19 +245,57 @@ def test_command_line_end_to_end(tmp_path):
     assert printed[0]["n_train"] == 30 and printed[0]["n_val"] == 10
 
 
+def test_the_answer_to_6_5_counts_epochs_from_0_and_says_so(data):
+    exp = small(data, epochs=6, trials=2)
+    exp.advance()
+    r = exp.result()
+    epochs = [t["min_val_loss_epoch"] for t in r["trials"]]
+    counts = [e + 1 for e in epochs]
+    curve = r["summary"]["mean_curve_min_val_loss_epoch"]
+    assert answer("6.5", [r]) == [
+        f"6.5  epoch of minimum validation loss, counted from 0 as the homework's plots: "
+        f"per trial {epochs}, of the trial-averaged curve {curve} (1-based: {counts}, {curve + 1})"]
+
+
 def test_command_line_names_the_bad_line(tmp_path):
     (tmp_path / "bad.csv").write_text("1 2 1\n1 x 0\n")
     done = _cli("--train", str(tmp_path / "bad.csv"), "--epochs", "1", "--quiet", cwd=tmp_path)
     assert done.returncode == 2 and "line 2" in done.stderr
 
 
-# CI has shared/ beside the clone: there a missing file fails instead of skipping.
-@pytest.mark.skipif(not (COURSE_DATA / "data3class_train.csv").is_file() and os.environ.get("CI") != "true",
-                    reason="no course data beside this checkout")
-def test_course_files_as_the_homework_names_them():
-    data, validation, _ = resolve_data("2", None, None, COURSE_DATA)
+def test_files_as_the_homework_names_them(tmp_path):
+    homework_data(tmp_path, "2", "clusters", 40, 20)
+    homework_data(tmp_path, "3class", "three_clusters", 30, None)
+    data, validation, _ = resolve_data("2", None, None, tmp_path)
+    assert data == str(tmp_path / "data2_train.csv") and validation == str(tmp_path / "data2_validate.csv")
+    r = run_experiment(data, (), 1, trials=1, validation=validation)
+    assert (r["n_train"], r["n_val"], r["n_classes"]) == (40, 20, 2)
+    data, validation, _ = resolve_data("3class", None, None, tmp_path)
+    assert validation is None
+    r = run_experiment(data, (), 2, split=0.5, trials=1, predict_points=[[-1, -1], [1, 1]])
+    assert (r["n_train"], r["n_val"], r["n_classes"]) == (15, 15, 3)
+    assert len(r["trials"][0]["predictions"]) == 2
+
+
+def test_command_line_looks_in_the_current_folder_and_says_where(tmp_path):
+    homework_data(tmp_path, "2", "clusters", 40, 20)
+    done = _cli("2", "--hidden", "", "--epochs", "1", "--trials", "1", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "data2_train.csv + data2_validate.csv: 40 training, 20 validation" in done.stdout
+    assert "pytorch init" in done.stdout
+    done = _cli("2", "--hidden", "", "--epochs", "1", "--trials", "1", "--quiet", "--init", "homework",
+                cwd=tmp_path)
+    assert done.returncode == 0 and "homework init" in done.stdout, done.stderr
+    done = _cli("5", "--epochs", "1", "--quiet", cwd=tmp_path)
+    assert done.returncode == 2
+    assert str(tmp_path / "data5_train.csv") in done.stderr
+
+
+@pytest.mark.course_data
+def test_course_files_as_the_homework_names_them(course_data):
+    data, validation, _ = resolve_data("2", None, None, course_data)
     assert data.endswith("data2_train.csv") and validation.endswith("data2_validate.csv")
-    data, validation, _ = resolve_data("3class", None, None, COURSE_DATA)
+    data, validation, _ = resolve_data("3class", None, None, course_data)
     assert validation is None
     r = run_experiment(data, (), 2, split=0.5, trials=1, predict_points=[[-1, -1], [1, 1]])
     assert (r["n_train"], r["n_val"], r["n_classes"]) == (400, 400, 3)
@@ -265,3 +310,65 @@ def test_a_diverging_trial_ends_and_the_next_one_runs(data):
     assert r["trials"][0]["diverged_at"] == {"epoch": 0, "step": 0}
     assert r["trials"][0]["final_val_acc"] is None and r["summary"]["final_val_acc"] is None
     json.dumps(r, allow_nan=False)
+
+
+# ---- against a PyTorch version of the course's harness ---------------------------------
+
+def _torch_harness(torch, train_path, val_path, hidden, epochs, seed):
+    """One trial of the course's run_pytorch_2d, as its utilities do it: each
+    file loaded and its rows shuffled once (np.random), nn.Linear layers
+    reset, Adam with PyTorch's defaults, a DataLoader of 32 without shuffle,
+    the epoch's validation loss the sum of the batch means over n.  Returns
+    (the printed accuracy: the mean of the per-epoch validation accuracies,
+    the 0-based epoch of minimum validation loss)."""
+    nn = torch.nn
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+    def loader(path):
+        data = np.loadtxt(path)
+        np.random.shuffle(data)
+        X = torch.tensor(data[:, :2], dtype=torch.float32)
+        y = torch.tensor(np.where(data[:, 2] == -1, 0, data[:, 2]), dtype=torch.long)
+        return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=32), X, y
+
+    train, _, y_train = loader(train_path)
+    val, X_val, y_val = loader(val_path)
+    sizes = [2, *hidden, int(y_train.max()) + 1]
+    layers = []
+    for m, n in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(m, n), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    for layer in model:
+        if hasattr(layer, "reset_parameters"):
+            layer.reset_parameters()
+    optimizer = torch.optim.Adam(model.parameters())
+    criterion = nn.CrossEntropyLoss()
+    val_losses, val_accs = [], []
+    for _ in range(epochs):
+        for xb, yb in train:
+            optimizer.zero_grad()
+            criterion(model(xb), yb).backward()
+            optimizer.step()
+        with torch.no_grad():
+            val_losses.append(sum(criterion(model(xb), yb).item() for xb, yb in val) / len(y_val))
+            val_accs.append((model(X_val).argmax(dim=1) == y_val).double().mean().item())
+    return float(np.mean(val_accs)), int(np.argmin(val_losses))
+
+
+@pytest.mark.torch
+def test_the_harness_matches_pytorch_in_distribution(torch, tmp_path):
+    # few points and a wide layer: the validation loss has its minimum mid-run
+    # (about epoch 60 of 100, spread 23), so its epoch is a distribution to compare
+    homework_data(tmp_path, "2", "clusters", 100, 100, seed=8)
+    train, val = str(tmp_path / "data2_train.csv"), str(tmp_path / "data2_validate.csv")
+    seeds, hidden, epochs = range(40), (50,), 100
+    ours = []
+    for seed in seeds:
+        t = run_experiment(train, hidden, epochs, trials=1, seed=seed, validation=val)["trials"][0]
+        ours.append((t["mean_val_acc"], t["min_val_loss_epoch"]))
+    theirs = [_torch_harness(torch, train, val, hidden, epochs, seed) for seed in seeds]
+    for name, a, b in zip(("printed accuracy", "min-val-loss epoch"), zip(*ours), zip(*theirs)):
+        a, b = np.array(a, dtype=float), np.array(b, dtype=float)
+        se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+        assert abs(a.mean() - b.mean()) <= max(0.02, 3 * se), (name, a.mean(), b.mean(), se)

@@ -148,7 +148,7 @@ def test_npz_holds_the_homework_arrays_and_the_spec():
         assert sorted(z.files) == ["W01", "W02", "W1", "W2", "spec"]
         assert z["W1"].shape == (2, 8) and z["W01"].shape == (8, 1) and z["W2"].shape == (8, 3)
         assert json.loads(str(z["spec"])) == {"input_dim": 2, "hidden": [8], "activations": ["relu"],
-                                              "output": "softmax", "n_classes": 3}
+                                              "output": "softmax", "n_classes": 3, "init": "homework"}
     spec_dict, back = read_npz(data)
     assert NetworkSpec(**spec_dict) == spec
     for (W, W0), (W_, W0_) in zip(params, back):
@@ -186,7 +186,7 @@ def test_json_export_is_readable_and_imports_exactly():
     run = _trained_run()
     doc = json.loads(json.dumps(run_export(run), allow_nan=False))
     assert doc["network"] == {"input_dim": 2, "hidden": [4, 3], "activations": ["relu", "tanh"],
-                              "output": "softmax", "n_classes": 2}
+                              "output": "softmax", "n_classes": 2, "init": "homework"}
     assert doc["training"]["optimizer"]["name"] == "adam" and doc["training"]["batch_size"] == 7
     assert (doc["seed"], doc["step"], doc["epoch"]) == (11, 13, 2)
     assert doc["weights"][1]["W"] == layer_params(run.model)[1][0].tolist()
@@ -197,6 +197,23 @@ def test_json_export_is_readable_and_imports_exactly():
     back.train_steps(9)
     for (W, W0), (W_, W0_) in zip(layer_params(run.model), layer_params(back.model)):
         assert np.array_equal(W, W_) and np.array_equal(W0, W0_)     # bit for bit, continued
+
+
+def test_the_initialisation_and_the_batch_order_travel_with_an_export():
+    X, y = generate("moons", 40, 0.2, np.random.default_rng(0))
+    spec = NetworkSpec(hidden=(4,), activations=("relu",), n_classes=2, init="pytorch")
+    config = TrainConfig(batch_size=7, shuffle=False, epoch_loss="batch_means")
+    run = Run(spec, X[:, :30], y[:30], X[:, 30:], y[30:], config, seed=11)
+    run.train_steps(6)
+    doc = json.loads(json.dumps(run_export(run), allow_nan=False))
+    assert doc["network"]["init"] == "pytorch"
+    assert (doc["training"]["shuffle"], doc["training"]["epoch_loss"]) == (False, "batch_means")
+    back = run_import(doc)
+    assert (back.spec, back.config) == (run.spec, run.config)
+    back.reset()                                       # the same draw again, from the seed
+    run.reset()
+    for (W, W0), (W_, W0_) in zip(layer_params(run.model), layer_params(back.model)):
+        assert np.array_equal(W, W_) and np.array_equal(W0, W0_) and W0.any()
 
 
 def test_json_import_takes_hand_edited_weights():

@@ -27,3 +27,9 @@ def test_hidden_derivatives_match_finite_differences(name):
     h = 1e-6
     numeric = (fn(z + h) - fn(z - h)) / (2 * h)
     np.testing.assert_allclose(grad(z, fn(z)), numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_softmax_of_integers_is_float64():
+    a = softmax(np.array([[0, 3], [1, 3]]))
+    assert a.dtype == np.float64
+    np.testing.assert_allclose(a, [[1 / (1 + np.e), 0.5], [np.e / (1 + np.e), 0.5]], rtol=1e-15)

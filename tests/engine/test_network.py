@@ -101,3 +101,22 @@ def test_targets_per_output():
     labels = np.array([1, 0, 1])
     np.testing.assert_array_equal(OUTPUTS["sigmoid"].targets(labels, 2), [[1.0, 0.0, 1.0]])
     np.testing.assert_array_equal(OUTPUTS["linear"].targets(labels, 3), one_hot(labels, 3))
+
+
+def test_pytorch_init_draws_w_and_then_w0_uniform_in_one_over_root_fan_in():
+    spec = NetworkSpec(hidden=(50, 3), activations=("relu", "tanh"), n_classes=3, init="pytorch")
+    net = build_network(spec, np.random.default_rng(4))
+    rng = np.random.default_rng(4)
+    for m, n, (W, W0) in zip((2, 50, 3), (50, 3, 3), layer_params(net)):
+        bound = 1 / np.sqrt(m)
+        np.testing.assert_allclose(W, rng.uniform(-bound, bound, (m, n)), rtol=1e-14)
+        np.testing.assert_allclose(W0, rng.uniform(-bound, bound, (n, 1)), rtol=1e-14)
+        assert np.abs(W).max() < bound and np.abs(W0).max() < bound and W0.min() < 0 < W0.max()
+    homework = build_network(NetworkSpec(hidden=(50,), activations=("relu",)), np.random.default_rng(4))
+    assert not layer_params(homework)[0][1].any()      # the default keeps zero biases
+    assert NetworkSpec().init == "homework"
+
+
+def test_an_unknown_init_is_refused():
+    with pytest.raises(ValueError, match="unknown init 'xavier'; choose from"):
+        NetworkSpec(init="xavier")

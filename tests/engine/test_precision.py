@@ -143,7 +143,8 @@ def test_divergence_in_float32_is_a_state_and_keeps_the_last_finite_weights():
             if run.train_steps(1) == 0:
                 break
             last = weights(run)
-        assert run.metrics()["train_loss"] is None or math.isfinite(run.metrics()["train_loss"])
+        # the last good weights are usable: their loss is a number
+        assert math.isfinite(run.metrics()["train_loss"])
     assert run.state == "diverged" and run.diverged_at == {"epoch": run.epoch, "step": run.step}
     for a, b in zip(weights(run), last):
         np.testing.assert_array_equal(a, b)
@@ -167,15 +168,17 @@ def test_a_float32_overflow_in_the_forward_pass_is_refused():
     np.testing.assert_array_equal(weights(run)[0], w[0])
 
 
-def test_nll_clips_at_float32_eps():
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_loss_of_a_confidently_wrong_run_is_exact(dtype):
     spec = NetworkSpec(hidden=(), activations=(), n_classes=2)
-    run = make_run(spec, n=10, n_val=0)
-    # class 0 certain everywhere: p(class 1) = exp(-400) is 0 in float32
+    run = make_run(spec, n=10, n_val=0, dtype=dtype, optimizer=OptimizerSpec(lr=1e-9))
+    # class 0 certain everywhere: p(class 1) = exp(-400) is 0 in float32 and
+    # the loss of each class-1 point is 400 nats (+ log(1 + e^-400))
     run.set_layer(0, W=np.zeros((2, 2)), W0=[200.0, -200.0])
     ones = np.count_nonzero(run.y_train == 1)
-    eps32 = float(np.finfo(np.float32).eps)
-    assert run.metrics()["train_loss"] == pytest.approx(-math.log(eps32) * ones / 10, rel=1e-6)
+    assert run.metrics()["train_loss"] == pytest.approx(400.0 * ones / 10, rel=1e-6)
     assert run.train_steps(1) == 1 and run.state == "training"
+    assert run.last_step_loss == pytest.approx(400.0 * ones / 10, rel=1e-6)
 
 
 def test_weights_beyond_float32_are_refused():

@@ -328,16 +328,35 @@ def test_repr():
 
 
 def test_a_non_finite_loss_is_refused_before_any_update():
-    run = make_run()
+    # a linear output passes the overflow on: the squared loss is inf
+    spec = NetworkSpec(hidden=(6,), activations=("tanh",), output="linear", n_classes=3)
+    run = make_run(spec, config=TrainConfig(OptimizerSpec(lr=1e-12)))
     run.train_steps(3)
-    run.set_layer(0, W=np.full((2, 6), 1e300))       # finite, but the forward pass overflows
+    run.set_layer(1, W=np.full((6, 3), 1e300))       # finite, but the output overflows
     w = weights(run)
+    Y = one_hot(run.y_train, 3)
+    with np.errstate(over="ignore"):
+        assert not math.isfinite(run.model.loss.forward(run.model.forward(run.X_train), Y))
+    opt = run.optimizer
+    calls = []
+    opt.step = lambda params, grads: calls.append(1)
     assert run.train_steps(5) == 0
+    assert calls == []
     assert run.state == "diverged" and run.diverged_at == {"epoch": 0, "step": 3}
     for a, b in zip(weights(run), w):
         np.testing.assert_array_equal(a, b)
     m = run.metrics()                                  # no warning, no nan: None where undefined
-    assert m["train_loss"] is None or math.isfinite(m["train_loss"])
+    assert m["train_loss"] is None and m["val_loss"] is None
+
+
+@pytest.mark.parametrize("bias, state", [(2000.0, "training"), (2e6, "diverged")])
+def test_divergence_is_a_parameter_norm_past_1e6(bias, state):
+    run = make_run(config=TrainConfig(OptimizerSpec(lr=1e-12)))
+    run.train_steps(1)
+    run.set_bias(0, 0, bias)                           # the norm is about the bias
+    assert run.train_steps(1) == (state == "training")
+    assert run.state == state
+    assert run.model.modules[0].W0[0, 0] == pytest.approx(bias, rel=1e-9)
 
 
 @pytest.mark.parametrize("output, k", [("softmax", 3), ("sigmoid", 2), ("linear", 3)])
@@ -419,3 +438,50 @@ def test_a_weight_edit_or_a_batch_change_is_not_served_a_stale_pass():
     twin.train_steps(1)
     for a, b in zip(weights(run), weights(twin)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_without_shuffle_every_epoch_takes_the_points_in_their_order():
+    config = TrainConfig(OptimizerSpec(lr=0.05), batch_size=7, shuffle=False)
+    a, b = make_run(config=config, seed=1), make_run(config=config, seed=2)
+    for layer, (W, W0) in enumerate(layer_params(a.model)):
+        b.set_layer(layer, W, W0)                      # same weights, other seeds
+    a.train_epochs(3)
+    b.train_epochs(3)
+    for x, y in zip(weights(a), weights(b)):
+        np.testing.assert_array_equal(x, y)            # the seed drew nothing but the weights
+    # by hand: SGD over the minibatches 0..6, 7..13, ... of the given order
+    ref = make_run(config=config, seed=1)
+    net, lr = ref.model, 0.05
+    X, Y = ref.X_train, one_hot(ref.y_train, 3)
+    for _ in range(3):
+        for start in range(0, 40, 7):
+            P = net.forward(X[:, start:start + 7])
+            net.loss.forward(P, Y[:, start:start + 7])
+            net.backward(net.loss.backward() / P.shape[1])
+            net.sgd_step(lr)
+    for x, y in zip(weights(a), [w for pair in layer_params(net) for w in pair]):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-15)
+
+
+def test_epoch_loss_as_the_sum_of_batch_means_over_n():
+    run = make_run(n=10, n_val=7, config=TrainConfig(batch_size=4, epoch_loss="batch_means"))
+    run.train_steps(2)
+
+    def point_losses(X, y):
+        P = predict_proba(run.model, X)
+        return -np.log(P[y, np.arange(y.size)])
+
+    lt, lv = point_losses(run.X_train, run.y_train), point_losses(run.X_val, run.y_val)
+    m = run.metrics()
+    assert m["train_loss"] == pytest.approx((lt[:4].mean() + lt[4:8].mean() + lt[8:].mean()) / 10, rel=1e-12)
+    assert m["val_loss"] == pytest.approx((lv[:4].mean() + lv[4:].mean()) / 7, rel=1e-12)
+    plain = make_run(n=10, n_val=7, config=TrainConfig(batch_size=4))
+    plain.train_steps(2)
+    assert plain.metrics()["val_loss"] == pytest.approx(lv.mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize("field, value, message", [("shuffle", 1, "shuffle must be true or false"),
+                                                   ("epoch_loss", "sum", "epoch_loss must be one of")])
+def test_bad_batch_order_settings_are_refused(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**{field: value})

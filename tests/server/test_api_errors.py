@@ -156,6 +156,7 @@ def test_limits_follow_the_config(make_app):
     ({"data": {"source": "database"}}, "invalid_choice", "data"),
     ({"network": {"output": "tanh"}}, "invalid_choice", "network.output"),
     ({"network": {"activations": ["gelu"]}}, "invalid_choice", "network.activations.0"),
+    ({"network": {"init": "xavier"}}, "invalid_choice", "network.init"),
     ({"network": {"hidden": [4, 4], "activations": ["relu"]}}, "invalid", "network"),
     ({"network": {"output": "sigmoid"}, "data": {"name": "spiral_k"}}, "invalid_network", "network.output"),
     ({"data": {"name": "circle", "classes": 3}}, "invalid", "data"),

@@ -105,7 +105,8 @@ def test_get_shows_settings_and_points(api):
     advance(api, sid, steps=2)
     answer = api.get(f"/api/sessions/{sid}").json
     assert answer["session"] == sid and answer["frame"]["counters"]["step"] == 2
-    assert answer["settings"]["network"] == {"hidden": [4], "activations": ["tanh"], "output": "softmax"}
+    assert answer["settings"]["network"] == {"hidden": [4], "activations": ["tanh"], "output": "softmax",
+                                             "init": "homework"}
     assert answer["settings"]["training"]["lr"] == 0.1 and answer["settings"]["seed"] == 7
     assert answer["settings"]["data"] == {"source": "points"}
     assert answer["frame"]["points"]["train"] == POINTS
@@ -138,6 +139,22 @@ def test_network_change_reinitialises(api):
     assert frame["counters"]["step"] == 0 and frame["state"] == "ready"
     assert [layer["units"] for layer in frame["layers"]] == [5, 3, 3]
     assert frame["history"]["epoch"] == []
+
+
+def test_the_initialisation_setting_draws_pytorch_defaults_and_is_kept(api):
+    sid, frame = create(api, {**SMALL, "network": {**SMALL["network"], "init": "pytorch"}})
+    for (W, W0), fan_in in zip(fd.weights(frame), (2, 4)):
+        bound = fan_in ** -0.5
+        assert np.abs(W).max() <= bound and np.abs(W0).max() <= bound and W0.any()
+    assert api.get(f"/api/sessions/{sid}").json["settings"]["network"]["init"] == "pytorch"
+    exported = json.loads(api.get(f"/api/sessions/{sid}/export?format=json").data)
+    assert exported["network"]["init"] == "pytorch"
+    imported = api.post("/api/sessions/import", json=exported).json["session"]
+    assert api.get(f"/api/sessions/{imported}").json["settings"]["network"]["init"] == "pytorch"
+    frame = api.put(f"/api/sessions/{sid}/network", json={"hidden": [4], "activations": ["tanh"]}).json
+    assert not any(W0.any() for _, W0 in fd.weights(frame))     # the homework's, by default
+    _, homework = create(api)
+    assert not any(W0.any() for _, W0 in fd.weights(homework))
 
 
 def test_data_change_reinitialises_and_sends_points(api):

@@ -153,9 +153,21 @@ def test_results_carry_best_and_worst_regions_and_curves(api):
     assert grid["resolution"] == 20 and len(planes) == 2 * 20 * 20 and set(planes[:400]) <= {0, 1}
     for t in arch["trials"]:
         losses = t["history"]["val_loss"]
-        assert len(losses) == 4 and t["min_val_loss_epoch"] == 1 + losses.index(min(losses))
+        assert len(losses) == 4 and t["min_val_loss_epoch"] == losses.index(min(losses))   # from 0
+        assert t["min_val_loss_epoch_1based"] == 1 + losses.index(min(losses))
+    assert arch["init"] == "pytorch"
     assert len(got["points"]["train"]) == 90 and len(got["points"]["val"]) == 30
     assert "weights" not in json.dumps(got)
+
+
+def test_the_harness_initialisation_by_default_or_the_homework_one(api):
+    for init in ("pytorch", "homework"):
+        body = {**BODY, "architectures": [[5]], "trials": 1}
+        status = start(api, body if init == "pytorch" else {**body, "init": init})
+        drive(api, status)
+        assert results(api, status["experiment"])["architectures"][0]["init"] == init
+    r = api.post("/api/experiments", json={**BODY, "init": "xavier"})
+    assert r.status_code == 400 and r.get_json()["field"] == "init", r.get_json()
 
 
 def test_cancel_forgets_every_part(api, app):
