@@ -12,7 +12,7 @@ import { Plane } from './plane.js';
 import { mountHomework } from './playground-homework.js';
 import { Status, showNumbers, showPlaying } from './readouts.js';
 import { Session } from './session.js';
-import { Store, defaults, fromQuery, groupOf, setDatasetNames, toQuery } from './state.js';
+import { Store, defaults, fromQuery, groupOf, setDatasetNames, setLimits, toQuery } from './state.js';
 import { Trainer } from './trainer.js';
 
 const $ = (id) => document.getElementById(id);
@@ -169,16 +169,27 @@ async function track(promise) {
   }
 }
 
-/** Run a request that returns a frame, then draw it. */
-function run(request) {
+/** Run a request that returns a frame, then draw it. onRefused(err): the server said no (4xx). */
+function run(request, onRefused = null) {
   return track((async () => {
     try {
       await request();
       await render();
     } catch (err) {
-      reportError(err);
+      if (onRefused && err instanceof ApiError && err.status >= 400 && err.status < 500) onRefused(err);
+      else reportError(err);
     }
   })());
+}
+
+/** A change the server refused: the controls go back to what it runs, with its reason beside them. */
+function refused(changed, previous) {
+  return (err) => {
+    store.set(Object.fromEntries(changed.map((k) => [k, previous[k]])), { silent: true });
+    controls.sync(store.state);
+    writeUrl();
+    controls.showRefusal(changed, `The server refused: ${err.message}`);
+  };
 }
 
 function refreshView() {
@@ -201,7 +212,7 @@ async function applyData(changed, previous, meta) {
     await session.changeData(previous, data, { withNetwork });
     if (!keepFile) controls.clearFiles();
     describeData();
-  });
+  }, refused(changed, previous));
 }
 
 /** The data settings beyond the state for a built-in dataset: which class counts it allows. */
@@ -221,8 +232,8 @@ store.subscribe((changed, state, meta, previous) => {
   writeUrl();
   const groups = new Set(changed.map(groupOf));
   if (meta.force === 'data' || groups.has('data')) applyData(changed, previous, meta);
-  else if (groups.has('network')) run(() => session.changeNetwork(previous));
-  if (groups.has('training')) run(() => session.patchTraining());
+  else if (groups.has('network')) run(() => session.changeNetwork(previous), refused(changed, previous));
+  if (groups.has('training')) run(() => session.patchTraining(), refused(changed.filter((k) => groupOf(k) === 'training'), previous));
   if (groups.has('view')) {
     if (changed.includes('curveLayers')) refreshView();
     else render();
@@ -334,19 +345,27 @@ function bindTransport() {
   window.addEventListener('pagehide', () => api.discard(api.sessionId));
 }
 
+/** The link read again now that the dataset names and the server's limits are known: what they rule out goes, with the reason. */
+function checkLink(datasets) {
+  const classesOf = (s) => s.classes ?? datasets.find((d) => d.name === s.dataset)?.classes ?? 2;
+  const checked = fromQuery(window.location.search, defaults(), classesOf);
+  const patch = Object.fromEntries(Object.keys(checked.state)
+    .filter((k) => JSON.stringify(checked.state[k]) !== JSON.stringify(query.state[k])).map((k) => [k, checked.state[k]]));
+  query.notes = checked.notes;
+  store.set(patch, { silent: true });
+  controls.sync(store.state);
+}
+
 async function start() {
   bindTransport();
   await Promise.all([plane.init(), curves.init()]);
   watchSizes();
   try {
-    const list = (await api.datasets()).datasets;
+    const { datasets: list, limits } = await api.datasets();
     setDatasetNames(list.map((d) => d.name));
+    setLimits(limits);
     controls.setDatasets(list);
-    if (!list.some((d) => d.name === store.state.dataset)) {
-      query.notes.push(`unknown dataset ${store.state.dataset}`);
-      store.set({ dataset: defaults().dataset }, { silent: true });
-      controls.sync(store.state);
-    }
+    checkLink(list);
     session.data = generatedData();
     await classroom.openSession(() => session.create());
     describeData();

@@ -107,9 +107,14 @@ export class Session {
   }
 
   /** New architecture (re-initialises); `previous` is the state before the change, for undo. */
-  changeNetwork(previous) {
+  async changeNetwork(previous) {
     this.snapshot('architecture change', previous);
-    return this._call(() => this.api.putNetwork({ ...networkBody(this.getState()), view: this.view({ fresh: true }) }));
+    try {
+      return await this._call(() => this.api.putNetwork({ ...networkBody(this.getState()), view: this.view({ fresh: true }) }));
+    } catch (err) {
+      this.undoStack.pop(); // refused: nothing changed, nothing to undo
+      throw err;
+    }
   }
 
   /**
