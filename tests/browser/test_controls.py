@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from playwright.sync_api import expect
 
 from tests.browser.app import open_app, settle, wait_for_api
@@ -130,3 +132,23 @@ def test_the_page_obeys_a_server_with_other_limits(page):
     units.press("Enter")
     expect(page.get_by_test_id("refused-hidden")).to_have_text("17 refused: at most 16 units per layer on this server.")
     expect(units).to_have_value("8")
+
+
+@pytest.mark.allow_page_errors("HTTP 400: PUT", "status of 400")
+def test_a_change_the_server_refuses_rolls_back_with_its_reason(page):
+    """More classes mean a wider output layer: 7 × 128 with 8 classes passes the
+    parameter limit, which only the server checks for a data change."""
+    open_app(page, f"data=blobs_k&k=2&hidden={SEVEN_WIDE}")
+    settle(page)
+    classes = page.get_by_test_id("classes")
+    with wait_for_api(page, "/data", "PUT"):
+        classes.fill("8")
+        classes.press("Enter")
+    settle(page)
+    expect(classes).to_have_value("2")
+    expect(page.get_by_test_id("refused-classes")).to_contain_text("The server refused: ")
+    expect(page.get_by_test_id("refused-classes")).to_contain_text("100488 parameters; this server allows 100000")
+    assert page.evaluate("() => window.crease.store.state.classes") == 2
+    assert page.evaluate("() => window.crease.session.frame.layers.at(-1).units") == 2
+    assert "k=2" in page.evaluate("() => location.search")
+    expect(page.get_by_test_id("undo")).to_be_disabled()
