@@ -261,7 +261,7 @@ async function upload({ name, text, valText, valName }) {
     controls.sync(store.state);
   }
   try {
-    await session.changeData(previous, { source: 'file', name, text, valText, valName }, { withNetwork });
+    await session.changeData(previous, { source: 'file', name, text, valText, valName }, { withNetwork, label: `upload of ${name}` });
     describeData();
     await render();
   } catch (err) {
@@ -285,7 +285,7 @@ async function undo() {
     writeUrl();
     describeData();
     await render();
-    status.show(`Undone.`, 'info', 3);
+    status.show(`Undone: ${result.label}.`, 'info', 4);
   } catch (err) {
     reportError(err);
   }

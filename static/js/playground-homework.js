@@ -45,10 +45,8 @@ export function mountHomework(page, { panel, exportBar }) {
     rate: () => store.state.lr,
     onClose: close,
     probe: (body) => api.sessionRequest('POST', '/probe', body),
-    apply: (body) => page.run(async () => {
-      session.snapshot('inspector step');
-      await session.ingest(await api.sessionRequest('POST', '/probe/apply', { ...body, view: session.view() }));
-    }),
+    apply: (body) => page.run(() => session.undoable('inspector step',
+      async () => session.ingest(await api.sessionRequest('POST', '/probe/apply', { ...body, view: session.view() })))),
   });
 
   if (exportBar) {
