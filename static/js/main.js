@@ -68,7 +68,7 @@ const trainer = new Trainer(session, {
   onError: reportError,
 });
 // the inspector in the side panel and the export/import bar (playground-homework.js)
-const homework = mountHomework({ api, session, store, controls, run: (request) => run(request), status: (text, kind, seconds) => status.show(text, kind, seconds) },
+const homework = mountHomework({ api, session, store, controls, run: (request) => run(request), status: (text, kind, seconds) => status.show(text, kind, seconds), mark: (at) => plane.setMarker(at) },
   { panel: $('side-panel'), exportBar: $('export-bar') });
 // share links, presenter mode, keyboard, hide=, the live region (classroom.js)
 const classroom = new Classroom({ store, session, api, trainer, plane, network, curves, status, render: () => render(), track: (p) => track(p) });
@@ -269,8 +269,9 @@ async function upload({ name, text, valText, valName }) {
   }
 }
 
-function onPlaneClick(x, y, ev) {
-  if (!ui.drawing) return track(homework.inspect(x, y));
+/** point: the data point [x1, x2, label] clicked, or null: the inspector shows it with its own label as the target. */
+function onPlaneClick(x, y, ev, point) {
+  if (!ui.drawing) return track(point ? homework.inspect([point[0], point[1]], point[2]) : homework.inspect([x, y]));
   if (ev.shiftKey) run(() => session.removeNearest(x, y));
   else run(() => session.addPoint(x, y, ui.drawClass));
 }
