@@ -265,8 +265,9 @@ export class Controls {
     }, `curve-layer-${layer}`, 'wide')));
   }
 
-  /** Show the state in every input (after a change from anywhere: URL, undo, code). */
+  /** Show the state in every input (after a change from anywhere: URL, undo, code); a new state ends the refusal messages. */
   sync(state) {
+    for (const el of $('controls').querySelectorAll('[data-testid^="refused-"]')) el.remove();
     const info = this.datasets.find((d) => d.name === state.dataset);
     for (const key of SIMPLE_INPUTS) {
       $(key).value = this._shown(key);

@@ -282,6 +282,7 @@ async function undo() {
     const result = await session.undo();
     if (!result) return;
     store.set(result.state, { silent: true });
+    if (session.data.source !== 'file') controls.clearFiles(); // the file inputs show the data in use
     controls.sync(store.state);
     writeUrl();
     describeData();

@@ -110,3 +110,4 @@ def test_each_change_undoes_to_the_exact_previous_run_in_one_step(page, action, 
     for part in ["state", "points", "weights", "counters", "history"]:
         assert after[part] == before[part], f"undoing the {label} did not bring back the {part}"
     page.wait_for_function("() => location.search === '?hidden=3&lr=0.1'")
+    assert page.get_by_test_id("upload").input_value() == "", "the file input still shows a file not in use"
