@@ -80,19 +80,24 @@ export class Controls {
         if (raw === this._shown(key)) return; // Enter, then the change event: one commit
         const value = parseSetting(SPEC.get(key), raw);
         this.showRefusal([key], null);
-        if (value !== undefined) {
+        const why = value === undefined ? whyInvalid(SPEC.get(key), raw) ?? 'not a valid value' : this._networkProblem({ [key]: value });
+        if (!why) {
           this.store.set({ [key]: value });
           return;
         }
         // The field goes back to what the server runs, and says why.
         el.value = this._shown(key);
-        this.showRefusal([key], `${raw || 'That'} refused: ${whyInvalid(SPEC.get(key), raw) ?? 'not a valid value'}.`);
+        this.showRefusal([key], `${raw || 'That'} refused: ${why}.`);
       };
       el.addEventListener('change', commit);
       if (el.tagName === 'INPUT') el.addEventListener('keydown', (ev) => ev.key === 'Enter' && commit());
     }
     $('dataset').addEventListener('change', () => {
-      this.store.set({ dataset: $('dataset').value, noise: null, classes: null }, { force: 'data' });
+      const patch = { dataset: $('dataset').value, noise: null, classes: null };
+      const why = this._networkProblem(patch);
+      this.showRefusal(['dataset'], why && `${patch.dataset} refused: ${why}.`);
+      if (why) $('dataset').value = this.store.state.dataset;
+      else this.store.set(patch, { force: 'data' });
     });
   }
 
@@ -159,6 +164,19 @@ export class Controls {
       else $('controls').prepend(el);
     }
     el.textContent = message;
+  }
+
+  /**
+   * Why the server would refuse the network once `patch` (a data or output
+   * setting) is applied: more classes widen the output layer. null: it fits.
+   */
+  _networkProblem(patch) {
+    if (!['dataset', 'classes', 'output'].some((k) => k in patch)) return null;
+    const next = { ...this.store.state, ...patch };
+    const info = this.datasets.find((d) => d.name === next.dataset);
+    const k = next.classes ?? info?.classes ?? this.nClasses;
+    const problem = architectureProblem(next.hidden, outputUnits(next, k));
+    return problem && `with ${k} classes the network has ${problem}`;
   }
 
   /** Output units of the current network (the data's classes, or 1 for a sigmoid). */

@@ -134,10 +134,35 @@ def test_the_page_obeys_a_server_with_other_limits(page):
     expect(units).to_have_value("8")
 
 
+def test_more_classes_than_the_network_can_take_roll_back_with_the_count(page):
+    """More classes widen the output layer: 7 × 128 with 8 classes passes the parameter limit."""
+    open_app(page, f"data=blobs_k&k=2&hidden={SEVEN_WIDE}")
+    settle(page)
+    classes = page.get_by_test_id("classes")
+    classes.fill("8")
+    classes.press("Enter")
+    expect(page.get_by_test_id("refused-classes")).to_have_text(
+        "8 refused: with 8 classes the network has 7 × 128 = 100,488 parameters; this server allows 100,000.")
+    expect(classes).to_have_value("2")
+    assert page.evaluate("() => window.crease.store.state.classes") == 2
+    with wait_for_api(page, "/data", "PUT"):
+        classes.fill("3")
+        classes.press("Enter")
+    settle(page)
+    assert page.evaluate("() => window.crease.session.frame.layers.at(-1).units") == 3
+
+
 @pytest.mark.allow_page_errors("HTTP 400: PUT", "status of 400")
 def test_a_change_the_server_refuses_rolls_back_with_its_reason(page):
-    """More classes mean a wider output layer: 7 × 128 with 8 classes passes the
-    parameter limit, which only the server checks for a data change."""
+    """A page that believes in more parameters than the server allows (limits
+    changed since it loaded): the server refuses, and the field goes back with
+    the server's reason."""
+    def larger(route):
+        answer = route.fetch()
+        body = answer.json()
+        body["limits"]["max_params"] = 1_000_000
+        route.fulfill(response=answer, body=json.dumps(body))
+    page.route("**/api/datasets", larger)
     open_app(page, f"data=blobs_k&k=2&hidden={SEVEN_WIDE}")
     settle(page)
     classes = page.get_by_test_id("classes")
