@@ -184,6 +184,8 @@ def probe(model, x, target=None, lr: float | None = None, apply: bool = False) -
         entry["W_after"], entry["W0_after"] = _json(lin.W), _json(lin.W0[:, 0])
     if apply:
         _apply(run, layers, work)
+        if run is not None:
+            run.count_hand_step(result["loss"])
         result["applied"] = True
     return result
 

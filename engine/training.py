@@ -529,6 +529,16 @@ class Run:
         lin.W0[j, 0] = self._finite(value, "bias")
         self._version += 1
 
+    def count_hand_step(self, loss: float | None) -> None:
+        """An SGD step made outside the training loop (the inspector's "Apply this
+        step", on one point) counts as a step: the counter says how many updates
+        the weights have had. The epoch and the batch order are not touched."""
+        self.step += 1
+        self.last_step_loss = loss
+        if self.state == "ready":
+            self.state = "training"
+        self._version += 1
+
     def set_layer(self, layer: int, W=None, W0=None) -> None:
         """Replace W (m x n) and/or W0 (n x 1 or (n,)) of Linear number ``layer``."""
         lin = self._linear(layer)

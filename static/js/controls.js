@@ -3,11 +3,14 @@
 // listens to the store. Only the upload and draw mode call out through handlers.
 
 import { h } from './dom.js';
-import { MAX_HIDDEN_LAYERS, MAX_UNITS, SETTINGS, parseSetting } from './state.js';
+import { SETTINGS, architectureProblem, limits, outputUnits, paramCount, parseSetting, whyInvalid } from './state.js';
 import { classColor } from './palette.js';
 
 const SPEC = new Map(SETTINGS.map((s) => [s.key, s]));
 const ACTIVATION_LABELS = { relu: 'ReLU', tanh: 'tanh', sigmoid: 'sigmoid', linear: 'linear' };
+
+const LAYER_KEYS = ['hidden', 'activations'];
+const count = (v) => v.toLocaleString('en-US');
 
 // Inputs bound one-to-one to a setting (element id = setting key).
 const SIMPLE_INPUTS = ['classes', 'n', 'noise', 'valShare', 'dataSeed', 'output', 'init', 'optimizer', 'lr', 'batchSize', 'momentum', 'weightDecay', 'seed', 'speed', 'speedUnit'];
@@ -43,6 +46,7 @@ export class Controls {
   setClassCount(k) {
     if (k === this.nClasses && $('draw-classes').children.length) return;
     this.nClasses = k;
+    this._syncArchitecture(this.store.state);
     this.drawClass = Math.min(this.drawClass, k - 1);
     $('draw-classes').replaceChildren(
       ...Array.from({ length: k }, (_, c) => {
@@ -72,15 +76,28 @@ export class Controls {
     for (const key of SIMPLE_INPUTS) {
       const el = $(key);
       const commit = () => {
-        const value = parseSetting(SPEC.get(key), el.value.trim());
-        el.setAttribute('aria-invalid', String(value === undefined));
-        if (value !== undefined) this.store.set({ [key]: value });
+        const raw = el.value.trim();
+        if (raw === this._shown(key)) return; // Enter, then the change event: one commit
+        const value = parseSetting(SPEC.get(key), raw);
+        this.showRefusal([key], null);
+        const why = value === undefined ? whyInvalid(SPEC.get(key), raw) ?? 'not a valid value' : this._networkProblem({ [key]: value });
+        if (!why) {
+          this.store.set({ [key]: value });
+          return;
+        }
+        // The field goes back to what the server runs, and says why.
+        el.value = this._shown(key);
+        this.showRefusal([key], `${raw || 'That'} refused: ${why}.`);
       };
       el.addEventListener('change', commit);
       if (el.tagName === 'INPUT') el.addEventListener('keydown', (ev) => ev.key === 'Enter' && commit());
     }
     $('dataset').addEventListener('change', () => {
-      this.store.set({ dataset: $('dataset').value, noise: null, classes: null }, { force: 'data' });
+      const patch = { dataset: $('dataset').value, noise: null, classes: null };
+      const why = this._networkProblem(patch);
+      this.showRefusal(['dataset'], why && `${patch.dataset} refused: ${why}.`);
+      if (why) $('dataset').value = this.store.state.dataset;
+      else this.store.set(patch, { force: 'data' });
     });
   }
 
@@ -119,21 +136,87 @@ export class Controls {
     this.handlers.onDrawChange({ drawing: this.drawing, drawClass: this.drawClass });
   }
 
+  /** The text a field shows for the current state. */
+  _shown(key) {
+    const state = this.store.state;
+    const info = this.datasets.find((d) => d.name === state.dataset);
+    const value = key === 'noise' ? state.noise ?? info?.default_noise ?? '' : key === 'classes' ? state.classes ?? info?.classes ?? '' : state[key];
+    return String(value);
+  }
+
+  /**
+   * An inline message beside the control of the first of `keys` (null: remove
+   * it). Refusals by the page or by the server land here, after the field has
+   * gone back to the value in effect.
+   */
+  showRefusal(keys, message) {
+    const key = keys.find((k) => LAYER_KEYS.includes(k) || SIMPLE_INPUTS.includes(k) || k === 'dataset') ?? keys[0];
+    const slotKey = LAYER_KEYS.includes(key) ? 'hidden' : key;
+    let el = document.querySelector(`[data-testid="refused-${slotKey}"]`);
+    if (!message) {
+      el?.remove();
+      return;
+    }
+    if (!el) {
+      el = h('p', { class: 'field-error', role: 'alert', dataset: { testid: `refused-${slotKey}` } });
+      const anchor = slotKey === 'hidden' ? $('layers') : $(slotKey)?.closest('.row') ?? $(slotKey)?.closest('.field');
+      if (anchor) anchor.after(el);
+      else $('controls').prepend(el);
+    }
+    el.textContent = message;
+  }
+
+  /**
+   * Why the server would refuse the network once `patch` (a data or output
+   * setting) is applied: more classes widen the output layer. null: it fits.
+   */
+  _networkProblem(patch) {
+    if (!['dataset', 'classes', 'output'].some((k) => k in patch)) return null;
+    const next = { ...this.store.state, ...patch };
+    const info = this.datasets.find((d) => d.name === next.dataset);
+    const k = next.classes ?? info?.classes ?? this.nClasses;
+    const problem = architectureProblem(next.hidden, outputUnits(next, k));
+    return problem && `with ${k} classes the network has ${problem}`;
+  }
+
+  /** Output units of the current network (the data's classes, or 1 for a sigmoid). */
+  _outputs() {
+    return outputUnits(this.store.state, this.nClasses);
+  }
+
+  /** Set the hidden layers if the server would run them; otherwise keep them and say why. */
+  _setLayers(hidden, activations) {
+    const problem = architectureProblem(hidden, this._outputs());
+    if (problem) {
+      this.layersKey = null; // redraw the rows: a refused value goes back to the one in effect
+      this._syncLayers(this.store.state);
+      this.showRefusal(['hidden'], `${problem}.`);
+      return;
+    }
+    this.showRefusal(['hidden'], null);
+    this.store.set({ hidden, activations });
+  }
+
   _addLayer() {
     const { hidden, activations } = this.store.state;
-    if (hidden.length >= MAX_HIDDEN_LAYERS) return;
-    this.store.set({ hidden: [...hidden, hidden.at(-1) ?? 4], activations: [...activations, activations.at(-1) ?? 'relu'] });
+    this._setLayers([...hidden, hidden.at(-1) ?? 4], [...activations, activations.at(-1) ?? 'relu']);
   }
 
   _layerRow(index, units, activation) {
-    const unitsInput = h('input', { type: 'number', min: 1, max: MAX_UNITS, step: 1, value: units, 'aria-label': `units in hidden layer ${index + 1}`, dataset: { testid: `layer-units-${index + 1}` } });
+    const spec = SPEC.get('hidden');
+    const unitsInput = h('input', { type: 'number', min: 1, max: Number.isFinite(spec.max) ? spec.max : null, step: 1, value: units, 'aria-label': `units in hidden layer ${index + 1}`, dataset: { testid: `layer-units-${index + 1}` } });
     const commitUnits = () => {
-      const value = parseSetting({ type: 'int', min: 1, max: MAX_UNITS }, unitsInput.value.trim());
-      unitsInput.setAttribute('aria-invalid', String(value === undefined));
-      if (value === undefined) return;
+      const raw = unitsInput.value.trim();
+      if (raw === String(this.store.state.hidden[index])) return;
+      const value = /^\d+$/.test(raw) ? parseSetting(spec, raw)?.[0] : undefined;
+      if (value === undefined) {
+        unitsInput.value = String(this.store.state.hidden[index]);
+        this.showRefusal(['hidden'], `${raw || 'That'} refused: ${whyInvalid(spec, raw) ?? 'not a whole number'}.`);
+        return;
+      }
       const hidden = [...this.store.state.hidden];
       hidden[index] = value;
-      this.store.set({ hidden });
+      this._setLayers(hidden, this.store.state.activations);
     };
     unitsInput.addEventListener('change', commitUnits);
     unitsInput.addEventListener('keydown', (ev) => ev.key === 'Enter' && commitUnits());
@@ -147,7 +230,7 @@ export class Controls {
     const remove = h('button', { class: 'remove', title: 'Remove this layer', 'aria-label': `remove hidden layer ${index + 1}`, dataset: { testid: `remove-layer-${index + 1}` } }, '×');
     remove.addEventListener('click', () => {
       const { hidden, activations } = this.store.state;
-      this.store.set({ hidden: hidden.filter((_, i) => i !== index), activations: activations.filter((_, i) => i !== index) });
+      this._setLayers(hidden.filter((_, i) => i !== index), activations.filter((_, i) => i !== index));
     });
     return h('li', {}, h('span', { class: 'layer-name' }, `hidden ${index + 1}`), unitsInput, select, remove);
   }
@@ -157,7 +240,18 @@ export class Controls {
     if (key === this.layersKey) return;
     this.layersKey = key;
     $('layers').replaceChildren(...state.hidden.map((units, i) => this._layerRow(i, units, state.activations[i])));
-    $('add-layer').disabled = state.hidden.length >= MAX_HIDDEN_LAYERS;
+  }
+
+  /** The live parameter count, and "+ Hidden layer" only where the server would take one more. */
+  _syncArchitecture(state) {
+    const outputs = outputUnits(state, this.nClasses);
+    const bound = limits();
+    const n = paramCount(state.hidden, outputs);
+    $('param-count').textContent = `${count(n)} parameters${bound ? ` (this server allows ${count(bound.max_params)})` : ''}`;
+    const tooMany = architectureProblem([...state.hidden, state.hidden.at(-1) ?? 4], outputs);
+    const add = $('add-layer');
+    add.disabled = Boolean(tooMany);
+    add.title = tooMany ? `One more layer would be ${tooMany}` : 'Add a hidden layer like the last one';
   }
 
   _syncChips(state) {
@@ -189,14 +283,13 @@ export class Controls {
     }, `curve-layer-${layer}`, 'wide')));
   }
 
-  /** Show the state in every input (after a change from anywhere: URL, undo, code). */
+  /** Show the state in every input (after a change from anywhere: URL, undo, code); a new state ends the refusal messages. */
   sync(state) {
+    for (const el of $('controls').querySelectorAll('[data-testid^="refused-"]')) el.remove();
     const info = this.datasets.find((d) => d.name === state.dataset);
-    const shown = { ...state, noise: state.noise ?? info?.default_noise ?? '', classes: state.classes ?? info?.classes ?? '' };
     for (const key of SIMPLE_INPUTS) {
-      const el = $(key);
-      if (document.activeElement !== el || el.getAttribute('aria-invalid') !== 'true') el.value = String(shown[key]);
-      el.setAttribute('aria-invalid', 'false');
+      $(key).value = this._shown(key);
+      if (SPEC.get(key).limits?.max && Number.isFinite(SPEC.get(key).max)) $(key).max = String(SPEC.get(key).max); // the server's bound
     }
     if (this.datasets.length) $('dataset').value = state.dataset;
     $('dataset-description').textContent = info?.description ?? '';
@@ -206,6 +299,7 @@ export class Controls {
     $('regions-hard').setAttribute('aria-pressed', String(state.regions === 'hard'));
     for (const el of document.querySelectorAll('.sgd-only')) el.hidden = state.optimizer !== 'sgd';
     this._syncLayers(state);
+    this._syncArchitecture(state);
     this._syncChips(state);
   }
 }

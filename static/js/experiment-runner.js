@@ -79,6 +79,7 @@ export class Runner {
         } finally {
           this.inFlight -= 1;
         }
+        if (this.cancelled) break; // what it did shows in the partial results, not in the bar
         this.parts.get(part).progress = answer.progress;
         this.parts.get(part).done = answer.done;
         if (!answer.done) queue.push(part); // round robin: every part moves
@@ -95,12 +96,15 @@ export class Runner {
     return call('GET', `/api/experiments/${this.id}/results?grid=80`);
   }
 
+  /** Stop, and return the results of the trials finished so far (null if there are none to read). */
   async cancel() {
-    if (!this.id || this.cancelled) return;
+    if (!this.id || this.cancelled) return null;
     this.cancelled = true;
     const id = this.id;
     this.id = null;
+    const partial = await call('GET', `/api/experiments/${id}/results?grid=80`).catch(() => null);
     await call('DELETE', `/api/experiments/${id}`).catch(() => {});
+    return partial;
   }
 
   _report() {

@@ -16,6 +16,7 @@ const files = { train: null, val: null }; // {name, text}
 let presets = [];
 let preset = null;
 let runner = null;
+let progress = null; // the last progress shown
 
 function status(text, kind = '') {
   $('status').textContent = text;
@@ -102,12 +103,18 @@ function applyPreset(p) {
   refreshCommand();
 }
 
-function showProgress({ fraction, trialsDone, trials, secondsLeft }) {
+// The bar and the text say the same thing: the share of all training steps
+// done. Trials finish late (the parts run side by side), so they are counted
+// apart, as trials complete.
+function showProgress(p) {
+  progress = p;
+  const { fraction, trialsDone, trials, secondsLeft } = p;
   const pct = Math.round(fraction * 1000) / 10;
   $('progress-fill').style.width = `${pct}%`;
   $('progress-bar').setAttribute('aria-valuenow', String(Math.round(pct)));
   const left = secondsLeft === null || fraction === 0 ? 'estimating time left' : fraction >= 1 ? 'done' : `about ${secondsLeft < 90 ? `${Math.ceil(secondsLeft)} s` : `${Math.ceil(secondsLeft / 60)} min`} left`;
-  $('progress-text').textContent = `${trialsDone} of ${trials} trials done · ${fmt(pct)}% · ${left}`;
+  $('progress-text').textContent = `Training ${fmt(pct)}% done (${trialsDone} of ${trials} trials complete) · ${left}`;
+  $('progress-bar').setAttribute('aria-valuetext', $('progress-text').textContent);
 }
 
 async function run(ev) {
@@ -125,6 +132,9 @@ async function run(ev) {
   $('run').disabled = true;
   $('cancel').disabled = false;
   status('Running on the server…', 'info');
+  // the previous run's results go: what shows is always this run's
+  $('results').replaceChildren(h('p', { class: 'hint' }, 'Running: the results appear here when the trials are done.'));
+  $('progress-bar').classList.remove('stopped');
   showProgress({ fraction: 0, trialsDone: 0, trials: request.trials * request.architectures.length, secondsLeft: null });
   runner = new Runner({ onProgress: showProgress });
   document.body.dataset.running = 'true';
@@ -145,11 +155,20 @@ async function run(ev) {
   }
 }
 
+/** Stop the run: the bar stays where it stopped, and the trials that finished show as partial results. */
 async function cancel() {
-  if (!runner) return;
-  await runner.cancel();
-  status('Cancelled.', 'warn');
-  $('progress-text').textContent = `Cancelled. ${$('progress-text').textContent}`;
+  if (!runner?.running) return;
+  $('cancel').disabled = true;
+  const partial = await runner.cancel();
+  const finished = partial ? partial.architectures.reduce((n, a) => n + a.trials.length, 0) : progress?.trialsDone ?? 0;
+  const text = `Cancelled after ${finished} of ${progress?.trials ?? 0} trials`;
+  status(`${text}.`, 'warn');
+  $('progress-bar').classList.add('stopped');
+  $('progress-text').textContent = `${text} · stopped at ${fmt(Math.round((progress?.fraction ?? 0) * 1000) / 10)}% of the training`;
+  $('progress-bar').setAttribute('aria-valuetext', $('progress-text').textContent);
+  const shown = partial && { ...partial, done: false, architectures: partial.architectures.filter((a) => a.trials.length) };
+  if (shown?.architectures.length) await renderResults($('results'), shown);
+  else $('results').replaceChildren(h('p', { class: 'hint', 'data-testid': 'no-results' }, `${text}: no trial had finished, so there are no results.`));
 }
 
 async function readFile(input, slot) {

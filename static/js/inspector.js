@@ -85,11 +85,12 @@ export class Inspector {
    *   apply(body) -> Promise                (performs the step; the caller redraws)
    *   inputs: 1 or 2; target: 'class' (softmax/sigmoid) or 'value' (a linear output)
    *   classes() -> k, rate() -> the session's rate, onClose()
+   *   onPoint(x): the point shown changed (x, or null when the inspector closes)
    *   controls: false hides the point/target/rate inputs (a lesson sets them with set())
    */
   constructor(el, options) {
     this.el = el;
-    this.o = { inputs: 2, target: 'class', classes: () => 2, rate: () => 0.03, onClose: null, controls: true, ...options };
+    this.o = { inputs: 2, target: 'class', classes: () => 2, rate: () => 0.03, onClose: null, onPoint: () => {}, controls: true, ...options };
     this.x = null;
     this.result = null;
     this.seq = 0;
@@ -137,6 +138,7 @@ export class Inspector {
 
   /** Set the point, the target (a class, or [y]; null: none) and the rate, then probe. */
   set({ x, target, lr }) {
+    this.syncClasses(); // the class asked for has to be one of the choices before it is chosen
     if (target !== undefined) this.targetInput.value = target === null ? '' : String(Array.isArray(target) ? target[0] : target);
     if (lr !== undefined) this.lrInput.value = String(lr);
     return this.setPoint(x);
@@ -148,6 +150,7 @@ export class Inspector {
     this.coords.forEach((input, i) => {
       input.value = String(Math.round(this.x[i] * 1e4) / 1e4);
     });
+    this.o.onPoint(this.x);
     return this.refresh();
   }
 

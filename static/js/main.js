@@ -12,7 +12,7 @@ import { Plane } from './plane.js';
 import { mountHomework } from './playground-homework.js';
 import { Status, showNumbers, showPlaying } from './readouts.js';
 import { Session } from './session.js';
-import { Store, defaults, fromQuery, groupOf, setDatasetNames, toQuery } from './state.js';
+import { Store, defaults, fromQuery, groupOf, setDatasetNames, setLimits, toQuery } from './state.js';
 import { TinyDataNote } from './tiny-data.js';
 import { Trainer } from './trainer.js';
 
@@ -69,7 +69,7 @@ const trainer = new Trainer(session, {
   onError: reportError,
 });
 // the inspector in the side panel and the export/import bar (playground-homework.js)
-const homework = mountHomework({ api, session, store, controls, run: (request) => run(request), status: (text, kind, seconds) => status.show(text, kind, seconds) },
+const homework = mountHomework({ api, session, store, controls, run: (request) => run(request), status: (text, kind, seconds) => status.show(text, kind, seconds), mark: (at) => plane.setMarker(at) },
   { panel: $('side-panel'), exportBar: $('export-bar') });
 // share links, presenter mode, keyboard, hide=, the live region (classroom.js)
 const classroom = new Classroom({ store, session, api, trainer, plane, network, curves, status, render: () => render(), track: (p) => track(p) });
@@ -170,16 +170,27 @@ async function track(promise) {
   }
 }
 
-/** Run a request that returns a frame, then draw it. */
-function run(request) {
+/** Run a request that returns a frame, then draw it. onRefused(err): the server said no (4xx). */
+function run(request, onRefused = null) {
   return track((async () => {
     try {
       await request();
       await render();
     } catch (err) {
-      reportError(err);
+      if (onRefused && err instanceof ApiError && err.status >= 400 && err.status < 500) onRefused(err);
+      else reportError(err);
     }
   })());
+}
+
+/** A change the server refused: the controls go back to what it runs, with its reason beside them. */
+function refused(changed, previous) {
+  return (err) => {
+    store.set(Object.fromEntries(changed.map((k) => [k, previous[k]])), { silent: true });
+    controls.sync(store.state);
+    writeUrl();
+    controls.showRefusal(changed, `The server refused: ${err.message}`);
+  };
 }
 
 function refreshView() {
@@ -202,7 +213,7 @@ async function applyData(changed, previous, meta) {
     await session.changeData(previous, data, { withNetwork });
     if (!keepFile) controls.clearFiles();
     describeData();
-  });
+  }, refused(changed, previous));
 }
 
 /** The data settings beyond the state for a built-in dataset: which class counts it allows. */
@@ -225,8 +236,8 @@ store.subscribe((changed, state, meta, previous) => {
   writeUrl();
   const groups = new Set(changed.map(groupOf));
   if (meta.force === 'data' || groups.has('data')) applyData(changed, previous, meta);
-  else if (groups.has('network')) run(() => session.changeNetwork(previous));
-  if (groups.has('training')) run(() => session.patchTraining());
+  else if (groups.has('network')) run(() => session.changeNetwork(previous), refused(changed, previous));
+  if (groups.has('training')) run(() => session.patchTraining(), refused(changed.filter((k) => groupOf(k) === 'training'), previous));
   if (groups.has('view')) {
     if (changed.includes('curveLayers')) refreshView();
     else render();
@@ -254,7 +265,7 @@ async function upload({ name, text, valText, valName }) {
     controls.sync(store.state);
   }
   try {
-    await session.changeData(previous, { source: 'file', name, text, valText, valName }, { withNetwork });
+    await session.changeData(previous, { source: 'file', name, text, valText, valName }, { withNetwork, label: `upload of ${name}` });
     describeData();
     await render();
   } catch (err) {
@@ -262,8 +273,9 @@ async function upload({ name, text, valText, valName }) {
   }
 }
 
-function onPlaneClick(x, y, ev) {
-  if (!ui.drawing) return track(homework.inspect(x, y));
+/** point: the data point [x1, x2, label] clicked, or null: the inspector shows it with its own label as the target. */
+function onPlaneClick(x, y, ev, point) {
+  if (!ui.drawing) return track(point ? homework.inspect([point[0], point[1]], point[2]) : homework.inspect([x, y]));
   if (ev.shiftKey) run(() => session.removeNearest(x, y));
   else run(() => session.addPoint(x, y, ui.drawClass));
 }
@@ -274,11 +286,12 @@ async function undo() {
     const result = await session.undo();
     if (!result) return;
     store.set(result.state, { silent: true });
+    if (session.data.source !== 'file') controls.clearFiles(); // the file inputs show the data in use
     controls.sync(store.state);
     writeUrl();
     describeData();
     await render();
-    status.show(`Undone.`, 'info', 3);
+    status.show(`Undone: ${result.label}.`, 'info', 4);
   } catch (err) {
     reportError(err);
   }
@@ -338,19 +351,27 @@ function bindTransport() {
   window.addEventListener('pagehide', () => api.discard(api.sessionId));
 }
 
+/** The link read again now that the dataset names and the server's limits are known: what they rule out goes, with the reason. */
+function checkLink(datasets) {
+  const classesOf = (s) => s.classes ?? datasets.find((d) => d.name === s.dataset)?.classes ?? 2;
+  const checked = fromQuery(window.location.search, defaults(), classesOf);
+  const patch = Object.fromEntries(Object.keys(checked.state)
+    .filter((k) => JSON.stringify(checked.state[k]) !== JSON.stringify(query.state[k])).map((k) => [k, checked.state[k]]));
+  query.notes = checked.notes;
+  store.set(patch, { silent: true });
+  controls.sync(store.state);
+}
+
 async function start() {
   bindTransport();
   await Promise.all([plane.init(), curves.init()]);
   watchSizes();
   try {
-    const list = (await api.datasets()).datasets;
+    const { datasets: list, limits } = await api.datasets();
     setDatasetNames(list.map((d) => d.name));
+    setLimits(limits);
     controls.setDatasets(list);
-    if (!list.some((d) => d.name === store.state.dataset)) {
-      query.notes.push(`unknown dataset ${store.state.dataset}`);
-      store.set({ dataset: defaults().dataset }, { silent: true });
-      controls.sync(store.state);
-    }
+    checkLink(list);
     session.data = generatedData();
     await classroom.openSession(() => session.create());
     describeData();

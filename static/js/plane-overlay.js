@@ -1,6 +1,7 @@
 // What the plane draws over the class regions, on a canvas: the decision
 // boundary, deeper units' curves, first-layer unit lines with their "0" and
-// "+" sides, the highlighted unit, and rings around misclassified points.
+// "+" sides, the highlighted unit, rings around misclassified points, and the
+// inspector's point.
 // Painting these every frame costs about a millisecond; as Plotly traces they
 // cost most of a frame (a redraw lays out every trace and marker again).
 
@@ -18,6 +19,7 @@ const STYLE = {
   manyLines: { color: 'rgba(29,35,48,0.4)', width: 1 },
   highlight: { color: ACCENT, width: 4 },
   ring: { color: 'rgba(29,35,48,0.85)', width: 1.4 },
+  marker: { color: ACCENT, halo: 'rgba(255,255,255,0.95)', width: 2.5 },
 };
 
 /**
@@ -42,7 +44,7 @@ export class Overlay {
   constructor(canvas) {
     this.canvas = canvas;
     // What the last paint drew, in canvas pixels (read by tests, and by nothing else).
-    this.drawn = { lines: [], labels: [], rings: 0, boundary: 0, curves: 0, highlight: [] };
+    this.drawn = { lines: [], labels: [], rings: 0, boundary: 0, curves: 0, highlight: [], marker: null };
   }
 
   /** area: the plot area {left, top, width, height} in CSS pixels of a size x size canvas. */
@@ -83,8 +85,9 @@ export class Overlay {
    * model: {extent, lines, boundary, curves, points, predictions}
    * view: {showBoundary, showLines, hiddenLines, curveLayers, showVal}
    * highlight: polylines to emphasise (a unit's line or curve) or [].
+   * marker: [x, y], the point the inspector shows, or null.
    */
-  paint(model, view, highlight) {
+  paint(model, view, highlight, marker = null) {
     const ctx = this.canvas.getContext('2d');
     const dpr = window.devicePixelRatio || 1;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -121,6 +124,7 @@ export class Overlay {
     const wrong = view.showVal ? train.concat(val) : train;
     this._rings(ctx, wrong, toPx);
     drawn.rings = wrong.length;
+    drawn.marker = marker && this._marker(ctx, toPx(marker));
     ctx.restore();
     this.drawn = drawn;
   }
@@ -138,6 +142,29 @@ export class Overlay {
       ctx.fillText(text, px, py);
     }
     return labels;
+  }
+
+  /** A target around the inspected point: a ring with four ticks, on a white halo so it shows on any region colour. */
+  _marker(ctx, [px, py]) {
+    const r = 2 * RING_RADIUS * (theme.marker / 8);
+    const shape = () => {
+      ctx.beginPath();
+      ctx.arc(px, py, r, 0, 2 * Math.PI);
+      for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        ctx.moveTo(px + dx * r * 0.55, py + dy * r * 0.55);
+        ctx.lineTo(px + dx * r * 1.5, py + dy * r * 1.5);
+      }
+    };
+    const width = STYLE.marker.width * theme.lineScale;
+    shape();
+    ctx.strokeStyle = STYLE.marker.halo;
+    ctx.lineWidth = width + 3 * theme.lineScale;
+    ctx.stroke();
+    shape();
+    ctx.strokeStyle = STYLE.marker.color;
+    ctx.lineWidth = width;
+    ctx.stroke();
+    return [px, py];
   }
 
   _rings(ctx, points, toPx) {

@@ -109,7 +109,10 @@ function pointsTrace(uid, points, open) {
 }
 
 export class Plane {
-  /** el: the container; onClick(x, y, event) for clicks on the plot area. */
+  /**
+   * el: the container; onClick(x, y, event, point) for clicks on the plot area,
+   * point: the data point [x1, x2, label] under the click, or null.
+   */
   constructor(el, { onClick = () => {} } = {}) {
     this.el = el;
     this.onClick = onClick;
@@ -167,7 +170,13 @@ export class Plane {
   /** Highlight one unit's line (layer 1) or curve (deeper layer): {layer, unit} or null. */
   setHighlight(highlight) {
     this.highlight = highlight;
-    if (this.model) this.overlay.paint(this.model, this.view, this._highlightPolylines());
+    if (this.model) this.overlay.paint(this.model, this.view, this._highlightPolylines(), this.marker);
+  }
+
+  /** Mark one place on the plane (the inspector's point): [x, y], or null for none. */
+  setMarker(at) {
+    this.marker = at;
+    if (this.model) this.overlay.paint(this.model, this.view, this._highlightPolylines(), this.marker);
   }
 
   /**
@@ -191,7 +200,7 @@ export class Plane {
     const activation = view.activation && activationTrace(model, view.activation);
     if (activation) Plotly.react(this.regionsGraph, [activation], this._layout(extent, false));
     else if (model.grid) Plotly.react(this.regionsGraph, [], { ...this._layout(extent, false), images: [regionsImage(model, view.regions)] });
-    this.overlay.paint(model, view, this._highlightPolylines());
+    this.overlay.paint(model, view, this._highlightPolylines(), this.marker);
     if (this.hovered) this._showTooltip(this.hovered);
   }
 
@@ -227,7 +236,23 @@ export class Plane {
 
   _click(ev) {
     const at = this.dataCoordinates(ev.clientX, ev.clientY);
-    if (at) this.onClick(at[0], at[1], ev);
+    if (at) this.onClick(at[0], at[1], ev, this._pointAt(ev.clientX, ev.clientY));
+  }
+
+  /** The shown data point whose marker is under the client pixel (the nearest one), or null. */
+  _pointAt(clientX, clientY) {
+    const rect = this.pointsGraph.querySelector('.nsewdrag').getBoundingClientRect();
+    const [x0, x1, y0, y1] = this.model.extent;
+    const toClient = ([x, y]) => [rect.left + ((x - x0) / (x1 - x0)) * rect.width, rect.top + ((y1 - y) / (y1 - y0)) * rect.height];
+    const reach = theme.marker; // a marker's radius and as much again: a click on its edge counts
+    let best = null;
+    const shown = [...(this.model.points?.train ?? []), ...(this.view.showVal ? this.model.points?.val ?? [] : [])];
+    for (const p of shown) {
+      const [cx, cy] = toClient(p);
+      const d = Math.hypot(cx - clientX, cy - clientY);
+      if (d <= reach && (!best || d < best.d)) best = { p, d };
+    }
+    return best?.p ?? null;
   }
 
   _hoverPoint(ev) {

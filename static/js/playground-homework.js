@@ -31,13 +31,14 @@ export function stateFromSettings(settings) {
 }
 
 /**
- * page: {api, session, store, controls, run(request), render(), status(text, kind, seconds)}
- * slots: {panel (the side panel), exportBar}. Returns {inspect(x, y), refresh()}.
+ * page: {api, session, store, controls, run(request), render(), status(text, kind, seconds), mark([x1, x2] | null)}
+ * slots: {panel (the side panel), exportBar}. Returns {inspect(x, label), refresh()}.
  */
 export function mountHomework(page, { panel, exportBar }) {
   const { api, session, store } = page;
   const close = () => {
     panel.hidden = true;
+    page.mark?.(null);
   };
   const inspector = new Inspector(panel, {
     inputs: 2,
@@ -45,11 +46,10 @@ export function mountHomework(page, { panel, exportBar }) {
     classes: () => session.frame?.grid?.nClasses ?? session.frame?.layers.at(-1).units ?? 2,
     rate: () => store.state.lr,
     onClose: close,
+    onPoint: (x) => page.mark?.(x),
     probe: (body) => api.sessionRequest('POST', '/probe', body),
-    apply: (body) => page.run(async () => {
-      session.snapshot('inspector step');
-      await session.ingest(await api.sessionRequest('POST', '/probe/apply', { ...body, view: session.view() }));
-    }),
+    apply: (body) => page.run(() => session.undoable('inspector step',
+      async () => session.ingest(await api.sessionRequest('POST', '/probe/apply', { ...body, view: session.view() })))),
   });
 
   if (exportBar) {
@@ -98,9 +98,10 @@ export function mountHomework(page, { panel, exportBar }) {
   }
 
   return {
-    inspect(x, y) {
+    /** Show x = [x1, x2]; label: the class of the data point there (the target to start from), or null. */
+    inspect(x, label = null) {
       panel.hidden = false;
-      return inspector.setPoint([x, y]);
+      return label === null ? inspector.setPoint(x) : inspector.set({ x, target: label });
     },
     /** After the weights changed: probe the open point again. */
     refresh() {

@@ -102,14 +102,12 @@ export class Session {
   }
 
   reset() {
-    this.snapshot('reset');
-    return this._call(() => this.api.reset({ seed: this.getState().seed, view: this.view({ fresh: true }) }));
+    return this.undoable('reset', () => this._call(() => this.api.reset({ seed: this.getState().seed, view: this.view({ fresh: true }) })));
   }
 
   /** New architecture (re-initialises); `previous` is the state before the change, for undo. */
   changeNetwork(previous) {
-    this.snapshot('architecture change', previous);
-    return this._call(() => this.api.putNetwork({ ...networkBody(this.getState()), view: this.view({ fresh: true }) }));
+    return this.undoable('architecture change', () => this._call(() => this.api.putNetwork({ ...networkBody(this.getState()), view: this.view({ fresh: true }) })), previous);
   }
 
   /**
@@ -117,28 +115,24 @@ export class Session {
    * file. withNetwork: send the state's network first (a sigmoid output has to
    * become softmax before data with more than two classes); one undo step.
    */
-  async changeData(previous, data = { source: 'generated' }, { withNetwork = false } = {}) {
-    this.snapshot('data change', previous);
-    try {
+  changeData(previous, data = { source: 'generated' }, { withNetwork = false, label = 'data change' } = {}) {
+    return this.undoable(label, async () => {
       if (withNetwork) await this.api.putNetwork({ ...networkBody(this.getState()), view: this.view({ fresh: true }) });
       const frame = await this._call(() => this.api.putData({ ...dataBody(this.getState(), data), view: this.view({ fresh: true }) }));
       this.data = data;
       return frame;
-    } catch (err) {
-      this.undoStack.pop();
-      throw err;
-    }
+    }, previous);
   }
 
   /** layer: 1 for W^1 (the homework's numbering); the API's `layer` counts from 0. */
   setWeight({ layer, kind, i, j, value }) {
     const body = kind === 'W' ? { layer: layer - 1, kind, i, j, value } : { layer: layer - 1, kind, j, value };
-    return this._call(() => this.api.putWeights({ ...body, view: this.view() }));
+    return this.undoable('weight edit', () => this._call(() => this.api.putWeights({ ...body, view: this.view() })));
   }
 
   /** Add a point of class `label` at (x, y) to the training set. */
   addPoint(x, y, label) {
-    return this._call(() => this.api.points({ add: [{ x: [x, y], label, split: 'train' }], view: this.view() }));
+    return this.undoable('drawn point', () => this._call(() => this.api.points({ add: [{ x: [x, y], label, split: 'train' }], view: this.view() })));
   }
 
   /** Remove the point nearest to (x, y), training or validation; null when there are none. */
@@ -151,12 +145,26 @@ export class Session {
       });
     }
     if (!best) return null;
-    return this._call(() => this.api.points({ remove: [{ split: best.split, index: best.index }], view: this.view() }));
+    return this.undoable('removed point', () => this._call(() => this.api.points({ remove: [{ split: best.split, index: best.index }], view: this.view() })));
   }
 
-  /** Keep what is needed to come back to the current run (settings + weights + data). */
+  /**
+   * Run `change` (a request that changes the run) as one undo step labelled
+   * `label`; `state`: the settings before it. A refused change leaves nothing to undo.
+   */
+  async undoable(label, change, state = this.getState()) {
+    const kept = this.snapshot(label, state);
+    try {
+      return await change();
+    } catch (err) {
+      if (kept) this.undoStack.pop();
+      throw err;
+    }
+  }
+
+  /** Keep what is needed to come back to the current run (settings + weights + data); false when there is no run yet. */
   snapshot(label, state = this.getState()) {
-    if (!this.frame) return;
+    if (!this.frame) return false;
     this.undoStack.push({
       label,
       state: structuredClone(state),
@@ -167,6 +175,7 @@ export class Session {
       history: structuredClone(this.history),
     });
     if (this.undoStack.length > UNDO_DEPTH) this.undoStack.shift();
+    return true;
   }
 
   get canUndo() {
@@ -179,7 +188,7 @@ export class Session {
 
   /**
    * Go back to the last snapshot: a new session created with `resume` from the
-   * settings, points and weights the page kept. Returns {state, frame}.
+   * settings, points and weights the page kept. Returns {state, frame, label}.
    */
   async undo() {
     const snap = this.undoStack.pop();
@@ -193,7 +202,7 @@ export class Session {
     this.api.discard(oldId);
     this.data = snap.data;
     const frame = await this.ingest(answer.frame);
-    return { state: snap.state, frame };
+    return { state: snap.state, frame, label: snap.label };
   }
 
   _resumeBody() {

@@ -3,8 +3,7 @@
 // link (or a lesson) is just a query string run through `fromQuery`.
 
 const HIDDEN_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'];
-export const MAX_HIDDEN_LAYERS = 8;
-export const MAX_UNITS = 128;
+const INPUTS = 2; // every dataset on the plane has two coordinates
 
 // Parts of the page a link can hide (`hide=data,network`) for a focused
 // exercise; hide.js knows which elements each name covers. A setting's URL key
@@ -12,25 +11,28 @@ export const MAX_UNITS = 128;
 export const CONTROL_GROUPS = ['settings', 'data', 'upload', 'draw', 'network', 'training', 'display',
   'toolbar', 'reset', 'step', 'epoch', 'undo', 'diagram', 'curves', 'share', 'presenter'];
 
+// limits: bounds the server sets (GET /api/datasets `limits`), {property: [limit, offset]};
+// setLimits fills them in, until then they are open (main.js reads the link again).
+// unit: what the bound counts, for the message that says why a value was refused.
 // group: which server call a change needs ("data" and "network" re-initialise and
 // can be undone, "training" keeps the weights, "view" only changes what is drawn
 // or requested, "local" is page-only, "page" is the page around the charts).
 export const SETTINGS = [
-  { key: 'dataset', url: 'data', type: 'enum', def: 'circle', values: null, group: 'data' },
+  { key: 'dataset', url: 'data', type: 'enum', def: 'circle', values: null, unit: 'dataset', group: 'data' },
   // null: the dataset's own (GET /api/datasets: classes, default_noise)
-  { key: 'classes', url: 'k', type: 'int', def: null, min: 2, max: 8, group: 'data' },
-  { key: 'n', url: 'n', type: 'int', def: 400, min: 10, max: 5000, group: 'data' },
+  { key: 'classes', url: 'k', type: 'int', def: null, min: 2, max: Infinity, limits: { max: ['max_classes'] }, unit: 'classes', group: 'data' },
+  { key: 'n', url: 'n', type: 'int', def: 400, min: 10, max: Infinity, limits: { max: ['max_points'] }, unit: 'points', group: 'data' },
   { key: 'noise', url: 'noise', type: 'float', def: null, min: 0, max: 1, group: 'data' },
   { key: 'valShare', url: 'val', type: 'float', def: 0.25, min: 0, max: 0.9, group: 'data' },
   { key: 'dataSeed', url: 'dseed', type: 'int', def: 1, min: 0, max: 2 ** 31 - 1, group: 'data' },
-  { key: 'hidden', url: 'hidden', type: 'intList', def: [8], min: 1, max: MAX_UNITS, maxLength: MAX_HIDDEN_LAYERS, group: 'network' },
-  { key: 'activations', url: 'act', type: 'enumList', def: ['relu'], values: HIDDEN_ACTIVATIONS, maxLength: MAX_HIDDEN_LAYERS, group: 'network' },
+  { key: 'hidden', url: 'hidden', type: 'intList', def: [8], min: 1, max: Infinity, maxLength: Infinity, limits: { max: ['max_units'], maxLength: ['max_layers'] }, unit: 'units per layer', lengthUnit: 'hidden layers', group: 'network' },
+  { key: 'activations', url: 'act', type: 'enumList', def: ['relu'], values: HIDDEN_ACTIVATIONS, maxLength: Infinity, limits: { maxLength: ['max_layers'] }, lengthUnit: 'hidden layers', group: 'network' },
   { key: 'output', url: 'out', type: 'enum', def: 'softmax', values: ['softmax', 'sigmoid'], group: 'network' },
   { key: 'init', url: 'init', type: 'enum', def: 'homework', values: ['homework', 'pytorch'], group: 'network' },
   { key: 'seed', url: 'seed', type: 'int', def: 1, min: 0, max: 2 ** 31 - 1, group: 'local' },
   { key: 'optimizer', url: 'opt', type: 'enum', def: 'sgd', values: ['sgd', 'adam'], group: 'training' },
   { key: 'lr', url: 'lr', type: 'float', def: 0.03, min: 1e-6, max: 10, group: 'training' },
-  { key: 'batchSize', url: 'batch', type: 'int', def: 10, min: 1, max: 10000, group: 'training' },
+  { key: 'batchSize', url: 'batch', type: 'int', def: 10, min: 1, max: Infinity, limits: { max: ['max_points'] }, unit: 'points per batch', group: 'training' },
   { key: 'momentum', url: 'mom', type: 'float', def: 0, min: 0, max: 0.999, group: 'training' },
   { key: 'weightDecay', url: 'l2', type: 'float', def: 0, min: 0, max: 1, group: 'training' },
   { key: 'speedUnit', url: 'per', type: 'enum', def: 'epochs', values: ['epochs', 'steps'], group: 'local' },
@@ -38,8 +40,8 @@ export const SETTINGS = [
   { key: 'regions', url: 'regions', type: 'enum', def: 'soft', values: ['soft', 'hard'], group: 'view' },
   { key: 'showBoundary', url: 'boundary', type: 'bool', def: true, group: 'view' },
   { key: 'showLines', url: 'lines', type: 'bool', def: true, group: 'view' },
-  { key: 'hiddenLines', url: 'linesoff', type: 'intList', def: [], min: 0, max: MAX_UNITS - 1, maxLength: MAX_UNITS, group: 'view' },
-  { key: 'curveLayers', url: 'curves', type: 'intList', def: [], min: 2, max: MAX_HIDDEN_LAYERS, maxLength: MAX_HIDDEN_LAYERS, group: 'view' },
+  { key: 'hiddenLines', url: 'linesoff', type: 'intList', def: [], min: 0, max: Infinity, maxLength: Infinity, limits: { max: ['max_units', -1], maxLength: ['max_units'] }, group: 'view' },
+  { key: 'curveLayers', url: 'curves', type: 'intList', def: [], min: 2, max: Infinity, maxLength: Infinity, limits: { max: ['max_layers'], maxLength: ['max_layers'] }, group: 'view' },
   { key: 'showVal', url: 'showval', type: 'bool', def: true, group: 'view' },
   { key: 'presenter', url: 'presenter', type: 'bool', def: false, group: 'page' },
   // values: CONTROL_GROUPS and the URL keys of the settings above (filled in below)
@@ -67,9 +69,79 @@ export function setDatasetNames(names) {
   if (names.length && !names.includes(BY_KEY.get('dataset').def)) BY_KEY.get('dataset').def = names[0];
 }
 
+let serverLimits = null;
+
+/** Let the table know the server's limits (GET /api/datasets `limits`). */
+export function setLimits(limits) {
+  serverLimits = limits;
+  for (const spec of SETTINGS) {
+    for (const [prop, [name, offset = 0]] of Object.entries(spec.limits ?? {})) spec[prop] = limits[name] + offset;
+  }
+}
+
+/** The server's limits, or null until they are known. */
+export function limits() {
+  return serverLimits;
+}
+
+const count = (v) => v.toLocaleString('en-US');
+
+/** Why `raw` is not a valid value of the setting ("at most 256 units per layer on this server"), or null when it is. */
+export function whyInvalid(spec, raw) {
+  const list = spec.type.endsWith('List');
+  const parts = list ? (raw === '' ? [] : raw.split(',')) : [raw];
+  const onServer = (prop) => (spec.limits?.[prop] ? ' on this server' : '');
+  if (list && parts.length > spec.maxLength) return `at most ${count(spec.maxLength)} ${spec.lengthUnit ?? 'values'}${onServer('maxLength')}`;
+  for (const part of parts) {
+    if (parseScalar(spec, part) !== undefined) continue;
+    const v = Number(part);
+    const isInt = spec.type.startsWith('int');
+    if (spec.min !== undefined && part.trim() !== '' && Number.isFinite(v) && (!isInt || Number.isInteger(v))) {
+      const unit = spec.unit ? ` ${spec.unit}` : '';
+      if (v > spec.max) return `at most ${count(spec.max)}${unit}${onServer('max')}`;
+      if (v < spec.min) return `at least ${count(spec.min)}${unit}`;
+    }
+    if (spec.type.startsWith('enum') && spec.unit && part !== '') return `unknown ${spec.unit} ${shorten(part)}`;
+    return isInt ? 'not a whole number' : spec.type.startsWith('float') ? 'not a number' : 'not a valid value';
+  }
+  return null;
+}
+
+/** Weights and biases of a network with these hidden layer sizes and `outputs` output units. */
+export function paramCount(hidden, outputs) {
+  const sizes = [INPUTS, ...hidden, outputs];
+  return sizes.slice(1).reduce((sum, n, i) => sum + (sizes[i] + 1) * n, 0);
+}
+
+/** Output units for a state with k classes. */
+export function outputUnits(state, k) {
+  return state.output === 'sigmoid' ? 1 : k;
+}
+
+/**
+ * Why the server would refuse these hidden layers for `outputs` output units
+ * ("8 × 128 = 116,226 parameters; this server allows 100,000"), or null.
+ */
+export function architectureProblem(hidden, outputs) {
+  if (!serverLimits) return null;
+  if (hidden.length > serverLimits.max_layers) return `${hidden.length} hidden layers; this server allows ${serverLimits.max_layers}`;
+  const n = paramCount(hidden, outputs);
+  if (n <= serverLimits.max_params) return null;
+  const layers = hidden.length > 1 && hidden.every((u) => u === hidden[0]) ? `${hidden.length} × ${hidden[0]}` : `${hidden.join(', ')} units`;
+  return `${layers} = ${count(n)} parameters; this server allows ${count(serverLimits.max_params)}`;
+}
+
 /** Let the table know which lessons exist (GET /api/lessons). */
 export function setLessonNames(names) {
   BY_KEY.get('lesson').values = names;
+}
+
+const shorten = (text) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
+function invalidNote(spec, raw) {
+  const why = whyInvalid(spec, raw);
+  if (why?.startsWith('unknown')) return why;
+  return why ? `${spec.url}=${shorten(raw)}: ${why}` : `ignored ${spec.url}=${shorten(raw)}`;
 }
 
 function parseScalar(spec, raw) {
@@ -109,7 +181,7 @@ function formatSetting(spec, value) {
 
 /** Keep settings that depend on each other consistent (one activation per hidden layer). */
 export function normalise(state) {
-  const hidden = state.hidden.slice(0, MAX_HIDDEN_LAYERS);
+  const hidden = state.hidden.slice(0, BY_KEY.get('hidden').maxLength);
   const activations = hidden.map((_, i) => state.activations[i] ?? state.activations.at(-1) ?? 'relu');
   const units = hidden[0] ?? 0;
   return {
@@ -121,13 +193,12 @@ export function normalise(state) {
   };
 }
 
-const shorten = (text) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
-
 /**
  * State from a query string: unknown keys and invalid values are dropped and
- * reported in `notes`, never thrown.
+ * reported in `notes` with the reason, never thrown. classesOf(state): the
+ * number of classes the state's data has, for the parameter limit.
  */
-export function fromQuery(search, base = defaults()) {
+export function fromQuery(search, base = defaults(), classesOf = () => 2) {
   const params = new URLSearchParams(search);
   const state = { ...base };
   const notes = [];
@@ -136,8 +207,13 @@ export function fromQuery(search, base = defaults()) {
     const spec = byUrl.get(name);
     const value = spec ? parseSetting(spec, raw) : undefined;
     if (!spec) notes.push(`unknown setting ${shorten(name)}`);
-    else if (value === undefined) notes.push(`ignored ${name}=${shorten(raw)}`);
+    else if (value === undefined) notes.push(invalidNote(spec, raw));
     else state[spec.key] = value;
+  }
+  const problem = architectureProblem(state.hidden, outputUnits(state, classesOf(state)));
+  if (problem) {
+    notes.push(`hidden=${shorten(state.hidden.join(','))}: ${problem}`);
+    Object.assign(state, { hidden: [...base.hidden], activations: [...base.activations] });
   }
   return { state: normalise(state), notes };
 }

@@ -269,11 +269,13 @@ def test_apply_on_a_training_run_goes_through_the_run():
     reference.loss.forward(reference.forward(x), one_hot([1], 2))
     reference.backward(reference.loss.backward())
     reference.sgd_step(2.0)
-    probe(run, x[:, 0], target=1, lr=2.0, apply=True)
+    applied = probe(run, x[:, 0], target=1, lr=2.0, apply=True)
     for (W, W0), (W_, W0_) in zip(layer_params(reference), layer_params(run.model)):
         assert np.array_equal(W, W_) and np.array_equal(W0, W0_)
     after = run.metrics()                      # the run knows its weights changed
-    assert after != before and run.step == 3
+    assert after != before
+    assert run.step == 4 and run.epoch == 0     # the step by hand is counted like a loop step
+    assert run.last_step_loss == applied["loss"]
     P = reference.forward(X[:, :20])
     assert after["train_acc"] == np.mean(np.argmax(P, axis=0) == y[:20])
     assert after["train_loss"] == pytest.approx(-np.mean(np.log(P[y[:20], np.arange(20)])), rel=1e-12)
