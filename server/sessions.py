@@ -29,7 +29,7 @@ from engine.export import npz_bytes, numpy_script, pytorch_script, run_export, r
 from engine.network import NetworkSpec, layer_params
 from engine.optim import OptimizerSpec
 from engine.probe import probe
-from engine.training import Run, TrainConfig
+from engine.training import Run, TrainConfig, thin_history
 
 from . import datasource, frames, routing
 from .config import Config
@@ -410,7 +410,7 @@ def resume(run: Run, state) -> None:
         run.set_layer(layer, lw.W, lw.W0)
     run.step, run.epoch = state.step, state.epoch
     if state.history is not None:
-        run.history = state.history.model_dump()
+        run.history = thin_history(state.history.model_dump())
     run.state = "training" if state.step else "ready"
 
 
