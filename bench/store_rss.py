@@ -5,7 +5,7 @@
 Starts gunicorn (the project's gunicorn.conf.py, memory store: one worker,
 four threads) on a free port of 127.0.0.1 with MAX_STORE_MB set, then fills
 the store with sessions at the limits (10,000 points, 86,000 parameters,
-Adam: 2.3 MB each) until it has evicted as many as it holds, driving each
+Adam: 2.1 MB each) until it has evicted as many as it holds, driving each
 the way a page does (create, advance, GET, export), and reads the worker's
 RSS from /proc before the first session and after every one.  It prints
 the idle RSS, the peak, the store's own count of bytes and the overhead:
@@ -100,7 +100,7 @@ def main(argv=None) -> None:
     parser.add_argument("--sessions", type=int, default=0)
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    sessions = args.sessions or 4 * (args.store_mb * MB // int(2.3 * MB) + 1)
+    sessions = args.sessions or 4 * (args.store_mb * MB // int(2.1 * MB) + 1)
     with tempfile.TemporaryDirectory() as tmp:
         server, worker = start(args.store_mb, Path(tmp))
         try:
@@ -109,7 +109,7 @@ def main(argv=None) -> None:
                                             file=sys.stderr, flush=True))
         finally:
             server.stop()
-    print(f"MAX_STORE_MB={figures.store_mb}: {figures.sessions} sessions of ~2.3 MB; worker RSS idle "
+    print(f"MAX_STORE_MB={figures.store_mb}: {figures.sessions} sessions of ~2.1 MB; worker RSS idle "
           f"{figures.idle_rss_mb:.0f} MB, peak {figures.peak_rss_mb:.0f} MB, last {figures.final_rss_mb:.0f} MB; "
           f"overhead over MAX_STORE_MB {figures.overhead_mb:.0f} MB")
     if args.json:
