@@ -5,7 +5,10 @@ Sessions live in the app's store.  The memory store lives inside one
 process, so without REDIS_URL there is exactly one worker (with threads);
 with Redis any number of workers share the sessions.
 """
+import html
 import os
+
+from gunicorn import util
 
 from server.config import Config
 
@@ -14,7 +17,26 @@ from server.config import Config
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
+from server.security import security_headers  # noqa: E402 - imports NumPy: after the line above
+
 _config = Config.from_env()
+_ERROR_HEADERS = security_headers(_config)
+
+
+def _write_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's own answers (a malformed request line: 400, a request line
+    over limit_request_line: 414, headers over their limits: 431) with the
+    security headers every answer of the app carries.  gunicorn offers no hook
+    for these, so this replaces its util.write_error (same arguments)."""
+    body = (f"<html><head><title>{html.escape(reason)}</title></head><body><h1>"
+            f"{html.escape(reason)}</h1>{html.escape(mesg)}</body></html>\n").encode("latin-1", "replace")
+    headers = {"Connection": "close", "Content-Type": "text/html; charset=iso-8859-1",
+               "Content-Length": str(len(body)), **_ERROR_HEADERS}
+    head = f"HTTP/1.1 {status_int} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    util.write_nonblock(sock, head.encode("latin-1") + b"\r\n" + body)
+
+
+util.write_error = _write_error
 
 bind = [f"{_config.host}:{_config.port}"]
 workers = _config.web_concurrency if _config.store_kind == "redis" else 1

@@ -21,9 +21,12 @@ import sys
 # mallopt parameters (glibc's malloc.h)
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
 
 RETAIN_BYTES = 32 << 20   # freed memory kept for reuse, per arena, before trimming
 MMAP_BYTES = 16 << 20     # blocks below this come from the heap, not from mmap
+ARENAS = 1                # one heap for all threads: each arena keeps its own freed memory,
+                          # so a worker's threads would each hold a request's worth
 
 
 def keep_freed_memory(retain: int = RETAIN_BYTES, mmap_from: int = MMAP_BYTES) -> bool:
@@ -36,4 +39,5 @@ def keep_freed_memory(retain: int = RETAIN_BYTES, mmap_from: int = MMAP_BYTES) -
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(M_TRIM_THRESHOLD, retain)) and bool(mallopt(M_MMAP_THRESHOLD, mmap_from))
+    return (bool(mallopt(M_TRIM_THRESHOLD, retain)) and bool(mallopt(M_MMAP_THRESHOLD, mmap_from))
+            and bool(mallopt(M_ARENA_MAX, ARENAS)))

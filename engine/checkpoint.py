@@ -28,7 +28,7 @@ import numpy as np
 
 from engine.network import OUTPUTS, NetworkSpec
 from engine.optim import OptimizerSpec
-from engine.training import HISTORY_KEYS, Run, TrainConfig
+from engine.training import HISTORY_KEYS, Run, TrainConfig, thin_history
 
 MAGIC = b"CREASE\x00\x01"
 FORMAT = "crease-run"
@@ -177,7 +177,7 @@ def run_from_state(meta: dict, arrays: dict[str, np.ndarray]) -> Run:
         if values.shape != epochs.shape:
             raise ValueError(f"history {key!r} must have {epochs.size} values, got shape {values.shape}")
         history[key] = [None if v != v else v for v in values.tolist()]
-    run.history = history
+    run.history = thin_history(history)   # one written before histories were bounded
     return run
 
 

@@ -59,6 +59,7 @@ EPOCH_LOSSES = ("mean", "batch_means")
 MAX_PARAM_NORM = 1e6
 DTYPES = ("float64", "float32")
 HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
+HISTORY_POINTS = 2000   # most epochs a run's history holds (thin_history)
 # what modules and losses keep from forward for backward (modules.py, losses.py)
 _FORWARD_STATE = ("A", "Z", "lse", "Ypred", "Y")
 
@@ -119,6 +120,28 @@ def _check_data(spec: NetworkSpec, X, y, name: str, allow_empty: bool) -> tuple[
     return X, y
 
 
+def thin_history(history: dict, limit: int = HISTORY_POINTS) -> dict:
+    """``history`` (lists keyed by HISTORY_KEYS, epochs ascending) with at
+    most ``limit`` entries.  A longer one keeps only the epochs that are
+    multiples of the smallest power of two leaving at most limit // 2 of
+    them, plus the epoch of the lowest validation loss (the first, if tied)
+    and the last epoch; epochs recorded later are added one by one until the
+    limit is reached again.  So every kept entry is an epoch's exact numbers,
+    recent epochs are all there, older ones ever more sparsely, and the
+    minimum of the validation loss is never lost."""
+    epochs = history["epoch"]
+    if len(epochs) <= limit:
+        return history
+    stride = 1
+    while sum(1 for e in epochs if e % stride == 0) > limit // 2:
+        stride *= 2
+    val = history["val_loss"]
+    scored = [i for i, v in enumerate(val) if v is not None]
+    best = min(scored, key=val.__getitem__) if scored else None
+    keep = [i for i, e in enumerate(epochs) if e % stride == 0 or i == best or i == len(epochs) - 1]
+    return {key: [values[i] for i in keep] for key, values in history.items()}
+
+
 class Run:
     """Minibatch training of ``build_network(spec, default_rng(seed))``.
 
@@ -128,8 +151,9 @@ class Run:
     when the bad step was refused, or None; the weights are those before it
     and the optimiser state is fresh), history (lists per finished
     epoch, keys HISTORY_KEYS; a loss or accuracy that is undefined or
-    non-finite is None), last_step_loss (mean loss per point of the last
-    minibatch, before its update), X_train, y_train, X_val, y_val (float64
+    non-finite is None; at most HISTORY_POINTS epochs, see thin_history),
+    last_step_loss (mean loss per point of the last minibatch, before its
+    update), X_train, y_train, X_val, y_val (float64
     whatever the dtype), dtype (the config's, as a NumPy dtype).
     """
 
@@ -450,6 +474,8 @@ class Run:
         self.history["epoch"].append(self.epoch)
         for key in HISTORY_KEYS[1:]:
             self.history[key].append(m[key])
+        if len(self.history["epoch"]) > HISTORY_POINTS:
+            self.history = thin_history(self.history)
 
     # ---- changes between steps -------------------------------------------------
 

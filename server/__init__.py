@@ -19,7 +19,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 import orjson
 
-from . import assets, compression, errors, security, timing
+from . import assets, bodies, compression, errors, security, timing
 from .config import Config
 from .store import SessionStore, make_store
 
@@ -70,6 +70,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.config.update(SECRET_KEY=config.secret_key or _random_secret(),
                       MAX_CONTENT_LENGTH=config.max_content_length,
                       MAX_FORM_MEMORY_SIZE=config.max_content_length)
+    bodies.init_app(app)
     store = make_store(config)
     timing.init_app(app)   # first: its after_request runs last, so it counts the others
     limiter = security.init_app(app, config)

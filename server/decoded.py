@@ -11,22 +11,30 @@ mean a decode, as before.
 
 An entry is taken out while a request uses its session and put back only
 when that request is done with it, so no two threads ever share one.
+
+The bound counts what an entry holds: its bytes and every array its
+session object reaches (footprint).  A decoded run is far larger than its
+bytes: it keeps each layer's activations over the training set for the
+next step, so a session at the limits (86,000 weights, Adam, 10,000 points)
+is 2.1 MB saved and 220 MB decoded; a 2-100-10-3 session on 400 points
+is 40 KB saved and about 2 MB decoded.  One over MAX_BYTES is not kept.
 """
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 
-SIZE = 64                    # sessions kept per worker; a lecture hall spreads over the workers
-MAX_BYTES = 16 * 1024 * 1024  # and their saved bytes at most this much in all (the objects
-                              # take a few times that): a 2-100-10-3 session is 40 KB, one at
-                              # the limits (100k weights, Adam, 10k points) about 2.6 MB
+import numpy as np
+
+SIZE = 64                     # sessions kept per worker; a lecture hall spreads over the workers
+MAX_BYTES = 64 * 1024 * 1024  # and what they hold at most this much in all (see above)
+_WALKED = ("engine.", "server.")   # objects whose attributes footprint() follows
 
 
 class DecodedSessions:
     def __init__(self, size: int = SIZE, max_bytes: int = MAX_BYTES):
         self.size, self.max_bytes = size, max_bytes
-        self._items: OrderedDict[str, tuple[bytes, object]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[bytes, object, int]] = OrderedDict()  # blob, session, size
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -36,20 +44,50 @@ class DecodedSessions:
         with self._lock:
             item = self._items.pop(sid, None)
             if item is not None:
-                self._bytes -= len(item[0])
+                self._bytes -= item[2]
         if item is not None and item[0] == blob:
             return item[1]
         return None
 
     def keep(self, sid: str, blob: bytes, session) -> None:
         """Remember ``session`` as what ``blob`` decodes to (the caller is done with it)."""
+        size = len(blob) + footprint(session)
         with self._lock:
             old = self._items.pop(sid, None)
-            self._bytes += len(blob) - (len(old[0]) if old else 0)
-            self._items[sid] = (blob, session)
+            self._bytes -= old[2] if old else 0
+            if size > self.max_bytes:
+                return
+            self._bytes += size
+            self._items[sid] = (blob, session, size)
             while len(self._items) > self.size or self._bytes > self.max_bytes:
-                _, (dropped, _) = self._items.popitem(last=False)
-                self._bytes -= len(dropped)
+                _, (_, _, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def footprint(obj) -> int:
+    """Bytes of the NumPy arrays ``obj`` reaches through containers and the
+    attributes of engine and server objects, each buffer counted once."""
+    seen: set[int] = set()
+    total, todo = 0, [obj]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, np.ndarray):
+            base = item
+            while isinstance(base.base, np.ndarray):
+                base = base.base
+            if base is item or id(base) not in seen:
+                seen.add(id(base))
+                total += base.nbytes
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            todo.extend(item)
+        elif type(item).__module__.startswith(_WALKED) and hasattr(item, "__dict__"):
+            todo.append(vars(item))
+    return total

@@ -30,6 +30,7 @@ CONFIDENCE_STEP = 4   # confidence is sent in steps of 4/255: 64 shades, a third
 # after gzip) for 0.3 ms more a frame; a class's server runs out of CPU first
 GRID_LEVEL = 1
 HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc")
+ACTIVE_ENCODING = "zlib+base64+uint16le"   # a new name: a reader of the old uint8 counts refuses it
 
 
 def b64(data: bytes) -> str:
@@ -180,12 +181,13 @@ def thumbnails(params, acts, extent, size: int) -> list[dict]:
 
 def active_units(params, acts, extent, resolution: int) -> dict:
     """How many first-layer units are on the "+" side of their line (z > 0; a
-    ReLU unit is then active) per grid cell: deflated uint8 RxR, row i = y.
+    ReLU unit is then active) per grid cell: deflated little-endian uint16 RxR,
+    row i = y (a layer may have 256 units and more, so uint8 would wrap to 0).
     The first layer's activation read as "linear" makes unit_activations give
     its z, in float32 cell for cell like the heatmap."""
     z = unit_activations(params, ("linear", *acts[1:]), extent, resolution)[0]
-    count = (z > 0).sum(axis=0).astype(np.uint8)
-    return {"resolution": resolution, "units": int(z.shape[0]), "encoding": "zlib+base64",
+    count = (z > 0).sum(axis=0).astype("<u2")
+    return {"resolution": resolution, "units": int(z.shape[0]), "encoding": ACTIVE_ENCODING,
             "data": b64(zlib.compress(count.tobytes(), 6))}
 
 

@@ -89,8 +89,9 @@ class Regions(Described):
 class ActiveUnits(Described):
     resolution: int
     units: int
-    encoding: Literal["zlib+base64"]
-    data: str = Field(description="deflate(uint8 RxR): first-layer units with z > 0 per cell, row i = y")
+    encoding: Literal["zlib+base64+uint16le"]
+    data: str = Field(description="deflate(little-endian uint16 RxR): first-layer units with z > 0 "
+                                  "per cell, row i = y")
 
 
 class LayerWeightsOut(Described):

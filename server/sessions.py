@@ -29,13 +29,14 @@ from engine.export import npz_bytes, numpy_script, pytorch_script, run_export, r
 from engine.network import NetworkSpec, layer_params
 from engine.optim import OptimizerSpec
 from engine.probe import probe
-from engine.training import Run, TrainConfig
+from engine.training import Run, TrainConfig, thin_history
 
 from . import datasource, frames, routing
 from .config import Config
 from .decoded import DecodedSessions
 from .errors import ApiError
-from .schemas import (COORD_MAX, Advance, LayerEdit, NetworkSettings, PointsEdit, Reset,
+from .imports import check_import
+from .schemas import (COORD_MAX, WEIGHT_MAX, Advance, LayerEdit, NetworkSettings, PointsEdit, Reset,
                       SessionCreate, SessionImport, TrainingSettings, TrainingUpdate, View,
                       WeightEdit)
 from .store import SessionStore, new_session_id
@@ -100,6 +101,7 @@ class Sessions:
         """A new session from an export: the run continues exactly where it was."""
         if not finite_everywhere(body.checkpoint):
             raise ApiError(400, "not_finite", "checkpoint: NaN or infinite number", "checkpoint")
+        check_import(body.checkpoint, self.limits)   # before the engine allocates what it describes
         try:
             run = run_import(body.model_dump(exclude={"view"}, exclude_none=True))
         except (CheckpointError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as e:
@@ -302,6 +304,11 @@ class Sessions:
         for bad, field, message in problems:
             if bad:
                 raise ApiError(400, "limit_exceeded", f"{field}: {message}", field)
+        largest = max(max(np.abs(W).max(initial=0), np.abs(W0).max(initial=0))
+                      for W, W0 in layer_params(run.model))
+        if largest > WEIGHT_MAX:   # NaN compares False: refused as not finite below
+            raise ApiError(400, "out_of_range", f"checkpoint.arrays.params: a weight beyond "
+                           f"±{WEIGHT_MAX:g} (the bound of a weight set by hand)", "checkpoint.arrays.params")
         finite = all(np.isfinite(W).all() and np.isfinite(W0).all() for W, W0 in layer_params(run.model))
         if not (finite and np.isfinite(X).all() and np.abs(X).max() <= COORD_MAX):
             raise ApiError(400, "invalid_export", "checkpoint: weights or points out of range",
@@ -403,7 +410,7 @@ def resume(run: Run, state) -> None:
         run.set_layer(layer, lw.W, lw.W0)
     run.step, run.epoch = state.step, state.epoch
     if state.history is not None:
-        run.history = state.history.model_dump()
+        run.history = thin_history(state.history.model_dump())
     run.state = "training" if state.step else "ready"
 
 

@@ -2,9 +2,16 @@
 
 Only correct with one process (gunicorn.conf.py forces one worker with
 threads when this store is used).  The size bound counts blob bytes.
+
+Blobs of MAPPED_FROM bytes and more are kept in their own anonymous memory
+maps, not on the malloc heap: a session lives for minutes among a request's
+arrays that live for milliseconds, and on the heap each left holes between
+them that the allocator could not give back, so the worker's memory grew
+well past the bound.  A map's pages go back to the system when it is dropped.
 """
 from __future__ import annotations
 
+import mmap
 import threading
 import time
 from collections import OrderedDict
@@ -13,6 +20,8 @@ from typing import Callable, Iterator
 
 from ..errors import SessionBusy
 from .base import Held, SessionStore
+
+MAPPED_FROM = 64 * 1024
 
 
 class MemoryStore(SessionStore):
@@ -35,12 +44,12 @@ class MemoryStore(SessionStore):
                 return None
             self._blobs[sid] = (entry[0], self.clock())
             self._blobs.move_to_end(sid)
-            return entry[0]
+            return entry[0] if isinstance(entry[0], bytes) else entry[0][:]
 
     def put(self, sid: str, blob: bytes, held: Held | None = None) -> None:
         with self._mutex:
             self._remove(sid)
-            self._blobs[sid] = (bytes(blob), self.clock())
+            self._blobs[sid] = (_kept(blob), self.clock())
             self._bytes += len(blob)
             self._drop_idle()
             while len(self._blobs) > 1 and (len(self._blobs) > self.max_sessions
@@ -95,3 +104,12 @@ class MemoryStore(SessionStore):
     def __repr__(self) -> str:
         return (f"MemoryStore(max_sessions={self.max_sessions}, max_bytes={self.max_bytes}, "
                 f"idle_seconds={self.idle_seconds})")
+
+
+def _kept(blob: bytes) -> bytes | mmap.mmap:
+    """A copy of ``blob`` the store can hold for long: see the module docstring."""
+    if len(blob) < MAPPED_FROM:
+        return bytes(blob)
+    mapped = mmap.mmap(-1, len(blob))
+    mapped.write(blob)
+    return mapped

@@ -38,6 +38,22 @@ export async function decodeGrid(grid) {
   };
 }
 
+/**
+ * The "active" view: {resolution, units, counts}, counts[i*R + j] the number of
+ * first-layer units with z > 0 in cell (row i = y); uint16, as a layer may
+ * have more than 255 units.
+ */
+export async function decodeActive(active) {
+  if (!active) return null;
+  if (active.encoding !== 'zlib+base64+uint16le') throw new Error(`unknown active encoding ${active.encoding}`);
+  const cells = active.resolution * active.resolution;
+  const bytes = await inflate(base64Bytes(active.data));
+  if (bytes.length !== 2 * cells) throw new Error(`active view has ${bytes.length} bytes, expected ${2 * cells}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const counts = Uint16Array.from({ length: cells }, (_, k) => view.getUint16(2 * k, true));
+  return { resolution: active.resolution, units: active.units, counts };
+}
+
 /** Weights as {m, n, W (m*n row-major: W[i*n + j] is input i -> unit j), W0 (n)}. */
 export function decodeWeights(weights) {
   return weights.map(({ shape: [m, n], W, W0 }) => ({ m, n, W: base64Float32(W), W0: base64Float32(W0) }));

@@ -5,7 +5,7 @@
 // from the session's probe; clicking the plane opens that point in the inspector.
 
 import { h } from './dom.js';
-import { decodeFrame, inflate, base64Bytes } from './frame.js';
+import { decodeActive, decodeFrame } from './frame.js';
 import { Inspector } from './inspector.js';
 import { fmt, sym } from './notation.js';
 import { probeCache, valueOf } from './lesson-model.js';
@@ -18,14 +18,6 @@ import { weightsJson } from './contract.js';
 const GRID = 100;
 const PLANE_MAX = { normal: 440, presenter: 520 }; // px; less where the column is narrower or shorter
 const PLANE_MIN = 220;
-
-async function decodeActive(active) {
-  if (!active) return null;
-  const cells = active.resolution * active.resolution;
-  const counts = await inflate(base64Bytes(active.data));
-  if (counts.length !== cells) throw new Error('active view has the wrong size');
-  return { resolution: active.resolution, units: active.units, counts };
-}
 
 export async function mount({ lesson, api, answers, text, stage, inspector: inspectorEl }) {
   const net = lesson.network;

@@ -2,6 +2,7 @@
 reset, architecture changes reset and can be undone."""
 from __future__ import annotations
 
+import json
 import time
 
 from tests.browser.app import number, open_app, settle, wait_for_api
@@ -196,3 +197,35 @@ def test_a_sigmoid_output_becomes_softmax_for_three_classes_in_one_undo_step(pag
     assert page.get_by_test_id("output").input_value() == "sigmoid"
     assert page.locator(outputs).count() == 1
     assert page.get_by_test_id("undo").is_disabled()
+
+
+def test_a_thinned_history_draws_by_epoch_with_its_exact_minimum(page, tmp_path):
+    """A run past 2,000 epochs comes back with its older epochs thinned: the
+    page draws what it gets against the epoch numbers, minimum marked where it is."""
+    open_app(page)
+    settle(page)
+    long_run = {"data": {"source": "points", "train": [[-1.0, 0.5, 0], [1.0, -0.5, 1]],
+                         "val": [[0.9, 0.1, 0]]},
+                "network": {"hidden": []}, "training": {"lr": 0.5, "batch_size": 2}, "seed": 1}
+    sid = page.request.post("/api/sessions", data=long_run).json()["session"]
+    epoch = 0
+    while epoch < 2500:          # one step an epoch; the server's time budget may cut a request
+        answer = page.request.post(f"/api/sessions/{sid}/advance", data={"steps": 5000, "view": {"grid": 2}})
+        epoch = answer.json()["counters"]["epoch"]
+    exported = page.request.get(f"/api/sessions/{sid}/export").json()
+    history = exported["history"]
+    assert len(history["epoch"]) <= 2000 and history["epoch"][-1] == epoch and history["epoch"][0] == 1
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(exported))
+    page.get_by_test_id("import-file").set_input_files(str(path))
+    page.wait_for_function(f"() => window.crease.api.sessionId !== {sid!r} && window.crease.idle()"
+                           f" && window.crease.session.frame.counters.epoch === {epoch}")
+    drawn = page.evaluate("""() => {
+        const el = document.getElementById('curves');
+        const trace = el.data.find((t) => t.uid === 'val-loss');
+        return {held: window.crease.session.history.epoch, x: Array.from(trace.x),
+                marker: el.layout.shapes.map((s) => s.x0)};
+    }""")
+    assert drawn["held"] == history["epoch"] and drawn["x"] == history["epoch"]
+    best = history["epoch"][history["val_loss"].index(min(history["val_loss"]))]
+    assert best == 1 and drawn["marker"] == [best, best]    # epoch 1 is kept only as the minimum

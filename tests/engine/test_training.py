@@ -7,7 +7,7 @@ import pytest
 from engine import Sequential
 from engine.network import NetworkSpec, build_network, layer_params, one_hot, predict_proba
 from engine.optim import Adam, OptimizerSpec, SGD
-from engine.training import HISTORY_KEYS, Run, TrainConfig
+from engine.training import HISTORY_KEYS, HISTORY_POINTS, Run, TrainConfig, thin_history
 
 from .torch_parity import assert_adam_matches_torch
 
@@ -485,3 +485,38 @@ def test_epoch_loss_as_the_sum_of_batch_means_over_n():
 def test_bad_batch_order_settings_are_refused(field, value, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**{field: value})
+
+def test_thin_history_keeps_a_stride_the_best_and_the_last_epoch():
+    epochs = list(range(1, 2002))
+    val = [1.0 + abs(e - 777) / 1000 for e in epochs]            # lowest at epoch 777
+    history = {"epoch": epochs, "train_loss": [e / 10 for e in epochs], "train_acc": [0.5] * 2001,
+               "val_loss": val, "val_acc": [None] * 2001}
+    thinned = thin_history(history)
+    # 1,000 even epochs are at most 2,000 // 2; then the best (777) and the last (2001)
+    assert thinned["epoch"] == sorted(list(range(2, 2001, 2)) + [777, 2001])
+    assert thinned["val_loss"][thinned["epoch"].index(777)] == 1.0
+    assert thinned["train_loss"] == [e / 10 for e in thinned["epoch"]]
+    assert thin_history({k: v[:2000] for k, v in history.items()})["epoch"] == epochs[:2000]
+
+
+def test_no_validation_set_keeps_the_stride_and_the_last():
+    history = {"epoch": list(range(1, 10)), "train_loss": [1.0] * 9, "train_acc": [1.0] * 9,
+               "val_loss": [None] * 9, "val_acc": [None] * 9}
+    assert thin_history(history, limit=8)["epoch"] == [2, 4, 6, 8, 9]
+
+
+def test_a_long_run_keeps_a_bounded_history_with_its_exact_minimum():
+    X = np.array([[-1.0, 1.0], [0.5, -0.5]])
+    run = Run(NetworkSpec(2, (), (), "softmax", 2), X, np.array([0, 1]), np.array([[0.9], [0.1]]),
+              np.array([0]), TrainConfig(OptimizerSpec("sgd", 0.5), batch_size=2), seed=1)
+    seen = {}
+    for _ in range(3 * HISTORY_POINTS):
+        run.train_epochs(1)
+        seen[run.history["epoch"][-1]] = tuple(run.history[k][-1] for k in HISTORY_KEYS[1:])
+        assert len(run.history["epoch"]) <= HISTORY_POINTS
+    assert run.epoch == 3 * HISTORY_POINTS and run.history["epoch"][-1] == run.epoch
+    kept = list(zip(*(run.history[k] for k in HISTORY_KEYS)))
+    assert all(seen[row[0]] == row[1:] for row in kept)           # every kept epoch exact
+    best = min(seen, key=lambda e: seen[e][2])
+    assert best == 1 and best in run.history["epoch"]   # odd and oldest: only kept as the best
+    assert min(run.history["val_loss"]) == seen[best][2]

@@ -17,6 +17,16 @@ def grid_planes(frame: dict) -> tuple[np.ndarray, np.ndarray]:
     return raw[: r * r].reshape(r, r), raw[r * r:].reshape(r, r)
 
 
+def active_counts(frame: dict) -> np.ndarray:
+    """Active first-layer units per cell, R x R (row i = y)."""
+    active = frame["active"]
+    assert active["encoding"] == "zlib+base64+uint16le"
+    r = active["resolution"]
+    raw = np.frombuffer(zlib.decompress(base64.b64decode(active["data"])), dtype="<u2")
+    assert raw.shape == (r * r,)
+    return raw.reshape(r, r)
+
+
 def weights(frame: dict) -> list[tuple[np.ndarray, np.ndarray]]:
     """[(W m x n float32, W0 (n,) float32)] per layer."""
     out = []

@@ -319,4 +319,4 @@ def test_import_with_nan_is_refused(api, export):
 def test_import_beyond_this_servers_limits(make_app, export):
     small = CheckedClient(make_app(MAX_UNITS=2))
     response = small.post("/api/sessions/import", json=export)
-    assert_error(response, 400, "limit_exceeded", "network.hidden.0")
+    assert_error(response, 400, "limit_exceeded", "checkpoint.meta.spec.hidden.0")

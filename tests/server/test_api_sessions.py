@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from engine.datasets import generate, split
-from engine.network import layer_params
+from engine.network import NetworkSpec, layer_params
+from engine.optim import OptimizerSpec
+from engine.training import HISTORY_POINTS, Run, TrainConfig
 
 from . import framedecode as fd
 from .apicheck import CheckedClient
@@ -378,3 +380,36 @@ def test_answers_are_compact_json_in_insertion_order_with_numpy_numbers(app):
         assert app.json.dumps(frame_like) == json.dumps(frame_like, separators=(",", ":"))
         response = app.json.response({"ok": 1})
         assert response.mimetype == "application/json" and response.data == b'{"ok":1}\n'
+
+
+LONG = {"data": {"source": "points", "train": [[-1.0, 0.5, 0], [1.0, -0.5, 1]], "val": [[0.9, 0.1, 0]]},
+        "network": {"hidden": []}, "training": {"lr": 0.5, "batch_size": 2}, "seed": 1}
+
+
+def test_a_long_runs_history_and_answers_stay_bounded(api):
+    """One step an epoch: 4 x 2,500 epochs.  The lowest validation loss is at
+    epoch 1, which only survives the thinning as the minimum."""
+    sid, _ = create(api, LONG)
+    sizes = []
+    for _ in range(4):
+        assert advance(api, sid, steps=2500)["advance"]["steps_done"] == 2500
+        sizes.append((len(api.get(f"/api/sessions/{sid}").data),
+                      len(api.get(f"/api/sessions/{sid}/export").data)))
+    history = api.get(f"/api/sessions/{sid}").json["frame"]["history"]
+    assert 1000 < len(history["epoch"]) <= HISTORY_POINTS and history["epoch"][-1] == 10_000
+    # a kept epoch costs at most ~100 bytes in a GET and twice that in an export
+    assert all(get < 100 * HISTORY_POINTS + 20_000 and export < 200 * HISTORY_POINTS + 20_000
+               for get, export in sizes), sizes
+    reference = Run(NetworkSpec(2, (), (), "softmax", 2), np.array([[-1.0, 1.0], [0.5, -0.5]]),
+                    np.array([0, 1]), np.array([[0.9], [0.1]]), np.array([0]),
+                    TrainConfig(OptimizerSpec("sgd", 0.5), 2), seed=1)
+    val_loss = {}
+    for _ in range(10_000):
+        reference.train_epochs(1)
+        val_loss[reference.epoch] = reference.history["val_loss"][-1]
+    best = min(val_loss, key=val_loss.get)
+    assert best == 1
+    exported = json.loads(api.get(f"/api/sessions/{sid}/export").data)["history"]
+    assert exported["epoch"].index(best) == int(np.argmin(exported["val_loss"]))
+    assert min(exported["val_loss"]) == val_loss[best]                      # exact
+    assert history["val_loss"][history["epoch"].index(best)] == pytest.approx(val_loss[best], rel=1e-6)

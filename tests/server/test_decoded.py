@@ -2,10 +2,11 @@
 bytes (server/decoded.py), and never when the store holds other bytes."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from server import sessions as sessions_module
-from server.decoded import DecodedSessions
+from server.decoded import DecodedSessions, footprint
 from server.sessions import Session, Sessions
 
 from .test_api_sessions import advance, create
@@ -35,6 +36,32 @@ def test_the_kept_bytes_stay_under_their_limit():
     assert len(kept) == 1 and kept.take("c", bytes(80)) is not None
     kept.keep("big", bytes(101), object())                    # alone over the limit: not kept
     assert len(kept) == 0
+
+
+def test_footprint_counts_each_buffer_once():
+    a = np.zeros(1000)
+    holder = Session.__new__(Session)
+    holder.__dict__.update(run=[a, a[:10], {"b": np.ones((3, 4), np.float32)}], settings={}, revision=1,
+                           extent=(a.reshape(10, 100).T,))
+    assert footprint(holder) == 8000 + 48
+    assert footprint(object()) == 0 and footprint(a[5:]) == 8000
+
+
+def test_a_decoded_run_counts_what_it_holds_not_its_bytes(app, client):
+    sid, _ = create(client, {"data": {"n": 2000}, "network": {"hidden": [64]}})
+    advance(client, sid, steps=1)
+    sessions = app.extensions["crease"].sessions
+    blob = sessions.store.get(sid)
+    session = sessions.decoded.take(sid, blob)
+    held = footprint(session)
+    # activations of 1,600 training points kept for the next step: many times the bytes
+    assert held > 10 * len(blob)
+    kept = DecodedSessions(max_bytes=len(blob) + held)
+    kept.keep(sid, blob, session)
+    assert len(kept) == 1
+    smaller = DecodedSessions(max_bytes=len(blob) + held - 1)
+    smaller.keep(sid, blob, session)
+    assert len(smaller) == 0 and smaller.take(sid, blob) is None
 
 
 @pytest.fixture

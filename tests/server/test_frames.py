@@ -136,3 +136,15 @@ def test_to_uint8_rounds_clips_and_zeroes_nan(dtype):
     b = rng.normal(size=(3, 16, 16)).astype(dtype)
     expected = np.clip(np.rint((b.astype(np.float64) + 2) * (255 / 5)), 0, 255)
     assert np.abs(frames.to_uint8(b, -2, 3).astype(int) - expected).max() <= 1
+
+
+@pytest.mark.parametrize("units", [255, 256, 300])
+def test_active_counts_every_unit_past_255(units):
+    """Each first-layer unit with W = 0 and W0 = 1 has z = 1 > 0 in every cell."""
+    X = np.array([[-1.0, 1.0], [0.0, 0.5]])
+    run = Run(NetworkSpec(2, (units,), ("relu",), "softmax", 2), X, np.array([0, 1]),
+              X[:, :0], np.zeros(0, int), seed=1)
+    run.set_layer(0, np.zeros((2, units)), np.ones(units))
+    frame = build(Session(run, {}, 1, [-2.0, 2.0, -2.0, 2.0]), grid=20, include=["active"])
+    assert frame["active"]["units"] == units
+    np.testing.assert_array_equal(fd.active_counts(frame), np.full((20, 20), units))

@@ -8,6 +8,7 @@ import pytest
 
 from server.errors import SessionBusy, StoreUnavailable
 from server.store import MemoryStore, new_session_id
+from server.store.memory import MAPPED_FROM
 from server.store.redis_store import RedisStore
 
 from .servers import free_port
@@ -42,6 +43,16 @@ def test_put_get_replace_delete(store):
     assert store.delete(sid) is True
     assert store.get(sid) is None
     assert store.delete(sid) is False
+
+
+@pytest.mark.parametrize("size", [MAPPED_FROM - 1, MAPPED_FROM, 3 * MAPPED_FROM + 5])
+def test_blobs_on_either_side_of_the_mapped_size_come_back_exact(store, size):
+    sid, blob = new_session_id(), bytes(range(256)) * (size // 256) + b"\x07" * (size % 256)
+    store.put(sid, blob)
+    got = store.get(sid)
+    assert type(got) is bytes and got == blob
+    store.put(sid, blob[::-1])
+    assert store.get(sid) == blob[::-1]
 
 
 def test_sessions_are_independent(store):

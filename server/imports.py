@@ -1,0 +1,120 @@
+"""An imported checkpoint's sizes and counters held to this server's limits
+before the engine builds anything from it.
+
+The engine allocates what a checkpoint's spec describes (a ``hidden`` of
+[20000, 20000] is 3 GB of weights) before it can compare the weights sent
+with it, so every size that drives an allocation is read from the parsed
+JSON here, with integer arithmetic only, and refused with the field's name.
+The arrays' own values are bounded by the request body already: each must
+list exactly as many values as its shape says.
+"""
+from __future__ import annotations
+
+import math
+
+from .config import Limits
+from .errors import ApiError
+from .schemas import COUNT_MAX, HISTORY_MAX, SEED_MAX
+
+INPUT_DIM = 2            # a session's points lie in the plane
+RNG_WORD_MAX = 2**128 - 1  # PCG64's state and increment
+UINT32_MAX = 2**32 - 1
+# meta counter -> most it may be (the page reads them as JSON numbers: far below 2**53)
+COUNTERS = {"step": COUNT_MAX, "epoch": COUNT_MAX, "pos": COUNT_MAX,
+            "batch_in_epoch": COUNT_MAX, "seed": SEED_MAX}
+WHERE = "checkpoint"
+
+
+def check_import(checkpoint: dict, limits: Limits) -> None:
+    """ApiError 400 naming the first field of ``checkpoint`` (an export's
+    parsed "checkpoint" object) that exceeds ``limits`` or a counter's range.
+    Fields that are missing or of the wrong type are left to the engine,
+    which refuses them without allocating more than they describe."""
+    meta, arrays = checkpoint.get("meta"), checkpoint.get("arrays")
+    if isinstance(meta, dict):
+        _check_spec(meta.get("spec"), limits)
+        _check_counters(meta)
+    if isinstance(arrays, dict):
+        _check_arrays(arrays, limits)
+
+
+def _check_spec(spec, limits: Limits) -> None:
+    if not isinstance(spec, dict):
+        return
+    where = f"{WHERE}.meta.spec"
+    input_dim, hidden, n_classes = spec.get("input_dim"), spec.get("hidden"), spec.get("n_classes")
+    if _is_int(input_dim) and input_dim != INPUT_DIM:
+        _refuse("invalid_export", f"{where}.input_dim", f"must be {INPUT_DIM} (points in the plane)")
+    if _is_int(n_classes) and not 2 <= n_classes <= limits.max_classes:
+        _refuse("limit_exceeded", f"{where}.n_classes", f"must be 2..{limits.max_classes}")
+    if not isinstance(hidden, list):
+        return
+    if len(hidden) > limits.max_layers:
+        _refuse("limit_exceeded", f"{where}.hidden",
+                f"{len(hidden)} layers; this server allows {limits.max_layers}")
+    for i, units in enumerate(hidden):
+        if _is_int(units) and not 1 <= units <= limits.max_units:
+            _refuse("limit_exceeded", f"{where}.hidden.{i}",
+                    f"{units} units; this server allows 1..{limits.max_units}")
+    if all(_is_int(u) for u in hidden) and _is_int(n_classes):
+        outputs = 1 if spec.get("output") == "sigmoid" else n_classes
+        sizes = [INPUT_DIM, *hidden, outputs]
+        n_params = sum(m * n + n for m, n in zip(sizes[:-1], sizes[1:]))
+        if n_params > limits.max_params:
+            _refuse("limit_exceeded", f"{where}.hidden",
+                    f"{n_params} parameters; this server allows {limits.max_params}")
+
+
+def _check_counters(meta: dict) -> None:
+    where = f"{WHERE}.meta"
+    counters = [(name, meta.get(name), most) for name, most in COUNTERS.items()]
+    optimizer, diverged, rng = meta.get("optimizer"), meta.get("diverged_at"), meta.get("rng")
+    if isinstance(optimizer, dict):
+        counters.append(("optimizer.t", optimizer.get("t"), COUNT_MAX))
+    if isinstance(diverged, dict):
+        counters += [(f"diverged_at.{k}", diverged.get(k), COUNT_MAX) for k in ("epoch", "step")]
+    if isinstance(rng, dict):
+        counters += [("rng.has_uint32", rng.get("has_uint32"), 1),
+                     ("rng.uinteger", rng.get("uinteger"), UINT32_MAX)]
+        for word in ("state", "inc"):
+            text = rng.get(word)
+            # a hex string of at most 128 bits, read without converting a longer one
+            if isinstance(text, str) and (len(text) > 2 + 32 or not _hex_fits(text)):
+                _refuse("out_of_range", f"{where}.rng.{word}", "must be a 128-bit hex number")
+    for name, value, most in counters:
+        if _is_int(value) and not 0 <= value <= most:
+            _refuse("out_of_range", f"{where}.{name}", f"must be 0..{most}")
+
+
+def _check_arrays(arrays: dict, limits: Limits) -> None:
+    points = 0
+    for name, entry in arrays.items():
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        if not (isinstance(shape, list) and all(_is_int(n) and n >= 0 for n in shape)):
+            continue
+        where = f"{WHERE}.arrays.{name}.shape"
+        if name in ("X_train", "X_val"):
+            if len(shape) != 2 or shape[0] != INPUT_DIM:
+                _refuse("invalid_export", where, f"must be [{INPUT_DIM}, points]")
+            points += shape[1]
+            if points > limits.max_points:
+                _refuse("limit_exceeded", where, f"{points} points; this server allows "
+                        f"{limits.max_points}")
+        elif name.startswith("history_") and math.prod(shape) > HISTORY_MAX:
+            _refuse("limit_exceeded", where, f"{math.prod(shape)} epochs of history; "
+                    f"this server allows {HISTORY_MAX}")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _hex_fits(text: str) -> bool:
+    try:
+        return 0 <= int(text, 16) <= RNG_WORD_MAX
+    except ValueError:
+        return True   # not a number at all: the engine says so
+
+
+def _refuse(code: str, field: str, message: str):
+    raise ApiError(400, code, f"{field}: {message}", field)
