@@ -2,13 +2,17 @@
 
 Keys: ``<prefix>s:<sid>`` holds the blob and expires after the idle time
 (refreshed on every read and write); ``<prefix>l:<sid>`` is the session's
-lock, ``SET NX PX`` with a random token.  Releasing and writing under the
-lock are Lua scripts that first check the token, so a request whose lock
-expired (a stalled worker) can neither release nor overwrite another's work.
+lock, ``SET NX PX`` with a random token.  While the ``with`` block runs, a
+small thread renews the lock every third of its TTL, so a request that works
+longer than the TTL keeps it; the TTL only matters when the holder's process
+is gone.  Renewing, releasing and writing under the lock are Lua scripts that
+first check the token, so a request whose lock expired (a stalled worker) can
+neither renew, release nor overwrite another's work.
 """
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -20,6 +24,10 @@ from .base import Held, SessionStore
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
 _PUT_IF_HELD = """
@@ -47,6 +55,7 @@ class RedisStore(SessionStore):
         self.lock_wait_s, self.lock_ttl_ms, self.prefix = lock_wait_s, lock_ttl_ms, prefix
         self._release = self.client.register_script(_RELEASE)
         self._put_if_held = self.client.register_script(_PUT_IF_HELD)
+        self._renew = self.client.register_script(_RENEW)
 
     def _key(self, sid: str) -> str:
         return f"{self.prefix}s:{sid}"
@@ -81,13 +90,28 @@ class RedisStore(SessionStore):
                     raise SessionBusy(sid)
                 time.sleep(pause)
                 pause = min(pause * 2, 0.05)
+        done = threading.Event()
+        renewer = threading.Thread(target=self._keep, args=(key, token, done),
+                                   name=f"lock-renewer-{sid[:6]}", daemon=True)
+        renewer.start()
         try:
             yield Held(sid, token)
         finally:
+            done.set()
+            renewer.join()
             try:
                 self._release(keys=[key], args=[token])
             except redis.RedisError:
                 pass  # the lock expires by itself; the request's own outcome matters more
+
+    def _keep(self, key: str, token: str, done: threading.Event) -> None:
+        """Renew the lock until ``done``; stop if it was lost (``put`` then refuses)."""
+        while not done.wait(self.lock_ttl_ms / 3000):
+            try:
+                if not self._renew(keys=[key], args=[token, self.lock_ttl_ms]):
+                    return
+            except redis.RedisError:
+                pass   # Redis away for a moment: try again; the TTL covers a longer outage
 
     def ping(self) -> bool:
         try:

@@ -196,7 +196,8 @@ def test_redis_put_refuses_after_the_lock_was_lost(redis_url):
     sid = new_session_id()
     store.put(sid, b"0")
     with store.lock(sid) as stale:
-        time.sleep(0.2)                                  # the lock expires
+        # the lock expires while its whole process is frozen (renewer included)
+        store.client.delete(store._lock_key(sid))
         with store.lock(sid) as fresh:                   # and someone else takes it
             store.put(sid, b"fresh", fresh)
         with pytest.raises(SessionBusy):
@@ -214,3 +215,38 @@ def test_redis_down_raises_store_unavailable():
     with pytest.raises(StoreUnavailable):
         with store.lock(new_session_id()):
             pass
+
+
+def test_redis_lock_is_renewed_while_its_holder_works(redis_url):
+    """A request that works longer than the lock's TTL keeps the lock: nobody
+    else takes it meanwhile, and its write goes through."""
+    store = RedisStore(redis_url, 60, lock_wait_s=0.3, lock_ttl_ms=150)
+    sid = new_session_id()
+    store.put(sid, b"0")
+    with store.lock(sid) as held:
+        for _ in range(4):                               # 4 x 0.3 s, each past the TTL
+            time.sleep(0.3)
+            with pytest.raises(SessionBusy):
+                with store.lock(sid):
+                    pass
+        store.put(sid, b"slow but kept", held)
+    assert store.get(sid) == b"slow but kept"
+    with store.lock(sid):                                # released at the end
+        pass
+
+
+def test_redis_lock_renewal_stops_with_the_block(redis_url):
+    store = RedisStore(redis_url, 60, lock_wait_s=1, lock_ttl_ms=150)
+    sid = new_session_id()
+    before = threading.active_count()
+    with store.lock(sid):
+        pass
+    assert store.client.exists(store._lock_key(sid)) == 0
+    assert wait_for(lambda: threading.active_count() == before)
+
+
+def wait_for(predicate, timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return predicate()
