@@ -61,7 +61,20 @@ class Config:
         "How long a request waits for another request on the same session before answering 409.")
     session_lock_ttl_ms: int = setting(
         "SESSION_LOCK_TTL_MS", 5000,
-        "Redis store: a session lock left by a dead worker expires after this long.")
+        "Redis store: a session lock left by a dead worker expires after this long (a live "
+        "holder renews it while it works).")
+    session_max_kb: int = setting(
+        "SESSION_MAX_KB", 4096,
+        "Redis store: largest session in KB (the biggest at the default limits, Adam with "
+        "100,000 parameters and 10,000 points, takes 2.6 MB); larger: 413.")
+    sessions_per_address: int = setting(
+        "SESSIONS_PER_ADDRESS", 20,
+        "Redis store: most live sessions created from one client address (a class behind one "
+        "NAT: its size times 20); more: 429 with Retry-After.")
+    redis_store_mb: int = setting(
+        "REDIS_STORE_MB", 1024,
+        "Redis store: most megabytes of session state; past 90% new sessions get 503 with "
+        "Retry-After, the rest is room for stored sessions to grow.")
     advance_budget_ms: int = setting(
         "ADVANCE_BUDGET_MS", 250, "Most training time one request may use; past it the frame says `partial`.")
     max_content_length: int = setting(
@@ -115,7 +128,8 @@ class Config:
 
     def _check(self) -> None:
         positive = ["port", "web_concurrency", "threads", "session_idle_seconds", "max_sessions",
-                    "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "max_content_length",
+                    "max_store_mb", "session_lock_ttl_ms", "session_max_kb", "sessions_per_address",
+                    "redis_store_mb", "advance_budget_ms", "max_content_length",
                     *[f.name for f in dataclasses.fields(Limits)]]
         for name in positive:
             if getattr(self, name) < 1:

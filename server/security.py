@@ -48,11 +48,16 @@ def security_headers(config: Config) -> dict[str, str]:
     return headers
 
 
+def client_address() -> str:
+    """The client's address (the proxy's view of it with TRUST_PROXY_HOPS)."""
+    return request.remote_addr or "unknown"
+
+
 def client_key() -> str:
     """One rate-limit bucket per client address, and per session on session
     routes: a lecture hall behind one NAT address is many clients."""
     sid = (request.view_args or {}).get("sid")
-    address = request.remote_addr or "unknown"
+    address = client_address()
     return f"{address}|{sid}" if sid else address
 
 

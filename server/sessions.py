@@ -38,6 +38,7 @@ from .errors import ApiError
 from .schemas import (COORD_MAX, Advance, LayerEdit, NetworkSettings, PointsEdit, Reset,
                       SessionCreate, SessionImport, TrainingSettings, TrainingUpdate, View,
                       WeightEdit)
+from .security import client_address
 from .store import SessionStore, new_session_id
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class Sessions:
         session = Session(run, settings, 1, data.extent)
         view = self._view(body.view, run)
         sid = new_session_id()
-        self.store.put(sid, session.to_bytes())
+        self.store.create(sid, session.to_bytes(), client_address())
         return sid, frames.build(sid, session, view, resumed=body.resume is not None, points=True)
 
     def import_(self, body: SessionImport) -> tuple[str, dict]:
@@ -109,7 +110,7 @@ class Sessions:
         session = Session(run, settings, 1, datasource.extent_of(X))
         view = self._view(body.view, run)
         sid = new_session_id()
-        self.store.put(sid, session.to_bytes())
+        self.store.create(sid, session.to_bytes(), client_address())
         return sid, frames.build(sid, session, view, points=True)
 
     def info(self, sid: str) -> dict:

@@ -42,6 +42,12 @@ class SessionStore(ABC):
         """Store ``blob`` under ``sid`` (new or replacing).  With ``held``, only
         while that lock is still ours (else ``SessionBusy``)."""
 
+    def create(self, sid: str, blob: bytes, owner: str) -> None:
+        """Store a new session made by client address ``owner``.  A store that
+        bounds sessions per owner or in all refuses here (``TooManySessions``,
+        ``StoreFull``)."""
+        self.put(sid, blob)
+
     @abstractmethod
     def delete(self, sid: str) -> bool:
         """Drop the session; True if it existed."""

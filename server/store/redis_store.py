@@ -8,6 +8,18 @@ longer than the TTL keeps it; the TTL only matters when the holder's process
 is gone.  Renewing, releasing and writing under the lock are Lua scripts that
 first check the token, so a request whose lock expired (a stalled worker) can
 neither renew, release nor overwrite another's work.
+
+The app bounds what it stores, rather than leaving it to Redis' ``maxmemory``
+(which would evict sessions mid-lesson or refuse writes at random):
+``<prefix>sizes`` (hash) and ``<prefix>bytes`` count each key's blob bytes,
+``<prefix>live`` (sorted set, by expiry time) lists the keys so that expired
+ones give their bytes back, and ``<prefix>a:<address>`` lists the sessions
+each client address created.  Every write is one Lua script that checks the
+bounds and writes together: a key larger than ``max_session_bytes`` is
+refused; a new key is refused once the count would pass ``NEW_SHARE`` of
+``store_bytes`` or its address holds ``sessions_per_address`` live sessions;
+a stored key may grow into the rest, up to ``store_bytes`` (not for Redis
+Cluster: the scripts name keys they compute).
 """
 from __future__ import annotations
 
@@ -19,8 +31,11 @@ from typing import Iterator
 
 import redis
 
-from ..errors import SessionBusy, StoreUnavailable
+from ..errors import SessionBusy, SessionTooLarge, StoreFull, StoreUnavailable, TooManySessions
 from .base import Held, SessionStore
+
+NEW_SHARE = 0.9    # new keys stop here; the rest is room for stored sessions to grow
+REAP_BATCH = 200   # expired keys forgotten per write, so one write stays short
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -30,10 +45,76 @@ _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
-_PUT_IF_HELD = """
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+# Shared by the scripts below: the bytes of keys that are gone go back to the
+# count; keys still there (read since they were listed) are re-listed.
+_REAP = """
+local function now_ms()
+  local t = redis.call('TIME')
+  return t[1] * 1000 + math.floor(t[2] / 1000)
+end
+local function reap(set, upto, count, now, prefix, sizes, bytes)
+  for _, sid in ipairs(redis.call('ZRANGEBYSCORE', set, '-inf', upto, 'LIMIT', 0, count)) do
+    local ttl = redis.call('PTTL', prefix .. 's:' .. sid)
+    if ttl > 0 then
+      redis.call('ZADD', set, now + ttl, sid)
+    else
+      redis.call('ZREM', set, sid)
+      local size = sizes and redis.call('HGET', sizes, sid)
+      if size then
+        redis.call('DECRBY', bytes, size)
+        redis.call('HDEL', sizes, sid)
+      end
+    end
+  end
+end
+local function wait_s(set, now)
+  local first = redis.call('ZRANGE', set, 0, 0, 'WITHSCORES')
+  if not first[2] then return 1 end
+  return math.max(1, math.ceil((tonumber(first[2]) - now) / 1000))
+end
+"""
+
+# KEYS: blob, lock, live, sizes, bytes, owner's set (or '')
+# ARGV: token (or ''), blob, idle ms, sid, prefix, new-key bound, total bound, per-owner cap
+# -> {0} written, {-1} lock lost, {1, s} owner at its cap, {2, s} store full
+_PUT = _REAP + """
+if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1} end
+local now, size = now_ms(), string.len(ARGV[2])
+local old = tonumber(redis.call('HGET', KEYS[4], ARGV[4]))
+local total = tonumber(redis.call('GET', KEYS[5]) or '0')
+if not old then
+  reap(KEYS[3], now, %d, now, ARGV[5], KEYS[4], KEYS[5])
+  total = tonumber(redis.call('GET', KEYS[5]) or '0')
+  if KEYS[6] ~= '' and tonumber(ARGV[8]) > 0 then
+    -- all of them: one deleted before its expiry gives its place back
+    reap(KEYS[6], '+inf', -1, now, ARGV[5], false, false)
+    if redis.call('ZCARD', KEYS[6]) >= tonumber(ARGV[8]) then return {1, wait_s(KEYS[6], now)} end
+  end
+  if total + size > tonumber(ARGV[6]) then return {2, wait_s(KEYS[3], now)} end
+  old = 0
+elseif size > old and total + size - old > tonumber(ARGV[7]) then
+  return {2, wait_s(KEYS[3], now)}
+end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
+redis.call('HSET', KEYS[4], ARGV[4], size)
+redis.call('INCRBY', KEYS[5], size - old)
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[4])
+if KEYS[6] ~= '' then
+  redis.call('ZADD', KEYS[6], now + tonumber(ARGV[3]), ARGV[4])
+  redis.call('PEXPIRE', KEYS[6], ARGV[3])
+end
+return {0}
+""" % REAP_BATCH
+
+# KEYS: blob, live, sizes, bytes; ARGV: sid -> 1 if it existed
+_DELETE = """
+local size = redis.call('HGET', KEYS[3], ARGV[1])
+if size then
+  redis.call('DECRBY', KEYS[4], size)
+  redis.call('HDEL', KEYS[3], ARGV[1])
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return redis.call('DEL', KEYS[1])
 """
 
 
@@ -49,13 +130,17 @@ class RedisStore(SessionStore):
     kind = "redis"
 
     def __init__(self, url: str, idle_seconds: float, lock_wait_s: float, lock_ttl_ms: int,
-                 prefix: str = "crease:"):
+                 prefix: str = "crease:", max_session_bytes: int = 4 << 20,
+                 sessions_per_address: int = 0, store_bytes: int = 1 << 30):
         self.client = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
         self.idle_ms = int(idle_seconds * 1000)
         self.lock_wait_s, self.lock_ttl_ms, self.prefix = lock_wait_s, lock_ttl_ms, prefix
+        self.max_session_bytes, self.sessions_per_address = max_session_bytes, sessions_per_address
+        self.store_bytes = store_bytes
         self._release = self.client.register_script(_RELEASE)
-        self._put_if_held = self.client.register_script(_PUT_IF_HELD)
         self._renew = self.client.register_script(_RENEW)
+        self._put = self.client.register_script(_PUT)
+        self._delete = self.client.register_script(_DELETE)
 
     def _key(self, sid: str) -> str:
         return f"{self.prefix}s:{sid}"
@@ -68,17 +153,31 @@ class RedisStore(SessionStore):
             return self.client.getex(self._key(sid), px=self.idle_ms)
 
     def put(self, sid: str, blob: bytes, held: Held | None = None) -> None:
+        self._write(sid, blob, held.token if held else "", None)
+
+    def create(self, sid: str, blob: bytes, owner: str) -> None:
+        self._write(sid, blob, "", owner)
+
+    def _write(self, sid: str, blob: bytes, token: str, owner: str | None) -> None:
+        if len(blob) > self.max_session_bytes:
+            raise SessionTooLarge(len(blob), self.max_session_bytes)
+        keys = [self._key(sid), self._lock_key(sid), self.prefix + "live", self.prefix + "sizes",
+                self.prefix + "bytes", "" if owner is None else f"{self.prefix}a:{owner}"]
+        args = [token, blob, self.idle_ms, sid, self.prefix, int(self.store_bytes * NEW_SHARE),
+                self.store_bytes, self.sessions_per_address]
         with _answering():
-            if held is None:
-                self.client.set(self._key(sid), blob, px=self.idle_ms)
-                return
-            keys = [self._key(sid), self._lock_key(sid)]
-            if not self._put_if_held(keys=keys, args=[held.token, blob, self.idle_ms]):
-                raise SessionBusy(sid)
+            answer = self._put(keys=keys, args=args)
+        if answer[0] == -1:
+            raise SessionBusy(sid)
+        if answer[0] == 1:
+            raise TooManySessions(self.sessions_per_address, int(answer[1]))
+        if answer[0] == 2:
+            raise StoreFull(int(answer[1]))
 
     def delete(self, sid: str) -> bool:
+        keys = [self._key(sid), self.prefix + "live", self.prefix + "sizes", self.prefix + "bytes"]
         with _answering():
-            return bool(self.client.delete(self._key(sid)))
+            return bool(self._delete(keys=keys, args=[sid]))
 
     @contextmanager
     def lock(self, sid: str) -> Iterator[Held]:
@@ -112,6 +211,12 @@ class RedisStore(SessionStore):
                     return
             except redis.RedisError:
                 pass   # Redis away for a moment: try again; the TTL covers a longer outage
+
+    def stats(self) -> dict:
+        """Keys listed as live (some may have expired since) and their bytes."""
+        with _answering():
+            return {"sessions": self.client.zcard(self.prefix + "live"),
+                    "bytes": int(self.client.get(self.prefix + "bytes") or 0)}
 
     def ping(self) -> bool:
         try:

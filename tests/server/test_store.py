@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from server.errors import SessionBusy, StoreUnavailable
+from server.errors import SessionBusy, SessionTooLarge, StoreFull, StoreUnavailable, TooManySessions
 from server.store import MemoryStore, new_session_id
 from server.store.redis_store import RedisStore
 
@@ -220,12 +220,12 @@ def test_redis_down_raises_store_unavailable():
 def test_redis_lock_is_renewed_while_its_holder_works(redis_url):
     """A request that works longer than the lock's TTL keeps the lock: nobody
     else takes it meanwhile, and its write goes through."""
-    store = RedisStore(redis_url, 60, lock_wait_s=0.3, lock_ttl_ms=150)
+    store = RedisStore(redis_url, 60, lock_wait_s=0.2, lock_ttl_ms=600)
     sid = new_session_id()
     store.put(sid, b"0")
     with store.lock(sid) as held:
-        for _ in range(4):                               # 4 x 0.3 s, each past the TTL
-            time.sleep(0.3)
+        for _ in range(3):                               # 3 x 0.7 s, each past the TTL
+            time.sleep(0.7)
             with pytest.raises(SessionBusy):
                 with store.lock(sid):
                     pass
@@ -250,3 +250,82 @@ def wait_for(predicate, timeout: float = 2.0) -> bool:
     while not predicate() and time.monotonic() < deadline:
         time.sleep(0.01)
     return predicate()
+
+
+# --- Redis store: bytes per session, sessions per address, bytes in all -------------
+
+def bounded_store(redis_url, idle=60.0, **bounds):
+    return RedisStore(redis_url, idle, lock_wait_s=1, lock_ttl_ms=2000, **bounds)
+
+
+def test_redis_refuses_a_session_larger_than_its_cap(redis_url):
+    store = bounded_store(redis_url, max_session_bytes=1000)
+    sid = new_session_id()
+    with pytest.raises(SessionTooLarge) as refused:
+        store.create(sid, b"x" * 1001, "10.0.0.1")
+    assert refused.value.size == 1001 and refused.value.limit == 1000
+    store.create(sid, b"x" * 1000, "10.0.0.1")
+    with store.lock(sid) as held:
+        with pytest.raises(SessionTooLarge):
+            store.put(sid, b"y" * 1001, held)
+    assert store.get(sid) == b"x" * 1000 and store.stats()["bytes"] == 1000
+
+
+def test_redis_caps_the_live_sessions_of_one_address(redis_url):
+    store = bounded_store(redis_url, sessions_per_address=3)
+    mine = [new_session_id() for _ in range(3)]
+    for sid in mine:
+        store.create(sid, b"s", "10.0.0.1")
+    with pytest.raises(TooManySessions) as refused:
+        store.create(new_session_id(), b"s", "10.0.0.1")
+    assert refused.value.limit == 3 and 1 <= refused.value.retry_after <= 60
+    store.create(new_session_id(), b"s", "10.0.0.2")        # another address is not held
+    store.delete(mine[0])                                   # a session gone frees its place
+    store.create(new_session_id(), b"s", "10.0.0.1")
+    assert all(store.get(sid) == b"s" for sid in mine[1:])
+
+
+def test_redis_sessions_of_an_address_count_until_they_expire(redis_url):
+    store = bounded_store(redis_url, idle=IDLE, sessions_per_address=2)
+    for _ in range(2):
+        store.create(new_session_id(), b"s", "10.0.0.1")
+    with pytest.raises(TooManySessions):
+        store.create(new_session_id(), b"s", "10.0.0.1")
+    time.sleep(IDLE * 1.5)
+    store.create(new_session_id(), b"s", "10.0.0.1")
+
+
+def test_redis_full_store_refuses_new_sessions_and_keeps_the_old_ones(redis_url):
+    """New sessions stop at 90% of the bound; the rest is room for stored ones to grow."""
+    store = bounded_store(redis_url, store_bytes=10_000)
+    kept = []
+    for _ in range(9):
+        kept.append(new_session_id())
+        store.create(kept[-1], b"x" * 1000, f"10.0.1.{len(kept)}")
+    with pytest.raises(StoreFull) as refused:
+        store.create(new_session_id(), b"x" * 1000, "10.0.2.1")
+    assert 1 <= refused.value.retry_after <= 60
+    with pytest.raises(StoreFull):                     # experiment parts are new keys too
+        store.put(new_session_id(), b"x" * 1000)
+    with store.lock(kept[0]) as held:                   # grows into the last 10%
+        store.put(kept[0], b"y" * 2000, held)
+    with store.lock(kept[1]) as held:                   # but not past the bound
+        with pytest.raises(StoreFull):
+            store.put(kept[1], b"y" * 1001, held)
+        store.put(kept[1], b"z" * 500, held)            # shrinking is always allowed
+    assert store.get(kept[0]) == b"y" * 2000 and store.get(kept[1]) == b"z" * 500
+    assert store.stats()["bytes"] == 9 * 1000 + 1000 - 500
+
+
+def test_redis_expired_and_deleted_sessions_give_their_bytes_back(redis_url):
+    store = bounded_store(redis_url, idle=IDLE, store_bytes=10_000)
+    ids = [new_session_id() for _ in range(9)]
+    for sid in ids:
+        store.create(sid, b"x" * 1000, "10.0.0.1")
+    store.delete(ids[0])
+    assert store.stats()["bytes"] == 8000
+    store.create(new_session_id(), b"x" * 1000, "10.0.0.1")
+    time.sleep(IDLE * 1.5)
+    for _ in range(9):
+        store.create(new_session_id(), b"x" * 1000, "10.0.0.1")
+    assert store.stats() == {"sessions": 9, "bytes": 9000}
