@@ -81,7 +81,17 @@ class Config:
         "MAX_CONTENT_LENGTH", 4 * 1024 * 1024, "Largest request body in bytes (larger: 413).")
     rate_limit: str = setting(
         "RATE_LIMIT", "60 per second;3000 per minute",
-        "Requests per client (address, and session for session routes), Flask-Limiter syntax; empty: off.")
+        "Requests per session over all its routes, and per address for requests without one "
+        "(Flask-Limiter syntax); empty: every rate limit off.")
+    address_rate_limit: str = setting(
+        "ADDRESS_RATE_LIMIT", "60 per second;2400 per minute",
+        "Work per client address over all its sessions and routes, in units (an advance or "
+        "a frame 1, a new run 5: `COSTS` in server/security.py); malformed requests are not "
+        "charged; empty: off.")
+    clients_per_address: int = setting(
+        "CLIENTS_PER_ADDRESS", 1,
+        "Students who may share one address (a class behind one NAT: its size); multiplies "
+        "the per-address limits, while RATE_LIMIT still holds each session to one share.")
     trust_proxy_hops: int = setting(
         "TRUST_PROXY_HOPS", 0,
         "Proxies in front of the app whose X-Forwarded-For/-Proto to trust (1 on Heroku).")
@@ -129,7 +139,7 @@ class Config:
     def _check(self) -> None:
         positive = ["port", "web_concurrency", "threads", "session_idle_seconds", "max_sessions",
                     "max_store_mb", "session_lock_ttl_ms", "session_max_kb", "sessions_per_address",
-                    "redis_store_mb", "advance_budget_ms", "max_content_length",
+                    "redis_store_mb", "clients_per_address", "advance_budget_ms", "max_content_length",
                     *[f.name for f in dataclasses.fields(Limits)]]
         for name in positive:
             if getattr(self, name) < 1:
