@@ -69,8 +69,8 @@ class Config:
         "100,000 parameters and 10,000 points, takes 2.6 MB); larger: 413.")
     sessions_per_address: int = setting(
         "SESSIONS_PER_ADDRESS", 20,
-        "Redis store: most live sessions created from one client address (a class behind one "
-        "NAT: its size times 20); more: 429 with Retry-After.")
+        "Redis store: most live sessions created from one client address, times "
+        "CLIENTS_PER_ADDRESS; more: 429 with Retry-After.")
     redis_store_mb: int = setting(
         "REDIS_STORE_MB", 1024,
         "Redis store: most megabytes of session state; past 90% new sessions get 503 with "
@@ -91,7 +91,8 @@ class Config:
     clients_per_address: int = setting(
         "CLIENTS_PER_ADDRESS", 1,
         "Students who may share one address (a class behind one NAT: its size); multiplies "
-        "the per-address limits, while RATE_LIMIT still holds each session to one share.")
+        "the per-address limits (sessions, requests, work), while RATE_LIMIT still holds "
+        "each session to one share.")
     trust_proxy_hops: int = setting(
         "TRUST_PROXY_HOPS", 0,
         "Proxies in front of the app whose X-Forwarded-For/-Proto to trust (1 on Heroku).")

@@ -329,3 +329,13 @@ def test_redis_expired_and_deleted_sessions_give_their_bytes_back(redis_url):
     for _ in range(9):
         store.create(new_session_id(), b"x" * 1000, "10.0.0.1")
     assert store.stats() == {"sessions": 9, "bytes": 9000}
+
+
+def test_redis_store_bounds_come_from_the_config(redis_url):
+    from server.config import Config
+    from server.store import make_store
+    store = make_store(Config.from_mapping({"REDIS_URL": redis_url, "SESSION_MAX_KB": 64,
+                                            "SESSIONS_PER_ADDRESS": 2, "CLIENTS_PER_ADDRESS": 30,
+                                            "REDIS_STORE_MB": 3}))
+    assert (store.max_session_bytes, store.sessions_per_address, store.store_bytes) == (
+        64 * 1024, 60, 3 * 1024 * 1024)
