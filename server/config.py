@@ -66,7 +66,7 @@ class Config:
     session_max_kb: int = setting(
         "SESSION_MAX_KB", 4096,
         "Redis store: largest session in KB (the biggest at the default limits, Adam with "
-        "100,000 parameters and 10,000 points, takes 2.6 MB); larger: 413.")
+        "100,000 parameters and 10,000 points, takes about 2.6 MB); larger: 413.")
     sessions_per_address: int = setting(
         "SESSIONS_PER_ADDRESS", 20,
         "Redis store: most live sessions created from one client address, times "
