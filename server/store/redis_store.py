@@ -85,10 +85,11 @@ local total = tonumber(redis.call('GET', KEYS[5]) or '0')
 if not old then
   reap(KEYS[3], now, %d, now, ARGV[5], KEYS[4], KEYS[5])
   total = tonumber(redis.call('GET', KEYS[5]) or '0')
-  if KEYS[6] ~= '' and tonumber(ARGV[8]) > 0 then
-    -- all of them: one deleted before its expiry gives its place back
+  local cap = tonumber(ARGV[8])
+  if KEYS[6] ~= '' and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap then
+    -- at the cap, look at all of them: one deleted early gives its place back
     reap(KEYS[6], '+inf', -1, now, ARGV[5], false, false)
-    if redis.call('ZCARD', KEYS[6]) >= tonumber(ARGV[8]) then return {1, wait_s(KEYS[6], now)} end
+    if redis.call('ZCARD', KEYS[6]) >= cap then return {1, wait_s(KEYS[6], now)} end
   end
   if total + size > tonumber(ARGV[6]) then return {2, wait_s(KEYS[3], now)} end
   old = 0
