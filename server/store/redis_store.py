@@ -36,6 +36,9 @@ from .base import Held, SessionStore
 
 NEW_SHARE = 0.9    # new keys stop here; the rest is room for stored sessions to grow
 REAP_BATCH = 200   # expired keys forgotten per write, so one write stays short
+# Retry-After of a refusal: when the oldest key expires, but no later than this,
+# since a closed tab deletes its session and gives its place back sooner.
+RETRY_AFTER_MAX_S = 60
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -171,9 +174,9 @@ class RedisStore(SessionStore):
         if answer[0] == -1:
             raise SessionBusy(sid)
         if answer[0] == 1:
-            raise TooManySessions(self.sessions_per_address, int(answer[1]))
+            raise TooManySessions(self.sessions_per_address, min(int(answer[1]), RETRY_AFTER_MAX_S))
         if answer[0] == 2:
-            raise StoreFull(int(answer[1]))
+            raise StoreFull(min(int(answer[1]), RETRY_AFTER_MAX_S))
 
     def delete(self, sid: str) -> bool:
         keys = [self._key(sid), self.prefix + "live", self.prefix + "sizes", self.prefix + "bytes"]
