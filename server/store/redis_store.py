@@ -18,8 +18,9 @@ each client address created.  Every write is one Lua script that checks the
 bounds and writes together: a key larger than ``max_session_bytes`` is
 refused; a new key is refused once the count would pass ``NEW_SHARE`` of
 ``store_bytes`` or its address holds ``sessions_per_address`` live sessions;
-a stored key may grow into the rest, up to ``store_bytes`` (not for Redis
-Cluster: the scripts name keys they compute).
+a stored key may grow into the rest, up to ``store_bytes`` (Redis 5 or later,
+for TIME in a writing script; not Redis Cluster: the scripts name keys they
+compute).
 """
 from __future__ import annotations
 
@@ -209,7 +210,7 @@ class RedisStore(SessionStore):
 
     def _keep(self, key: str, token: str, done: threading.Event) -> None:
         """Renew the lock until ``done``; stop if it was lost (``put`` then refuses)."""
-        while not done.wait(self.lock_ttl_ms / 3000):
+        while not done.wait(max(self.lock_ttl_ms / 3000, 0.01)):
             try:
                 if not self._renew(keys=[key], args=[token, self.lock_ttl_ms]):
                     return
