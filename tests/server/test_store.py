@@ -220,12 +220,12 @@ def test_redis_down_raises_store_unavailable():
 def test_redis_lock_is_renewed_while_its_holder_works(redis_url):
     """A request that works longer than the lock's TTL keeps the lock: nobody
     else takes it meanwhile, and its write goes through."""
-    store = RedisStore(redis_url, 60, lock_wait_s=0.2, lock_ttl_ms=600)
+    store = RedisStore(redis_url, 60, lock_wait_s=0.2, lock_ttl_ms=1000)
     sid = new_session_id()
     store.put(sid, b"0")
     with store.lock(sid) as held:
-        for _ in range(3):                               # 3 x 0.7 s, each past the TTL
-            time.sleep(0.7)
+        for _ in range(2):                               # 2 x 1.2 s, each past the TTL
+            time.sleep(1.2)
             with pytest.raises(SessionBusy):
                 with store.lock(sid):
                     pass
