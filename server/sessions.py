@@ -85,6 +85,7 @@ class Sessions:
     # ---- life cycle ---------------------------------------------------------------
 
     def create(self, body: SessionCreate) -> tuple[str, dict]:
+        self.store.admit(client_address())   # a refusal costs nothing of what follows
         data = datasource.resolve(body.data, self.limits, "data")
         run = self._new_run(data, body.network, body.training, body.seed, "network")
         if body.resume is not None:
@@ -99,6 +100,7 @@ class Sessions:
 
     def import_(self, body: SessionImport) -> tuple[str, dict]:
         """A new session from an export: the run continues exactly where it was."""
+        self.store.admit(client_address())
         if not finite_everywhere(body.checkpoint):
             raise ApiError(400, "not_finite", "checkpoint: NaN or infinite number", "checkpoint")
         try:

@@ -49,9 +49,9 @@ _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
-# Shared by the scripts below: the bytes of keys that are gone go back to the
-# count; keys still there (read since they were listed) are re-listed.
-_REAP = """
+# Shared by the scripts below.  reap: the bytes of keys that are gone go back to
+# the count; keys still there (read since they were listed) are re-listed.
+_SHARED = """
 local function now_ms()
   local t = redis.call('TIME')
   return t[1] * 1000 + math.floor(t[2] / 1000)
@@ -76,26 +76,32 @@ local function wait_s(set, now)
   if not first[2] then return 1 end
   return math.max(1, math.ceil((tonumber(first[2]) - now) / 1000))
 end
-"""
+-- {1, s}: the owner's set holds its cap of live keys; {2, s}: past the bound
+-- for new keys with ``size`` more bytes; nil: room.
+local function refusal(live, owner, cap, prefix, sizes, bytes, bound, size, now)
+  reap(live, now, REAP_BATCH, now, prefix, sizes, bytes)
+  if owner ~= '' and cap > 0 and redis.call('ZCARD', owner) >= cap then
+    -- at the cap, look at all of them: one deleted early gives its place back
+    reap(owner, '+inf', -1, now, prefix, false, false)
+    if redis.call('ZCARD', owner) >= cap then return {1, wait_s(owner, now)} end
+  end
+  if tonumber(redis.call('GET', bytes) or '0') + size > bound then return {2, wait_s(live, now)} end
+  return nil
+end
+""".replace("REAP_BATCH", str(REAP_BATCH))
 
 # KEYS: blob, lock, live, sizes, bytes, owner's set (or '')
 # ARGV: token (or ''), blob, idle ms, sid, prefix, new-key bound, total bound, per-owner cap
 # -> {0} written, {-1} lock lost, {1, s} owner at its cap, {2, s} store full
-_PUT = _REAP + """
+_PUT = _SHARED + """
 if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1} end
 local now, size = now_ms(), string.len(ARGV[2])
 local old = tonumber(redis.call('HGET', KEYS[4], ARGV[4]))
 local total = tonumber(redis.call('GET', KEYS[5]) or '0')
 if not old then
-  reap(KEYS[3], now, %d, now, ARGV[5], KEYS[4], KEYS[5])
-  total = tonumber(redis.call('GET', KEYS[5]) or '0')
-  local cap = tonumber(ARGV[8])
-  if KEYS[6] ~= '' and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap then
-    -- at the cap, look at all of them: one deleted early gives its place back
-    reap(KEYS[6], '+inf', -1, now, ARGV[5], false, false)
-    if redis.call('ZCARD', KEYS[6]) >= cap then return {1, wait_s(KEYS[6], now)} end
-  end
-  if total + size > tonumber(ARGV[6]) then return {2, wait_s(KEYS[3], now)} end
+  local refused = refusal(KEYS[3], KEYS[6], tonumber(ARGV[8]), ARGV[5], KEYS[4], KEYS[5],
+                          tonumber(ARGV[6]), size, now)
+  if refused then return refused end
   old = 0
 elseif size > old and total + size - old > tonumber(ARGV[7]) then
   return {2, wait_s(KEYS[3], now)}
@@ -109,7 +115,14 @@ if KEYS[6] ~= '' then
   redis.call('PEXPIRE', KEYS[6], ARGV[3])
 end
 return {0}
-""" % REAP_BATCH
+"""
+
+# KEYS: live, sizes, bytes, owner's set; ARGV: prefix, new-key bound, per-owner cap
+# -> {0} room, else as _PUT
+_ADMIT = _SHARED + """
+return refusal(KEYS[1], KEYS[4], tonumber(ARGV[3]), ARGV[1], KEYS[2], KEYS[3],
+               tonumber(ARGV[2]), 1, now_ms()) or {0}
+"""
 
 # KEYS: blob, live, sizes, bytes; ARGV: sid -> 1 if it existed
 _DELETE = """
@@ -145,6 +158,7 @@ class RedisStore(SessionStore):
         self._release = self.client.register_script(_RELEASE)
         self._renew = self.client.register_script(_RENEW)
         self._put = self.client.register_script(_PUT)
+        self._admit = self.client.register_script(_ADMIT)
         self._delete = self.client.register_script(_DELETE)
 
     def _key(self, sid: str) -> str:
@@ -163,6 +177,14 @@ class RedisStore(SessionStore):
     def create(self, sid: str, blob: bytes, owner: str) -> None:
         self._write(sid, blob, "", owner)
 
+    def admit(self, owner: str) -> None:
+        keys = [self.prefix + "live", self.prefix + "sizes", self.prefix + "bytes",
+                f"{self.prefix}a:{owner}"]
+        with _answering():
+            answer = self._admit(keys=keys, args=[self.prefix, int(self.store_bytes * NEW_SHARE),
+                                                  self.sessions_per_address])
+        self._raise_refusal(answer)
+
     def _write(self, sid: str, blob: bytes, token: str, owner: str | None) -> None:
         if len(blob) > self.max_session_bytes:
             raise SessionTooLarge(len(blob), self.max_session_bytes)
@@ -174,6 +196,9 @@ class RedisStore(SessionStore):
             answer = self._put(keys=keys, args=args)
         if answer[0] == -1:
             raise SessionBusy(sid)
+        self._raise_refusal(answer)
+
+    def _raise_refusal(self, answer: list) -> None:
         if answer[0] == 1:
             raise TooManySessions(self.sessions_per_address, min(int(answer[1]), RETRY_AFTER_MAX_S))
         if answer[0] == 2:

@@ -129,3 +129,19 @@ def test_a_full_store_answers_503_and_its_sessions_keep_working(bounded_gunicorn
         assert status == 200 and body["counters"]["step"] == 2, body
         assert call(bounded_gunicorn, "GET", f"/api/sessions/{sid}", None, address)[0] == 200
     assert call(bounded_gunicorn, "POST", "/api/sessions", BIG, "10.2.1.1")[0] == 503
+
+
+def test_an_address_at_its_cap_is_refused_before_any_work(make_app, redis_url):
+    """The cap is checked before the run is built: a create that would also
+    fail later (too many parameters) is answered 429, not 400."""
+    client = make_app(REDIS_URL=redis_url, SESSIONS_PER_ADDRESS=1).test_client()
+    assert client.post("/api/sessions", json={"data": {"n": 20}}).status_code == 201
+    too_big = client.post("/api/sessions", json={"network": {"hidden": [256] * 8}})
+    assert too_big.status_code == 429 and too_big.json["error"] == "too_many_sessions"
+
+
+def test_a_full_store_is_refused_before_any_work(make_app, redis_url):
+    client = make_app(REDIS_URL=redis_url, REDIS_STORE_MB=1).test_client()
+    redis.Redis.from_url(redis_url).set("crease:bytes", 1024 * 1024)   # full, as far as the app knows
+    too_big = client.post("/api/sessions", json={"network": {"hidden": [256] * 8}})
+    assert too_big.status_code == 503 and too_big.json["error"] == "store_full"

@@ -339,3 +339,16 @@ def test_redis_store_bounds_come_from_the_config(redis_url):
                                             "REDIS_STORE_MB": 3}))
     assert (store.max_session_bytes, store.sessions_per_address, store.store_bytes) == (
         64 * 1024, 60, 3 * 1024 * 1024)
+
+
+def test_redis_admit_says_early_whether_a_new_session_would_be_refused(redis_url):
+    store = bounded_store(redis_url, sessions_per_address=1, store_bytes=10_000)
+    store.admit("10.0.0.1")
+    store.create(new_session_id(), b"x" * 200, "10.0.0.1")
+    with pytest.raises(TooManySessions):
+        store.admit("10.0.0.1")
+    store.admit("10.0.0.2")
+    for k in range(8):
+        store.create(new_session_id(), b"x" * 1100, f"10.0.1.{k}")
+    with pytest.raises(StoreFull):                      # 9,000 bytes: new ones stop at 9,000
+        store.admit("10.0.0.3")
