@@ -139,9 +139,9 @@ class Config:
 
     def _check(self) -> None:
         positive = ["port", "web_concurrency", "threads", "session_idle_seconds", "max_sessions",
-                    "max_store_mb", "session_lock_ttl_ms", "session_max_kb", "sessions_per_address",
-                    "redis_store_mb", "clients_per_address", "advance_budget_ms", "max_content_length",
+                    "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "max_content_length",
                     *[f.name for f in dataclasses.fields(Limits)]]
+        positive += ["session_max_kb", "sessions_per_address", "redis_store_mb", "clients_per_address"]
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{_env_of(name)} must be at least 1, not {getattr(self, name)}")

@@ -121,7 +121,8 @@ def init_app(app: Flask) -> None:
     def too_many_sessions(e: TooManySessions):
         return error_response(429, "too_many_sessions", f"This address already has {e.limit} live "
                               "sessions, the most this server keeps per address "
-                              "(SESSIONS_PER_ADDRESS times CLIENTS_PER_ADDRESS); close a tab or try again later.",
+                              "(SESSIONS_PER_ADDRESS times CLIENTS_PER_ADDRESS); close a tab "
+                              "or try again later.",
                               headers={"Retry-After": str(e.retry_after)})
 
     @app.errorhandler(SessionTooLarge)

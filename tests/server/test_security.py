@@ -150,7 +150,8 @@ def test_malformed_creates_leave_classmates_their_creates(make_app):
     client = make_app(RATE_LIMIT="40 per minute", ADDRESS_RATE_LIMIT="1000 per minute").test_client()
     classmates = []
     for i in range(300):
-        flood = client.post("/api/sessions", data=b'{"data": {"n": "lots"', content_type="application/json")
+        flood = client.post("/api/sessions", data=b'{"data": {"n": "lots"',
+                            content_type="application/json")
         assert flood.status_code == 400
         if i % 10 == 0:
             classmates.append(client.post("/api/sessions", json=SMALL).status_code)
@@ -189,3 +190,9 @@ def test_a_class_behind_one_nat_gets_more_and_each_session_its_share(make_app):
     steps = [lecture.post(f"/api/sessions/{sid}/advance", json={"steps": 1}).status_code
              for _ in range(6)]
     assert steps == [200] * 5 + [429]
+
+
+def test_bad_address_rate_limit_setting_fails_at_start(make_app):
+    from server.config import ConfigError
+    with pytest.raises(ConfigError, match="ADDRESS_RATE_LIMIT"):
+        make_app(ADDRESS_RATE_LIMIT="plenty")
