@@ -244,7 +244,9 @@ def run_once(scenario: Scenario, redis_server, workdir: Path, log=print) -> Resu
     from tests.server.servers import Gunicorn
     env = {"REDIS_URL": redis_server.url, "WEB_CONCURRENCY": str(scenario.workers),
            "THREADS": str(scenario.threads), "SECRET_KEY": "bench-load", "LOG_LEVEL": "WARNING",
-           "OPENBLAS_NUM_THREADS": "1", "STATIC_CACHE_DIR": str(workdir / "static-cache")}
+           "OPENBLAS_NUM_THREADS": "1", "STATIC_CACHE_DIR": str(workdir / "static-cache"),
+           # every student comes from 127.0.0.1: the setting for a class behind one NAT
+           "CLIENTS_PER_ADDRESS": str(scenario.students)}
     if scenario.rate_limit is not None:
         env["RATE_LIMIT"] = scenario.rate_limit
     gunicorn = Gunicorn(env, workdir / f"gunicorn-w{scenario.workers}.log").start(timeout=60)

@@ -54,7 +54,7 @@ def main(argv=None) -> None:
     parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML here")
     args = parser.parse_args(argv)
     settings = {"SECRET_KEY": "bench", "LOG_LEVEL": "WARNING", "ADVANCE_BUDGET_MS": "10000",
-                "RATE_LIMIT": "100000 per second"}
+                "RATE_LIMIT": "100000 per second", "ADDRESS_RATE_LIMIT": ""}
     redis_server = None
     with tempfile.TemporaryDirectory(prefix="crease-profile-") as tmp:
         try:

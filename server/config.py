@@ -61,14 +61,38 @@ class Config:
         "How long a request waits for another request on the same session before answering 409.")
     session_lock_ttl_ms: int = setting(
         "SESSION_LOCK_TTL_MS", 5000,
-        "Redis store: a session lock left by a dead worker expires after this long.")
+        "Redis store: a session lock left by a dead worker expires after this long (a live "
+        "holder renews it while it works).")
+    session_max_kb: int = setting(
+        "SESSION_MAX_KB", 4096,
+        "Redis store: largest session in KB (the biggest at the default limits, Adam with "
+        "100,000 parameters and 10,000 points, takes about 2.6 MB); larger: 413.")
+    sessions_per_address: int = setting(
+        "SESSIONS_PER_ADDRESS", 20,
+        "Redis store: most live sessions created from one client address, times "
+        "CLIENTS_PER_ADDRESS; more: 429 with Retry-After.")
+    redis_store_mb: int = setting(
+        "REDIS_STORE_MB", 1024,
+        "Redis store: most megabytes of session state; past 90% new sessions get 503 with "
+        "Retry-After, the rest is room for stored sessions to grow.")
     advance_budget_ms: int = setting(
         "ADVANCE_BUDGET_MS", 250, "Most training time one request may use; past it the frame says `partial`.")
     max_content_length: int = setting(
         "MAX_CONTENT_LENGTH", 4 * 1024 * 1024, "Largest request body in bytes (larger: 413).")
     rate_limit: str = setting(
         "RATE_LIMIT", "60 per second;3000 per minute",
-        "Requests per client (address, and session for session routes), Flask-Limiter syntax; empty: off.")
+        "Requests per session over all its routes, and per address for requests without one "
+        "(Flask-Limiter syntax); empty: every rate limit off.")
+    address_rate_limit: str = setting(
+        "ADDRESS_RATE_LIMIT", "60 per second;2400 per minute",
+        "Work per client address over all its sessions and routes, in units (an advance or "
+        "a frame 1, a new run 5: `COSTS` in server/security.py); malformed requests are not "
+        "charged; empty: off.")
+    clients_per_address: int = setting(
+        "CLIENTS_PER_ADDRESS", 1,
+        "Students who may share one address (a class behind one NAT: its size); multiplies "
+        "the per-address limits (sessions, requests, work), while RATE_LIMIT still holds "
+        "each session to one share.")
     trust_proxy_hops: int = setting(
         "TRUST_PROXY_HOPS", 0,
         "Proxies in front of the app whose X-Forwarded-For/-Proto to trust (1 on Heroku).")
@@ -117,6 +141,7 @@ class Config:
         positive = ["port", "web_concurrency", "threads", "session_idle_seconds", "max_sessions",
                     "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "max_content_length",
                     *[f.name for f in dataclasses.fields(Limits)]]
+        positive += ["session_max_kb", "sessions_per_address", "redis_store_mb", "clients_per_address"]
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{_env_of(name)} must be at least 1, not {getattr(self, name)}")

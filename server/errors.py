@@ -43,6 +43,30 @@ class SessionBusy(Exception):
     """Another request holds the session's lock for longer than we wait."""
 
 
+class StoreFull(Exception):
+    """The store holds as many bytes as the operator allows; no new sessions."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"store full; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class TooManySessions(Exception):
+    """One client address already holds its most live sessions."""
+
+    def __init__(self, limit: int, retry_after: int):
+        super().__init__(f"{limit} live sessions from this address; retry after {retry_after} s")
+        self.limit, self.retry_after = limit, retry_after
+
+
+class SessionTooLarge(Exception):
+    """A session's bytes would pass the per-session cap."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"{size} bytes; at most {limit}")
+        self.size, self.limit = size, limit
+
+
 @contextmanager
 def reading_body() -> Iterator[None]:
     """Around reading the request body: a body the WSGI server cannot read
@@ -85,6 +109,27 @@ def init_app(app: Flask) -> None:
         return error_response(503, "store_unavailable",
                               "The session store is not answering; try again in a moment.",
                               headers={"Retry-After": "5"})
+
+    @app.errorhandler(StoreFull)
+    def store_full(e: StoreFull):
+        log.warning("session store full: new sessions refused for %d s", e.retry_after)
+        return error_response(503, "store_full", "The server holds as many sessions as it may "
+                              "(REDIS_STORE_MB); try again later.",
+                              headers={"Retry-After": str(e.retry_after)})
+
+    @app.errorhandler(TooManySessions)
+    def too_many_sessions(e: TooManySessions):
+        return error_response(429, "too_many_sessions", f"This address already has {e.limit} live "
+                              "sessions, the most this server keeps per address "
+                              "(SESSIONS_PER_ADDRESS times CLIENTS_PER_ADDRESS); close a tab "
+                              "or try again later.",
+                              headers={"Retry-After": str(e.retry_after)})
+
+    @app.errorhandler(SessionTooLarge)
+    def session_too_large(e: SessionTooLarge):
+        return error_response(413, "session_too_large", f"This session would take {e.size // 1024} "
+                              f"KB; this server keeps at most {e.limit // 1024} KB per session "
+                              "(SESSION_MAX_KB). Use fewer points or parameters.")
 
     @app.errorhandler(SessionBusy)
     def busy(e: SessionBusy):

@@ -19,8 +19,9 @@ from .routing import ROUTES, SESSION_ID, Route, body_required
 REF = "#/components/schemas/{model}"
 SESSION_ID_SCHEMA = {"type": "string", "pattern": f"^{SESSION_ID}$"}
 ERROR_TEXT = {400: "invalid request", 404: "unknown session or route", 409: "session busy",
-              413: "body too large", 415: "unsupported upload", 429: "rate limited",
-              503: "session store unavailable"}
+              413: "body or session too large", 415: "unsupported upload",
+              429: "rate limited, or too many sessions from this address",
+              503: "session store unavailable or full"}
 
 
 def openapi_path(rule: str) -> str:

@@ -39,6 +39,7 @@ from .imports import check_import
 from .schemas import (COORD_MAX, WEIGHT_MAX, Advance, LayerEdit, NetworkSettings, PointsEdit, Reset,
                       SessionCreate, SessionImport, TrainingSettings, TrainingUpdate, View,
                       WeightEdit)
+from .security import client_address
 from .store import SessionStore, new_session_id
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class Sessions:
     # ---- life cycle ---------------------------------------------------------------
 
     def create(self, body: SessionCreate) -> tuple[str, dict]:
+        self.store.admit(client_address())   # a refusal costs nothing of what follows
         data = datasource.resolve(body.data, self.limits, "data")
         run = self._new_run(data, body.network, body.training, body.seed, "network")
         if body.resume is not None:
@@ -94,11 +96,12 @@ class Sessions:
         session = Session(run, settings, 1, data.extent)
         view = self._view(body.view, run)
         sid = new_session_id()
-        self.store.put(sid, session.to_bytes())
+        self.store.create(sid, session.to_bytes(), client_address())
         return sid, frames.build(sid, session, view, resumed=body.resume is not None, points=True)
 
     def import_(self, body: SessionImport) -> tuple[str, dict]:
         """A new session from an export: the run continues exactly where it was."""
+        self.store.admit(client_address())
         if not finite_everywhere(body.checkpoint):
             raise ApiError(400, "not_finite", "checkpoint: NaN or infinite number", "checkpoint")
         check_import(body.checkpoint, self.limits)   # before the engine allocates what it describes
@@ -111,7 +114,7 @@ class Sessions:
         session = Session(run, settings, 1, datasource.extent_of(X))
         view = self._view(body.view, run)
         sid = new_session_id()
-        self.store.put(sid, session.to_bytes())
+        self.store.create(sid, session.to_bytes(), client_address())
         return sid, frames.build(sid, session, view, points=True)
 
     def info(self, sid: str) -> dict:

@@ -11,7 +11,9 @@ def make_store(config: Config) -> SessionStore:
     if config.redis_url:
         from .redis_store import RedisStore
         return RedisStore(config.redis_url, config.session_idle_seconds, wait_s,
-                          config.session_lock_ttl_ms)
+                          config.session_lock_ttl_ms, max_session_bytes=config.session_max_kb * 1024,
+                          sessions_per_address=config.sessions_per_address * config.clients_per_address,
+                          store_bytes=config.redis_store_mb * 1024 * 1024)
     return MemoryStore(config.max_sessions, config.max_store_mb * 1024 * 1024,
                        config.session_idle_seconds, wait_s)
 

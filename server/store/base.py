@@ -42,6 +42,16 @@ class SessionStore(ABC):
         """Store ``blob`` under ``sid`` (new or replacing).  With ``held``, only
         while that lock is still ours (else ``SessionBusy``)."""
 
+    def admit(self, owner: str) -> None:
+        """Raise what ``create`` would for a new session of ``owner`` now, before
+        the work of making one (``create`` checks again, atomically)."""
+
+    def create(self, sid: str, blob: bytes, owner: str) -> None:
+        """Store a new session made by client address ``owner``.  A store that
+        bounds sessions per owner or in all refuses here (``TooManySessions``,
+        ``StoreFull``)."""
+        self.put(sid, blob)
+
     @abstractmethod
     def delete(self, sid: str) -> bool:
         """Drop the session; True if it existed."""

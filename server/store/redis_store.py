@@ -2,30 +2,137 @@
 
 Keys: ``<prefix>s:<sid>`` holds the blob and expires after the idle time
 (refreshed on every read and write); ``<prefix>l:<sid>`` is the session's
-lock, ``SET NX PX`` with a random token.  Releasing and writing under the
-lock are Lua scripts that first check the token, so a request whose lock
-expired (a stalled worker) can neither release nor overwrite another's work.
+lock, ``SET NX PX`` with a random token.  While the ``with`` block runs, a
+small thread renews the lock every third of its TTL, so a request that works
+longer than the TTL keeps it; the TTL only matters when the holder's process
+is gone.  Renewing, releasing and writing under the lock are Lua scripts that
+first check the token, so a request whose lock expired (a stalled worker) can
+neither renew, release nor overwrite another's work.
+
+The app bounds what it stores, rather than leaving it to Redis' ``maxmemory``
+(which would evict sessions mid-lesson or refuse writes at random):
+``<prefix>sizes`` (hash) and ``<prefix>bytes`` count each key's blob bytes,
+``<prefix>live`` (sorted set, by expiry time) lists the keys so that expired
+ones give their bytes back, and ``<prefix>a:<address>`` lists the sessions
+each client address created.  Every write is one Lua script that checks the
+bounds and writes together: a key larger than ``max_session_bytes`` is
+refused; a new key is refused once the count would pass ``NEW_SHARE`` of
+``store_bytes`` or its address holds ``sessions_per_address`` live sessions;
+a stored key may grow into the rest, up to ``store_bytes`` (Redis 5 or later,
+for TIME in a writing script; not Redis Cluster: the scripts name keys they
+compute).
 """
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from contextlib import contextmanager
 from typing import Iterator
 
 import redis
 
-from ..errors import SessionBusy, StoreUnavailable
+from ..errors import SessionBusy, SessionTooLarge, StoreFull, StoreUnavailable, TooManySessions
 from .base import Held, SessionStore
+
+NEW_SHARE = 0.9    # new keys stop here; the rest is room for stored sessions to grow
+REAP_BATCH = 200   # expired keys forgotten per write, so one write stays short
+# Retry-After of a refusal: when the oldest key expires, but no later than this,
+# since a closed tab deletes its session and gives its place back sooner.
+RETRY_AFTER_MAX_S = 60
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
-_PUT_IF_HELD = """
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+# Shared by the scripts below.  reap: the bytes of keys that are gone go back to
+# the count; keys still there (read since they were listed) are re-listed.
+_SHARED = """
+local function now_ms()
+  local t = redis.call('TIME')
+  return t[1] * 1000 + math.floor(t[2] / 1000)
+end
+local function reap(set, upto, count, now, prefix, sizes, bytes)
+  for _, sid in ipairs(redis.call('ZRANGEBYSCORE', set, '-inf', upto, 'LIMIT', 0, count)) do
+    local ttl = redis.call('PTTL', prefix .. 's:' .. sid)
+    if ttl > 0 then
+      redis.call('ZADD', set, now + ttl, sid)
+    else
+      redis.call('ZREM', set, sid)
+      local size = sizes and redis.call('HGET', sizes, sid)
+      if size then
+        redis.call('DECRBY', bytes, size)
+        redis.call('HDEL', sizes, sid)
+      end
+    end
+  end
+end
+local function wait_s(set, now)
+  local first = redis.call('ZRANGE', set, 0, 0, 'WITHSCORES')
+  if not first[2] then return 1 end
+  return math.max(1, math.ceil((tonumber(first[2]) - now) / 1000))
+end
+-- {1, s}: the owner's set holds its cap of live keys; {2, s}: past the bound
+-- for new keys with ``size`` more bytes; nil: room.
+local function refusal(live, owner, cap, prefix, sizes, bytes, bound, size, now)
+  reap(live, now, REAP_BATCH, now, prefix, sizes, bytes)
+  if owner ~= '' and cap > 0 and redis.call('ZCARD', owner) >= cap then
+    -- at the cap, look at all of them: one deleted early gives its place back
+    reap(owner, '+inf', -1, now, prefix, false, false)
+    if redis.call('ZCARD', owner) >= cap then return {1, wait_s(owner, now)} end
+  end
+  if tonumber(redis.call('GET', bytes) or '0') + size > bound then return {2, wait_s(live, now)} end
+  return nil
+end
+""".replace("REAP_BATCH", str(REAP_BATCH))
+
+# KEYS: blob, lock, live, sizes, bytes, owner's set (or '')
+# ARGV: token (or ''), blob, idle ms, sid, prefix, new-key bound, total bound, per-owner cap
+# -> {0} written, {-1} lock lost, {1, s} owner at its cap, {2, s} store full
+_PUT = _SHARED + """
+if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1} end
+local now, size = now_ms(), string.len(ARGV[2])
+local old = tonumber(redis.call('HGET', KEYS[4], ARGV[4]))
+local total = tonumber(redis.call('GET', KEYS[5]) or '0')
+if not old then
+  local refused = refusal(KEYS[3], KEYS[6], tonumber(ARGV[8]), ARGV[5], KEYS[4], KEYS[5],
+                          tonumber(ARGV[6]), size, now)
+  if refused then return refused end
+  old = 0
+elseif size > old and total + size - old > tonumber(ARGV[7]) then
+  return {2, wait_s(KEYS[3], now)}
+end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
+redis.call('HSET', KEYS[4], ARGV[4], size)
+redis.call('INCRBY', KEYS[5], size - old)
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[4])
+if KEYS[6] ~= '' then
+  redis.call('ZADD', KEYS[6], now + tonumber(ARGV[3]), ARGV[4])
+  redis.call('PEXPIRE', KEYS[6], ARGV[3])
+end
+return {0}
+"""
+
+# KEYS: live, sizes, bytes, owner's set; ARGV: prefix, new-key bound, per-owner cap
+# -> {0} room, else as _PUT
+_ADMIT = _SHARED + """
+return refusal(KEYS[1], KEYS[4], tonumber(ARGV[3]), ARGV[1], KEYS[2], KEYS[3],
+               tonumber(ARGV[2]), 1, now_ms()) or {0}
+"""
+
+# KEYS: blob, live, sizes, bytes; ARGV: sid -> 1 if it existed
+_DELETE = """
+local size = redis.call('HGET', KEYS[3], ARGV[1])
+if size then
+  redis.call('DECRBY', KEYS[4], size)
+  redis.call('HDEL', KEYS[3], ARGV[1])
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return redis.call('DEL', KEYS[1])
 """
 
 
@@ -41,12 +148,18 @@ class RedisStore(SessionStore):
     kind = "redis"
 
     def __init__(self, url: str, idle_seconds: float, lock_wait_s: float, lock_ttl_ms: int,
-                 prefix: str = "crease:"):
+                 prefix: str = "crease:", max_session_bytes: int = 4 << 20,
+                 sessions_per_address: int = 0, store_bytes: int = 1 << 30):
         self.client = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
         self.idle_ms = int(idle_seconds * 1000)
         self.lock_wait_s, self.lock_ttl_ms, self.prefix = lock_wait_s, lock_ttl_ms, prefix
+        self.max_session_bytes, self.sessions_per_address = max_session_bytes, sessions_per_address
+        self.store_bytes = store_bytes
         self._release = self.client.register_script(_RELEASE)
-        self._put_if_held = self.client.register_script(_PUT_IF_HELD)
+        self._renew = self.client.register_script(_RENEW)
+        self._put = self.client.register_script(_PUT)
+        self._admit = self.client.register_script(_ADMIT)
+        self._delete = self.client.register_script(_DELETE)
 
     def _key(self, sid: str) -> str:
         return f"{self.prefix}s:{sid}"
@@ -59,17 +172,42 @@ class RedisStore(SessionStore):
             return self.client.getex(self._key(sid), px=self.idle_ms)
 
     def put(self, sid: str, blob: bytes, held: Held | None = None) -> None:
+        self._write(sid, blob, held.token if held else "", None)
+
+    def create(self, sid: str, blob: bytes, owner: str) -> None:
+        self._write(sid, blob, "", owner)
+
+    def admit(self, owner: str) -> None:
+        keys = [self.prefix + "live", self.prefix + "sizes", self.prefix + "bytes",
+                f"{self.prefix}a:{owner}"]
         with _answering():
-            if held is None:
-                self.client.set(self._key(sid), blob, px=self.idle_ms)
-                return
-            keys = [self._key(sid), self._lock_key(sid)]
-            if not self._put_if_held(keys=keys, args=[held.token, blob, self.idle_ms]):
-                raise SessionBusy(sid)
+            answer = self._admit(keys=keys, args=[self.prefix, int(self.store_bytes * NEW_SHARE),
+                                                  self.sessions_per_address])
+        self._raise_refusal(answer)
+
+    def _write(self, sid: str, blob: bytes, token: str, owner: str | None) -> None:
+        if len(blob) > self.max_session_bytes:
+            raise SessionTooLarge(len(blob), self.max_session_bytes)
+        keys = [self._key(sid), self._lock_key(sid), self.prefix + "live", self.prefix + "sizes",
+                self.prefix + "bytes", "" if owner is None else f"{self.prefix}a:{owner}"]
+        args = [token, blob, self.idle_ms, sid, self.prefix, int(self.store_bytes * NEW_SHARE),
+                self.store_bytes, self.sessions_per_address]
+        with _answering():
+            answer = self._put(keys=keys, args=args)
+        if answer[0] == -1:
+            raise SessionBusy(sid)
+        self._raise_refusal(answer)
+
+    def _raise_refusal(self, answer: list) -> None:
+        if answer[0] == 1:
+            raise TooManySessions(self.sessions_per_address, min(int(answer[1]), RETRY_AFTER_MAX_S))
+        if answer[0] == 2:
+            raise StoreFull(min(int(answer[1]), RETRY_AFTER_MAX_S))
 
     def delete(self, sid: str) -> bool:
+        keys = [self._key(sid), self.prefix + "live", self.prefix + "sizes", self.prefix + "bytes"]
         with _answering():
-            return bool(self.client.delete(self._key(sid)))
+            return bool(self._delete(keys=keys, args=[sid]))
 
     @contextmanager
     def lock(self, sid: str) -> Iterator[Held]:
@@ -81,13 +219,34 @@ class RedisStore(SessionStore):
                     raise SessionBusy(sid)
                 time.sleep(pause)
                 pause = min(pause * 2, 0.05)
+        done = threading.Event()
+        renewer = threading.Thread(target=self._keep, args=(key, token, done),
+                                   name=f"lock-renewer-{sid[:6]}", daemon=True)
+        renewer.start()
         try:
             yield Held(sid, token)
         finally:
+            done.set()
+            renewer.join()
             try:
                 self._release(keys=[key], args=[token])
             except redis.RedisError:
                 pass  # the lock expires by itself; the request's own outcome matters more
+
+    def _keep(self, key: str, token: str, done: threading.Event) -> None:
+        """Renew the lock until ``done``; stop if it was lost (``put`` then refuses)."""
+        while not done.wait(max(self.lock_ttl_ms / 3000, 0.01)):
+            try:
+                if not self._renew(keys=[key], args=[token, self.lock_ttl_ms]):
+                    return
+            except redis.RedisError:
+                pass   # Redis away for a moment: try again; the TTL covers a longer outage
+
+    def stats(self) -> dict:
+        """Keys listed as live (some may have expired since) and their bytes."""
+        with _answering():
+            return {"sessions": self.client.zcard(self.prefix + "live"),
+                    "bytes": int(self.client.get(self.prefix + "bytes") or 0)}
 
     def ping(self) -> bool:
         try:

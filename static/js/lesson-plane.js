@@ -85,7 +85,10 @@ export async function mount({ lesson, api, answers, text, stage, inspector: insp
   }
 
   async function load(weights) {
+    const replaced = api.sessionId;
     const answer = await api.create(bodyWith(weights));
+    // the server keeps few live sessions per address: give back the one replaced
+    api.discard(replaced);
     await ingest(answer.frame);
     await computeAnswers();
     if (inspector.x) await inspector.refresh();

@@ -251,3 +251,23 @@ def test_playground_export_and_import(page, tmp_path):
     assert frame["lr"] == 0.1 and frame["hidden"] == [5]     # ... and back as exported
     expect(page.get_by_test_id("learning-rate")).to_have_value("0.1")
     expect(page.get_by_test_id("epoch-count")).to_have_text("1")
+
+
+def test_the_plane_lesson_gives_back_each_session_it_replaces(page):
+    """Each "back to the homework's weights" makes a new session; the page
+    deletes the one it replaces, so resets do not use up the server's live
+    sessions per address (SESSIONS_PER_ADDRESS)."""
+    created, deleted = [], []
+    page.on("response", lambda r: created.append(r) if r.request.method == "POST"
+            and r.url.endswith("/api/sessions") else None)
+    page.on("request", lambda r: deleted.append(r.url.rsplit("/", 1)[1]) if r.method == "DELETE"
+            and "/api/sessions/" in r.url else None)
+    open_lesson(page, "relu-softmax")
+    for _ in range(3):
+        page.get_by_test_id("lesson-reset").click()
+        settle_lesson(page)
+    ids = [r.json()["session"] for r in created]
+    assert len(ids) == 4 and len(set(ids)) == 4
+    page.wait_for_function("() => true")
+    page.wait_for_timeout(300)
+    assert deleted == ids[:3]

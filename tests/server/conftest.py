@@ -10,8 +10,10 @@ from server import create_app
 from .servers import RedisServer, require_redis_server
 
 # Settings every test app gets unless it overrides them: no warning about the
-# secret, a rate limit no ordinary test reaches, a budget no test machine hits.
+# secret, rate limits and a session cap no ordinary test reaches, a budget no
+# test machine hits.
 TEST_SETTINGS = {"SECRET_KEY": "test-secret", "RATE_LIMIT": "100000 per minute",
+                 "ADDRESS_RATE_LIMIT": "1000000 per minute", "SESSIONS_PER_ADDRESS": "100000",
                  "ADVANCE_BUDGET_MS": "60000"}
 
 

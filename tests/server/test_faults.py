@@ -244,7 +244,7 @@ def own_redis(tmp_path):
 def outage_gunicorn(own_redis, tmp_path):
     """Two workers on ``own_redis``, with the default rate limit (kept in Redis too)."""
     server = start_gunicorn(tmp_path, "outage-gunicorn", REDIS_URL=own_redis.url, WEB_CONCURRENCY=2,
-                            RATE_LIMIT=Config().rate_limit)
+                            RATE_LIMIT=Config().rate_limit, ADDRESS_RATE_LIMIT="100000 per minute")
     yield server
     server.stop()
 

@@ -6,6 +6,8 @@ import pytest
 from server.security import content_security_policy
 
 HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
+SMALL = {"data": {"n": 20}, "network": {"hidden": [2]}, "view": {"grid": 4}}
+FROM_A, FROM_B = {"X-Forwarded-For": "10.0.0.1"}, {"X-Forwarded-For": "10.0.0.2"}
 
 
 def csp_directives(response) -> dict[str, str]:
@@ -111,3 +113,86 @@ def test_bad_rate_limit_setting_fails_at_start(make_app):
     from server.config import ConfigError
     with pytest.raises(ConfigError, match="RATE_LIMIT"):
         make_app(RATE_LIMIT="lots")
+
+
+# ---- a client, not a session: the address's budget, malformed requests, NAT -----------
+
+def test_one_address_with_many_sessions_is_held_to_its_budget(make_app):
+    """Twelve sessions from one address share one budget of work, whatever
+    the per-session limit, and cheap reads are not charged to it."""
+    from server.security import COSTS
+    creates, advances = 12, 20
+    budget = creates * COSTS["api.create_session"] + advances * COSTS["api.advance"]
+    client = make_app(RATE_LIMIT="1000 per minute",
+                      ADDRESS_RATE_LIMIT=f"{budget} per minute").test_client()
+    sids = [client.post("/api/sessions", json=SMALL).json["session"] for _ in range(creates)]
+    answers = [client.post(f"/api/sessions/{sid}/advance", json={"steps": 1})
+               for _ in range(5) for sid in sids]
+    assert [r.status_code for r in answers] == [200] * advances + [429] * (60 - advances)
+    assert "ADDRESS_RATE_LIMIT" in answers[-1].json["message"]
+    assert int(answers[-1].headers["Retry-After"]) > 0
+    assert client.get("/api/datasets").status_code == 200          # free: not expensive work
+    assert client.get(f"/api/sessions/{sids[0]}").status_code == 429   # a frame is work
+
+
+def test_the_address_budget_is_per_address(make_app):
+    from server.security import COSTS
+    client = make_app(ADDRESS_RATE_LIMIT=f"{COSTS['api.create_session']} per minute",
+                      TRUST_PROXY_HOPS=1).test_client()
+    assert client.post("/api/sessions", json=SMALL, headers=FROM_A).status_code == 201
+    assert client.post("/api/sessions", json=SMALL, headers=FROM_A).status_code == 429
+    assert client.post("/api/sessions", json=SMALL, headers=FROM_B).status_code == 201
+
+
+def test_malformed_creates_leave_classmates_their_creates(make_app):
+    """A flood of malformed creates from one client behind the class's address:
+    refused with 400 before they count, so classmates' creates are answered."""
+    client = make_app(RATE_LIMIT="40 per minute", ADDRESS_RATE_LIMIT="1000 per minute").test_client()
+    classmates = []
+    for i in range(300):
+        flood = client.post("/api/sessions", data=b'{"data": {"n": "lots"',
+                            content_type="application/json")
+        assert flood.status_code == 400
+        if i % 10 == 0:
+            classmates.append(client.post("/api/sessions", json=SMALL).status_code)
+    assert classmates.count(201) >= 0.95 * len(classmates) and len(classmates) == 30
+
+
+def test_malformed_requests_on_a_session_count_against_that_session(make_app):
+    client = make_app(RATE_LIMIT="5 per minute").test_client()
+    mine, theirs = (client.post("/api/sessions", json=SMALL).json["session"] for _ in range(2))
+    bad = [client.post(f"/api/sessions/{mine}/advance", json={"steps": "many"}).status_code
+           for _ in range(6)]
+    assert bad == [400] * 5 + [429]
+    assert client.post(f"/api/sessions/{theirs}/advance", json={"steps": 1}).status_code == 200
+
+
+def test_limits_span_the_routes_of_a_session(make_app):
+    client = make_app(RATE_LIMIT="4 per minute").test_client()
+    sid = client.post("/api/sessions", json=SMALL).json["session"]
+    codes = [client.post(f"/api/sessions/{sid}/advance", json={"steps": 1}).status_code,
+             client.post(f"/api/sessions/{sid}/frame", json={}).status_code,
+             client.get(f"/api/sessions/{sid}").status_code,
+             client.post(f"/api/sessions/{sid}/reset", json={}).status_code,
+             client.post(f"/api/sessions/{sid}/frame", json={}).status_code]
+    assert codes == [200] * 4 + [429]
+
+
+def test_a_class_behind_one_nat_gets_more_and_each_session_its_share(make_app):
+    """CLIENTS_PER_ADDRESS multiplies what one address may do; RATE_LIMIT
+    still holds each session to one student's share."""
+    alone = make_app(RATE_LIMIT="5 per minute").test_client()
+    assert [alone.post("/api/sessions", json=SMALL).status_code for _ in range(6)] == [201] * 5 + [429]
+    lecture = make_app(RATE_LIMIT="5 per minute", CLIENTS_PER_ADDRESS=3).test_client()
+    created = [lecture.post("/api/sessions", json=SMALL) for _ in range(16)]
+    assert [r.status_code for r in created] == [201] * 15 + [429]
+    sid = created[0].json["session"]
+    steps = [lecture.post(f"/api/sessions/{sid}/advance", json={"steps": 1}).status_code
+             for _ in range(6)]
+    assert steps == [200] * 5 + [429]
+
+
+def test_bad_address_rate_limit_setting_fails_at_start(make_app):
+    from server.config import ConfigError
+    with pytest.raises(ConfigError, match="ADDRESS_RATE_LIMIT"):
+        make_app(ADDRESS_RATE_LIMIT="plenty")

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from server.errors import SessionBusy, StoreUnavailable
+from server.errors import SessionBusy, SessionTooLarge, StoreFull, StoreUnavailable, TooManySessions
 from server.store import MemoryStore, new_session_id
 from server.store.memory import MAPPED_FROM
 from server.store.redis_store import RedisStore
@@ -207,7 +207,8 @@ def test_redis_put_refuses_after_the_lock_was_lost(redis_url):
     sid = new_session_id()
     store.put(sid, b"0")
     with store.lock(sid) as stale:
-        time.sleep(0.2)                                  # the lock expires
+        # the lock expires while its whole process is frozen (renewer included)
+        store.client.delete(store._lock_key(sid))
         with store.lock(sid) as fresh:                   # and someone else takes it
             store.put(sid, b"fresh", fresh)
         with pytest.raises(SessionBusy):
@@ -225,3 +226,140 @@ def test_redis_down_raises_store_unavailable():
     with pytest.raises(StoreUnavailable):
         with store.lock(new_session_id()):
             pass
+
+
+def test_redis_lock_is_renewed_while_its_holder_works(redis_url):
+    """A request that works longer than the lock's TTL keeps the lock: nobody
+    else takes it meanwhile, and its write goes through."""
+    store = RedisStore(redis_url, 60, lock_wait_s=0.2, lock_ttl_ms=1000)
+    sid = new_session_id()
+    store.put(sid, b"0")
+    with store.lock(sid) as held:
+        for _ in range(2):                               # 2 x 1.2 s, each past the TTL
+            time.sleep(1.2)
+            with pytest.raises(SessionBusy):
+                with store.lock(sid):
+                    pass
+        store.put(sid, b"slow but kept", held)
+    assert store.get(sid) == b"slow but kept"
+    with store.lock(sid):                                # released at the end
+        pass
+
+
+def test_redis_lock_renewal_stops_with_the_block(redis_url):
+    store = RedisStore(redis_url, 60, lock_wait_s=1, lock_ttl_ms=150)
+    sid = new_session_id()
+    before = threading.active_count()
+    with store.lock(sid):
+        pass
+    assert store.client.exists(store._lock_key(sid)) == 0
+    assert wait_for(lambda: threading.active_count() == before)
+
+
+def wait_for(predicate, timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return predicate()
+
+
+# --- Redis store: bytes per session, sessions per address, bytes in all -------------
+
+def bounded_store(redis_url, idle=60.0, **bounds):
+    return RedisStore(redis_url, idle, lock_wait_s=1, lock_ttl_ms=2000, **bounds)
+
+
+def test_redis_refuses_a_session_larger_than_its_cap(redis_url):
+    store = bounded_store(redis_url, max_session_bytes=1000)
+    sid = new_session_id()
+    with pytest.raises(SessionTooLarge) as refused:
+        store.create(sid, b"x" * 1001, "10.0.0.1")
+    assert refused.value.size == 1001 and refused.value.limit == 1000
+    store.create(sid, b"x" * 1000, "10.0.0.1")
+    with store.lock(sid) as held:
+        with pytest.raises(SessionTooLarge):
+            store.put(sid, b"y" * 1001, held)
+    assert store.get(sid) == b"x" * 1000 and store.stats()["bytes"] == 1000
+
+
+def test_redis_caps_the_live_sessions_of_one_address(redis_url):
+    store = bounded_store(redis_url, sessions_per_address=3)
+    mine = [new_session_id() for _ in range(3)]
+    for sid in mine:
+        store.create(sid, b"s", "10.0.0.1")
+    with pytest.raises(TooManySessions) as refused:
+        store.create(new_session_id(), b"s", "10.0.0.1")
+    assert refused.value.limit == 3 and 1 <= refused.value.retry_after <= 60
+    store.create(new_session_id(), b"s", "10.0.0.2")        # another address is not held
+    store.delete(mine[0])                                   # a session gone frees its place
+    store.create(new_session_id(), b"s", "10.0.0.1")
+    assert all(store.get(sid) == b"s" for sid in mine[1:])
+
+
+def test_redis_sessions_of_an_address_count_until_they_expire(redis_url):
+    store = bounded_store(redis_url, idle=IDLE, sessions_per_address=2)
+    for _ in range(2):
+        store.create(new_session_id(), b"s", "10.0.0.1")
+    with pytest.raises(TooManySessions):
+        store.create(new_session_id(), b"s", "10.0.0.1")
+    time.sleep(IDLE * 1.5)
+    store.create(new_session_id(), b"s", "10.0.0.1")
+
+
+def test_redis_full_store_refuses_new_sessions_and_keeps_the_old_ones(redis_url):
+    """New sessions stop at 90% of the bound; the rest is room for stored ones to grow."""
+    store = bounded_store(redis_url, store_bytes=10_000)
+    kept = []
+    for _ in range(9):
+        kept.append(new_session_id())
+        store.create(kept[-1], b"x" * 1000, f"10.0.1.{len(kept)}")
+    with pytest.raises(StoreFull) as refused:
+        store.create(new_session_id(), b"x" * 1000, "10.0.2.1")
+    assert 1 <= refused.value.retry_after <= 60
+    with pytest.raises(StoreFull):                     # experiment parts are new keys too
+        store.put(new_session_id(), b"x" * 1000)
+    with store.lock(kept[0]) as held:                   # grows into the last 10%
+        store.put(kept[0], b"y" * 2000, held)
+    with store.lock(kept[1]) as held:                   # but not past the bound
+        with pytest.raises(StoreFull):
+            store.put(kept[1], b"y" * 1001, held)
+        store.put(kept[1], b"z" * 500, held)            # shrinking is always allowed
+    assert store.get(kept[0]) == b"y" * 2000 and store.get(kept[1]) == b"z" * 500
+    assert store.stats()["bytes"] == 9 * 1000 + 1000 - 500
+
+
+def test_redis_expired_and_deleted_sessions_give_their_bytes_back(redis_url):
+    store = bounded_store(redis_url, idle=IDLE, store_bytes=10_000)
+    ids = [new_session_id() for _ in range(9)]
+    for sid in ids:
+        store.create(sid, b"x" * 1000, "10.0.0.1")
+    store.delete(ids[0])
+    assert store.stats()["bytes"] == 8000
+    store.create(new_session_id(), b"x" * 1000, "10.0.0.1")
+    time.sleep(IDLE * 1.5)
+    for _ in range(9):
+        store.create(new_session_id(), b"x" * 1000, "10.0.0.1")
+    assert store.stats() == {"sessions": 9, "bytes": 9000}
+
+
+def test_redis_store_bounds_come_from_the_config(redis_url):
+    from server.config import Config
+    from server.store import make_store
+    store = make_store(Config.from_mapping({"REDIS_URL": redis_url, "SESSION_MAX_KB": 64,
+                                            "SESSIONS_PER_ADDRESS": 2, "CLIENTS_PER_ADDRESS": 30,
+                                            "REDIS_STORE_MB": 3}))
+    assert (store.max_session_bytes, store.sessions_per_address, store.store_bytes) == (
+        64 * 1024, 60, 3 * 1024 * 1024)
+
+
+def test_redis_admit_says_early_whether_a_new_session_would_be_refused(redis_url):
+    store = bounded_store(redis_url, sessions_per_address=1, store_bytes=10_000)
+    store.admit("10.0.0.1")
+    store.create(new_session_id(), b"x" * 200, "10.0.0.1")
+    with pytest.raises(TooManySessions):
+        store.admit("10.0.0.1")
+    store.admit("10.0.0.2")
+    for k in range(8):
+        store.create(new_session_id(), b"x" * 1100, f"10.0.1.{k}")
+    with pytest.raises(StoreFull):                      # 9,000 bytes: new ones stop at 9,000
+        store.admit("10.0.0.3")
