@@ -63,7 +63,13 @@ class Config:
         "SESSION_LOCK_TTL_MS", 5000,
         "Redis store: a session lock left by a dead worker expires after this long.")
     advance_budget_ms: int = setting(
-        "ADVANCE_BUDGET_MS", 250, "Most training time one request may use; past it the frame says `partial`.")
+        "ADVANCE_BUDGET_MS", 250,
+        "Most training time one request may use; past it the frame says `partial` (a step estimated "
+        "to take longer alone is refused).")
+    frame_budget_ms: int = setting(
+        "FRAME_BUDGET_MS", 250,
+        "Most drawing time one frame may use, estimated before drawing (server/cost.py); past it the "
+        "frame is drawn coarser and says `degraded`.")
     max_content_length: int = setting(
         "MAX_CONTENT_LENGTH", 4 * 1024 * 1024, "Largest request body in bytes (larger: 413).")
     rate_limit: str = setting(
@@ -115,7 +121,8 @@ class Config:
 
     def _check(self) -> None:
         positive = ["port", "web_concurrency", "threads", "session_idle_seconds", "max_sessions",
-                    "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "max_content_length",
+                    "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "frame_budget_ms",
+                    "max_content_length",
                     *[f.name for f in dataclasses.fields(Limits)]]
         for name in positive:
             if getattr(self, name) < 1:

@@ -31,7 +31,7 @@ from engine.optim import OptimizerSpec
 from engine.probe import probe
 from engine.training import Run, TrainConfig
 
-from . import datasource, frames, routing
+from . import cost, datasource, frames, routing
 from .config import Config
 from .decoded import DecodedSessions
 from .errors import ApiError
@@ -116,7 +116,7 @@ class Sessions:
         session = self._load(sid)
         session.settings["seed"] = session.run.seed
         return {"session": sid, "settings": session.settings,
-                "frame": frames.build(sid, session, View(), points=True)}
+                "frame": frames.build(sid, session, self._view(None, session.run), points=True)}
 
     def frame(self, sid: str, body) -> dict:
         """The current state drawn as ``body.view`` asks; nothing changes, so no lock."""
@@ -135,7 +135,7 @@ class Sessions:
         with self._locked(sid, reuse=True) as session:
             run = session.run
             view = self._view(body.view, run)
-            deadline = time.perf_counter() + self.config.advance_budget_ms / 1000
+            deadline = time.perf_counter() + self._training_time(run) / 1000
             if body.steps is not None:
                 requested = {"steps": body.steps}
                 done = run.train_steps(body.steps, deadline)
@@ -315,7 +315,21 @@ class Sessions:
         if deepest > len(run.spec.hidden):
             raise ApiError(400, "out_of_range", f"view.curve_layers: this network has "
                            f"{len(run.spec.hidden)} hidden layers", "view.curve_layers")
-        return view
+        return cost.fit_view(view, cost.shape_of(run), self.config.frame_budget_ms)
+
+    def _training_time(self, run: Run) -> float:
+        """Milliseconds of training this request may start steps in: the
+        budget less one step's estimate, so that the last step started ends
+        within the budget.  A step estimated past the budget alone is refused."""
+        budget = self.config.advance_budget_ms
+        step = cost.step_ms(cost.shape_of(run), run.batch_size)
+        if step > budget:
+            raise ApiError(400, "over_budget", f"training.batch_size: one step of {run.batch_size} "
+                           f"points through {run.spec.n_params()} parameters is estimated at "
+                           f"{step:.0f} ms; this server allows {budget} ms of training a request "
+                           "(ADVANCE_BUDGET_MS): use a smaller batch_size or network",
+                           "training.batch_size")
+        return budget - step
 
     @staticmethod
     def _check_target(run: Run, target: int | None) -> None:
