@@ -3,9 +3,11 @@ steps and frames for a spread of networks, grids and extras.
 
     python -m bench.cost
 
-One BLAS thread, as gunicorn.conf.py sets it.  ``ratio`` is estimate over
-measured (the best of 3): server/cost.py's WORK_PER_MS is chosen so that it
-stays above 1 everywhere, with headroom for a slower or busier machine.
+One BLAS thread, as gunicorn.conf.py sets it, and the runs' default dtype
+(float64).  ``ratio`` is estimate over measured (the best of 3, in CPU time
+of this process, so that other processes on a shared machine do not count):
+server/cost.py's WORK_PER_MS is chosen so that it stays above 1 everywhere,
+with headroom for a slower machine or one shared by a worker's threads.
 """
 import os
 
@@ -35,9 +37,9 @@ class FakeSession:
 def best(fn, repeats=3) -> float:
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        times.append((time.perf_counter() - start) * 1000)
+        times.append((time.process_time() - start) * 1000)
     return min(times)
 
 
@@ -48,7 +50,7 @@ def main() -> None:
         spec = NetworkSpec(2, hidden, ("relu",) * len(hidden), "softmax", 4)
         for n in POINTS:
             X, y = rng.normal(size=(2, n)), rng.integers(0, 4, n)
-            config = TrainConfig(OptimizerSpec("sgd", 0.01), n, "mean", "float32")
+            config = TrainConfig(OptimizerSpec("sgd", 0.01), n, "mean", "float64")
             run = Run(spec, X, y, X[:, :0], y[:0], config, 0)
             shape = cost.Shape(spec.layer_sizes, n)
             rows = [("full-batch step", cost.step_ms(shape, n), lambda: run.train_steps(1))]

@@ -70,6 +70,10 @@ class Config:
         "FRAME_BUDGET_MS", 250,
         "Most drawing time one frame may use, estimated before drawing (server/cost.py); past it the "
         "frame is drawn coarser and says `degraded`.")
+    heavy_per_address: int = setting(
+        "HEAVY_PER_ADDRESS", 1,
+        "Heavy requests (estimated 100 ms or more, server/heavy.py) one client address may have in "
+        "flight; more answer 429 + Retry-After.  Raise it for a class behind one NAT address.")
     max_content_length: int = setting(
         "MAX_CONTENT_LENGTH", 4 * 1024 * 1024, "Largest request body in bytes (larger: 413).")
     rate_limit: str = setting(
@@ -122,7 +126,7 @@ class Config:
     def _check(self) -> None:
         positive = ["port", "web_concurrency", "threads", "session_idle_seconds", "max_sessions",
                     "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "frame_budget_ms",
-                    "max_content_length",
+                    "heavy_per_address", "max_content_length",
                     *[f.name for f in dataclasses.fields(Limits)]]
         for name in positive:
             if getattr(self, name) < 1:

@@ -8,13 +8,14 @@ units for the products plus ``b * U * ACTIVATE`` for the activations; the
 other per-cell and per-byte weights below are what those operations cost
 next to one multiply-add.
 
-Calibration (``python -m bench.cost`` prints estimate and measured time for
-a spread of networks, grids and extras): on the reference machine (2 cores,
-OpenBLAS) steps and frames ran at 35-75 units per nanosecond.
-``WORK_PER_MS`` assumes 10 per nanosecond, so estimates run 3-7x above what
-was measured there: the headroom covers a slower CPU or one shared by the
-other threads of a worker.  An estimate is a bound to plan with, not a
-prediction.
+Calibration (``python -m bench.cost`` prints estimate and measured CPU time
+for a spread of networks, grids and extras, one BLAS thread, float64 runs):
+on the reference machine (2 cores, OpenBLAS) ``WORK_PER_MS``, 10 units per
+nanosecond, puts the estimates 2-17x above the measured CPU time (steps
+about 4x, frames of big networks 8-12x).  The headroom covers a slower CPU
+and the GIL shared with a worker's other threads, not a machine whose cores
+are oversubscribed: wall time there grows with the load.  An estimate is a
+bound to plan with, not a prediction.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ BOUNDARY = 400                # marching squares over the classes, per cell
 CONTOUR = 1500                # one unit's zero level set, per cell
 REGION = 250                  # one ReLU unit's on/off bit of a cell, coded and sorted
 ENCODE = 400                  # a byte of a thumbnail: scaled, clipped, base64
+SEND = 100                    # a byte of the answer: JSON and gzip (weights: 5.4 a parameter)
+POINT = 20_000                # a point listed in the frame: to a row, JSON, gzip
 MIN_GRID = 20                 # the coarsest grid a degraded frame is drawn at
 MIN_THUMB = 8                 # the smallest thumbnail
 EXTRAS_DROPPED = ("curves", "active", "regions", "thumbnails", "probs")   # first to go first
@@ -66,6 +69,9 @@ def drawing_ms(shape: Shape, grid: int, thumb: int, include, curve_layers=()) ->
     """A frame drawn at ``grid`` cells a side with ``include``'s extras."""
     cells, k, hidden = grid * grid, shape.sizes[-1], len(shape.sizes) - 2
     work = shape.forward(shape.points)                              # metrics, predictions
+    work += (shape.params * 16 / 3 + shape.points) * SEND           # weights and predictions
+    if "points" in include:
+        work += shape.points * POINT
     work += shape.forward(cells) + cells * (k * CLASSIFY + BOUNDARY)
     if "probs" in include:
         work += cells * k * CLASSIFY
@@ -111,24 +117,26 @@ def fit_grids(shapes: list[Shape], grid: int, budget_ms: float) -> tuple[int, fl
 def fit_drawing(shape: Shape, grid: int, thumb: int, include, curve_layers,
                 budget_ms: float) -> tuple[int, int, list[str], float]:
     """(grid, thumb, include, estimate ms): the view as asked when it fits
-    ``budget_ms``, else coarser (smaller thumbnails, then a coarser grid,
-    then without extras, in EXTRAS_DROPPED order) until it does.  What is
+    ``budget_ms``, else coarser until it does: smaller thumbnails, then the
+    finest grid that fits, and where even MIN_GRID does not, without extras
+    (in EXTRAS_DROPPED order, the grid fitted again after each).  What is
     left when nothing more can go is drawn anyway: the metrics over the
     points, bounded by the limits on points and parameters."""
-    include = list(include)
+    asked, include = grid, list(include)
 
-    def estimate() -> float:
-        return drawing_ms(shape, grid, thumb, include, curve_layers)
+    def estimate(g: int) -> float:
+        return drawing_ms(shape, g, thumb, include, curve_layers)
 
-    while estimate() > budget_ms and thumb > MIN_THUMB and "thumbnails" in include:
+    while estimate(grid) > budget_ms and thumb > MIN_THUMB and "thumbnails" in include:
         thumb = max(MIN_THUMB, thumb // 2)
-    grid = finest(grid, lambda g: drawing_ms(shape, g, thumb, include, curve_layers) <= budget_ms)
+    grid = finest(asked, lambda g: estimate(g) <= budget_ms)
     for extra in EXTRAS_DROPPED:
-        if estimate() <= budget_ms:
+        if estimate(grid) <= budget_ms:
             break
         if extra in include:
             include.remove(extra)
-    return grid, thumb, include, estimate()
+            grid = finest(asked, lambda g: estimate(g) <= budget_ms)
+    return grid, thumb, include, estimate(grid)
 
 
 def shape_of(run) -> Shape:
@@ -137,15 +145,16 @@ def shape_of(run) -> Shape:
 
 
 def fit_view(view, shape: Shape, budget_ms: float):
-    """``view`` (schemas.View) as fit_drawing draws it: the same object when it
-    fits, else a copy whose ``degraded`` says what was asked and what is drawn."""
+    """(view, estimate ms): ``view`` (schemas.View) as fit_drawing draws it,
+    the same object when it fits, else a copy whose ``degraded`` says what
+    was asked and what is drawn."""
     grid, thumb, include, estimate = fit_drawing(shape, view.grid, view.thumb, view.include,
                                                  view.curve_layers, budget_ms)
     if (grid, thumb, include) == (view.grid, view.thumb, list(view.include)):
-        return view
+        return view, estimate
     fitted = view.model_copy(update={"grid": grid, "thumb": thumb, "include": include})
     fitted._degraded = {
         "budget_ms": budget_ms, "estimate_ms": round(estimate, 1),
         "asked": {"grid": view.grid, "thumb": view.thumb, "include": list(view.include)},
         "drawn": {"grid": grid, "thumb": thumb, "include": include}}
-    return fitted
+    return fitted, estimate

@@ -28,7 +28,7 @@ from engine.experiment import Experiment, merge_results, prepare_data
 from engine.network import NetworkSpec
 from engine.optim import OptimizerSpec
 
-from . import cost, crease, datasource, frames
+from . import cost, crease, datasource, frames, heavy
 from .errors import ApiError
 from .experiment_schemas import (ChunkDone, ChunkRequest, ExperimentCreate, ExperimentResults,
                                  ExperimentStatus, ResultsQuery)
@@ -176,6 +176,7 @@ class Experiments:
                                f"at {step:.0f} ms; ask for at least that (this server allows at most "
                                f"{self.config.advance_budget_ms} ms, ADVANCE_BUDGET_MS)", "budget_ms")
             if not exp.done:
+                heavy.admit(budget)
                 exp.advance(time.perf_counter() + (budget - step) / 1000)
                 # DELETE takes this lock before removing the part: no cancel can slip in here.
                 self.store.put(key, exp.to_bytes(), held)
@@ -192,6 +193,7 @@ class Experiments:
         shapes = [cost.Shape((2, *hidden, manifest["n_classes"]), 0)
                   for hidden in manifest["architectures"]] * 2
         grid, estimate = cost.fit_grids(shapes, grid, self.config.frame_budget_ms)
+        heavy.admit(estimate)
         architectures = []
         for arch, hidden in enumerate(manifest["architectures"]):
             mine = [exp for p, exp in zip(manifest["parts"], parts) if p["architecture"] == arch]
