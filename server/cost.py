@@ -31,6 +31,8 @@ REGION = 250                  # one ReLU unit's on/off bit of a cell, coded and 
 ENCODE = 400                  # a byte of a thumbnail: scaled, clipped, base64
 SEND = 100                    # a byte of the answer: JSON and gzip (weights: 5.4 a parameter)
 POINT = 20_000                # a point listed in the frame: to a row, JSON, gzip
+STORED_POINT = 20_000         # a point of a stored experiment part, to or from its JSON
+STORED_WEIGHT = 2_500         # a weight a stored part keeps (best and worst trial), from JSON
 MIN_GRID = 20                 # the coarsest grid a degraded frame is drawn at
 MIN_THUMB = 8                 # the smallest thumbnail
 EXTRAS_DROPPED = ("curves", "active", "regions", "thumbnails", "probs")   # first to go first
@@ -86,6 +88,12 @@ def drawing_ms(shape: Shape, grid: int, thumb: int, include, curve_layers=()) ->
     if "thumbnails" in include and hidden:
         work += shape.forward(thumb * thumb, hidden) + thumb * thumb * shape.units * ENCODE
     return ms(work)
+
+
+def stored_parts_ms(parts: int, points: int, weights: int = 0) -> float:
+    """Experiment parts written or read (engine.experiment keeps them as JSON):
+    ``points`` each, and ``weights`` kept by all of them together."""
+    return ms(parts * points * STORED_POINT + weights * STORED_WEIGHT)
 
 
 def finest(grid: int, fits) -> int:

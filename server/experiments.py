@@ -115,6 +115,9 @@ class Experiments:
                                f"{step:.0f} ms; this server allows {self.config.advance_budget_ms} ms "
                                "a chunk (ADVANCE_BUDGET_MS): use a smaller batch_size or network",
                                f"architectures.{index}")
+        groups = len(trial_groups(body.trials))
+        heavy.admit(cost.stored_parts_ms(len(body.architectures) * groups,
+                                         y_tr.shape[0] + y_val.shape[0]))
         eid = new_session_id()
         parts = []
         for arch, hidden in enumerate(body.architectures):
@@ -135,6 +138,13 @@ class Experiments:
         shape = cost.Shape((2, *hidden, k), n_train + n_val)
         return cost.step_ms(shape, min(batch_size, n_train))
 
+    @staticmethod
+    def _stored_ms(manifest: dict, parts: list[dict]) -> float:
+        """Reading ``parts`` of the manifest's experiment from the store."""
+        k = manifest["n_classes"]
+        weights = sum(2 * cost.Shape((2, *p["hidden"], k), 0).params for p in parts)
+        return cost.stored_parts_ms(len(parts), manifest["n_train"] + manifest["n_val"], weights)
+
     def _manifest(self, eid: str) -> dict:
         blob = self.store.get(manifest_key(eid)) if EXPERIMENT_ID.fullmatch(eid) else None
         if blob is None:
@@ -149,6 +159,7 @@ class Experiments:
 
     def status(self, eid: str) -> dict:
         manifest = self._manifest(eid)
+        heavy.admit(self._stored_ms(manifest, manifest["parts"]))
         parts = []
         for p in manifest["parts"]:
             exp = self._part(eid, p["part"])
@@ -176,7 +187,7 @@ class Experiments:
                                f"at {step:.0f} ms; ask for at least that (this server allows at most "
                                f"{self.config.advance_budget_ms} ms, ADVANCE_BUDGET_MS)", "budget_ms")
             if not exp.done:
-                heavy.admit(budget)
+                heavy.admit(budget + self._stored_ms(manifest, [manifest["parts"][body.part]]))
                 exp.advance(time.perf_counter() + (budget - step) / 1000)
                 # DELETE takes this lock before removing the part: no cancel can slip in here.
                 self.store.put(key, exp.to_bytes(), held)
@@ -184,16 +195,16 @@ class Experiments:
 
     def results(self, eid: str, grid: int) -> dict:
         manifest = self._manifest(eid)
-        parts = [self._part(eid, p["part"]) for p in manifest["parts"]]
-        first = parts[0]
-        X = np.hstack([first.X_train, first.X_val])
-        extent = datasource.extent_of(X)
         asked = grid
         # every architecture draws its best and its worst trial: all at one grid, within the budget
         shapes = [cost.Shape((2, *hidden, manifest["n_classes"]), 0)
                   for hidden in manifest["architectures"]] * 2
         grid, estimate = cost.fit_grids(shapes, grid, self.config.frame_budget_ms)
-        heavy.admit(estimate)
+        heavy.admit(estimate + self._stored_ms(manifest, manifest["parts"]))
+        parts = [self._part(eid, p["part"]) for p in manifest["parts"]]
+        first = parts[0]
+        X = np.hstack([first.X_train, first.X_val])
+        extent = datasource.extent_of(X)
         architectures = []
         for arch, hidden in enumerate(manifest["architectures"]):
             mine = [exp for p, exp in zip(manifest["parts"], parts) if p["architecture"] == arch]
