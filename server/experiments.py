@@ -187,7 +187,8 @@ class Experiments:
                                f"at {step:.0f} ms; ask for at least that (this server allows at most "
                                f"{self.config.advance_budget_ms} ms, ADVANCE_BUDGET_MS)", "budget_ms")
             if not exp.done:
-                heavy.admit(budget + self._stored_ms(manifest, [manifest["parts"][body.part]]))
+                heavy.admit(budget + self._stored_ms(manifest, [manifest["parts"][body.part]]),
+                            locked=True)
                 exp.advance(time.perf_counter() + (budget - step) / 1000)
                 # DELETE takes this lock before removing the part: no cancel can slip in here.
                 self.store.put(key, exp.to_bytes(), held)

@@ -133,14 +133,16 @@ def init_app(app: Flask, store, config) -> None:
             headers={"Retry-After": str(e.retry_after_s)})
 
 
-def admit(estimate_ms: float) -> None:
+def admit(estimate_ms: float, locked: bool = False) -> None:
     """Take this request's slots if ``estimate_ms`` makes it heavy (once per
     request); HeavyBusy if another heavy request holds one.  The session slot
-    is the route's session or experiment, if it has one."""
+    is the route's session or experiment, if it has one, unless the request
+    holds the session's lock (``locked``), which already lets one at a time in
+    and keeps later ones waiting for it, as they did before."""
     if estimate_ms < HEAVY_MS or "heavy_slots" in g:
         return
     route = request.view_args or {}
-    owner = route.get("sid") or route.get("eid")
+    owner = None if locked else route.get("sid") or route.get("eid")
     slots = current_app.extensions["crease_heavy"]
     ttl_ms, retry_after_s = current_app.config["CREASE_HEAVY"]
     g.heavy_slots = []

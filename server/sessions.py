@@ -116,12 +116,13 @@ class Sessions:
         session = self._load(sid)
         session.settings["seed"] = session.run.seed
         return {"session": sid, "settings": session.settings,
-                "frame": frames.build(sid, session, self._view(None, session.run), points=True)}
+                "frame": frames.build(sid, session, self._view(None, session.run, locked=False),
+                                      points=True)}
 
     def frame(self, sid: str, body) -> dict:
         """The current state drawn as ``body.view`` asks; nothing changes, so no lock."""
         session = self._load(sid)
-        return frames.build(sid, session, self._view(body.view, session.run))
+        return frames.build(sid, session, self._view(body.view, session.run, locked=False))
 
     def delete(self, sid: str) -> None:
         self._check_id(sid)
@@ -311,16 +312,18 @@ class Sessions:
         return {"data": {"source": "points"}, "network": network, "training": training,
                 "seed": run.seed}
 
-    def _view(self, view: View | None, run: Run, training_ms: float = 0.0) -> View:
+    def _view(self, view: View | None, run: Run, training_ms: float = 0.0,
+              locked: bool = True) -> View:
         """The view fitted to the frame budget; the request, with ``training_ms``
-        of training, admitted as heavy or light (heavy.py)."""
+        of training, admitted as heavy or light (heavy.py; ``locked``: it holds
+        the session's lock)."""
         view = view or View()
         deepest = max(view.curve_layers, default=0)
         if deepest > len(run.spec.hidden):
             raise ApiError(400, "out_of_range", f"view.curve_layers: this network has "
                            f"{len(run.spec.hidden)} hidden layers", "view.curve_layers")
         view, drawing_ms = cost.fit_view(view, cost.shape_of(run), self.config.frame_budget_ms)
-        heavy.admit(training_ms + drawing_ms)
+        heavy.admit(training_ms + drawing_ms, locked)
         return view
 
     def _training_time(self, run: Run) -> tuple[float, float]:
