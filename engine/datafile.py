@@ -15,6 +15,11 @@ import numpy as np
 
 MAX_CLASSES = 8
 COLUMNS = 3
+# Lines a file may have per point allowed, blank and comment lines included:
+# counted before any line is read, so a file of millions of blank lines is
+# refused at once instead of walked through line by line.
+LINES_PER_POINT = 4
+SPARE_LINES = 100
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SEPARATOR = re.compile(r"\s*,\s*|\s+")
@@ -110,6 +115,11 @@ def parse_points(text: str | bytes, max_points: int = 10_000):
         raise DataFileError(text.count("\n", 0, text.index("\x00")) + 1,
                             "binary data (a NUL byte), not a text file")
     text = text.removeprefix("\ufeff")
+    lines = text.count("\n") + text.count("\r") - text.count("\r\n") + 1
+    max_lines = LINES_PER_POINT * max_points + SPARE_LINES
+    if lines > max_lines:
+        raise DataFileError(None, f"{lines} lines; the limit is {max_lines} ({LINES_PER_POINT} "
+                                  f"per point allowed, blank and comment lines included)")
     points, labels = [], []
     first_minus_one = first_other = None   # line numbers of the two label styles
     for number, x1, x2, label in _rows(text, max_points):

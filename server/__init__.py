@@ -19,7 +19,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 import orjson
 
-from . import assets, bodies, compression, errors, security, timing
+from . import assets, bodies, compression, errors, heavy, security, timing
 from .config import Config
 from .store import SessionStore, make_store
 
@@ -73,6 +73,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     bodies.init_app(app)
     store = make_store(config)
     timing.init_app(app)   # first: its after_request runs last, so it counts the others
+    heavy.init_app(app, store, config)   # before the limiter: its Retry-After wins on its 429s
     limiter = security.init_app(app, config)
     static = assets.init_app(app, config.static_cache_dir, security.security_headers(config))
     compression.init_app(app)

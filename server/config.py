@@ -76,7 +76,17 @@ class Config:
         "Redis store: most megabytes of session state; past 90% new sessions get 503 with "
         "Retry-After, the rest is room for stored sessions to grow.")
     advance_budget_ms: int = setting(
-        "ADVANCE_BUDGET_MS", 250, "Most training time one request may use; past it the frame says `partial`.")
+        "ADVANCE_BUDGET_MS", 250,
+        "Most training time one request may use; past it the frame says `partial` (a step estimated "
+        "to take longer alone is refused).")
+    frame_budget_ms: int = setting(
+        "FRAME_BUDGET_MS", 250,
+        "Most drawing time one frame may use, estimated before drawing (server/cost.py); past it the "
+        "frame is drawn coarser and says `degraded`.")
+    heavy_per_address: int = setting(
+        "HEAVY_PER_ADDRESS", 1,
+        "Heavy requests (estimated 100 ms or more, server/heavy.py) one client address may have in "
+        "flight; more answer 429 + Retry-After.  Raise it for a class behind one NAT address.")
     max_content_length: int = setting(
         "MAX_CONTENT_LENGTH", 4 * 1024 * 1024, "Largest request body in bytes (larger: 413).")
     rate_limit: str = setting(
@@ -139,7 +149,8 @@ class Config:
 
     def _check(self) -> None:
         positive = ["port", "web_concurrency", "threads", "session_idle_seconds", "max_sessions",
-                    "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "max_content_length",
+                    "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "frame_budget_ms",
+                    "heavy_per_address", "max_content_length",
                     *[f.name for f in dataclasses.fields(Limits)]]
         positive += ["session_max_kb", "sessions_per_address", "redis_store_mb", "clients_per_address"]
         for name in positive:

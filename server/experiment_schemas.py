@@ -130,6 +130,9 @@ class ExperimentResults(BaseModel):
     model_config = ConfigDict(extra="allow")
     experiment: str
     done: bool
+    degraded: dict[str, Any] | None = Field(
+        None, description="the regions were drawn on a coarser grid than asked, to stay in "
+        "FRAME_BUDGET_MS: {budget_ms, estimate_ms, asked: {grid}, drawn: {grid}}")
     extent: tuple[float, float, float, float]
     points: dict[str, list[tuple[float, float, int]]]
     predict_points: list[tuple[float, float]] | None

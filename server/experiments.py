@@ -28,7 +28,7 @@ from engine.experiment import Experiment, merge_results, prepare_data
 from engine.network import NetworkSpec
 from engine.optim import OptimizerSpec
 
-from . import crease, datasource, frames
+from . import cost, crease, datasource, frames, heavy
 from .errors import ApiError
 from .experiment_schemas import (ChunkDone, ChunkRequest, ExperimentCreate, ExperimentResults,
                                  ExperimentStatus, ResultsQuery)
@@ -93,8 +93,8 @@ def _progress_sum(parts: list[dict]) -> dict:
 class Experiments:
     """Experiments over the session store: a manifest and one blob per part."""
 
-    def __init__(self, store, limits):
-        self.store, self.limits = store, limits
+    def __init__(self, store, config):
+        self.store, self.config, self.limits = store, config, config.limits
 
     def create(self, body: ExperimentCreate) -> dict:
         X_tr, y_tr, X_val, y_val, k = data_of(body, self.limits)
@@ -109,6 +109,15 @@ class Experiments:
             if n_params > self.limits.max_params:
                 raise ApiError(400, "limit_exceeded", f"architectures.{index}: {n_params} parameters; "
                                f"this server allows {self.limits.max_params}", f"architectures.{index}")
+            step = self._step_ms(hidden, k, y_tr.shape[0], y_val.shape[0], body.batch_size)
+            if step > self.config.advance_budget_ms:
+                raise ApiError(400, "over_budget", f"architectures.{index}: one step is estimated at "
+                               f"{step:.0f} ms; this server allows {self.config.advance_budget_ms} ms "
+                               "a chunk (ADVANCE_BUDGET_MS): use a smaller batch_size or network",
+                               f"architectures.{index}")
+        groups = len(trial_groups(body.trials))
+        heavy.admit(cost.stored_parts_ms(len(body.architectures) * groups,
+                                         y_tr.shape[0] + y_val.shape[0]))
         eid = new_session_id()
         parts = []
         for arch, hidden in enumerate(body.architectures):
@@ -124,6 +133,18 @@ class Experiments:
         self.store.put(manifest_key(eid), json.dumps(manifest).encode())
         return self.status(eid)
 
+    @staticmethod
+    def _step_ms(hidden, k: int, n_train: int, n_val: int, batch_size: int) -> float:
+        shape = cost.Shape((2, *hidden, k), n_train + n_val)
+        return cost.step_ms(shape, min(batch_size, n_train))
+
+    @staticmethod
+    def _stored_ms(manifest: dict, parts: list[dict]) -> float:
+        """Reading ``parts`` of the manifest's experiment from the store."""
+        k = manifest["n_classes"]
+        weights = sum(2 * cost.Shape((2, *p["hidden"], k), 0).params for p in parts)
+        return cost.stored_parts_ms(len(parts), manifest["n_train"] + manifest["n_val"], weights)
+
     def _manifest(self, eid: str) -> dict:
         blob = self.store.get(manifest_key(eid)) if EXPERIMENT_ID.fullmatch(eid) else None
         if blob is None:
@@ -138,6 +159,7 @@ class Experiments:
 
     def status(self, eid: str) -> dict:
         manifest = self._manifest(eid)
+        heavy.admit(self._stored_ms(manifest, manifest["parts"]))
         parts = []
         for p in manifest["parts"]:
             exp = self._part(eid, p["part"])
@@ -154,16 +176,32 @@ class Experiments:
             raise ApiError(400, "out_of_range", f"part: this experiment has parts "
                            f"0..{len(manifest['parts']) - 1}", "part")
         key = part_key(eid, body.part)
+        budget = min(body.budget_ms, self.config.advance_budget_ms)
         with self.store.lock(key) as held:
             exp = self._part(eid, body.part)
+            # the last step started must end within the budget (as a session's advance)
+            step = self._step_ms(exp.spec.hidden, manifest["n_classes"], manifest["n_train"],
+                                 manifest["n_val"], exp.config.batch_size)
+            if step > budget:
+                raise ApiError(400, "over_budget", f"budget_ms: one step of this part is estimated "
+                               f"at {step:.0f} ms; ask for at least that (this server allows at most "
+                               f"{self.config.advance_budget_ms} ms, ADVANCE_BUDGET_MS)", "budget_ms")
             if not exp.done:
-                exp.advance(time.perf_counter() + body.budget_ms / 1000)
+                heavy.admit(budget + self._stored_ms(manifest, [manifest["parts"][body.part]]),
+                            locked=True)
+                exp.advance(time.perf_counter() + (budget - step) / 1000)
                 # DELETE takes this lock before removing the part: no cancel can slip in here.
                 self.store.put(key, exp.to_bytes(), held)
         return {"part": body.part, "done": exp.done, "progress": exp.progress()}
 
     def results(self, eid: str, grid: int) -> dict:
         manifest = self._manifest(eid)
+        asked = grid
+        # every architecture draws its best and its worst trial: all at one grid, within the budget
+        shapes = [cost.Shape((2, *hidden, manifest["n_classes"]), 0)
+                  for hidden in manifest["architectures"]] * 2
+        grid, estimate = cost.fit_grids(shapes, grid, self.config.frame_budget_ms)
+        heavy.admit(estimate + self._stored_ms(manifest, manifest["parts"]))
         parts = [self._part(eid, p["part"]) for p in manifest["parts"]]
         first = parts[0]
         X = np.hstack([first.X_train, first.X_val])
@@ -180,7 +218,11 @@ class Experiments:
                                  "grid": frames.grid(params, acts, extent, grid, merged["n_classes"], False)}
             architectures.append({**merged, "regions": regions})
         points = None if first.points is None else first.points.tolist()
-        return {"experiment": eid, "done": all(exp.done for exp in parts), "extent": extent,
+        degraded = None if grid == asked else {
+            "budget_ms": self.config.frame_budget_ms, "estimate_ms": round(estimate, 1),
+            "asked": {"grid": asked}, "drawn": {"grid": grid}}
+        return {"experiment": eid, "done": all(exp.done for exp in parts), "degraded": degraded,
+                "extent": extent,
                 "points": {"train": datasource.to_rows(first.X_train, first.y_train),
                            "val": datasource.to_rows(first.X_val, first.y_val)},
                 "predict_points": points, "architectures": architectures}
@@ -196,7 +238,7 @@ class Experiments:
 
 def experiments() -> Experiments:
     app = crease()
-    return Experiments(app.store, app.config.limits)
+    return Experiments(app.store, app.config)
 
 
 @route(experiments_api, "POST", "/experiments", summary="Start an experiment (homework part 6)",

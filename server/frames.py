@@ -89,7 +89,7 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
             "counters": {"step": run.step, "epoch": run.epoch,
                          "batch_in_epoch": run.batch_in_epoch,
                          "batches_per_epoch": run.batches_per_epoch},
-            "advance": advance, "state": run.state, "diverged_at": run.diverged_at,
+            "advance": advance, "degraded": view.degraded, "state": run.state, "diverged_at": run.diverged_at,
             "metrics": {k: sig(v) for k, v in run.metrics().items()},
             "history": history_since(run.history, view.since_epoch),
             "extent": session.extent,
@@ -185,7 +185,8 @@ def active_units(params, acts, extent, resolution: int) -> dict:
     row i = y (a layer may have 256 units and more, so uint8 would wrap to 0).
     The first layer's activation read as "linear" makes unit_activations give
     its z, in float32 cell for cell like the heatmap."""
-    z = unit_activations(params, ("linear", *acts[1:]), extent, resolution)[0]
+    # the first two layers only: the deeper ones would be computed for nothing
+    z = unit_activations(params[:2], ("linear", "linear"), extent, resolution)[0]
     count = (z > 0).sum(axis=0).astype("<u2")
     return {"resolution": resolution, "units": int(z.shape[0]), "encoding": ACTIVE_ENCODING,
             "data": b64(zlib.compress(count.tobytes(), 6))}

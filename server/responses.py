@@ -42,6 +42,20 @@ class AdvanceDone(Described):
     partial: bool = Field(description="true when the time budget ran out before all was done")
 
 
+class DrawnView(Described):
+    grid: int
+    thumb: int
+    include: list[str]
+
+
+class Degraded(Described):
+    """The frame was drawn coarser than asked to stay in FRAME_BUDGET_MS (server/cost.py)."""
+    budget_ms: int
+    estimate_ms: float = Field(description="the cost model's estimate of what was drawn")
+    asked: DrawnView
+    drawn: DrawnView
+
+
 class Metrics(Described):
     train_loss: float | None
     train_acc: float | None
@@ -120,6 +134,7 @@ class Frame(Described):
     resumed: bool
     counters: Counters
     advance: AdvanceDone | None
+    degraded: Degraded | None = None
     state: Literal["ready", "training", "diverged"]
     diverged_at: dict[Literal["epoch", "step"], int] | None
     metrics: Metrics

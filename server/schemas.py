@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, RootModel, Tag,
-                      model_validator)
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr,
+                      RootModel, Tag, model_validator)
 from pydantic_core import PydanticCustomError, core_schema
 
 from engine.datasets import DATASETS, NOISE_MAX
@@ -213,6 +213,12 @@ class View(Strict):
     curve_layers: Annotated[list[Annotated[int, Field(ge=1), AtMost("max_layers"), INTEGRAL]],
                             AtMost("max_layers", items=True)] = Field(default_factory=list)
     thumb: Annotated[int, Field(ge=4, le=64), INTEGRAL] = 16
+    _degraded: dict | None = PrivateAttr(default=None)   # set by cost.fit_view
+
+    @property
+    def degraded(self) -> dict | None:
+        """What the cost model changed to keep the frame in its budget (None: nothing)."""
+        return self._degraded
 
 
 class WithView(Strict):

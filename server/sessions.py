@@ -31,7 +31,7 @@ from engine.optim import OptimizerSpec
 from engine.probe import probe
 from engine.training import Run, TrainConfig, thin_history
 
-from . import datasource, frames, routing
+from . import cost, datasource, frames, heavy, routing
 from .config import Config
 from .decoded import DecodedSessions
 from .errors import ApiError
@@ -121,12 +121,13 @@ class Sessions:
         session = self._load(sid)
         session.settings["seed"] = session.run.seed
         return {"session": sid, "settings": session.settings,
-                "frame": frames.build(sid, session, View(), points=True)}
+                "frame": frames.build(sid, session, self._view(None, session.run, locked=False),
+                                      points=True)}
 
     def frame(self, sid: str, body) -> dict:
         """The current state drawn as ``body.view`` asks; nothing changes, so no lock."""
         session = self._load(sid)
-        return frames.build(sid, session, self._view(body.view, session.run))
+        return frames.build(sid, session, self._view(body.view, session.run, locked=False))
 
     def delete(self, sid: str) -> None:
         self._check_id(sid)
@@ -139,8 +140,10 @@ class Sessions:
     def advance(self, sid: str, body: Advance) -> dict:
         with self._locked(sid, reuse=True) as session:
             run = session.run
-            view = self._view(body.view, run)
-            deadline = time.perf_counter() + self.config.advance_budget_ms / 1000
+            step, training = self._training_time(run)
+            steps = body.steps if body.steps is not None else body.epochs * run.batches_per_epoch
+            view = self._view(body.view, run, min(steps * step, training))
+            deadline = time.perf_counter() + training / 1000
             if body.steps is not None:
                 requested = {"steps": body.steps}
                 done = run.train_steps(body.steps, deadline)
@@ -319,13 +322,33 @@ class Sessions:
         return {"data": {"source": "points"}, "network": network, "training": training,
                 "seed": run.seed}
 
-    def _view(self, view: View | None, run: Run) -> View:
+    def _view(self, view: View | None, run: Run, training_ms: float = 0.0,
+              locked: bool = True) -> View:
+        """The view fitted to the frame budget; the request, with ``training_ms``
+        of training, admitted as heavy or light (heavy.py; ``locked``: it holds
+        the session's lock)."""
         view = view or View()
         deepest = max(view.curve_layers, default=0)
         if deepest > len(run.spec.hidden):
             raise ApiError(400, "out_of_range", f"view.curve_layers: this network has "
                            f"{len(run.spec.hidden)} hidden layers", "view.curve_layers")
+        view, drawing_ms = cost.fit_view(view, cost.shape_of(run), self.config.frame_budget_ms)
+        heavy.admit(training_ms + drawing_ms, locked)
         return view
+
+    def _training_time(self, run: Run) -> tuple[float, float]:
+        """(one step's estimate, milliseconds this request may start steps in:
+        the budget less one step, so that the last step started ends within
+        the budget), both ms.  A step estimated past the budget is refused."""
+        budget = self.config.advance_budget_ms
+        step = cost.step_ms(cost.shape_of(run), run.batch_size)
+        if step > budget:
+            raise ApiError(400, "over_budget", f"training.batch_size: one step of {run.batch_size} "
+                           f"points through {run.spec.n_params()} parameters is estimated at "
+                           f"{step:.0f} ms; this server allows {budget} ms of training a request "
+                           "(ADVANCE_BUDGET_MS): use a smaller batch_size or network",
+                           "training.batch_size")
+        return step, budget - step
 
     @staticmethod
     def _check_target(run: Run, target: int | None) -> None:

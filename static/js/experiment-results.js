@@ -129,6 +129,9 @@ export async function renderResults(el, results) {
   const detail = h('div', { 'data-testid': 'detail' });
   el.replaceChildren(
     h('h2', {}, `Results: ${results.architectures.reduce((n, a) => n + a.trials.length, 0)} trials, ${results.done ? 'all done' : 'partial'}`),
+    results.degraded
+      ? h('p', { class: 'hint', 'data-testid': 'degraded' }, `Regions drawn on a ${results.degraded.drawn.grid}-cell grid (asked ${results.degraded.asked.grid}) to stay within the server's ${results.degraded.budget_ms} ms budget.`)
+      : '',
     table, chart, detail);
   await accuracyChart(chart, results, width);
 

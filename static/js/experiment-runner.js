@@ -1,10 +1,11 @@
 // Drives an experiment on the server (server/experiments.py): create it, then
-// advance its parts in chunks of at most half a second of compute, a few parts
-// at a time as parallel requests, until every part is done or the user cancels.
+// advance its parts in chunks of at most half a second of compute, one request
+// at a time (the server runs one heavy request per client at once: a second
+// would be answered 429), until every part is done or the user cancels.
 // Progress is the sum over parts of the steps done, so the bar moves with every
 // chunk; the time left is extrapolated from the wall-clock time so far.
 
-const PARALLEL = 2;
+const PARALLEL = 1;
 const BUDGET_MS = 400;
 const RETRY_STATUSES = new Set([409, 429, 502, 503, 504]);
 
@@ -33,7 +34,8 @@ export async function call(method, path, body) {
       await sleep(500 * 2 ** attempt);
       continue;
     }
-    if (RETRY_STATUSES.has(response.status) && attempt < 6) {
+    // 429 says when to ask again (another heavy request of ours, or the class's, is running)
+    if (RETRY_STATUSES.has(response.status) && (attempt < 6 || response.status === 429)) {
       const after = Number(response.headers.get('Retry-After'));
       await sleep(after > 0 ? after * 1000 : 250 * 2 ** attempt);
       continue;

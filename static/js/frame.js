@@ -99,6 +99,7 @@ export async function decodeFrame(frame) {
     resumed: Boolean(frame.resumed),
     counters: frame.counters,
     advance: frame.advance ?? null,
+    degraded: frame.degraded ?? null,
     state: frame.state,
     divergedAt: frame.diverged_at ?? null,
     metrics: frame.metrics,

@@ -10,7 +10,7 @@ import { subText, supText } from './dom.js';
 import { NetworkDiagram } from './network.js';
 import { Plane } from './plane.js';
 import { mountHomework } from './playground-homework.js';
-import { Status, showNumbers, showPlaying } from './readouts.js';
+import { Status, degradedNote, showNumbers, showPlaying } from './readouts.js';
 import { Session } from './session.js';
 import { Store, defaults, fromQuery, groupOf, setDatasetNames, setLimits, toQuery } from './state.js';
 import { TinyDataNote } from './tiny-data.js';
@@ -135,7 +135,7 @@ function paint() {
   const at = frame.divergedAt ?? frame.counters;
   status.setSticky(frame.state === 'diverged'
     ? `Diverged at step ${at.step} (epoch ${at.epoch}): the weights are those before that step. Lower the learning rate, or reset.`
-    : null);
+    : degradedNote(frame.degraded), frame.state === 'diverged' ? 'warn' : 'info');
 }
 
 function showUnitButton() {

@@ -22,6 +22,18 @@ export function showPlaying(playing) {
   button.querySelector('.play-label').textContent = playing ? 'Pause' : 'Play';
 }
 
+/** What a frame drawn coarser than asked (its `degraded` field) says to the user; null if none. */
+export function degradedNote(degraded) {
+  if (!degraded) return null;
+  const { asked, drawn } = degraded;
+  const changes = [];
+  if (drawn.grid !== asked.grid) changes.push(`grid ${drawn.grid} (asked ${asked.grid})`);
+  if (drawn.thumb !== asked.thumb) changes.push(`thumbnails ${drawn.thumb} px (asked ${asked.thumb})`);
+  const dropped = asked.include.filter((extra) => !drawn.include.includes(extra));
+  if (dropped.length) changes.push(`without ${dropped.join(', ')}`);
+  return `Drawn coarser to stay within the server's ${degraded.budget_ms} ms budget: ${changes.join('; ')}.`;
+}
+
 export class Status {
   constructor(el) {
     this.el = el;

@@ -57,3 +57,14 @@ def test_on_a_tablet_the_settings_open_as_a_drawer(page):
     assert box and box["x"] < 1024
     toggle.click()
     assert page.get_by_test_id("learning-rate").is_hidden()
+
+
+@pytest.mark.allow_page_errors("status of 429")
+def test_a_frame_drawn_coarser_than_asked_says_so_in_the_status_line(page):
+    """A network and data big enough that the frame's estimate passes
+    FRAME_BUDGET_MS: the server draws a coarser grid and the page says so."""
+    open_app(page, "hidden=128,128,128,128,128,128&n=5000")
+    status = page.get_by_test_id("status")
+    status.filter(has_text="Drawn coarser").wait_for(timeout=30_000)
+    text = status.text_content()
+    assert "250 ms budget" in text and "thumbnails 8 px (asked 16)" in text

@@ -84,3 +84,11 @@ def test_an_uploaded_file_makes_a_session(api):
     assert response.status_code == 201
     points = response.json["frame"]["points"]
     assert len(points["train"]) == 24 and len(points["val"]) == 6
+
+
+def test_a_datafile_of_blank_lines_is_refused_naming_the_limit(api):
+    """The issue's 4 MB of blank lines (3.2-3.6 s on 428945f): refused before reading."""
+    raw = "0 0 0\n1 1 1\n" + "\n" * (4 * 1024 * 1024 - 100)
+    response = api.post("/api/datafile", data=raw, content_type="text/plain")
+    assert response.status_code == 400 and response.json["field"] == "file"
+    assert "4194207 lines; the limit is 40100" in response.json["message"]

@@ -92,7 +92,8 @@ def test_history_comes_since_the_epoch_asked(api):
 
 
 def test_advance_is_cut_by_the_time_budget(make_app):
-    api = CheckedClient(make_app(ADVANCE_BUDGET_MS=1))
+    # a budget over one step's estimate (about 15 ms) but far below 10,000 steps' work
+    api = CheckedClient(make_app(ADVANCE_BUDGET_MS=40))
     sid, _ = create(api, {"network": {"hidden": [256, 256]}, "data": {"n": 2000}})
     frame = advance(api, sid, steps=10_000)
     done = frame["advance"]["steps_done"]

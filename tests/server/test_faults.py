@@ -132,12 +132,13 @@ def start_gunicorn(tmp_path, name: str, **env) -> Gunicorn:
 def redis_gunicorn(redis_server, tmp_path_factory):
     """Two workers on the shared redis-server (its database 3), a budget no
     request reaches (a killed one must still be training), and a lock that a
-    dead worker's request gives up after 3 s."""
+    dead worker's request gives up after 3 s.  Its clients all come from one
+    address, as several students' tabs: room for their heavy requests."""
     url = redis_server.url.rsplit("/", 1)[0] + "/3"
     redis.Redis.from_url(url).flushdb()
     server = start_gunicorn(tmp_path_factory.mktemp("faults"), "redis-gunicorn", REDIS_URL=url,
                             WEB_CONCURRENCY=2, ADVANCE_BUDGET_MS=20000, SESSION_LOCK_TTL_MS=3000,
-                            SESSION_LOCK_WAIT_MS=10000)
+                            SESSION_LOCK_WAIT_MS=10000, THREADS=4, HEAVY_PER_ADDRESS=8)
     yield server
     server.stop()
 
@@ -411,6 +412,10 @@ BIGGEST = {"data": {"source": "generated", "name": "spiral_k", "n": 10000, "clas
 def test_a_request_beyond_the_budget_is_cut_into_a_partial_frame(memory_gunicorn, connect):
     client = connect(memory_gunicorn, timeout=60)
     sid = client.ok("POST", "/api/sessions", BIGGEST, 201)["session"]
+    # one full-batch step alone is estimated past the budget: refused, not run
+    status, refused = client("POST", f"/api/sessions/{sid}/advance", {"epochs": 100})
+    assert status == 400 and refused["field"] == "training.batch_size", refused
+    client.ok("PATCH", f"/api/sessions/{sid}/training", {"batch_size": 500, "view": {"grid": 2}})
     started = time.monotonic()
     frame = client.ok("POST", f"/api/sessions/{sid}/advance", {"epochs": 100})
     plain = time.monotonic() - started
@@ -418,8 +423,8 @@ def test_a_request_beyond_the_budget_is_cut_into_a_partial_frame(memory_gunicorn
     assert frame["counters"]["step"] == frame["advance"]["steps_done"]
     assert plain < 10, f"a 250 ms budget took {plain:.1f} s"
 
-    # The heaviest drawing a view can ask for on top: the budget bounds the
-    # training only, yet the worker stays responsive and nothing times out.
+    # The heaviest drawing a view can ask for on top: drawn coarser, within
+    # its own budget; the worker stays responsive and nothing times out.
     heavy = {"grid": 200, "thumb": 64,
              "include": ["curves", "thumbnails", "regions", "probs", "points"]}
     outcome = {}
@@ -433,6 +438,6 @@ def test_a_request_beyond_the_budget_is_cut_into_a_partial_frame(memory_gunicorn
         thread.join(0.3)
     status, heavy_frame = outcome["answer"]
     assert status == 200 and heavy_frame["advance"]["partial"] is True
-    assert len(heavy_frame["curves"]) == 8
+    assert heavy_frame["degraded"]["estimate_ms"] <= 250
     log = memory_gunicorn.log_path.read_text()
     assert "WORKER TIMEOUT" not in log and "Traceback" not in log
