@@ -47,6 +47,7 @@ export function mountHomework(page, { panel, exportBar }) {
     probe: (body) => api.sessionRequest('POST', '/probe', body),
     apply: (body) => page.run(async () => {
       session.snapshot('inspector step');
+      session.depart('an inspector step was applied');
       await session.ingest(await api.sessionRequest('POST', '/probe/apply', { ...body, view: session.view() }));
     }),
   });
