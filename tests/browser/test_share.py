@@ -339,3 +339,32 @@ def test_a_weights_link_longer_than_the_cap_is_refused_with_a_note(mpage):
     assert note.is_visible()
     assert "more than the 2,000,000 a link may carry" in note.text_content()
     assert counters(mpage)["epoch"] == 0
+
+
+def test_a_new_weights_seed_takes_effect_at_once(mpage):
+    """The report: seed 7 typed (Enter, no Reset), then +1 epoch ten times; the
+    link said seed=7 but the page trained from seed 1's weights."""
+    open_link(mpage, "/?data=moons")
+    mpage.get_by_test_id("seed").fill("7")
+    mpage.get_by_test_id("seed").press("Enter")
+    settle(mpage)
+    fresh = exact_weights(mpage)
+    for _ in range(10):
+        mpage.get_by_test_id("epoch-step").click()
+        settle(mpage)
+    shown = exact_weights(mpage)
+    link = share_link(mpage)
+    assert "seed=7" in link and "#" not in link
+    open_link(mpage, link)
+    assert exact_weights(mpage) == fresh           # seed 7's initial weights, as the page had them
+    advance_epochs(mpage, 10)
+    assert exact_weights(mpage) == shown
+    # one undo step takes the seed and its weights back
+    open_link(mpage, "/?data=moons")
+    start = exact_weights(mpage)
+    mpage.get_by_test_id("seed").fill("7")
+    mpage.get_by_test_id("seed").press("Enter")
+    settle(mpage)
+    mpage.get_by_test_id("undo").click()
+    settle(mpage)
+    assert state(mpage)["seed"] == 1 and exact_weights(mpage) == start
