@@ -13,7 +13,7 @@ import { mountHomework } from './playground-homework.js';
 import { Status, showNumbers, showPlaying } from './readouts.js';
 import { Session } from './session.js';
 import { Store, defaults, fromQuery, groupOf, setDatasetNames, toQuery } from './state.js';
-import { keepRun, keptRun, unsaved } from './tab-run.js';
+import { forgetKeptRun, keepRun, keptRun, unsaved } from './tab-run.js';
 import { Trainer } from './trainer.js';
 
 const $ = (id) => document.getElementById(id);
@@ -385,8 +385,12 @@ async function start() {
     }
     session.data = generatedData();
     const kept = keptRun(toQuery(store.state));
-    if (kept) await resumeRun(kept);
-    else await classroom.openSession(() => session.create());
+    if (kept) {
+      await resumeRun(kept);
+    } else {
+      forgetKeptRun(api, toQuery(store.state));
+      await classroom.openSession(() => session.create());
+    }
     describeData();
     await render();
   } catch (err) {

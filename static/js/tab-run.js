@@ -9,11 +9,28 @@
 
 import { weightsJson } from './contract.js';
 
-const KEY = 'crease-tab-run';
+const KEY = 'crease-tab-runs';
 const RESUMING = new Set(['reload', 'back_forward']);
+// Runs a tab keeps, one per URL of its history (most recent last): Back to an
+// earlier link finds its run. Only the latest keeps a copy (storage is a few
+// MB); a run pushed out is let go on the server.
+const KEEP_RUNS = 4;
 
 function navigationType() {
   return performance.getEntriesByType('navigation')[0]?.type ?? 'navigate';
+}
+
+function readRuns() {
+  try {
+    const runs = JSON.parse(window.sessionStorage.getItem(KEY) ?? '[]');
+    return Array.isArray(runs) ? runs.filter((r) => typeof r?.id === 'string' && typeof r.query === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function writeRuns(runs) {
+  window.sessionStorage.setItem(KEY, JSON.stringify(runs));
 }
 
 /**
@@ -25,21 +42,24 @@ export function keepRun(session, query) {
   const id = session.api.sessionId;
   const frame = session.frame;
   if (!id || !frame) return;
-  const record = { id, query };
+  const others = readRuns().filter((r) => r.id !== id && r.query !== query).map(({ id: i, query: q }) => ({ id: i, query: q }));
+  const gone = others.slice(0, Math.max(0, others.length - (KEEP_RUNS - 1)));
+  const kept = others.slice(gone.length);
+  for (const r of gone) session.api.discard(r.id);
+  const copy = {
+    weights: weightsJson(frame.weights),
+    counters: frame.counters,
+    history: session.history,
+    points: session.points,
+    data: session.data,
+    edited: session.edited,
+    departure: session.departure,
+  };
   try {
-    const copy = {
-      weights: weightsJson(frame.weights),
-      counters: frame.counters,
-      history: session.history,
-      points: session.points,
-      data: session.data,
-      edited: session.edited,
-      departure: session.departure,
-    };
-    window.sessionStorage.setItem(KEY, JSON.stringify({ ...record, copy }));
+    writeRuns([...kept, { id, query, copy }]);
   } catch {
     try {
-      window.sessionStorage.setItem(KEY, JSON.stringify(record));
+      writeRuns([...kept, { id, query }]);
     } catch {
       // no storage (a third-party frame): a reload starts afresh
     }
@@ -49,13 +69,23 @@ export function keepRun(session, query) {
 /** The run this page load should resume ({id, query, copy?}), or null. */
 export function keptRun(query) {
   if (!RESUMING.has(navigationType())) return null;
-  let record = null;
+  return readRuns().findLast((r) => r.query === query) ?? null;
+}
+
+/**
+ * This tab starts afresh at `query` (a link opened): the run it kept for
+ * that URL can no longer be resumed, so the server may let it go now rather
+ * than hold it until it expires. (A page still showing it, Back from the
+ * browser's cache, recreates it from its own copy.)
+ */
+export function forgetKeptRun(api, query) {
+  const runs = readRuns();
+  for (const r of runs) if (r.query === query) api.discard(r.id);
   try {
-    record = JSON.parse(window.sessionStorage.getItem(KEY) ?? 'null');
+    writeRuns(runs.filter((r) => r.query !== query));
   } catch {
-    return null;
+    // no storage: nothing was kept
   }
-  return record && typeof record.id === 'string' && record.query === query ? record : null;
 }
 
 let leavingOnPurpose = false;

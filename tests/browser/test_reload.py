@@ -113,9 +113,9 @@ def test_a_run_nobody_has_any_more_starts_fresh_with_a_note(page, shot):
     # the page's copy lost (as when it did not fit the browser's storage), then the server's session
     page.evaluate("""() => {
       const lose = () => {
-        const kept = JSON.parse(sessionStorage.getItem('crease-tab-run'));
-        delete kept.copy;
-        sessionStorage.setItem('crease-tab-run', JSON.stringify(kept));
+        const runs = JSON.parse(sessionStorage.getItem('crease-tab-runs'));
+        for (const run of runs) delete run.copy;
+        sessionStorage.setItem('crease-tab-runs', JSON.stringify(runs));
       };
       window.addEventListener('pagehide', lose);
       document.addEventListener('visibilitychange', lose);
@@ -145,3 +145,33 @@ def test_leaving_with_drawn_points_asks_first(page):
     page.wait_for_timeout(500)
     assert dialogs == ["beforeunload"]
     assert not page.is_closed()                    # dismissed: the page stays
+
+
+def test_back_to_an_earlier_link_finds_its_run(page):
+    open_app(page, LINK)
+    advance_epochs(page, 3)
+    weights = exact_weights(page)
+    open_app(page, "data=xor&seed=3")
+    advance_epochs(page, 1)
+    page.go_back()
+    page.wait_for_selector(READY, timeout=30_000)
+    settle(page)
+    assert counters(page)["epoch"] == 3 and exact_weights(page) == weights
+    page.go_forward()
+    page.wait_for_selector(READY, timeout=30_000)
+    settle(page)
+    assert counters(page)["epoch"] == 1
+
+
+def test_a_link_opened_again_lets_its_old_session_go(page):
+    open_app(page, LINK)
+    advance_epochs(page, 1)
+    old = page.evaluate("() => window.crease.api.sessionId")
+    open_app(page, LINK)                             # nothing can resume the old run now
+    settle(page)
+    for _ in range(100):                              # the DELETE is sent without waiting
+        if page.request.get(f"/api/sessions/{old}").status == 404:
+            break
+        page.wait_for_timeout(100)
+    assert page.request.get(f"/api/sessions/{old}").status == 404
+    assert page.evaluate("() => window.crease.api.sessionId") != old
