@@ -16,7 +16,7 @@ export const MAX_LINK_LENGTH = 8000; // what mail, chat and LMS text fields pass
 // What a page opens from a #snap= fragment (the biggest run a server allows is a
 // few MB of JSON): past these a hostile link would freeze the tab inflating it.
 export const MAX_FRAGMENT_LENGTH = 2_000_000;
-export const MAX_INFLATED_BYTES = 32 * 2 ** 20;
+export const MAX_INFLATED_BYTES = 16 * 2 ** 20;
 export const FILE_FORMAT = 'crease-share';
 const FRAGMENT_KEY = 'snap';
 const IMPORT_KEY = 'crease-import'; // sessionStorage: a file opened in this tab, read once on load

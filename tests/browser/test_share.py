@@ -326,7 +326,7 @@ def test_a_weights_link_that_inflates_past_the_cap_is_refused_with_a_note(mpage,
     open_link(mpage, link)
     note = mpage.get_by_test_id("link-note")
     assert note.is_visible()
-    assert "unpack to more than 32 MB" in note.text_content()
+    assert "unpack to more than 16 MB" in note.text_content()
     shot_to(mpage, "snap-link-over-the-cap")
     assert counters(mpage)["epoch"] == 0 and point_count(mpage) > 0   # the run starts from its settings
 
