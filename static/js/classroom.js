@@ -88,6 +88,7 @@ export class Classroom {
     // drawn or removed points: the same edits on the same generated set (the weights stay)
     if (snapshot.edits) frame = await session.ingest(await api.points({ ...snapshot.edits, view: session.view({ fresh: true }) }));
     session.edited = Boolean(snapshot.points || snapshot.edits);
+    session.departure = snapshot.step ? 'it goes on from shared weights' : null;
     this.restored = snapshot;
     status.show(`Opened with the shared weights (epoch ${snapshot.epoch})${snapshot.points || snapshot.edits ? ' and the shared data' : ''}.`, 'info', 8);
     return frame;

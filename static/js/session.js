@@ -13,6 +13,9 @@ const UNDO_DEPTH = 20;
 // (a change, a reset, a refresh) gets fresh ones.
 export const THUMB_EVERY = 4;
 const HISTORY_KEYS = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc'];
+// A session recreated from weights mid-run (undo, resume) goes on with a fresh
+// optimizer and shuffle: exact weights, but not what its settings replay to.
+export const MIDWAY = 'the run was recreated mid-way from its weights (its optimizer and shuffle start afresh)';
 
 export class Session {
   /** api: Api; getState: () => state; options: {thumbnails: () => bool, curveLayers: () => [layer]} */
@@ -29,7 +32,10 @@ export class Session {
     this.undoStack = [];
     this._ingestTail = Promise.resolve();
     api.recreate = async () => this._resumeBody();
-    api.onRecreated = (answer) => this.ingest(answer.frame);
+    api.onRecreated = (answer) => {
+      if (answer.frame.counters.step) this.depart(MIDWAY);
+      return this.ingest(answer.frame);
+    };
   }
 
   /** Why a settings-only link would not reproduce this run (share.js then carries the weights), or null. */
@@ -251,7 +257,7 @@ export class Session {
     this.api.discard(oldId);
     this.data = snap.data;
     this.edited = snap.edited;
-    this.departure = snap.departure;
+    this.departure = snap.departure ?? (snap.counters.step ? MIDWAY : null);
     const frame = await this.ingest(answer.frame);
     return { state: snap.state, frame };
   }

@@ -368,3 +368,20 @@ def test_a_new_weights_seed_takes_effect_at_once(mpage):
     mpage.get_by_test_id("undo").click()
     settle(mpage)
     assert state(mpage)["seed"] == 1 and exact_weights(mpage) == start
+
+
+def test_after_an_undo_mid_run_the_link_carries_the_weights(mpage):
+    """Undo recreates the run from its exact weights, but with a fresh
+    optimizer and shuffle: from there no settings replay it."""
+    open_link(mpage, "/?data=moons&hidden=4")
+    advance_epochs(mpage, 3)
+    mpage.evaluate("() => window.crease.store.set({ hidden: [3] })")
+    settle(mpage)
+    mpage.get_by_test_id("undo").click()
+    settle(mpage)
+    advance_epochs(mpage, 2)
+    shown = exact_weights(mpage)
+    link = share_link(mpage, with_weights=None)
+    assert "#snap=" in link
+    open_link(mpage, link)
+    assert exact_weights(mpage) == shown and counters(mpage)["epoch"] == 5
