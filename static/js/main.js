@@ -13,7 +13,7 @@ import { mountHomework } from './playground-homework.js';
 import { Status, showNumbers, showPlaying } from './readouts.js';
 import { Session } from './session.js';
 import { Store, defaults, fromQuery, groupOf, setDatasetNames, toQuery } from './state.js';
-import { forgetKeptRun, keepRun, keptRun, unsaved } from './tab-run.js';
+import { answerForSession, forgetKeptRun, heldElsewhere, keepRun, keptRun, unsaved } from './tab-run.js';
 import { Trainer } from './trainer.js';
 
 const $ = (id) => document.getElementById(id);
@@ -338,6 +338,7 @@ function bindTransport() {
   // The session stays on the server (until it expires): a reload, Back/Forward
   // or a reopened tab comes back to it (tab-run.js).
   const keep = () => keepRun(session, toQuery(store.state));
+  answerForSession(api);
   window.addEventListener('pagehide', keep);
   document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && keep());
   window.addEventListener('beforeunload', (ev) => {
@@ -358,10 +359,16 @@ let lostRun = false;
 async function resumeRun(kept) {
   api.sessionId = kept.id;
   if (kept.copy) session.restore(kept.copy);
+  const elsewhere = heldElsewhere(kept.id); // a duplicated tab: the original answers meanwhile
   try {
     await session.reopen();
     // (recreated from the copy: api.js has said so)
-    if (api.sessionId === kept.id) status.show(`Resumed this tab's run at epoch ${session.frame.counters.epoch}.`, 'info', 6);
+    if (api.sessionId === kept.id && await elsewhere) {
+      await session.fork();
+      status.show('This run is open in another tab too: this tab goes on with its own copy.', 'info', 8);
+    } else if (api.sessionId === kept.id) {
+      status.show(`Resumed this tab's run at epoch ${session.frame.counters.epoch}.`, 'info', 6);
+    }
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 404) && kept.copy) throw err;
     lostRun = true;

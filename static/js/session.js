@@ -115,6 +115,14 @@ export class Session {
     return this._call(() => this.api.frame({ view: { ...view, include: [...view.include, 'points'] } }));
   }
 
+  /** A session of its own that goes on exactly where this one is (optimizer and shuffle included). */
+  async fork() {
+    const exported = await this.api.sessionRequest('GET', '/export?format=json');
+    const answer = await this.api.request('POST', '/api/sessions/import', { ...exported, view: this.view({ fresh: true }) });
+    this.api.sessionId = answer.session;
+    return this.ingest(answer.frame);
+  }
+
   /** What a tab kept (tab-run.js): exact weights, counters, history, points, data. */
   restore(copy) {
     const weights = copy.weights.map(({ W, W0 }) => ({ m: W.length, n: W0.length, W: Float64Array.from(W.flat()), W0: Float64Array.from(W0) }));

@@ -88,6 +88,36 @@ export function forgetKeptRun(api, query) {
   }
 }
 
+// A duplicated tab starts with a copy of the original's sessionStorage, so both
+// would drive one server session. Each tab answers for the session it holds;
+// a tab resuming a session another one answers for goes on with its own copy.
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('crease-tabs') : null;
+const ANSWER_MS = 500;
+
+/** Answer other tabs' "who holds this session?" for this page's session. */
+export function answerForSession(api) {
+  channel?.addEventListener('message', (ev) => {
+    if (ev.data?.ask && ev.data.ask === api.sessionId) channel.postMessage({ held: ev.data.ask });
+  });
+}
+
+/** Whether another tab of this browser holds session `id` (asked now, answered within ANSWER_MS). */
+export function heldElsewhere(id) {
+  if (!channel) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let timer = null;
+    const onMessage = (ev) => ev.data?.held === id && done(true);
+    function done(held) {
+      clearTimeout(timer);
+      channel.removeEventListener('message', onMessage);
+      resolve(held);
+    }
+    timer = setTimeout(() => done(false), ANSWER_MS);
+    channel.addEventListener('message', onMessage);
+    channel.postMessage({ ask: id });
+  });
+}
+
 let leavingOnPurpose = false;
 
 /** The page itself is about to navigate (opening a share file): no warning then. */

@@ -83,6 +83,28 @@ def test_two_tabs_keep_their_own_runs(page):
     other.close()
 
 
+def test_a_duplicated_tab_goes_on_with_its_own_copy(page):
+    open_app(page, LINK)
+    advance_epochs(page, 2)
+    weights, sid = exact_weights(page), page.evaluate("() => window.crease.api.sessionId")
+    page.evaluate("() => window.dispatchEvent(new Event('pagehide'))")   # writes what the tab keeps
+    runs = page.evaluate("() => sessionStorage.getItem('crease-tab-runs')")
+    # a duplicate: another tab whose history step back finds the original's storage
+    dup = page.context.new_page()
+    open_app(dup, LINK)
+    dup.goto("/experiments")
+    dup.evaluate("(runs) => sessionStorage.setItem('crease-tab-runs', runs)", runs)
+    dup.go_back()
+    dup.wait_for_selector(READY, timeout=30_000)
+    settle(dup)
+    assert dup.evaluate("() => window.crease.api.sessionId") != sid
+    assert exact_weights(dup) == weights and counters(dup)["epoch"] == 2
+    assert "another tab" in dup.get_by_test_id("status").text_content()
+    advance_epochs(dup, 1)
+    assert page.request.get(f"/api/sessions/{sid}").json()["frame"]["counters"]["epoch"] == 2
+    dup.close()
+
+
 @pytest.mark.allow_page_errors("status of 404", "HTTP 404")
 def test_a_run_the_server_let_go_comes_back_from_the_page_copy(page):
     open_app(page, LINK)
