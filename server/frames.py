@@ -41,6 +41,12 @@ def float32_b64(a: np.ndarray) -> str:
     return b64(np.ascontiguousarray(a, dtype="<f4").tobytes())
 
 
+def exact_b64(a: np.ndarray) -> str:
+    """Little-endian bytes in the array's own precision: what the page keeps for
+    resume, undo and links must come back bit for bit."""
+    return b64(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes())
+
+
 def to_uint8(a: np.ndarray, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
     """Values in [lo, hi] -> 0..255, rounded; beyond it clipped; NaN -> 0."""
     if not hi > lo:
@@ -109,8 +115,8 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
                                                             view.grid)[1]}
         if "active" in include and run.spec.hidden:
             frame["active"] = active_units(params, acts, session.extent, view.grid)
-        frame["weights"] = [{"shape": list(W.shape), "W": float32_b64(W),
-                             "W0": float32_b64(W0.reshape(-1))} for W, W0 in params]
+        frame["weights"] = [{"shape": list(W.shape), "dtype": str(W.dtype), "W": exact_b64(W),
+                             "W0": exact_b64(W0.reshape(-1))} for W, W0 in params]
         frame["layers"] = [{"units": W.shape[1], "activation": a} for (W, _), a in zip(params, acts)]
         frame["predictions"] = predictions(run)
     frame["data"] = {"revision": session.revision}

@@ -110,8 +110,9 @@ class ActiveUnits(Described):
 
 class LayerWeightsOut(Described):
     shape: tuple[int, int]
-    W: str = Field(description="base64 float32, m*n, row-major")
-    W0: str = Field(description="base64 float32, n")
+    dtype: Literal["float64", "float32"] = Field(description="the run's precision, that of W and W0")
+    W: str = Field(description="base64 little-endian in dtype (exact), m*n, row-major")
+    W0: str = Field(description="base64 little-endian in dtype (exact), n")
 
 
 class LayerInfo(Described):

@@ -60,6 +60,10 @@ export class Classroom {
    * carries (weights, counters, history, points), else with createFresh().
    */
   async openSession(createFresh) {
+    this.followedHash = window.location.hash;
+    // a #snap= pasted into this tab later changes only the fragment: nothing reloads
+    window.addEventListener('popstate', () => this.followFragment('popstate'));
+    window.addEventListener('hashchange', () => this.followFragment('hashchange'));
     let snapshot = null;
     try {
       snapshot = await pendingSnapshot();
@@ -67,20 +71,63 @@ export class Classroom {
       this.notes.push(err.message);
     }
     if (!snapshot) return createFresh();
-    const { session, api, store, status } = this.ctx;
     try {
-      const answer = await api.create(snapshotBody(store.state, snapshot, session.data, session.view({ fresh: true })));
-      if (snapshot.points) session.data = { source: 'points' };
-      let frame = await session.ingest(answer.frame);
-      // drawn or removed points: the same edits on the same generated set (the weights stay)
-      if (snapshot.edits) frame = await session.ingest(await api.points({ ...snapshot.edits, view: session.view({ fresh: true }) }));
-      this.restored = snapshot;
-      status.show(`Opened with the shared weights (epoch ${snapshot.epoch})${snapshot.points || snapshot.edits ? ' and the shared data' : ''}.`, 'info', 8);
-      return frame;
+      return await this._openSnapshot(snapshot);
     } catch (err) {
       this.notes.push(`the shared weights do not fit these settings (${err.message}), so the run starts from its seed`);
       return createFresh();
     }
+  }
+
+  /** A new session from a snapshot on the state's settings; throws when they do not fit. */
+  async _openSnapshot(snapshot) {
+    const { session, api, store, status } = this.ctx;
+    const answer = await api.create(snapshotBody(store.state, snapshot, session.data, session.view({ fresh: true })));
+    if (snapshot.points) session.data = { source: 'points' };
+    let frame = await session.ingest(answer.frame);
+    // drawn or removed points: the same edits on the same generated set (the weights stay)
+    if (snapshot.edits) frame = await session.ingest(await api.points({ ...snapshot.edits, view: session.view({ fresh: true }) }));
+    session.edited = Boolean(snapshot.points || snapshot.edits);
+    session.departure = snapshot.step ? 'it goes on from shared weights' : null;
+    this.restored = snapshot;
+    status.show(`Opened with the shared weights (epoch ${snapshot.epoch})${snapshot.points || snapshot.edits ? ' and the shared data' : ''}.`, 'info', 8);
+    return frame;
+  }
+
+  /** The fragment changed in this document (a pasted #snap= link, Back/Forward between two): load its weights. */
+  followFragment(event) {
+    // a history step fires popstate, then hashchange for the same fragment: follow it once.
+    // A hashchange alone always follows (the URL may have dropped the fragment meanwhile).
+    const hash = window.location.hash;
+    const seen = hash === this.followedHash;
+    const followedByPopstate = this.followedBy === 'popstate';
+    this.followedBy = event;
+    if (seen && (event === 'popstate' || followedByPopstate)) return null;
+    this.followedHash = hash;
+    const { session, api, trainer, track, render } = this.ctx;
+    return track((async () => {
+      let snapshot;
+      try {
+        snapshot = await pendingSnapshot();
+      } catch (err) {
+        this.showNotes([err.message]);
+        return;
+      }
+      if (!snapshot) return;
+      trainer.pause();
+      const old = api.sessionId;
+      session.snapshot('shared weights');
+      try {
+        await this._openSnapshot(snapshot);
+      } catch (err) {
+        session.undoStack.pop();
+        api.sessionId = old;
+        this.showNotes([`the shared weights do not fit these settings (${err.message}), so the run goes on unchanged`]);
+        return;
+      }
+      api.discard(old);
+      await render();
+    })());
   }
 
   /** Once the first frame is drawn: check the link's lesson, show what the link had that was ignored. */
@@ -112,13 +159,13 @@ export class Classroom {
     this.lessonLink.hidden = false;
   }
 
-  showNotes(notes) {
+  showNotes(notes, heading = 'Some of this link was ignored: ') {
     if (!notes.length) return;
     const close = h('button', { type: 'button', class: 'btn-ghost', 'aria-label': 'Dismiss', dataset: { testid: 'link-note-close' } }, '×');
     close.addEventListener('click', () => {
       this.note.hidden = true;
     });
-    this.note.replaceChildren(h('span', {}, h('b', {}, 'Some of this link was ignored: '), `${notes.join('; ')}.`), close);
+    this.note.replaceChildren(h('span', {}, h('b', {}, heading), `${notes.join('; ')}.`), close);
     this.note.hidden = false;
   }
 

@@ -54,9 +54,19 @@ export async function decodeActive(active) {
   return { resolution: active.resolution, units: active.units, counts };
 }
 
-/** Weights as {m, n, W (m*n row-major: W[i*n + j] is input i -> unit j), W0 (n)}. */
+/** Float64 values of a base64 string of little-endian float64s. */
+export function base64Float64(text) {
+  const bytes = base64Bytes(text);
+  return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+}
+
+/**
+ * Weights as {m, n, W (m*n row-major: W[i*n + j] is input i -> unit j), W0 (n)},
+ * in the run's own precision: exact, so resume, undo and links keep every bit.
+ */
 export function decodeWeights(weights) {
-  return weights.map(({ shape: [m, n], W, W0 }) => ({ m, n, W: base64Float32(W), W0: base64Float32(W0) }));
+  const decode = (text, dtype) => (dtype === 'float32' ? base64Float32(text) : base64Float64(text));
+  return weights.map(({ shape: [m, n], dtype, W, W0 }) => ({ m, n, W: decode(W, dtype), W0: decode(W0, dtype) }));
 }
 
 /**

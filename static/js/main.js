@@ -13,6 +13,7 @@ import { mountHomework } from './playground-homework.js';
 import { Status, degradedNote, showNumbers, showPlaying } from './readouts.js';
 import { Session } from './session.js';
 import { Store, defaults, fromQuery, groupOf, setDatasetNames, setLimits, toQuery } from './state.js';
+import { answerForSession, forgetKeptRun, heldElsewhere, keepRun, keptRun, unsaved } from './tab-run.js';
 import { TinyDataNote } from './tiny-data.js';
 import { Trainer } from './trainer.js';
 
@@ -235,6 +236,9 @@ store.subscribe((changed, state, meta, previous) => {
   controls.sync(state);
   writeUrl();
   const groups = new Set(changed.map(groupOf));
+  const reinitialised = meta.force === 'data' || groups.has('data') || groups.has('network');
+  // a new seed takes effect at once (queued first: a data or network change re-initialises from it)
+  if (groups.has('init')) run(() => session.reseed(previous, { undoable: !reinitialised }));
   if (meta.force === 'data' || groups.has('data')) applyData(changed, previous, meta);
   else if (groups.has('network')) run(() => session.changeNetwork(previous), refused(changed, previous));
   if (groups.has('training')) run(() => session.patchTraining(), refused(changed.filter((k) => groupOf(k) === 'training'), previous));
@@ -348,7 +352,46 @@ function bindTransport() {
   });
   narrow.addEventListener('change', showToggle);
   showToggle();
-  window.addEventListener('pagehide', () => api.discard(api.sessionId));
+  // The session stays on the server (until it expires): a reload, Back/Forward
+  // or a reopened tab comes back to it (tab-run.js).
+  const keep = () => keepRun(session, toQuery(store.state));
+  answerForSession(api);
+  window.addEventListener('pagehide', keep);
+  document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && keep());
+  window.addEventListener('beforeunload', (ev) => {
+    if (!unsaved(session)) return;
+    ev.preventDefault();
+    ev.returnValue = ''; // Chrome before 119 asks only when this is set
+  });
+}
+
+/**
+ * This tab's run after a reload or Back/Forward: the server's session when it
+ * still has it (optimizer and shuffle included: the next step is the one an
+ * uninterrupted run takes), else the page's copy (api.js recreates it), else a
+ * fresh start that says so.
+ */
+let lostRun = false;
+
+async function resumeRun(kept) {
+  api.sessionId = kept.id;
+  if (kept.copy) session.restore(kept.copy);
+  const elsewhere = heldElsewhere(kept.id); // a duplicated tab: the original answers meanwhile
+  try {
+    await session.reopen();
+    // (recreated from the copy: api.js has said so)
+    if (api.sessionId === kept.id && await elsewhere) {
+      await session.fork();
+      status.show('This run is open in another tab too: this tab goes on with its own copy.', 'info', 8);
+    } else if (api.sessionId === kept.id) {
+      status.show(`Resumed this tab's run at epoch ${session.frame.counters.epoch}.`, 'info', 6);
+    }
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404) && kept.copy) throw err;
+    lostRun = true;
+    session.frame = null;
+    await session.create();
+  }
 }
 
 /** The link read again now that the dataset names and the server's limits are known: what they rule out goes, with the reason. */
@@ -373,13 +416,20 @@ async function start() {
     controls.setDatasets(list);
     checkLink(list);
     session.data = generatedData();
-    await classroom.openSession(() => session.create());
+    const kept = keptRun(toQuery(store.state));
+    if (kept) {
+      await resumeRun(kept);
+    } else {
+      forgetKeptRun(api, toQuery(store.state));
+      await classroom.openSession(() => session.create());
+    }
     describeData();
     await render();
   } catch (err) {
     reportError(err);
   }
   await classroom.ready(query.notes);
+  if (lostRun) classroom.showNotes(['the server has let it go and this tab kept no copy of it, so it starts afresh from the settings'], 'This tab\'s run is gone: ');
   document.body.dataset.ready = 'true';
 }
 

@@ -52,7 +52,7 @@ export function visibleLinks({ m, n, W }) {
  * a 128 x 128 layer's links every frame would cost milliseconds per layer.
  */
 export function kthLargestMagnitude(values, k) {
-  const a = new Float32Array(values.length);
+  const a = new Float64Array(values.length); // exact for float64 weights: the threshold is one of them
   for (let i = 0; i < values.length; i++) a[i] = Math.abs(values[i]);
   const target = a.length - k; // index in ascending order
   let lo = 0;

@@ -48,8 +48,10 @@ export function mountHomework(page, { panel, exportBar }) {
     onClose: close,
     onPoint: (x) => page.mark?.(x),
     probe: (body) => api.sessionRequest('POST', '/probe', body),
-    apply: (body) => page.run(() => session.undoable('inspector step',
-      async () => session.ingest(await api.sessionRequest('POST', '/probe/apply', { ...body, view: session.view() })))),
+    apply: (body) => page.run(() => session.undoable('inspector step', async () => {
+      session.depart('an inspector step was applied');
+      return session.ingest(await api.sessionRequest('POST', '/probe/apply', { ...body, view: session.view() }));
+    })),
   });
 
   if (exportBar) {

@@ -13,6 +13,9 @@ const UNDO_DEPTH = 20;
 // (a change, a reset, a refresh) gets fresh ones.
 export const THUMB_EVERY = 4;
 const HISTORY_KEYS = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc'];
+// A session recreated from weights mid-run (undo, resume) goes on with a fresh
+// optimizer and shuffle: exact weights, but not what its settings replay to.
+export const MIDWAY = 'the run was recreated mid-way from its weights (its optimizer and shuffle start afresh)';
 
 export class Session {
   /** api: Api; getState: () => state; options: {thumbnails: () => bool, curveLayers: () => [layer]} */
@@ -24,10 +27,27 @@ export class Session {
     this.history = emptyHistory();
     this.points = { train: [], val: [] };
     this.data = { source: 'generated' }; // or {source: 'file', text, valText, name}
+    this.edited = false; // points drawn or removed: data the settings no longer describe
+    this.departure = null; // why the weights are no longer those the settings replay to, or null
     this.undoStack = [];
     this._ingestTail = Promise.resolve();
     api.recreate = async () => this._resumeBody();
-    api.onRecreated = (answer) => this.ingest(answer.frame);
+    api.onRecreated = (answer) => {
+      if (answer.frame.counters.step) this.depart(MIDWAY);
+      return this.ingest(answer.frame);
+    };
+  }
+
+  /** Why a settings-only link would not reproduce this run (share.js then carries the weights), or null. */
+  get notReplayable() {
+    if (this.data.source !== 'generated') return 'the data are not a generated set';
+    if (this.edited) return 'points were drawn or removed';
+    return this.departure;
+  }
+
+  /** The run left what its settings replay to (the weights stay): `reason` says how. */
+  depart(reason) {
+    this.departure ??= reason;
   }
 
   get lastEpoch() {
@@ -86,6 +106,34 @@ export class Session {
     return this.ingest(answer.frame);
   }
 
+  /**
+   * The server's session drawn afresh with its points (a reload found its id).
+   * When the server has let it go, api.js recreates it from what restore() put here.
+   */
+  reopen() {
+    const view = this.view({ fresh: true });
+    return this._call(() => this.api.frame({ view: { ...view, include: [...view.include, 'points'] } }));
+  }
+
+  /** A session of its own that goes on exactly where this one is (optimizer and shuffle included). */
+  async fork() {
+    const exported = await this.api.sessionRequest('GET', '/export?format=json');
+    const answer = await this.api.request('POST', '/api/sessions/import', { ...exported, view: this.view({ fresh: true }) });
+    this.api.sessionId = answer.session;
+    return this.ingest(answer.frame);
+  }
+
+  /** What a tab kept (tab-run.js): exact weights, counters, history, points, data. */
+  restore(copy) {
+    const weights = copy.weights.map(({ W, W0 }) => ({ m: W.length, n: W0.length, W: Float64Array.from(W.flat()), W0: Float64Array.from(W0) }));
+    this.frame = { weights, counters: copy.counters };
+    this.history = copy.history;
+    this.points = copy.points;
+    this.data = copy.data;
+    this.edited = Boolean(copy.edited);
+    this.departure = copy.departure ?? null;
+  }
+
   /** streaming: a frame of the play loop (it may reuse the last thumbnails). */
   advance(amount, { streaming = false } = {}) {
     return this._call(() => this.api.advance({ ...amount, view: this.view({ streaming }) }));
@@ -98,16 +146,37 @@ export class Session {
 
   /** Rate, batch size, optimizer, weight decay: the weights stay. */
   patchTraining() {
+    const at = this.frame?.counters;
+    if (at?.step) this.depart(`the training settings changed at epoch ${at.epoch}, step ${at.step}`);
     return this._call(() => this.api.patchTraining({ ...trainingBody(this.getState()), view: this.view() }));
   }
 
   reset() {
-    return this.undoable('reset', () => this._call(() => this.api.reset({ seed: this.getState().seed, view: this.view({ fresh: true }) })));
+    return this.undoable('reset', () => {
+      this.departure = null;
+      return this._call(() => this.api.reset({ seed: this.getState().seed, view: this.view({ fresh: true }) }));
+    });
+  }
+
+  /**
+   * New weights' seed: the weights are drawn again from it at once, so what is
+   * on the screen is always what the settings (and a link) say. undoable: false
+   * when a data or network change in the same edit takes the undo step.
+   */
+  reseed(previous, { undoable = true } = {}) {
+    const change = () => {
+      this.departure = null;
+      return this._call(() => this.api.reset({ seed: this.getState().seed, view: this.view({ fresh: true }) }));
+    };
+    return undoable ? this.undoable('seed change', change, previous) : change();
   }
 
   /** New architecture (re-initialises); `previous` is the state before the change, for undo. */
   changeNetwork(previous) {
-    return this.undoable('architecture change', () => this._call(() => this.api.putNetwork({ ...networkBody(this.getState()), view: this.view({ fresh: true }) })), previous);
+    return this.undoable('architecture change', () => {
+      this.departure = null;
+      return this._call(() => this.api.putNetwork({ ...networkBody(this.getState()), view: this.view({ fresh: true }) }));
+    }, previous);
   }
 
   /**
@@ -120,6 +189,8 @@ export class Session {
       if (withNetwork) await this.api.putNetwork({ ...networkBody(this.getState()), view: this.view({ fresh: true }) });
       const frame = await this._call(() => this.api.putData({ ...dataBody(this.getState(), data), view: this.view({ fresh: true }) }));
       this.data = data;
+      this.edited = false;
+      this.departure = null;
       return frame;
     }, previous);
   }
@@ -127,16 +198,23 @@ export class Session {
   /** layer: 1 for W^1 (the homework's numbering); the API's `layer` counts from 0. */
   setWeight({ layer, kind, i, j, value }) {
     const body = kind === 'W' ? { layer: layer - 1, kind, i, j, value } : { layer: layer - 1, kind, j, value };
-    return this.undoable('weight edit', () => this._call(() => this.api.putWeights({ ...body, view: this.view() })));
+    return this.undoable('weight edit', () => {
+      this.depart('a weight was set by hand');
+      return this._call(() => this.api.putWeights({ ...body, view: this.view() }));
+    });
   }
 
   /** Add a point of class `label` at (x, y) to the training set. */
   addPoint(x, y, label) {
-    return this.undoable('drawn point', () => this._call(() => this.api.points({ add: [{ x: [x, y], label, split: 'train' }], view: this.view() })));
+    return this.undoable('drawn point', async () => {
+      const frame = await this._call(() => this.api.points({ add: [{ x: [x, y], label, split: 'train' }], view: this.view() }));
+      this.edited = true;
+      return frame;
+    });
   }
 
   /** Remove the point nearest to (x, y), training or validation; null when there are none. */
-  removeNearest(x, y) {
+  async removeNearest(x, y) {
     let best = null;
     for (const split of ['train', 'val']) {
       this.points[split].forEach((p, index) => {
@@ -145,7 +223,11 @@ export class Session {
       });
     }
     if (!best) return null;
-    return this.undoable('removed point', () => this._call(() => this.api.points({ remove: [{ split: best.split, index: best.index }], view: this.view() })));
+    return this.undoable('removed point', async () => {
+      const frame = await this._call(() => this.api.points({ remove: [{ split: best.split, index: best.index }], view: this.view() }));
+      this.edited = true;
+      return frame;
+    });
   }
 
   /**
@@ -169,6 +251,8 @@ export class Session {
       label,
       state: structuredClone(state),
       data: this.data,
+      edited: this.edited,
+      departure: this.departure,
       points: this.points,
       weights: this.frame.weights,
       counters: this.frame.counters,
@@ -201,15 +285,18 @@ export class Session {
     const answer = await this.api.create(body);
     this.api.discard(oldId);
     this.data = snap.data;
+    this.edited = snap.edited;
+    this.departure = snap.departure ?? (snap.counters.step ? MIDWAY : null);
     const frame = await this.ingest(answer.frame);
     return { state: snap.state, frame, label: snap.label };
   }
 
+  /** SessionCreate that recreates the run the page holds; throws when it holds none (never a silent fresh start). */
   _resumeBody() {
-    const state = this.getState();
-    return createBody(state, pointsBody(this.points), {
+    if (!this.frame) throw new Error('the server no longer has this run and the page holds no copy of it');
+    return createBody(this.getState(), pointsBody(this.points), {
       view: this.view({ fresh: true }),
-      resume: this.frame ? { weights: this.frame.weights, counters: this.frame.counters, history: this.history } : null,
+      resume: { weights: this.frame.weights, counters: this.frame.counters, history: this.history },
     });
   }
 

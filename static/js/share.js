@@ -9,6 +9,7 @@ import {
   MAX_LINK_LENGTH, encodeSnapshot, linkFor, readShareFile, shareFile, stashImport, takeSnapshot,
 } from './snapshot.js';
 import { toQuery } from './state.js';
+import { leaveOnPurpose } from './tab-run.js';
 
 const stamp = () => new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
 
@@ -78,6 +79,8 @@ export class ShareDialog {
   async open() {
     this.openError.hidden = true;
     this.dialog.showModal();
+    // the settings alone would replay another run: the link carries the weights unless unticked
+    if (this.ctx.session.notReplayable) this.withWeights.checked = true;
     await this.refresh();
     if (!this.current.tooLong) await this.copy();
   }
@@ -98,10 +101,12 @@ export class ShareDialog {
     this.linkField.value = link;
     this.copyButton.textContent = tooLong ? 'Save as file' : 'Copy link';
     this.dialog.classList.toggle('too-long', tooLong);
-    this.message.className = `share-message${tooLong ? ' warn' : ''}`;
+    const reason = this.ctx.session.notReplayable;
+    this.message.className = `share-message${tooLong || (reason && !snapshot) ? ' warn' : ''}`;
     this.message.textContent = tooLong
       ? `With the weights and data this link is ${link.length.toLocaleString('en')} characters, too long to paste safely: save it as a file and hand that out (it opens with “Open a shared file”).`
-      : snapshot ? `The link carries the weights${snapshot.points || snapshot.edits ? ' and the data edits' : ''} (${link.length.toLocaleString('en')} characters).` : '';
+      : snapshot ? `The link carries the weights${snapshot.points || snapshot.edits ? ' and the data edits' : ''} (${link.length.toLocaleString('en')} characters).`
+        : reason ? `Without the weights this link replays the settings from epoch 0, which gives other weights than these: ${reason}.` : '';
   }
 
   async copy() {
@@ -138,6 +143,7 @@ export class ShareDialog {
         // no session storage (a third-party frame): the weights go in the fragment, however long
         fragment = `#snap=${await encodeSnapshot(snapshot)}`;
       }
+      leaveOnPurpose();
       window.location.assign(`${window.location.pathname}?${query}${fragment}`);
     } catch (err) {
       this.openError.textContent = `${file.name}: ${err.message}`;

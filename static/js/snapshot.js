@@ -13,6 +13,10 @@ import { createBody, dataBody, pointsBody } from './contract.js';
 
 export const SNAPSHOT_VERSION = 1;
 export const MAX_LINK_LENGTH = 8000; // what mail, chat and LMS text fields pass intact
+// What a page opens from a #snap= fragment (the biggest run a server allows is a
+// few MB of JSON): past these a hostile link would freeze the tab inflating it.
+export const MAX_FRAGMENT_LENGTH = 2_000_000;
+export const MAX_INFLATED_BYTES = 16 * 2 ** 20;
 export const FILE_FORMAT = 'crease-share';
 const FRAGMENT_KEY = 'snap';
 const IMPORT_KEY = 'crease-import'; // sessionStorage: a file opened in this tab, read once on load
@@ -40,15 +44,49 @@ export async function encodeSnapshot(snapshot) {
   return base64url(await pipe(json, new CompressionStream('deflate-raw')));
 }
 
+/** Inflated bytes, refused (stream cancelled) as soon as they pass `limit`. */
+async function inflateAtMost(bytes, limit) {
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return new Uint8Array(await new Blob(chunks).arrayBuffer());
+}
+
+const megabytes = (bytes) => `${Math.round(bytes / 2 ** 20)} MB`;
+
 /** The text after "#snap=" -> a checked snapshot; throws with a readable message. */
 export async function decodeSnapshot(text) {
-  let json;
+  if (text.length > MAX_FRAGMENT_LENGTH) {
+    throw new Error(`the weights in the link are ${text.length.toLocaleString('en')} characters, more than the `
+      + `${MAX_FRAGMENT_LENGTH.toLocaleString('en')} a link may carry (a run that big travels as a file), so they were not opened`);
+  }
+  let bytes;
   try {
-    json = new TextDecoder().decode(await pipe(fromBase64url(text), new DecompressionStream('deflate-raw')));
+    bytes = await inflateAtMost(fromBase64url(text), MAX_INFLATED_BYTES);
   } catch {
     throw new Error('the weights in the link are damaged (was it cut short?)');
   }
-  return checkSnapshot(JSON.parse(json));
+  if (!bytes) {
+    throw new Error(`the weights in the link unpack to more than ${megabytes(MAX_INFLATED_BYTES)}, more than any run this `
+      + 'page can hold, so they were not opened');
+  }
+  let doc;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new Error('the weights in the link are damaged (was it cut short?)');
+  }
+  return checkSnapshot(doc);
 }
 
 const isNumberMatrix = (m) => Array.isArray(m) && m.length > 0 && m.every((row) => Array.isArray(row) && row.every(Number.isFinite));

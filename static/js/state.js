@@ -14,8 +14,9 @@ export const CONTROL_GROUPS = ['settings', 'data', 'upload', 'draw', 'network', 
 // limits: bounds the server sets (GET /api/datasets `limits`), {property: [limit, offset]};
 // setLimits fills them in, until then they are open (main.js reads the link again).
 // unit: what the bound counts, for the message that says why a value was refused.
-// group: which server call a change needs ("data" and "network" re-initialise and
-// can be undone, "training" keeps the weights, "view" only changes what is drawn
+// group: which server call a change needs ("data", "network" and "init" (the
+// weights' seed) re-initialise at once and can be undone, so a link always
+// carries the values in effect; "training" keeps the weights, "view" only changes what is drawn
 // or requested, "local" is page-only, "page" is the page around the charts).
 export const SETTINGS = [
   { key: 'dataset', url: 'data', type: 'enum', def: 'circle', values: null, unit: 'dataset', group: 'data' },
@@ -29,7 +30,7 @@ export const SETTINGS = [
   { key: 'activations', url: 'act', type: 'enumList', def: ['relu'], values: HIDDEN_ACTIVATIONS, maxLength: Infinity, limits: { maxLength: ['max_layers'] }, lengthUnit: 'hidden layers', group: 'network' },
   { key: 'output', url: 'out', type: 'enum', def: 'softmax', values: ['softmax', 'sigmoid'], group: 'network' },
   { key: 'init', url: 'init', type: 'enum', def: 'homework', values: ['homework', 'pytorch'], group: 'network' },
-  { key: 'seed', url: 'seed', type: 'int', def: 1, min: 0, max: 2 ** 31 - 1, group: 'local' },
+  { key: 'seed', url: 'seed', type: 'int', def: 1, min: 0, max: 2 ** 31 - 1, group: 'init' },
   { key: 'optimizer', url: 'opt', type: 'enum', def: 'sgd', values: ['sgd', 'adam'], group: 'training' },
   { key: 'lr', url: 'lr', type: 'float', def: 0.03, min: 1e-6, max: 10, group: 'training' },
   { key: 'batchSize', url: 'batch', type: 'int', def: 10, min: 1, max: Infinity, limits: { max: ['max_points'] }, unit: 'points per batch', group: 'training' },

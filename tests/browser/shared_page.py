@@ -62,15 +62,19 @@ def shot_to():
 
 
 def open_link(page: Page, url: str) -> None:
-    """Load `url` afresh and wait for the first frame to be drawn. A link that
-    differs from the page's URL only in its #fragment would not load by itself,
-    so that one is reloaded. (Going through about:blank instead costs ~5 s.)"""
+    """Load `url` as a link opened afresh and wait for the first frame to be
+    drawn. A link that differs from the page's URL only in its #fragment does
+    not load by itself (and a reload would resume this tab's run): the page
+    loads it without the fragment, then the fragment arrives as a pasted one
+    does (hashchange). (Going through about:blank instead costs ~5 s.)"""
     target = urljoin(page.url, url)
     same_document = page.url.split("#")[0] == target.split("#")[0] and "#" in target
-    page.goto(url)
-    if same_document:
-        page.reload()
+    page.goto(target.split("#")[0] if same_document else url)
     page.wait_for_selector(READY, timeout=30_000)
+    if same_document:
+        page.goto(target)
+        page.wait_for_function("(hash) => window.crease.classroom.followedHash === hash",
+                               arg="#" + target.split("#", 1)[1])
     settle(page)
 
 

@@ -5,15 +5,17 @@ URL becomes a file that opens the same way; garbage in a link is ignored with
 a visible note; hide= hides controls."""
 from __future__ import annotations
 
+import base64
 import json
 import random
+import zlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.browser.app import READY, point_count, settle
 from tests.browser.shared_page import (  # noqa: F401  (fixtures)
-    advance_epochs, counters, exact_weights, module_page, mpage, open_link, state)
+    advance_epochs, counters, exact_weights, module_page, mpage, open_link, shot_to, state)
 
 # One example per row of the settings table (static/js/state.js SETTINGS):
 # key -> (other settings it needs, a valid value other than the default).
@@ -84,11 +86,12 @@ def table_keys(page) -> list[str]:
     return page.evaluate(f"async () => (await {STATE_JS}).SETTINGS.map((s) => s.key)")
 
 
-def share_link(page, with_weights: bool = False) -> str:
+def share_link(page, with_weights: bool | None = False) -> str:
+    """The dialog's link; with_weights None: as the dialog proposes."""
     page.get_by_test_id("share").click()
     page.wait_for_selector("[data-testid=share-dialog][open]")
     box = page.get_by_test_id("share-weights")
-    if box.is_checked() != with_weights:
+    if with_weights is not None and box.is_checked() != with_weights:
         box.click()
     settle(page)
     page.wait_for_function("() => document.getElementById('share-link').value.startsWith('http')")
@@ -204,8 +207,9 @@ def test_a_link_too_long_for_a_url_becomes_a_file_that_opens(mpage, tmp_path):
     advance_epochs(mpage, 2)
     weights = exact_weights(mpage)
     mpage.get_by_test_id("share").click()
-    mpage.get_by_test_id("share-weights").click()
+    # uploaded data: the settings alone cannot replay this run, so the dialog includes the weights
     mpage.wait_for_function("() => document.getElementById('share-message').textContent.includes('too long')")
+    assert mpage.get_by_test_id("share-weights").is_checked()
     assert len(mpage.get_by_test_id("share-link").input_value()) > 8000
     with mpage.expect_download() as info:
         mpage.get_by_test_id("share-copy").click()
@@ -272,3 +276,125 @@ def test_hide_hides_control_groups_and_single_controls(mpage):
     mpage.get_by_test_id("learning-rate").press("Enter")
     mpage.wait_for_function("() => location.search.includes('lr=0.2')")
     assert "hide=data,network,reset,share,mom" in mpage.evaluate("() => location.search")
+
+
+@pytest.mark.parametrize("key", list(EXAMPLES))
+def test_a_link_made_after_the_change_reproduces_the_screen(mpage, key):
+    """The rule: a change that needs new weights (seed, architecture,
+    activations, data) draws them at once, so the settings in a link are the
+    ones in effect: opened anew, the same weights after the same epochs."""
+    needs, value = EXAMPLES[key]
+    open_link(mpage, "/?data=moons&hidden=4")
+    advance_epochs(mpage, 2)        # a run under way, as in class
+    mpage.evaluate("(patch) => window.crease.store.set(patch)", {**needs, key: value})
+    settle(mpage)
+    advance_epochs(mpage, 3)
+    shown, epoch = exact_weights(mpage), counters(mpage)["epoch"]
+    # a training setting changed mid-run: no settings replay this, so the dialog includes the weights
+    link = share_link(mpage, with_weights=None)
+    group = mpage.evaluate(f"async (key) => (await {STATE_JS}).groupOf(key)", key)
+    assert ("#snap=" in link) == (group == "training"), link
+    open_link(mpage, link)
+    advance_epochs(mpage, epoch - counters(mpage)["epoch"])
+    assert counters(mpage)["epoch"] == epoch
+    assert exact_weights(mpage) == shown, f"{key}: {link} does not reproduce the screen"
+
+
+def test_a_weights_link_pasted_into_a_tab_with_the_same_settings_loads_them(mpage):
+    open_link(mpage, "/?data=moons&hidden=5&seed=2")
+    advance_epochs(mpage, 4)
+    weights = exact_weights(mpage)
+    link = share_link(mpage, with_weights=True)
+    assert "#snap=" in link
+    # the same settings, trained elsewhere: pasting the link changes only the fragment
+    open_link(mpage, link.split("#")[0])
+    advance_epochs(mpage, 9)
+    mpage.evaluate("(link) => { window.location.href = link; }", link)
+    mpage.wait_for_function("() => window.crease.session.frame.counters.epoch === 4")
+    settle(mpage)
+    assert exact_weights(mpage) == weights
+    assert mpage.get_by_test_id("epoch-count").text_content() == "4"
+    # Back (the fragment goes) keeps the run; Forward (it comes again) loads it again
+    advance_epochs(mpage, 2)
+    mpage.go_back()
+    settle(mpage)
+    assert counters(mpage)["epoch"] == 6
+    mpage.go_forward()
+    mpage.wait_for_function("() => window.crease.session.frame.counters.epoch === 4")
+    settle(mpage)
+    assert exact_weights(mpage) == weights
+
+
+def snap_link(page, doc_json: bytes, level: int = 9) -> str:
+    """A #snap= link around any bytes: deflate-raw and base64url, as snapshot.js writes them."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    packed = compressor.compress(doc_json) + compressor.flush()
+    return "/?data=moons#snap=" + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+
+def test_a_weights_link_that_inflates_past_the_cap_is_refused_with_a_note(mpage, shot_to):
+    bomb = b'{"v":1,"pad":"' + b"0" * (64 * 2**20) + b'"}'   # 64 MB of JSON in a 65 KB link
+    link = snap_link(mpage, bomb)
+    assert len(link) < 100_000
+    open_link(mpage, link)
+    note = mpage.get_by_test_id("link-note")
+    assert note.is_visible()
+    assert "unpack to more than 16 MB" in note.text_content()
+    shot_to(mpage, "snap-link-over-the-cap")
+    assert counters(mpage)["epoch"] == 0 and point_count(mpage) > 0   # the run starts from its settings
+
+
+def test_a_weights_link_longer_than_the_cap_is_refused_with_a_note(mpage):
+    noise = random.Random(3).randbytes(1_510_000)   # does not deflate: 2.01 M characters (Chrome takes 2 MB)
+    link = snap_link(mpage, noise, level=0)
+    open_link(mpage, link)
+    note = mpage.get_by_test_id("link-note")
+    assert note.is_visible()
+    assert "more than the 2,000,000 a link may carry" in note.text_content()
+    assert counters(mpage)["epoch"] == 0
+
+
+def test_a_new_weights_seed_takes_effect_at_once(mpage):
+    """The report: seed 7 typed (Enter, no Reset), then +1 epoch ten times; the
+    link said seed=7 but the page trained from seed 1's weights."""
+    open_link(mpage, "/?data=moons")
+    mpage.get_by_test_id("seed").fill("7")
+    mpage.get_by_test_id("seed").press("Enter")
+    settle(mpage)
+    fresh = exact_weights(mpage)
+    for _ in range(10):
+        mpage.get_by_test_id("epoch-step").click()
+        settle(mpage)
+    shown = exact_weights(mpage)
+    link = share_link(mpage)
+    assert "seed=7" in link and "#" not in link
+    open_link(mpage, link)
+    assert exact_weights(mpage) == fresh           # seed 7's initial weights, as the page had them
+    advance_epochs(mpage, 10)
+    assert exact_weights(mpage) == shown
+    # one undo step takes the seed and its weights back
+    open_link(mpage, "/?data=moons")
+    start = exact_weights(mpage)
+    mpage.get_by_test_id("seed").fill("7")
+    mpage.get_by_test_id("seed").press("Enter")
+    settle(mpage)
+    mpage.get_by_test_id("undo").click()
+    settle(mpage)
+    assert state(mpage)["seed"] == 1 and exact_weights(mpage) == start
+
+
+def test_after_an_undo_mid_run_the_link_carries_the_weights(mpage):
+    """Undo recreates the run from its exact weights, but with a fresh
+    optimizer and shuffle: from there no settings replay it."""
+    open_link(mpage, "/?data=moons&hidden=4")
+    advance_epochs(mpage, 3)
+    mpage.evaluate("() => window.crease.store.set({ hidden: [3] })")
+    settle(mpage)
+    mpage.get_by_test_id("undo").click()
+    settle(mpage)
+    advance_epochs(mpage, 2)
+    shown = exact_weights(mpage)
+    link = share_link(mpage, with_weights=None)
+    assert "#snap=" in link
+    open_link(mpage, link)
+    assert exact_weights(mpage) == shown and counters(mpage)["epoch"] == 5

@@ -28,12 +28,13 @@ def active_counts(frame: dict) -> np.ndarray:
 
 
 def weights(frame: dict) -> list[tuple[np.ndarray, np.ndarray]]:
-    """[(W m x n float32, W0 (n,) float32)] per layer."""
+    """[(W m x n, W0 (n,))] per layer, in the frame's dtype (the run's, exact)."""
     out = []
     for layer in frame["weights"]:
         m, n = layer["shape"]
-        W = np.frombuffer(base64.b64decode(layer["W"]), dtype="<f4").reshape(m, n)
-        W0 = np.frombuffer(base64.b64decode(layer["W0"]), dtype="<f4")
+        dtype = {"float64": "<f8", "float32": "<f4"}[layer["dtype"]]
+        W = np.frombuffer(base64.b64decode(layer["W"]), dtype=dtype).reshape(m, n)
+        W0 = np.frombuffer(base64.b64decode(layer["W0"]), dtype=dtype)
         assert W0.shape == (n,)
         out.append((W, W0))
     return out
@@ -54,6 +55,11 @@ def predictions(frame: dict) -> np.ndarray:
 def as_float32(params) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(np.asarray(W, dtype=np.float32), np.asarray(W0, dtype=np.float32).reshape(-1))
             for W, W0 in params]
+
+
+def exact(params) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The engine's (W, W0) as a frame carries them: W0 flat, nothing rounded."""
+    return [(np.asarray(W), np.asarray(W0).reshape(-1)) for W, W0 in params]
 
 
 def same_weights(a, b) -> bool:

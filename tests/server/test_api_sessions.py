@@ -61,7 +61,7 @@ def test_create_with_defaults_only(api):
 
 def test_same_seed_same_weights_as_the_engine(api):
     _, frame = create(api)
-    assert fd.same_weights(fd.weights(frame), fd.as_float32(layer_params(in_process_run().model)))
+    assert fd.same_weights(fd.weights(frame), fd.exact(layer_params(in_process_run().model)))
 
 
 def test_advance_counts_exactly_and_matches_the_engine(api):
@@ -76,7 +76,7 @@ def test_advance_counts_exactly_and_matches_the_engine(api):
     # 1 + 5 steps = 2 epochs of 3; +1 epoch; +2 steps; 3 epochs = finish the 4th, then two more
     assert frame["counters"] == {"step": 18, "epoch": 6, "batch_in_epoch": 0, "batches_per_epoch": 3}
     assert frame["counters"]["epoch"] == run.epoch and frame["state"] == "training"
-    assert fd.same_weights(fd.weights(frame), fd.as_float32(layer_params(run.model)))
+    assert fd.same_weights(fd.weights(frame), fd.exact(layer_params(run.model)))
     assert frame["metrics"]["train_loss"] == pytest.approx(run.metrics()["train_loss"], rel=1e-5)
 
 
@@ -188,13 +188,13 @@ def test_set_one_weight_one_bias_and_a_layer(api):
     sid, _ = create(api)
     frame = api.put(f"/api/sessions/{sid}/weights",
                     json={"layer": 0, "kind": "W", "i": 1, "j": 2, "value": -1.25}).json
-    assert fd.weights(frame)[0][0][1, 2] == np.float32(-1.25)
+    assert fd.weights(frame)[0][0][1, 2] == -1.25
     frame = api.put(f"/api/sessions/{sid}/weights",
                     json={"layer": 1, "kind": "W0", "j": 0, "value": 0.5}).json
-    assert fd.weights(frame)[1][1][0] == np.float32(0.5)
+    assert fd.weights(frame)[1][1][0] == 0.5
     W = [[0.5, -0.5, 0.25, 1.0], [1.5, 0.0, -2.0, 0.125]]
     frame = api.put(f"/api/sessions/{sid}/weights", json={"layer": 0, "W": W}).json
-    assert np.array_equal(fd.weights(frame)[0][0], np.float32(W))
+    assert np.array_equal(fd.weights(frame)[0][0], np.array(W))
     lines = fd.lines(frame)
     assert lines[1] is not None and lines[3][:4] != lines[2][:4]
 
@@ -211,7 +211,7 @@ def test_probe_and_apply(api):
                            fd.weights(before))      # a probe changes nothing
     frame = api.post(f"/api/sessions/{sid}/probe/apply",
                      json={"x": [0.5, -0.5], "target": 2, "lr": 0.3}).json
-    after = [(np.float32(layer["W_after"]), np.float32(layer["W0_after"])) for layer in stepped["layers"]]
+    after = [(np.array(layer["W_after"]), np.array(layer["W0_after"])) for layer in stepped["layers"]]
     assert fd.same_weights(fd.weights(frame), after)
 
 
@@ -287,6 +287,19 @@ def test_resume_recreates_what_the_page_held(api):
     assert frame["counters"]["epoch"] == 2 and frame["history"]["epoch"] == [1, 2]
     assert fd.same_weights(fd.weights(frame), fd.weights(held))
     assert advance(api, new_sid, epochs=1)["counters"]["epoch"] == 3
+
+
+def test_a_frame_carries_a_float64_runs_weights_exactly(api):
+    sid, _ = create(api)
+    held = advance(api, sid, epochs=2)
+    assert {layer["dtype"] for layer in held["weights"]} == {"float64"}
+    server = api.get(f"/api/sessions/{sid}/export?format=json").json["weights"]
+    assert fd.same_weights(fd.weights(held), [(np.array(w["W"]), np.array(w["W0"])) for w in server])
+    # resumed from the frame's weights (as JSON numbers), nothing is rounded
+    weights = [{"W": W.tolist(), "W0": W0.tolist()} for W, W0 in fd.weights(held)]
+    new_sid, _ = create(api, {**SMALL, "resume": {"weights": weights, "step": held["counters"]["step"],
+                                                  "epoch": 2}})
+    assert api.get(f"/api/sessions/{new_sid}/export?format=json").json["weights"] == server
 
 
 def test_divergence_is_a_state_not_an_error(api):

@@ -85,7 +85,7 @@ def test_boundary_is_the_engines_boundary(session):
 def test_weights_predictions_counters_and_metrics(session):
     frame = build(session)
     run = session.run
-    assert fd.same_weights(fd.weights(frame), fd.as_float32(layer_params(run.model)))
+    assert fd.same_weights(fd.weights(frame), fd.exact(layer_params(run.model)))
     X = np.hstack([run.X_train, run.X_val])
     assert np.array_equal(fd.predictions(frame), predict_proba(run.model, X).argmax(axis=0))
     assert frame["counters"] == {"step": run.step, "epoch": 8, "batch_in_epoch": 0,
