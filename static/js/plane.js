@@ -237,7 +237,9 @@ export class Plane {
     const { extent } = model;
     const train = model.points?.train ?? [];
     const val = view.showVal ? model.points?.val ?? [] : [];
-    const nClasses = model.grid?.nClasses ?? model.layers.at(-1).units;
+    // the points' classes are the network's outputs (one sigmoid output: two classes);
+    // the regions may be coloured by something else (a lesson's count of active units)
+    const nClasses = Math.max(2, model.layers.at(-1).units);
     const lines = view.showLines && model.lines?.some((l) => l.segment) ? { activation: model.layers[0].activation } : null;
     const key = [model.points, view.showVal, this.size, extent.join(), nClasses, lines?.activation, theme.name];
     if (!this.pointsKey || key.some((v, i) => v !== this.pointsKey[i])) {

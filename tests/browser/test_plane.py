@@ -9,6 +9,7 @@ import pytest
 
 from tests.browser.app import along, open_app, overlay, overlay_pixels, point_count, region_colour_classes, \
     region_colour_count, settle, unit_lines, wait_for_api
+from tests.browser.test_homework import open_lesson
 
 
 def assert_lines_and_labels_painted(page, units: int):
@@ -171,6 +172,14 @@ def test_axis_titles_and_a_class_legend_outside_the_plot(page, shot):
                     and key["y"] < other["y"] + other["height"] and other["y"] < key["y"] + key["height"]), (key, other)
     assert inside(key)
     shot("plane-legend")
+
+
+def test_the_legend_names_the_points_classes_when_the_regions_show_something_else(page):
+    """Lesson 2 colours the regions by how many units are active (five colours):
+    its points still have the network's two classes."""
+    open_lesson(page, "relu-softmax")
+    names = page.locator("[data-testid=plane] .plane-points g.legend text.legendtext").all_text_contents()
+    assert names == ["class 1", "class 2"]
 
 
 @pytest.mark.parametrize("activation, sides, line", [
