@@ -31,6 +31,8 @@ export function sideNames(activation) {
 // between a label box and anything else (px).
 const ALONG = [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82, 0.1, 0.9, 0.05, 0.95];
 const GAP = 2;
+// Room (px) between a side name away from the number and its line (the line's width and halo).
+const LINE_CLEARANCE = 3;
 // How far along its line (a fraction of it) a side name may move from the number.
 const SIDE_REACH = 0.17;
 // A label may cover at most this many data points (a line through it counts
@@ -103,18 +105,19 @@ export class MarkerIndex {
 /**
  * The labels of one line at fraction t of its segment: the number centred on
  * the line and the two side names off it along the normal (towards z > 0 for
- * the positive one). sizes: {unit: [w, h], side: [w, h]}.
+ * the positive one), clear of the number's box when `beside` it, else just
+ * clear of the line. sizes: {unit: [w, h], side: [w, h]}.
  */
-export function labelGroup(line, t, names, sizes) {
+export function labelGroup(line, t, names, sizes, beside = true) {
   const [[x1, y1], [x2, y2]] = [line.from, line.to];
   const cx = x1 + (x2 - x1) * t;
   const cy = y1 + (y2 - y1) * t;
   const [nx, ny] = line.normal;
   const [uw, uh] = sizes.unit;
   const [sw, sh] = sizes.side;
-  // far enough along the normal that a side box clears the number's box
+  // how far a box reaches along the normal from its centre
   const reach = (w, h) => Math.abs(nx) * w / 2 + Math.abs(ny) * h / 2;
-  const d = reach(uw, uh) + reach(sw, sh) + GAP + 1;
+  const d = (beside ? reach(uw, uh) : LINE_CLEARANCE) + reach(sw, sh) + GAP + 1;
   const at = (s) => [cx + s * nx * d, cy + s * ny * d];
   return [
     { unit: line.unit, kind: 'unit', text: String(line.unit + 1), at: [cx, cy], box: box(cx, cy, uw, uh), t },
@@ -171,7 +174,7 @@ export function placeLineLabels(lines, { names, sizes, area, markers = null, pre
   for (const [line, t] of numbered) {
     const tries = [t, ...ALONG.filter((a) => a !== t && Math.abs(a - t) <= SIDE_REACH)].sort((a, b) => Math.abs(a - t) - Math.abs(b - t));
     for (const side of [1, 2]) {
-      const group = best(tries.map((u) => [labelGroup(line, u, names, sizes)[side]]));
+      const group = best(tries.map((u) => [labelGroup(line, u, names, sizes, u === t)[side]]));
       if (group) placed.push(...group);
     }
   }
