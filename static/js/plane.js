@@ -6,14 +6,15 @@
 //      Plotly.react every frame;
 //   2. overlay: a canvas, repainted every frame;
 //   3. points: Plotly with the axes, their titles x₁ and x₂, the markers and
-//      the class legend above the plot; Plotly.react only when the data
+//      the legends (plane-legend.js); Plotly.react only when the data
 //      change, and it takes the pointer (hover, clicks: on a unit's line they
 //      point at that unit, see _lineAt).
 
 import { formatNumber, h } from './dom.js';
 import { classProbabilities } from './forward.js';
-import { segmentDistance, sideNames } from './line-labels.js';
+import { segmentDistance } from './line-labels.js';
 import { LinePopup } from './line-popup.js';
+import { axisTitles, legendLayout, legendTraces } from './plane-legend.js';
 import { CLASS_SYMBOLS, NEGATIVE, POSITIVE, classColor, regionLut } from './palette.js';
 import { Overlay } from './plane-overlay.js';
 import { theme } from './theme.js';
@@ -95,37 +96,6 @@ function activationTrace({ thumbnails, extent }, { layer, unit }) {
   };
 }
 
-/**
- * The legends' entries: one per class (its colour and marker, named from 1 as
- * the homework's prose numbers classes), above the plot, and, when lines are
- * shown, what a unit's line is for this activation, in the corner under the
- * x₂ ticks (a second legend: in the first its width would set every class
- * entry's width once the classes wrap onto two rows). Traces without points,
- * so only the legends draw them.
- */
-function legendTraces(nClasses, lines) {
-  const entry = { type: 'scatter', x: [null], y: [null], hoverinfo: 'skip', showlegend: true };
-  const classes = Array.from({ length: nClasses }, (_, c) => ({
-    ...entry,
-    uid: `legend-class-${c}`,
-    name: `class ${c + 1}`,
-    mode: 'markers',
-    marker: { size: theme.marker + 3, color: classColor(c), symbol: CLASS_SYMBOLS[c % CLASS_SYMBOLS.length], line: { width: theme.markerLine, color: '#fff' } },
-  }));
-  if (!lines) return classes;
-  const text = sideNames(lines.activation).line.replace(/\{([za])\}/g, '$1<sup>1</sup><sub>j</sub>');
-  return [...classes, {
-    ...entry,
-    uid: 'legend-lines',
-    legend: 'legend2',
-    name: `line j: ${text}`,
-    mode: 'lines',
-    line: { color: 'rgba(29,35,48,0.75)', width: 1.6 * theme.lineScale },
-  }];
-}
-
-const LEGEND = { orientation: 'h', itemclick: false, itemdoubleclick: false, bgcolor: 'rgba(0,0,0,0)', tracegroupgap: 0 };
-
 // How near (CSS px) the pointer must come to a unit's line to point at it.
 const LINE_PICK_PX = 6;
 
@@ -185,7 +155,6 @@ export class Plane {
   }
 
   _layout(extent, withAxes, legend = false) {
-    const font = { size: theme.planeFont, color: '#1d2330' };
     const axis = withAxes
       ? { zeroline: false, showgrid: false, ticks: 'outside', ticklen: 4, tickfont: { size: theme.tickFont, color: '#556' }, linecolor: '#bcc3cf', mirror: true }
       : { visible: false };
@@ -196,14 +165,8 @@ export class Plane {
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: withAxes ? 'rgba(0,0,0,0)' : '#fff',
       showlegend: legend,
-      legend: { ...LEGEND, font, x: 0, xanchor: 'left', y: 1, yanchor: 'bottom' },
-      legend2: { ...LEGEND, font, xref: 'container', yref: 'container', x: 0, xanchor: 'left', y: 0, yanchor: 'bottom' },
-      // the axes' titles, upright (a turned "x₂" reads badly from afar), placed
-      // in data coordinates: the plot is a square centred in the figure
-      annotations: withAxes ? [
-        { text: 'x₁', x: (extent[0] + extent[1]) / 2, y: extent[2], xanchor: 'center', yanchor: 'top', yshift: -theme.tickFont - 8, showarrow: false, font },
-        { text: 'x₂', x: extent[0], y: (extent[2] + extent[3]) / 2, xanchor: 'right', yanchor: 'middle', xshift: -theme.tickFont * 2 - 8, showarrow: false, font },
-      ] : [],
+      ...legendLayout(),
+      annotations: withAxes ? axisTitles(extent) : [],
       dragmode: false,
       hovermode: withAxes ? 'closest' : false,
       hoverdistance: 10,
