@@ -32,9 +32,6 @@ from engine.functions import ACTIVATIONS, HIDDEN_ACTIVATIONS, sigmoid
 
 OUTPUTS = ("softmax", "sigmoid", "linear")
 DEAD_NORM = 1e-9      # |w| below this: z is constant over any sensible view
-LABEL_OFFSET = 0.035  # "0" and "+" labels sit this share of the view's short side off the line
-LABEL_ALONG = 0.1     # ... this far along the segment from one end; odd units use the other
-                      # end, so at initialisation (every line through the origin) they don't pile up
 
 
 class GridResult(NamedTuple):
@@ -258,8 +255,6 @@ class LineTable(NamedTuple):
     b: np.ndarray            # n
     start: np.ndarray        # one end of the segment in view
     end: np.ndarray          # the other end
-    zero_label: np.ndarray   # where the "0" label goes
-    plus_label: np.ndarray   # where the "+" label goes
     shown: np.ndarray        # bool: the unit draws a segment
     dead: np.ndarray         # bool: w ~ 0, z is constant
 
@@ -267,7 +262,7 @@ class LineTable(NamedTuple):
 def first_layer_segments(W, W0, extent) -> LineTable:
     """first_layer_lines as arrays, for callers that want them all at once
     (a frame turns them into one table without a dict per unit).  Where a
-    unit is not shown its ends and labels are meaningless."""
+    unit is not shown its ends are meaningless."""
     x0, x1, y0, y1 = (float(v) for v in extent)
     grid_axes(extent, 2)   # validates the extent
     w = np.asarray(W, dtype=np.float64).reshape(2, -1)
@@ -294,29 +289,23 @@ def first_layer_segments(W, W0, extent) -> LineTable:
     visible = ~dead & (t_hi - t_lo > 1e-12 * span)
     t_lo, t_hi = np.where(visible, t_lo, 0.0), np.where(visible, t_hi, 0.0)
     start, end = foot + t_lo * direction, foot + t_hi * direction
-    along = np.where(np.arange(b.size) % 2 == 0, LABEL_ALONG, 1.0 - LABEL_ALONG)
-    anchor = start + along * (end - start)
-    offset = LABEL_OFFSET * min(x1 - x0, y1 - y0) * normal
-    return LineTable(w, b, start.T, end.T, (anchor - offset).T, (anchor + offset).T, visible, dead)
+    return LineTable(w, b, start.T, end.T, visible, dead)
 
 
 def first_layer_lines(W, W0, extent) -> list[dict]:
     """Each first-layer unit's line w . x + b = 0 clipped to the view.
 
     W is 2 x n, W0 n x 1.  Per unit: ``w`` [w1, w2], ``b``, ``segment`` (two
-    [x, y] ends, or None when the line misses the view), ``plus_label`` on the
-    side where z > 0 and ``zero_label`` on the other, both off the segment
-    along the normal, near its start for even units and its end for odd ones,
-    and ``dead`` (w ~ 0: z is constant, no line).
+    [x, y] ends, or None when the line misses the view) and ``dead`` (w ~ 0:
+    z is constant, no line).  Where its labels go is the page's choice
+    (static/js/line-labels.js): it knows their sizes in pixels and the
+    points' markers.
     """
     t = first_layer_segments(W, W0, extent)
     segments = np.stack([t.start, t.end], axis=1).tolist()
-    return [{"w": unit_w, "b": unit_b, "segment": segment if shown else None,
-             "zero_label": zero_at if shown else None, "plus_label": plus_at if shown else None,
-             "dead": unit_dead}
-            for unit_w, unit_b, segment, zero_at, plus_at, shown, unit_dead in zip(
-                t.w.T.tolist(), t.b.tolist(), segments, t.zero_label.tolist(),
-                t.plus_label.tolist(), t.shown.tolist(), t.dead.tolist())]
+    return [{"w": unit_w, "b": unit_b, "segment": segment if shown else None, "dead": unit_dead}
+            for unit_w, unit_b, segment, shown, unit_dead in zip(
+                t.w.T.tolist(), t.b.tolist(), segments, t.shown.tolist(), t.dead.tolist())]
 
 
 # What contourpy.contour_generator(xs, ys, z, line_type="Separate") builds, built

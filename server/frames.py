@@ -147,14 +147,13 @@ def grid(params, acts, extent, resolution: int, n_classes: int, with_probs: bool
 
 
 def lines(first_layer, extent) -> dict:
-    """Per first-layer unit 8 float32s ``[x0, y0, x1, y1, zx, zy, px, py]``: the
-    segment of w . x + b = 0 inside the view, the "0" label's place and the
-    "+" label's; NaNs where the unit draws no line (w ~ 0, or the line misses
-    the view).  Binary like the weights: as JSON numbers these were a third
+    """Per first-layer unit 4 float32s ``[x0, y0, x1, y1]``: the segment of
+    w . x + b = 0 inside the view; NaNs where the unit draws no line (w ~ 0,
+    or the line misses the view).  The page places its labels.  Binary like the weights: as JSON numbers these were a third
     of a frame's encoding time.  w and b themselves are the frame's
     weights[0] (W[:, unit], W0[unit])."""
     t = first_layer_segments(*first_layer, extent)
-    table = np.hstack([t.start, t.end, t.zero_label, t.plus_label]).astype("<f4")
+    table = np.hstack([t.start, t.end]).astype("<f4")
     table[~t.shown] = np.nan
     return {"units": int(table.shape[0]), "encoding": "float32+base64", "data": b64(table.tobytes())}
 

@@ -84,9 +84,8 @@ class UnitLines(Described):
     units: int
     encoding: Literal["float32+base64"]
     data: str = Field(description=(
-        "base64 of units x 8 little-endian float32s: per first-layer unit [x0, y0, x1, y1, zx, zy, "
-        "px, py], its line's segment in the view, the '0' and the '+' label's places; NaNs: no "
-        "line (dead unit, or outside the view)"))
+        "base64 of units x 4 little-endian float32s: per first-layer unit [x0, y0, x1, y1], its "
+        "line's segment in the view; NaNs: no line (dead unit, or outside the view)"))
 
 
 class Thumbnails(Described):

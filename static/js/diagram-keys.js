@@ -25,7 +25,10 @@ export class DiagramKeys {
     network.el.append(this.said);
     svg.addEventListener('keydown', (ev) => this._key(ev));
     svg.addEventListener('focus', () => this._show());
-    svg.addEventListener('blur', () => this.ring.setAttribute('visibility', 'hidden'));
+    svg.addEventListener('blur', () => {
+      this.ring.setAttribute('visibility', 'hidden');
+      network.callbacks.onHover(null);
+    });
     // back to the diagram once a keyboard edit is done
     const back = () => {
       if (!this.fromKeys) return;
@@ -60,6 +63,9 @@ export class DiagramKeys {
     this.ring.setAttribute('height', node.h + 8);
     this.ring.setAttribute('visibility', 'visible');
     this.said.textContent = this._describe(cursor);
+    // a hidden unit under the cursor shows its line on the plane, as hovering it does
+    const hidden = cursor.layer > 0 && cursor.layer < this._columns().length - 1;
+    this.network.callbacks.onHover(hidden ? { layer: cursor.layer, unit: cursor.unit } : null);
   }
 
   _describe({ layer, unit }) {

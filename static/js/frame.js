@@ -71,27 +71,24 @@ export function decodeWeights(weights) {
 
 /**
  * First-layer unit lines, one object per unit: {unit, w: [w1, w2], b, segment:
- * [[x, y], [x, y]] | null, zero: [x, y] | null, plus: [x, y] | null}. A frame
- * sends 8 float32s per unit [x0, y0, x1, y1, zx, zy, px, py] (NaNs: no line):
- * the segment, then where the server (engine.geometry) places the "0" and "+"
- * labels; w and b come from W^1.
+ * [[x, y], [x, y]] | null}. A frame sends 4 float32s per unit [x0, y0, x1, y1]
+ * (NaNs: no line): the segment in the view; w and b come from W^1. Where the
+ * labels go is the page's choice (line-labels.js).
  */
 export function decodeLines(lines, firstLayer) {
   if (!lines) return [];
   if (lines.encoding !== 'float32+base64') throw new Error(`unknown lines encoding ${lines.encoding}`);
   const { n, W, W0 } = firstLayer;
   const table = base64Float32(lines.data);
-  if (table.length !== 8 * lines.units) throw new Error(`lines have ${table.length} numbers, expected ${8 * lines.units}`);
+  if (table.length !== 4 * lines.units) throw new Error(`lines have ${table.length} numbers, expected ${4 * lines.units}`);
   return Array.from({ length: lines.units }, (_, unit) => {
-    const row = table.subarray(8 * unit, 8 * unit + 8);
+    const row = table.subarray(4 * unit, 4 * unit + 4);
     const shown = !Number.isNaN(row[0]);
     return {
       unit,
       w: [W[unit], W[n + unit]],
       b: W0[unit],
       segment: shown ? [[row[0], row[1]], [row[2], row[3]]] : null,
-      zero: shown ? [row[4], row[5]] : null,
-      plus: shown ? [row[6], row[7]] : null,
     };
   });
 }

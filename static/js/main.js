@@ -32,20 +32,25 @@ const query = fromQuery(window.location.search);
 const store = new Store(query.state);
 const ui = { selected: null, hovered: null, showActivation: false, drawing: false, drawClass: 0 };
 
-const plane = new Plane($('plane'), { onClick: onPlaneClick });
+function selectUnit(unit) {
+  ui.selected = unit;
+  if (!unit) ui.showActivation = false;
+  showUnitButton();
+  updateHighlight();
+  if (unit && unit.layer >= 2 && !session.frame?.curves?.[String(unit.layer)]) refreshView();
+}
+
+function hoverUnit(unit) {
+  ui.hovered = unit;
+  updateHighlight();
+}
+
+// a unit's line on the plane and its node in the diagram point at each other
+const plane = new Plane($('plane'), { onClick: onPlaneClick, onLineHover: hoverUnit, onLineSelect: selectUnit });
 const network = new NetworkDiagram($('network'), {
   onEdit: (edit) => run(() => session.setWeight(edit)),
-  onSelect: (unit) => {
-    ui.selected = unit;
-    if (!unit) ui.showActivation = false;
-    showUnitButton();
-    updateHighlight();
-    if (unit && unit.layer >= 2 && !session.frame?.curves?.[String(unit.layer)]) refreshView();
-  },
-  onHover: (unit) => {
-    ui.hovered = unit;
-    updateHighlight();
-  },
+  onSelect: selectUnit,
+  onHover: hoverUnit,
 });
 const curves = new Curves($('curves'));
 const session = new Session(api, () => store.state, {
@@ -149,6 +154,7 @@ function showUnitButton() {
 function updateHighlight() {
   plane.setHighlight(ui.hovered ?? ui.selected);
   network.setSelected(ui.selected);
+  network.setLinked(ui.hovered);
 }
 
 // ---------- changes ----------

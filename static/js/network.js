@@ -77,6 +77,12 @@ export class NetworkDiagram {
     if (this.model) this._drawNodes();
   }
 
+  /** A unit pointed at outside the diagram (its line on the plane), framed as a hovered one; null for none. */
+  setLinked(linked) {
+    this.linked = linked;
+    if (this.model) this._drawNodes();
+  }
+
   /**
    * model: {weights (decoded), layers, thumbnails (decoded or null), extent}.
    * live: frames are streaming in (playing); then the canvas of links and
@@ -158,7 +164,7 @@ export class NetworkDiagram {
     while (pool.length < nodes.length) this.nodeGroup.append(h('svg:rect', { rx: 3 }));
     while (pool.length > nodes.length) this.nodeGroup.lastChild.remove();
     const last = columns.length - 1;
-    const focus = this.hovered?.kind === 'node' ? this.hovered : this.selected;
+    const focus = this.hovered?.kind === 'node' ? this.hovered : this.linked ?? this.selected;
     nodes.forEach(({ node, c, j, collapsed }, n) => {
       const bias = c > 0 ? this.model.weights[c - 1].W0[j] : 0;
       let fill = 'none';

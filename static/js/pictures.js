@@ -33,7 +33,7 @@ const wrap = (width, height, inner, background = '#ffffff') =>
   `<svg xmlns="${SVG_NS}" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`
   + `<rect width="100%" height="100%" fill="${background}"/>${inner}</svg>`;
 
-/** The plane as drawn now: regions, boundary and unit lines with 0/+ (vector), points and axes. */
+/** The plane as drawn now: regions, boundary and unit lines with their labels (vector), points, axes and legend. */
 export async function planeSvg(plane) {
   const { size, model, view } = plane;
   if (!model) throw new Error('nothing drawn yet');
@@ -42,6 +42,7 @@ export async function planeSvg(plane) {
   const { ctx, canvas } = svgCanvas();
   const overlay = new Overlay(canvas);
   overlay.resize(size, plane.overlay.area);
+  overlay.placements = new Map(plane.overlay.placements); // the labels where the page has them
   overlay.paint(model, view, plane._highlightPolylines());
   return { width: size, height: size, markup: wrap(size, size, nested(regions) + ctx.markup() + nested(points)) };
 }

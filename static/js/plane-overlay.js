@@ -1,14 +1,15 @@
 // What the plane draws over the class regions, on a canvas: the decision
-// boundary, deeper units' curves, first-layer unit lines with their "0" and
-// "+" sides, the highlighted unit, rings around misclassified points, and the
-// inspector's point.
+// boundary, deeper units' curves, first-layer unit lines with their numbers
+// and sides (placed by line-labels.js), the highlighted unit, rings around
+// misclassified points, and the inspector's point.
 // Painting these every frame costs about a millisecond; as Plotly traces they
 // cost most of a frame (a redraw lays out every trace and marker again).
 
+import { MarkerIndex, pixelNormal, placeLineLabels, sideNames } from './line-labels.js';
 import { ACCENT, INK } from './palette.js';
 import { theme } from './theme.js';
 
-// Beyond this many lines the "0" and "+" labels would only be clutter.
+// Beyond this many lines their labels would only be clutter.
 export const MAX_LABELLED_LINES = 24;
 const RING_RADIUS = 6.5;
 
@@ -22,13 +23,10 @@ const STYLE = {
   marker: { color: ACCENT, halo: 'rgba(255,255,255,0.95)', width: 2.5 },
 };
 
-/**
- * A unit's "0" and "+" labels, where the server placed them (engine.geometry's
- * first_layer_lines: near one end of the segment, units alternating ends so
- * lines crossing in the middle keep their labels apart; "+" where w.x + b > 0).
- */
-export function sideLabels(line) {
-  return [{ at: line.zero, text: '0' }, { at: line.plus, text: '+' }];
+/** Label box sizes in CSS pixels for the theme's font: {unit: [w, h] per digit count, side: [w, h]}. */
+export function labelSizes(digits) {
+  const f = theme.labelFont;
+  return { unit: [Math.round(0.62 * (f - 2) * digits + 8), f + 3], side: [Math.round(0.72 * f + 2), f] };
 }
 
 /** The misclassified points, {train, val}: predictions (train then val) against labels. */
@@ -45,6 +43,8 @@ export class Overlay {
     this.canvas = canvas;
     // What the last paint drew, in canvas pixels (read by tests, and by nothing else).
     this.drawn = { lines: [], labels: [], rings: 0, boundary: 0, curves: 0, highlight: [], marker: null };
+    // unit -> where along its line its labels went last time (line-labels.js keeps them there when it can)
+    this.placements = new Map();
   }
 
   /** area: the plot area {left, top, width, height} in CSS pixels of a size x size canvas. */
@@ -116,7 +116,7 @@ export class Overlay {
       const many = shown.length > MAX_LABELLED_LINES;
       this._stroke(ctx, shown.map((l) => l.segment), toPx, many ? STYLE.manyLines : STYLE.lines);
       drawn.lines = shown.map((l) => ({ unit: l.unit, from: toPx(l.segment[0]), to: toPx(l.segment[1]) }));
-      if (!many) drawn.labels = this._labels(ctx, shown, toPx);
+      if (!many) drawn.labels = this._labels(ctx, model, view, shown, toPx);
     }
     this._stroke(ctx, highlight, toPx, STYLE.highlight);
     drawn.highlight = highlight.map((line) => line.map(toPx));
@@ -129,17 +129,49 @@ export class Overlay {
     this.drawn = drawn;
   }
 
-  _labels(ctx, lines, toPx) {
-    const labels = lines.flatMap((l) => sideLabels(l)).map((l) => ({ text: l.text, at: toPx(l.at) }));
-    ctx.font = `700 ${theme.labelFont}px system-ui, sans-serif`;
+  /** Each shown line's number and side names, where line-labels.js finds room for them. */
+  _labels(ctx, model, view, lines, toPx) {
+    const [x0, x1, y0, y1] = model.extent;
+    const { width, height } = this.area;
+    const segments = lines.map((l) => {
+      const [from, to] = l.segment.map(toPx);
+      return { unit: l.unit, from, to, normal: pixelNormal(l.w, width / (x1 - x0), height / (y1 - y0)) };
+    });
+    // the shortest lines have the fewest places to go: they choose first
+    segments.sort((a, b) => Math.hypot(a.to[0] - a.from[0], a.to[1] - a.from[1]) - Math.hypot(b.to[0] - b.from[0], b.to[1] - b.from[1]));
+    const points = (model.points?.train ?? []).concat(view.showVal ? model.points?.val ?? [] : []);
+    const markers = new MarkerIndex(points.map(toPx), theme.marker + 2 * theme.markerLine);
+    const labels = placeLineLabels(segments, {
+      names: sideNames(model.layers?.[0]?.activation),
+      sizes: labelSizes(String(Math.max(1, ...lines.map((l) => l.unit + 1))).length),
+      area: this.area,
+      markers,
+      previous: this.placements,
+    });
+    this.placements = new Map(labels.filter((l) => l.kind === 'unit').map((l) => [l.unit, l.t]));
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
-    ctx.lineWidth = 3.5 * theme.lineScale;
-    ctx.strokeStyle = 'rgba(255,255,255,0.9)';
-    ctx.fillStyle = INK;
-    for (const { text, at: [px, py] } of labels) {
-      ctx.strokeText(text, px, py);
-      ctx.fillText(text, px, py);
+    for (const { kind, text, at: [px, py], box } of labels) {
+      if (kind === 'unit') {
+        // the number: ink on a white tag sitting on the line
+        ctx.fillStyle = 'rgba(255,255,255,0.95)';
+        ctx.strokeStyle = 'rgba(29,35,48,0.8)';
+        ctx.lineWidth = 1.2 * theme.lineScale;
+        ctx.beginPath();
+        ctx.rect(box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0);
+        ctx.fill();
+        ctx.stroke();
+        ctx.font = `700 ${theme.labelFont - 2}px system-ui, sans-serif`;
+        ctx.fillStyle = INK;
+        ctx.fillText(text, px, py + 1);
+      } else {
+        ctx.font = `700 ${theme.labelFont}px system-ui, sans-serif`;
+        ctx.lineWidth = 3.5 * theme.lineScale;
+        ctx.strokeStyle = 'rgba(255,255,255,0.9)';
+        ctx.fillStyle = INK;
+        ctx.strokeText(text, px, py);
+        ctx.fillText(text, px, py);
+      }
     }
     return labels;
   }

@@ -5,11 +5,16 @@
 //   1. regions (or one unit's activation): Plotly, no axes, no interaction;
 //      Plotly.react every frame;
 //   2. overlay: a canvas, repainted every frame;
-//   3. points: Plotly with the axes and the markers; Plotly.react only when the
-//      data change, and it takes the pointer (hover, clicks).
+//   3. points: Plotly with the axes, their titles x₁ and x₂, the markers and
+//      the legends (plane-legend.js); Plotly.react only when the data
+//      change, and it takes the pointer (hover, clicks: on a unit's line they
+//      point at that unit, see _lineAt).
 
 import { formatNumber, h } from './dom.js';
 import { classProbabilities } from './forward.js';
+import { segmentDistance } from './line-labels.js';
+import { LinePopup } from './line-popup.js';
+import { axisTitles, legendLayout, legendTraces } from './plane-legend.js';
 import { CLASS_SYMBOLS, NEGATIVE, POSITIVE, classColor, regionLut } from './palette.js';
 import { Overlay } from './plane-overlay.js';
 import { theme } from './theme.js';
@@ -91,6 +96,9 @@ function activationTrace({ thumbnails, extent }, { layer, unit }) {
   };
 }
 
+// How near (CSS px) the pointer must come to a unit's line to point at it.
+const LINE_PICK_PX = 6;
+
 function pointsTrace(uid, points, open) {
   return {
     uid,
@@ -99,6 +107,7 @@ function pointsTrace(uid, points, open) {
     x: points.map((p) => p[0]),
     y: points.map((p) => p[1]),
     hoverinfo: 'none',
+    showlegend: false,
     marker: {
       size: theme.marker,
       color: open ? 'rgba(255,255,255,0.55)' : points.map((p) => classColor(p[2])),
@@ -112,10 +121,15 @@ export class Plane {
   /**
    * el: the container; onClick(x, y, event, point) for clicks on the plot area,
    * point: the data point [x1, x2, label] under the click, or null.
+   * onLineHover(unit | null), onLineSelect(unit): a unit's line pointed at or
+   * clicked, unit = {layer: 1, unit}.
    */
-  constructor(el, { onClick = () => {} } = {}) {
+  constructor(el, { onClick = () => {}, onLineHover = () => {}, onLineSelect = () => {} } = {}) {
     this.el = el;
     this.onClick = onClick;
+    this.onLineHover = onLineHover;
+    this.onLineSelect = onLineSelect;
+    this.lineHovered = null;
     this.size = 500;
     this.model = null;
     this.hovered = null;
@@ -125,6 +139,7 @@ export class Plane {
     this.overlay = new Overlay(el.appendChild(h('canvas', { class: 'plane-graph plane-overlay', dataset: { testid: 'plane-overlay' } })));
     this.pointsGraph = el.appendChild(h('div', { class: 'plane-graph plane-points' }));
     this.tooltip = el.appendChild(h('div', { class: 'plot-tooltip', hidden: true, dataset: { testid: 'plane-tooltip' } }));
+    this.linePopup = new LinePopup(el);
   }
 
   async init() {
@@ -136,21 +151,26 @@ export class Plane {
       this.overPoint = false;
     });
     this.pointsGraph.addEventListener('mousemove', (ev) => this._hoverPlane(ev));
-    this.pointsGraph.addEventListener('mouseleave', () => this._hideTooltip());
+    this.pointsGraph.addEventListener('mouseleave', () => {
+      this._hideTooltip();
+      this._pointLine(null);
+    });
     this.pointsGraph.addEventListener('click', (ev) => this._click(ev));
   }
 
-  _layout(extent, withAxes) {
+  _layout(extent, withAxes, legend = false) {
     const axis = withAxes
       ? { zeroline: false, showgrid: false, ticks: 'outside', ticklen: 4, tickfont: { size: theme.tickFont, color: '#556' }, linecolor: '#bcc3cf', mirror: true }
       : { visible: false };
     return {
       width: this.size,
       height: this.size,
-      margin: theme.planeMargin,
+      margin: this.margin ?? theme.planeMargin,
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: withAxes ? 'rgba(0,0,0,0)' : '#fff',
-      showlegend: false,
+      showlegend: legend,
+      ...legendLayout(),
+      annotations: withAxes ? axisTitles(extent) : [],
       dragmode: false,
       hovermode: withAxes ? 'closest' : false,
       hoverdistance: 10,
@@ -190,10 +210,19 @@ export class Plane {
     const { extent } = model;
     const train = model.points?.train ?? [];
     const val = view.showVal ? model.points?.val ?? [] : [];
-    const key = [model.points, view.showVal, this.size, extent.join()];
+    // the points' classes are the network's outputs (one sigmoid output: two classes);
+    // the regions may be coloured by something else (a lesson's count of active units)
+    const nClasses = Math.max(2, model.layers.at(-1).units);
+    const lines = view.showLines && model.lines?.some((l) => l.segment) ? { activation: model.layers[0].activation } : null;
+    const key = [model.points, view.showVal, this.size, extent.join(), nClasses, lines?.activation, theme.name];
     if (!this.pointsKey || key.some((v, i) => v !== this.pointsKey[i])) {
       this.pointsKey = key;
-      Plotly.react(this.pointsGraph, [pointsTrace('train-points', train, false), pointsTrace('val-points', val, true)], this._layout(extent, true));
+      this.margin = null;
+      Plotly.react(this.pointsGraph, [pointsTrace('train-points', train, false), pointsTrace('val-points', val, true), ...legendTraces(nClasses, lines)],
+        this._layout(extent, true, true));
+      // the legend may have grown the top margin: the regions graph takes the same plot area
+      const { l, r, t, b } = this.pointsGraph._fullLayout._size;
+      this.margin = { l, r, t, b, autoexpand: false };
       this._measureArea();
     }
     // The background: one unit's activation (a heatmap) or the class regions (an image).
@@ -201,6 +230,7 @@ export class Plane {
     if (activation) Plotly.react(this.regionsGraph, [activation], this._layout(extent, false));
     else if (model.grid) Plotly.react(this.regionsGraph, [], { ...this._layout(extent, false), images: [regionsImage(model, view.regions)] });
     this.overlay.paint(model, view, this._highlightPolylines(), this.marker);
+    this.linePopup.refresh(model.lines, model.layers[0].activation);
     if (this.hovered) this._showTooltip(this.hovered);
   }
 
@@ -234,7 +264,41 @@ export class Plane {
     return [x0 + fx * (x1 - x0), y1 - fy * (y1 - y0)];
   }
 
+  /**
+   * The first-layer unit whose drawn line passes within LINE_PICK_PX of the
+   * pointer, nearest first; null when none does, or while drawing points
+   * (a click there adds a point).
+   */
+  _lineAt(clientX, clientY) {
+    if (this.el.classList.contains('drawing')) return null;
+    const box = this.overlay.canvas.getBoundingClientRect();
+    const at = [clientX - box.left, clientY - box.top];
+    let best = null;
+    for (const line of this.overlay.drawn.lines) {
+      const d = segmentDistance(at, [line.from, line.to]);
+      if (d <= LINE_PICK_PX * theme.lineScale && (!best || d < best.d)) best = { d, unit: line.unit };
+    }
+    return best ? best.unit : null;
+  }
+
+  /** The pointer is on unit's line (or on none: null): tell the page once per change. */
+  _pointLine(unit) {
+    if (unit === this.lineHovered) return;
+    this.lineHovered = unit;
+    this.pointsGraph.classList.toggle('on-line', unit !== null);
+    this.onLineHover(unit === null ? null : { layer: 1, unit });
+  }
+
   _click(ev) {
+    const unit = this._lineAt(ev.clientX, ev.clientY);
+    if (unit !== null) {
+      const line = this.model.lines.find((l) => l.unit === unit);
+      const box = this.el.getBoundingClientRect();
+      this.linePopup.show(line, this.model.layers[0].activation, [ev.clientX - box.left, ev.clientY - box.top]);
+      this.onLineSelect({ layer: 1, unit });
+    } else {
+      this.linePopup.hide();
+    }
     const at = this.dataCoordinates(ev.clientX, ev.clientY);
     if (at) this.onClick(at[0], at[1], ev, this._pointAt(ev.clientX, ev.clientY));
   }
@@ -267,6 +331,7 @@ export class Plane {
 
   /** Anywhere on the plane away from a point: the coordinates and the predicted probabilities. */
   _hoverPlane(ev) {
+    this._pointLine(this._lineAt(ev.clientX, ev.clientY));
     if (this.overPoint) return;
     const at = this.dataCoordinates(ev.clientX, ev.clientY);
     if (!at) {

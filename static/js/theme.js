@@ -8,11 +8,12 @@ const NORMAL = {
   markerLine: 1, // outline of filled points
   hollowLine: 2, // outline of hollow (validation) points
   lineScale: 1, // the plane's lines: boundary, unit lines, curves, rings
-  labelFont: 15, // the "0" and "+" labels
+  labelFont: 15, // the unit lines' numbers and sides
+  planeFont: 15, // the plane's axis titles x₁, x₂ and its legend
   tickFont: 11, // axis numbers
   titleFont: 12, // axis titles
   curveWidth: 2, // training curves
-  planeMargin: { l: 34, r: 6, t: 6, b: 26 },
+  planeMargin: { l: 52, r: 6, t: 6, b: 48 }, // room for the axis titles x₁, x₂ and the lines' key
   curvesMargin: { l: 40, r: 8, t: 8, b: 34 },
 };
 
@@ -23,10 +24,11 @@ const PRESENTER = {
   hollowLine: 3,
   lineScale: 1.9,
   labelFont: 23,
+  planeFont: 18, // larger would wrap the legend onto a second row, at the plot's cost
   tickFont: 16,
   titleFont: 17,
   curveWidth: 4,
-  planeMargin: { l: 44, r: 8, t: 8, b: 34 },
+  planeMargin: { l: 64, r: 8, t: 4, b: 52 },
   curvesMargin: { l: 54, r: 16, t: 10, b: 46 },
 };
 

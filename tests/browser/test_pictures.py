@@ -83,8 +83,11 @@ def test_the_plane_as_png_and_svg(trained, tmp_path):
     assert name.endswith(".svg")
     root = ET.fromstring(svg)
     assert root.tag == f"{SVG}svg" and root.get("width") == str(size)
-    texts = [t.text for t in root.iter(f"{SVG}text") if t.get("fill") not in (None, "none")]   # not the white halos
-    assert texts.count("+") == 4 and texts.count("0") >= 4, texts   # each unit's 0 and + sides, as vector text
+    # the overlay's text (not Plotly's, not the white halos): the unit lines' labels as on the page
+    texts = [t.text for t in root.iter(f"{SVG}text") if t.get("fill") not in (None, "none") and "system-ui" in t.get("font-family", "")]
+    drawn = [label["text"] for label in page.evaluate("() => window.crease.plane.overlay.drawn.labels")]
+    assert "+" in drawn and "1" in drawn, drawn
+    assert sorted(texts) == sorted(drawn), texts
     assert len(root.findall(f".//{SVG}image")) >= 1                  # the regions (a heatmap is an image)
     markers = [p for p in root.iter(f"{SVG}path") if "point" in (p.get("class") or "")]
     assert len(markers) == page.evaluate("() => window.crease.session.points.train.length + window.crease.session.points.val.length")

@@ -197,12 +197,6 @@ def test_homework_lines_are_the_four_unit_lines_with_plus_outward():
     assert [line["segment"] for line in lines] == [
         [[1.0, -3.0], [1.0, 3.0]], [[3.0, 1.0], [-3.0, 1.0]],
         [[-1.0, 3.0], [-1.0, -3.0]], [[-3.0, -1.0], [3.0, -1.0]]]
-    # 3.5 % of the 6-wide view off the line, "+" away from the origin, a tenth of the
-    # way along the segment from its start (even units) or its end (odd units)
-    np.testing.assert_allclose([line["plus_label"] for line in lines],
-                               [[1.21, -2.4], [-2.4, 1.21], [-1.21, 2.4], [2.4, -1.21]], atol=1e-15)
-    np.testing.assert_allclose([line["zero_label"] for line in lines],
-                               [[0.79, -2.4], [-2.4, 0.79], [-0.79, 2.4], [2.4, -0.79]], atol=1e-15)
     assert [(line["w"], line["b"], line["dead"]) for line in lines] == [
         ([1.0, 0.0], -1.0, False), ([0.0, 1.0], -1.0, False),
         ([-1.0, 0.0], -1.0, False), ([0.0, -1.0], -1.0, False)]
@@ -215,22 +209,19 @@ def test_line_cases_diagonal_missing_corner_dead():
     lines = first_layer_lines(W, W0, VIEW)
     diagonal = lines[0]
     np.testing.assert_allclose(diagonal["segment"], [[3, -3], [-3, 3]], atol=1e-15)
-    np.testing.assert_allclose(diagonal["plus_label"],
-                               [2.4 + 0.21 / np.sqrt(2), -2.4 + 0.21 / np.sqrt(2)], atol=1e-15)
     assert lines[1]["segment"] is None and not lines[1]["dead"]        # x1 = 10: off the view
     assert lines[2]["segment"] is None and not lines[2]["dead"]        # touches one corner only
     for dead in lines[3:5]:
-        assert dead["dead"] and dead["segment"] is dead["plus_label"] is dead["zero_label"] is None
+        assert dead["dead"] and dead["segment"] is None
     (a, b), w, bias = lines[5]["segment"], W[:, 5], W0[5]
     assert abs(w @ a + bias) < 1e-12 and abs(w @ b + bias) < 1e-12    # 2 x1 - x2 + 1 = 0
     assert {a[1], b[1]} == {-3.0, 3.0}                                 # enters and leaves by y
-    assert w @ lines[5]["plus_label"] + bias > 0 > w @ lines[5]["zero_label"] + bias
 
 
-def test_label_offset_uses_the_short_side_of_the_view():
+def test_a_unit_carries_no_label_places():
+    """Where a line's labels go is the page's to choose (static/js/line-labels.js)."""
     lines = first_layer_lines(np.array([[1.0], [0.0]]), np.array([[0.0]]), (-10, 10, -1, 1))
-    assert lines[0]["segment"] == [[0.0, -1.0], [0.0, 1.0]]
-    np.testing.assert_allclose(lines[0]["plus_label"], [0.07, -0.8], atol=1e-15)
+    assert lines == [{"w": [1.0, 0.0], "b": 0.0, "segment": [[0.0, -1.0], [0.0, 1.0]], "dead": False}]
 
 
 # --- level sets and the decision boundary -------------------------------------------

@@ -41,10 +41,10 @@ def weights(frame: dict) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def lines(frame: dict) -> list[list[float] | None]:
-    """Per first-layer unit [x0, y0, x1, y1, zx, zy, px, py], or None (no line)."""
+    """Per first-layer unit [x0, y0, x1, y1], or None (no line)."""
     table = frame["lines"]
     assert table["encoding"] == "float32+base64"
-    rows = np.frombuffer(base64.b64decode(table["data"]), dtype="<f4").reshape(table["units"], 8)
+    rows = np.frombuffer(base64.b64decode(table["data"]), dtype="<f4").reshape(table["units"], 4)
     return [None if np.isnan(row[0]) else row.astype(float).tolist() for row in rows]
 
 
