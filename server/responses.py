@@ -151,6 +151,7 @@ class SessionInfo(Described):
 
 class DatasetInfo(Described):
     name: str
+    title: str
     description: str
     classes: int
     class_range: tuple[int, int]

@@ -129,6 +129,7 @@ function paint() {
     measure('crease:react-curves', t);
   }
   showNumbers(frame);
+  describeData();
   controls.setClassCount(frame.grid?.nClasses ?? frame.layers.at(-1).units);
   $('undo').disabled = !session.canUndo;
   $('undo').title = session.canUndo ? `Undo the last ${session.undoLabel}` : 'Nothing to undo';
@@ -201,7 +202,6 @@ async function applyData(changed, previous, meta) {
     }
     await session.changeData(previous, data, { withNetwork });
     if (!keepFile) controls.clearFiles();
-    describeData();
   });
 }
 
@@ -213,11 +213,16 @@ function generatedData() {
 
 const tinyData = new TinyDataNote(document.getElementById('upload-note'), () => store.set({ valShare: 0 }));
 
+// Called on every paint: the data panel follows the session's data however it
+// changed (a new set, an upload, drawn points, undo); redrawn only when it did.
+let describedKey = '';
 function describeData() {
   const { data, points } = session;
+  const key = [data.source, data.name, data.valName, points.train.length, points.val.length, store.state.dataset].join('|');
+  if (key === describedKey) return;
+  describedKey = key;
   tinyData.update(data, points);
-  const count = `${points.train.length} training + ${points.val.length} validation points`;
-  controls.setDataSource(data.source === 'file' ? `From ${data.name}${data.valName ? ` and ${data.valName}` : ''}: ${count}.` : `${count}.`);
+  controls.setData(data, points);
 }
 
 store.subscribe((changed, state, meta, previous) => {
@@ -255,7 +260,6 @@ async function upload({ name, text, valText, valName }) {
   }
   try {
     await session.changeData(previous, { source: 'file', name, text, valText, valName }, { withNetwork });
-    describeData();
     await render();
   } catch (err) {
     controls.showUploadError(`${name}: ${err.message}`);
@@ -276,7 +280,6 @@ async function undo() {
     store.set(result.state, { silent: true });
     controls.sync(store.state);
     writeUrl();
-    describeData();
     await render();
     status.show(`Undone.`, 'info', 3);
   } catch (err) {
@@ -353,7 +356,6 @@ async function start() {
     }
     session.data = generatedData();
     await classroom.openSession(() => session.create());
-    describeData();
     await render();
   } catch (err) {
     reportError(err);
