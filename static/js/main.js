@@ -11,6 +11,7 @@ import { NetworkDiagram } from './network.js';
 import { Plane } from './plane.js';
 import { mountHomework } from './playground-homework.js';
 import { Status, showNumbers, showPlaying } from './readouts.js';
+import { SettingsDrawer } from './drawer.js';
 import { Session } from './session.js';
 import { Store, defaults, fromQuery, groupOf, setDatasetNames, toQuery } from './state.js';
 import { TinyDataNote } from './tiny-data.js';
@@ -328,16 +329,7 @@ function bindTransport() {
     if (ui.showActivation && !session.frame?.thumbnails) refreshView();
     else render();
   });
-  // Wide screens show the settings beside the plane; narrow ones (tablets) as a drawer, closed at first.
-  const narrow = window.matchMedia('(max-width: 1180px)');
-  const settingsShown = () => (narrow.matches ? $('workspace').classList.contains('controls-open') : !$('workspace').classList.contains('controls-hidden'));
-  const showToggle = () => $('controls-toggle').setAttribute('aria-expanded', String(settingsShown()));
-  $('controls-toggle').addEventListener('click', () => {
-    $('workspace').classList.toggle(narrow.matches ? 'controls-open' : 'controls-hidden');
-    showToggle();
-  });
-  narrow.addEventListener('change', showToggle);
-  showToggle();
+  new SettingsDrawer({ toggle: $('controls-toggle'), close: $('controls-close'), panel: $('controls'), workspace: $('workspace') });
   window.addEventListener('pagehide', () => api.discard(api.sessionId));
 }
 
