@@ -77,3 +77,11 @@ def test_the_diagram_captions_follow_a_change_of_activation(page):
         page.get_by_test_id("layer-activation-1").select_option("tanh")
     settle(page)
     assert first.text_content().endswith("tanh")
+
+
+def test_the_experiment_runner_lists_data_sets_by_display_name(page):
+    page.goto("/experiments")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    titles = {d["name"]: d["title"] for d in page.request.get("/api/datasets").json()["datasets"]}
+    shown = page.eval_on_selector_all("[data-testid=dataset] option", "els => els.map(e => [e.value, e.textContent])")
+    assert shown and all(text == titles[value] for value, text in shown), shown
