@@ -5,6 +5,7 @@ than the screen, on the playground and on the lessons."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.app import READY, open_app, settle
 from tests.browser.shared_page import SCREENSHOTS
@@ -112,23 +113,34 @@ def test_the_settings_open_in_a_drawer_by_touch_and_keyboard(touch_page):
     toggle = page.get_by_test_id("controls-toggle")
     assert toggle.get_attribute("aria-expanded") == "false"
     toggle.tap()
-    assert toggle.get_attribute("aria-expanded") == "true"
+    expect(toggle).to_have_attribute("aria-expanded", "true")    # (the click follows the touch)
     rate = page.get_by_test_id("learning-rate")
-    assert rate.is_visible() and inside_the_width(rate.bounding_box(), width)
+    expect(rate).to_be_visible()
+    assert inside_the_width(rate.bounding_box(), width)
     drawer = page.locator("#controls").bounding_box()
     assert inside_the_width(drawer, width) and drawer["y"] >= 0
     no_sideways_scrolling(page)
     screenshot(page, f"phone-drawer-{width}")
     page.keyboard.press("Escape")
-    assert rate.is_hidden() and toggle.get_attribute("aria-expanded") == "false"
+    expect(rate).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
     # by keyboard: the toggle opens it, focus moves into it, Escape closes it and returns to the toggle
     toggle.focus()
     page.keyboard.press("Enter")
-    assert rate.is_visible()
+    expect(rate).to_be_visible()
     assert page.evaluate("() => document.getElementById('controls').contains(document.activeElement)")
     page.keyboard.press("Escape")
-    assert rate.is_hidden()
-    assert page.evaluate("() => document.activeElement.id") == "controls-toggle"
+    expect(rate).to_be_hidden()
+    expect(toggle).to_be_focused()
+    # the drawer's own × button closes it too, and a tap beside it
+    toggle.tap()
+    expect(rate).to_be_visible()
+    page.get_by_test_id("controls-close").tap()
+    expect(rate).to_be_hidden()
+    toggle.tap()
+    expect(rate).to_be_visible()
+    page.touchscreen.tap(width - 10, page.viewport_size["height"] - 10)
+    expect(rate).to_be_hidden()
 
 
 @pytest.mark.parametrize("touch_page", SCREENS, indirect=True, ids=["390x844", "768x1024"])
