@@ -29,6 +29,7 @@ NOISE_MAX = 1.0
 class Dataset(NamedTuple):
     generator: Callable[..., tuple[np.ndarray, np.ndarray]]  # (n, noise, rng[, n_classes=k])
     n_classes: int                 # the fixed count, or the default the generator uses
+    title: str                     # the display name; the registry key stays the identifier
     description: str
     default_noise: float
     bound: float                   # every coordinate lies in [-bound, bound]
@@ -156,22 +157,22 @@ def blobs(n: int, noise: float, rng: np.random.Generator, n_classes: int = 4):
     return _finish(points, labels, 0.0, 6.0, rng)
 
 
-def _fixed(fn, k, description, noise, bound):
-    return Dataset(fn, k, description, noise, bound, (k, k))
+def _fixed(fn, k, title, description, noise, bound):
+    return Dataset(fn, k, title, description, noise, bound, (k, k))
 
 
 DATASETS: dict[str, Dataset] = {
-    "separable": _fixed(separable, 2, "Two classes split by a line, with a margin", 0.0, 5.0),
-    "clusters": _fixed(clusters, 2, "Two overlapping clusters", 0.6, 5.0),
-    "quadrants": _fixed(quadrants, 2, "Quadrant XOR of four clusters", 0.5, 5.0),
-    "three_clusters": _fixed(three_clusters, 3, "Three elongated clusters", 0.6, 5.0),
-    "circle": _fixed(circle, 2, "A disc inside a ring", 0.1, 6.0),
-    "xor": _fixed(xor, 2, "XOR: the sign of x1 x2", 0.1, 6.0),
-    "gauss": _fixed(gauss, 2, "Two Gaussians", 0.2, 6.0),
-    "spiral": _fixed(functools.partial(spirals, n_classes=2), 2, "Two spiral arms", 0.1, 6.0),
-    "moons": _fixed(moons, 2, "Two interleaved half moons", 0.2, 5.0),
-    "spiral_k": Dataset(functools.partial(spirals, n_classes=3), 3, "k spiral arms", 0.1, 6.0, (2, 8)),
-    "blobs_k": Dataset(functools.partial(blobs, n_classes=4), 4, "k Gaussian blobs on a circle", 0.5, 6.0, (2, 8)),
+    "separable": _fixed(separable, 2, "Separable", "Two classes split by a line, with a margin", 0.0, 5.0),
+    "clusters": _fixed(clusters, 2, "Two clusters", "Two overlapping clusters", 0.6, 5.0),
+    "quadrants": _fixed(quadrants, 2, "Quadrants", "Quadrant XOR of four clusters", 0.5, 5.0),
+    "three_clusters": _fixed(three_clusters, 3, "Three clusters", "Three elongated clusters", 0.6, 5.0),
+    "circle": _fixed(circle, 2, "Circle", "A disc inside a ring", 0.1, 6.0),
+    "xor": _fixed(xor, 2, "XOR", "XOR: the sign of x1 x2", 0.1, 6.0),
+    "gauss": _fixed(gauss, 2, "Two Gaussians", "Two round Gaussian clusters on a diagonal", 0.2, 6.0),
+    "spiral": _fixed(functools.partial(spirals, n_classes=2), 2, "Spiral", "Two spiral arms", 0.1, 6.0),
+    "moons": _fixed(moons, 2, "Moons", "Two interleaved half moons", 0.2, 5.0),
+    "spiral_k": Dataset(functools.partial(spirals, n_classes=3), 3, "Spiral (k classes)", "k spiral arms", 0.1, 6.0, (2, 8)),
+    "blobs_k": Dataset(functools.partial(blobs, n_classes=4), 4, "Blobs (k classes)", "k Gaussian blobs on a circle", 0.5, 6.0, (2, 8)),
 }
 
 

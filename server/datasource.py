@@ -136,7 +136,7 @@ def describe(raw: bytes, limits: Limits) -> dict:
 
 def datasets_info(limits: Limits) -> dict:
     return {
-        "datasets": [{"name": name, "description": d.description, "classes": d.n_classes,
+        "datasets": [{"name": name, "title": d.title, "description": d.description, "classes": d.n_classes,
                       "class_range": list(d.class_range), "default_noise": d.default_noise,
                       "bound": d.bound} for name, d in DATASETS.items()],
         "limits": {k: getattr(limits, k) for k in limits.__dataclass_fields__},

@@ -167,6 +167,7 @@ class SessionInfo(Described):
 
 class DatasetInfo(Described):
     name: str
+    title: str
     description: str
     classes: int
     class_range: tuple[int, int]

@@ -35,10 +35,10 @@ export class Controls {
     this.sync(store.state);
   }
 
-  /** datasets: [{name, classes, class_range, description, default_noise}] from GET /api/datasets. */
+  /** datasets: [{name, title, classes, class_range, description, default_noise}] from GET /api/datasets. */
   setDatasets(datasets) {
     this.datasets = datasets;
-    $('dataset').replaceChildren(...datasets.map((d) => h('option', { value: d.name }, d.label ?? d.name)));
+    $('dataset').replaceChildren(...datasets.map((d) => h('option', { value: d.name }, d.title)));
     this.sync(this.store.state);
   }
 
@@ -62,9 +62,32 @@ export class Controls {
     $('output').querySelector('option[value="sigmoid"]').disabled = k !== 2;
   }
 
-  /** Where the data came from, in words (a file name, or a generated sample). */
-  setDataSource(text) {
-    $('data-source').textContent = text;
+  /** The data the session holds: data {source, name, valName}, points {train, val}.
+   * The data panel is drawn from it and the state together, on every change of either. */
+  setData(data, points) {
+    this.data = { source: data.source, name: data.name, valName: data.valName, train: points.train.length, val: points.val.length };
+    this.sync(this.store.state);
+  }
+
+  /** The data panel: the built-in set's name, size and noise, or the file's name and size. */
+  _syncData(state) {
+    const fromFile = this.data?.source === 'file';
+    const info = this.datasets.find((d) => d.name === state.dataset);
+    // an uploaded file stands in the list as the chosen entry while it is in use
+    $('dataset').querySelector('[data-testid=dataset-file]')?.remove();
+    if (fromFile) $('dataset').append(h('option', { value: '', hidden: true, disabled: true, dataset: { testid: 'dataset-file' } }, `${this.data.name} (uploaded)`));
+    if (this.datasets.length) $('dataset').value = fromFile ? '' : state.dataset;
+    $('dataset-description').textContent = fromFile ? 'Points from your file.' : info?.description ?? '';
+    $('classes-field').hidden = fromFile || !info?.class_range || info.class_range[0] === info.class_range[1];
+    for (const key of ['n', 'noise']) $(key).disabled = fromFile;
+    if (fromFile) {
+      $('n').value = String(this.data.train + this.data.val);
+      $('noise').value = '';
+    }
+    if (!this.data) return;
+    const count = `${this.data.train} training + ${this.data.val} validation points`;
+    const files = `${this.data.name}${this.data.valName ? ` and ${this.data.valName}` : ''}`;
+    $('data-source').textContent = fromFile ? `From ${files}: ${count}.` : `${info?.title ?? state.dataset}: ${count}.`;
   }
 
   showUploadError(message) {
@@ -291,9 +314,7 @@ export class Controls {
       $(key).value = this._shown(key);
       if (SPEC.get(key).limits?.max && Number.isFinite(SPEC.get(key).max)) $(key).max = String(SPEC.get(key).max); // the server's bound
     }
-    if (this.datasets.length) $('dataset').value = state.dataset;
-    $('dataset-description').textContent = info?.description ?? '';
-    $('classes-field').hidden = !info?.class_range || info.class_range[0] === info.class_range[1];
+    this._syncData(state);
     for (const key of CHECKBOXES) $(key).checked = state[key];
     $('regions-soft').setAttribute('aria-pressed', String(state.regions === 'soft'));
     $('regions-hard').setAttribute('aria-pressed', String(state.regions === 'hard'));

@@ -185,7 +185,7 @@ async function readFile(input, slot) {
 async function start() {
   const [datasets, lesson] = await Promise.all([call('GET', '/api/datasets'), call('GET', '/api/lessons/architecture-experiments')]);
   presets = lesson.presets;
-  $('dataset').replaceChildren(...datasets.datasets.filter((d) => d.class_range[0] === d.class_range[1]).map((d) => h('option', { value: d.name, title: d.description }, d.name)));
+  $('dataset').replaceChildren(...datasets.datasets.filter((d) => d.class_range[0] === d.class_range[1]).map((d) => h('option', { value: d.name, title: d.description }, d.title)));
   $('dataset').value = 'clusters';
   $('architectures').replaceChildren(...CHOICES.map((c) => h('label', { class: 'chip' },
     h('input', { type: 'checkbox', id: chipId(c), 'data-testid': chipId(c) }), c.length ? c.join('-') : 'none')));

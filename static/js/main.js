@@ -11,6 +11,7 @@ import { NetworkDiagram } from './network.js';
 import { Plane } from './plane.js';
 import { mountHomework } from './playground-homework.js';
 import { Status, degradedNote, showNumbers, showPlaying } from './readouts.js';
+import { SettingsDrawer } from './drawer.js';
 import { Session } from './session.js';
 import { Store, defaults, fromQuery, groupOf, setDatasetNames, setLimits, toQuery } from './state.js';
 import { answerForSession, forgetKeptRun, heldElsewhere, keepRun, keptRun, unsaved } from './tab-run.js';
@@ -135,6 +136,7 @@ function paint() {
     measure('crease:react-curves', t);
   }
   showNumbers(frame);
+  describeData();
   controls.setClassCount(frame.grid?.nClasses ?? frame.layers.at(-1).units);
   $('undo').disabled = !session.canUndo;
   $('undo').title = session.canUndo ? `Undo the last ${session.undoLabel}` : 'Nothing to undo';
@@ -219,7 +221,6 @@ async function applyData(changed, previous, meta) {
     }
     await session.changeData(previous, data, { withNetwork });
     if (!keepFile) controls.clearFiles();
-    describeData();
   }, refused(changed, previous));
 }
 
@@ -231,11 +232,16 @@ function generatedData() {
 
 const tinyData = new TinyDataNote(document.getElementById('upload-note'), () => store.set({ valShare: 0 }));
 
+// Called on every paint: the data panel follows the session's data however it
+// changed (a new set, an upload, drawn points, undo); redrawn only when it did.
+let describedKey = '';
 function describeData() {
   const { data, points } = session;
+  const key = [data.source, data.name, data.valName, points.train.length, points.val.length, store.state.dataset].join('|');
+  if (key === describedKey) return;
+  describedKey = key;
   tinyData.update(data, points);
-  const count = `${points.train.length} training + ${points.val.length} validation points`;
-  controls.setDataSource(data.source === 'file' ? `From ${data.name}${data.valName ? ` and ${data.valName}` : ''}: ${count}.` : `${count}.`);
+  controls.setData(data, points);
 }
 
 store.subscribe((changed, state, meta, previous) => {
@@ -276,7 +282,6 @@ async function upload({ name, text, valText, valName }) {
   }
   try {
     await session.changeData(previous, { source: 'file', name, text, valText, valName }, { withNetwork, label: `upload of ${name}` });
-    describeData();
     await render();
   } catch (err) {
     controls.showUploadError(`${name}: ${err.message}`);
@@ -299,7 +304,6 @@ async function undo() {
     if (session.data.source !== 'file') controls.clearFiles(); // the file inputs show the data in use
     controls.sync(store.state);
     writeUrl();
-    describeData();
     await render();
     status.show(`Undone: ${result.label}.`, 'info', 4);
   } catch (err) {
@@ -348,16 +352,7 @@ function bindTransport() {
     if (ui.showActivation && !session.frame?.thumbnails) refreshView();
     else render();
   });
-  // Wide screens show the settings beside the plane; narrow ones (tablets) as a drawer, closed at first.
-  const narrow = window.matchMedia('(max-width: 1180px)');
-  const settingsShown = () => (narrow.matches ? $('workspace').classList.contains('controls-open') : !$('workspace').classList.contains('controls-hidden'));
-  const showToggle = () => $('controls-toggle').setAttribute('aria-expanded', String(settingsShown()));
-  $('controls-toggle').addEventListener('click', () => {
-    $('workspace').classList.toggle(narrow.matches ? 'controls-open' : 'controls-hidden');
-    showToggle();
-  });
-  narrow.addEventListener('change', showToggle);
-  showToggle();
+  new SettingsDrawer({ toggle: $('controls-toggle'), close: $('controls-close'), panel: $('controls'), workspace: $('workspace') });
   // The session stays on the server (until it expires): a reload, Back/Forward
   // or a reopened tab comes back to it (tab-run.js).
   const keep = () => keepRun(session, toQuery(store.state));
@@ -429,7 +424,6 @@ async function start() {
       forgetKeptRun(api, toQuery(store.state));
       await classroom.openSession(() => session.create());
     }
-    describeData();
     await render();
   } catch (err) {
     reportError(err);

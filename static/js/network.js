@@ -104,8 +104,13 @@ export class NetworkDiagram {
       this.canvas.height = Math.round(this.height * dpr);
       this.canvas.style.width = `${this.width}px`;
       this.canvas.style.height = `${this.height}px`;
-      this._drawLabels(model.layers);
       this.paintedAt = -Infinity;
+    }
+    // the column captions name each layer's activation, which changes without the layout
+    const labelsKey = `${key}|${model.layers.map((l) => l.activation).join(',')}`;
+    if (labelsKey !== this.labelsKey) {
+      this.labelsKey = labelsKey;
+      this._drawLabels(model.layers);
     }
     this._chooseLinks();
     this._drawNodes();

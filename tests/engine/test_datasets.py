@@ -18,6 +18,13 @@ def test_registry_names_are_the_documented_ones():
         assert lo <= entry.n_classes <= hi and 0 <= entry.default_noise <= NOISE_MAX
 
 
+def test_every_dataset_has_its_own_display_name():
+    titles = [entry.title for entry in DATASETS.values()]
+    assert len(set(titles)) == len(titles) and all(t.strip() == t and t for t in titles)
+    assert DATASETS["three_clusters"].title == "Three clusters"
+    assert DATASETS["spiral_k"].title == "Spiral (k classes)"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_every_generator_has_the_one_signature(name):
     entry = DATASETS[name]

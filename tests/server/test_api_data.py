@@ -22,6 +22,7 @@ def test_datasets_lists_the_registry_and_the_limits(api):
     assert [d["name"] for d in answer["datasets"]] == list(DATASETS)
     spiral = next(d for d in answer["datasets"] if d["name"] == "spiral_k")
     assert spiral["class_range"] == [2, 8] and spiral["classes"] == 3
+    assert [d["title"] for d in answer["datasets"]] == [d.title for d in DATASETS.values()]
     assert answer["limits"]["max_points"] == 10_000 and answer["noise_max"] == 1.0
 
 
