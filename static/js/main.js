@@ -134,7 +134,7 @@ function paint() {
   $('undo').disabled = !session.canUndo;
   $('undo').title = session.canUndo ? `Undo the last ${session.undoLabel}` : 'Nothing to undo';
   const at = frame.state === 'diverged' ? frame.divergedAt ?? frame.counters : null;
-  status.setSticky(at ? `Diverged at step ${at.step} (epoch ${at.epoch})` : null);
+  status.setSticky(at ? 'Diverged' : null);   // one word fits the top bar; the whole message is above the plane
   divergence.update(at, store.state.lr, LR_MIN);
   if (continueAfterLowering && !at) {
     continueAfterLowering = false;

@@ -33,6 +33,7 @@ def test_divergence_message_is_whole_and_lowering_the_rate_continues(page, shot)
     clipped = page.evaluate("""() => [...document.querySelectorAll('[data-testid=divergence], [data-testid=divergence] *')]
         .filter((el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1).length""")
     assert clipped == 0
+    assert page.evaluate("(el => el.scrollWidth <= el.clientWidth)(document.querySelector('[data-testid=status]'))")
     button = page.get_by_test_id("lower-and-continue")
     assert inside(button.bounding_box(), note.bounding_box())
     assert button.text_content() == "Lower it to 1 and continue"
