@@ -21,6 +21,19 @@ def option_texts(page: Page) -> list[str]:
     return page.eval_on_selector_all("[data-testid=inspector-target] option", "els => els.map(e => e.textContent)")
 
 
+def target_fits(page: Page) -> bool:
+    """The target selector is wide enough for its chosen option's whole text."""
+    return page.evaluate("""() => {
+      const select = document.querySelector('[data-testid=inspector-target]');
+      const style = getComputedStyle(select);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const text = ctx.measureText(select.selectedOptions[0].textContent).width;
+      const arrow = 20;   // the drop-down arrow
+      return text + arrow + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) <= select.clientWidth;
+    }""")
+
+
 def test_lesson_2_and_its_inspector_name_the_same_class(page, shot):
     open_lesson(page, "relu-softmax")
     assert answer(page, "2.4-case-1-3") == "class 2"       # the homework: x = [0.5, 0.5] is class 2
@@ -31,6 +44,7 @@ def test_lesson_2_and_its_inspector_name_the_same_class(page, shot):
     assert option_texts(page) == ["none (forward only)", "class 1 (index 0)", "class 2 (index 1)"]
     page.get_by_test_id("inspector-target").select_option("1")
     page.wait_for_function("() => document.querySelector('[data-testid=step-1]')")
+    assert target_fits(page)
     assert "Backward for class 2 (index 1)" in page.get_by_test_id("inspector-body").text_content()
     probe_at(page, -2.5, -2.5)
     settle_lesson(page)
