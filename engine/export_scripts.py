@@ -113,7 +113,7 @@ class Sigmoid(Module):
         return dLdA * self.A * (1.0 - self.A)
 
 
-class SigmoidOutput(Sigmoid):                       # one output unit, P(class 1)
+class SigmoidOutput(Sigmoid):                       # one output unit, P(class 2 (index 1))
     def backward(self, dLdZ):                       # paired with BinaryNLL, which returns dL/dZ
         return dLdZ
 
@@ -216,7 +216,7 @@ def numpy_script(spec, params: Params) -> str:
                        f"    (np.array({_matrix(W, ' ' * 14)}),\n"
                        f"     np.array({_matrix(W0, ' ' * 14)})),")
     proba = {"softmax": "P",
-             "sigmoid": "np.vstack([1 - P, P])  # one sigmoid unit: [P(class 0); P(class 1)]",
+             "sigmoid": "np.vstack([1 - P, P])  # one sigmoid unit: [P(class 1 (index 0)); P(class 2 (index 1))]",
              "linear": "SoftMax().forward(P)  # a confidence with the outputs' argmax, not calibrated",
              }[spec.output]
     proba_doc = ("the softmax of the outputs (a confidence, not a probability)"
@@ -250,7 +250,7 @@ def predict_proba(X):
 
 
 def predict(X):
-    """X: {spec.input_dim} x b -> predicted classes, shape (b,)."""
+    """X: {spec.input_dim} x b -> predicted class indices, shape (b,): index 0 is the homework's class 1."""
     return np.argmax(predict_proba(X), axis=0)
 
 
@@ -321,7 +321,7 @@ def predict_proba(points):
 
 
 def predict(points):
-    """points: b x {spec.input_dim} -> predicted classes, shape (b,)."""
+    """points: b x {spec.input_dim} -> predicted class indices, shape (b,): index 0 is the homework's class 1."""
     return torch.argmax(predict_proba(points), dim=1)
 
 

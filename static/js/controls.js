@@ -5,6 +5,7 @@
 import { h } from './dom.js';
 import { SETTINGS, architectureProblem, limits, outputUnits, paramCount, parseSetting, whyInvalid } from './state.js';
 import { classColor } from './palette.js';
+import { className } from './notation.js';
 
 const SPEC = new Map(SETTINGS.map((s) => [s.key, s]));
 const ACTIVATION_LABELS = { relu: 'ReLU', tanh: 'tanh', sigmoid: 'sigmoid', linear: 'linear' };
@@ -50,7 +51,7 @@ export class Controls {
     this.drawClass = Math.min(this.drawClass, k - 1);
     $('draw-classes').replaceChildren(
       ...Array.from({ length: k }, (_, c) => {
-        const button = h('button', { class: 'swatch-button', role: 'radio', 'aria-checked': String(c === this.drawClass), 'aria-label': `class ${c}`, dataset: { testid: `draw-class-${c}` }, style: { background: classColor(c) } }, String(c));
+        const button = h('button', { class: 'swatch-button', role: 'radio', 'aria-checked': String(c === this.drawClass), 'aria-label': className(c), dataset: { testid: `draw-class-${c}` }, style: { background: classColor(c) } }, String(c + 1));
         button.addEventListener('click', () => {
           this.drawClass = c;
           for (const b of $('draw-classes').children) b.setAttribute('aria-checked', String(b === button));

@@ -71,7 +71,7 @@ export class Curves {
     return {
       width: this.width,
       height: this.height,
-      margin: theme.curvesMargin,
+      margin: { ...theme.curvesMargin, t: theme.curvesMargin.t + theme.tickFont + 2 }, // room for the annotation
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: '#fff',
       datarevision: this.revision,
@@ -83,16 +83,17 @@ export class Curves {
       yaxis: { ...yaxis, rangemode: 'tozero', title: { text: 'loss', font: { size: theme.titleFont }, standoff: 2 } },
       yaxis2: { ...yaxis, anchor: 'x2', range: [accLow, 1.02], title: { text: 'accuracy', font: { size: theme.titleFont }, standoff: 2 } },
       shapes: marker,
+      // Above the loss plot, from its left edge: off the curves and whole at
+      // any epoch; the dotted line marks where the minimum is.
       annotations: best >= 0 ? [{
-        xref: 'x',
+        xref: 'paper',
         yref: 'paper',
-        x: hist.epoch[best],
+        x: 0,
         y: 1,
-        yanchor: 'top',
-        xanchor: hist.epoch[best] > last / 2 ? 'right' : 'left',
-        xshift: hist.epoch[best] > last / 2 ? -3 : 3,
-        text: `min val loss<br>epoch ${hist.epoch[best]}`,
-        align: hist.epoch[best] > last / 2 ? 'right' : 'left',
+        xanchor: 'left',
+        yanchor: 'bottom',
+        yshift: 1,
+        text: `min val loss: epoch ${hist.epoch[best]}`,
         showarrow: false,
         font: { size: theme.tickFont - 1, color: NEGATIVE },
       }] : [],

@@ -6,7 +6,7 @@
 // the server's probe (engine/probe.py); this file only lays them out.
 
 import { h } from './dom.js';
-import { fmt, partial, sym } from './notation.js';
+import { className, fmt, partial, sym } from './notation.js';
 
 const SHOW_UNITS = 8; // longer vectors and wider matrices are summarised, with a way to expand
 const SHOW_ROWS = 8;
@@ -132,7 +132,7 @@ export class Inspector {
     if (this.targetInput.options.length === k + 1) return;
     const keep = this.targetInput.value;
     this.targetInput.replaceChildren(h('option', { value: '' }, 'none (forward only)'),
-      ...Array.from({ length: k }, (_, c) => h('option', { value: String(c) }, `class ${c}`)));
+      ...Array.from({ length: k }, (_, c) => h('option', { value: String(c) }, className(c, true))));
     this.targetInput.value = keep !== '' && Number(keep) < k ? keep : '0';
   }
 
@@ -219,7 +219,7 @@ export class Inspector {
     const outputLine = out.probs
       ? h('div', { class: 'insp-output', 'data-testid': 'inspector-output' },
         line(h('span', {}, 'class probabilities'), vector(out.probs), 'probs'),
-        h('div', { class: 'insp-line' }, 'predicted class ', h('b', { 'data-testid': 'inspector-class' }, String(out.class))))
+        h('div', { class: 'insp-line' }, 'predicted class ', h('b', { 'data-testid': 'inspector-class' }, className(out.class, true))))
       : h('div', { class: 'insp-output', 'data-testid': 'inspector-output' }, line(h('span', {}, 'output ', sym('a', L)), vector(out.a), 'output'));
     const parts = [
       h('h3', {}, 'Forward at ', h('span', { class: 'num' }, `x = [${r.x.map((v) => fmt(v)).join(', ')}]`)),
@@ -227,7 +227,7 @@ export class Inspector {
       outputLine,
     ];
     if (r.target) {
-      const targetText = r.target.label !== null && this.o.target === 'class' ? `class ${r.target.label} (y = [${r.target.y.map((v) => fmt(v)).join(', ')}])` : `y = ${fmt(r.target.y[0])}`;
+      const targetText = r.target.label !== null && this.o.target === 'class' ? `${className(r.target.label, true)}, y = [${r.target.y.map((v) => fmt(v)).join(', ')}]` : `y = ${fmt(r.target.y[0])}`;
       parts.push(h('h3', {}, 'Backward for ', targetText),
         h('div', { class: 'insp-line', 'data-testid': 'inspector-loss' }, 'loss L = ', h('b', { class: 'num' }, fmt(r.loss))));
       for (const layer of [...r.layers].reverse()) {

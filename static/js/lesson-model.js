@@ -3,7 +3,7 @@
 // tests/server/lessonrun.py follows these rules in Python, so the tests check
 // exactly what the page shows.
 
-import { fmt, fmtVector } from './notation.js';
+import { className, fmt, fmtVector } from './notation.js';
 
 /** 'layers.0.W_after.0.0' -> doc.layers[0].W_after[0][0] (undefined when missing). */
 export function readPath(doc, path) {
@@ -64,7 +64,7 @@ export function valueOf(answer, result) {
 /** A value as text: numbers at 4 significant digits, vectors and matrices as lists. */
 export function showValue(v, answer = {}) {
   if (v === undefined || v === null) return '–';
-  if (answer.format === 'class') return v === 'tie' ? 'a tie: a²₁ = a²₂' : `class ${v}`;
+  if (answer.format === 'class') return v === 'tie' ? 'a tie: a²₁ = a²₂' : className(v - 1);   // v counts from 1, as valueOf says
   if (Array.isArray(v)) return Array.isArray(v[0]) ? `[${v.map((row) => fmtVector(row)).join(', ')}]` : fmtVector(v);
   return fmt(v);
 }

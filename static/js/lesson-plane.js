@@ -7,7 +7,7 @@
 import { h } from './dom.js';
 import { decodeActive, decodeFrame } from './frame.js';
 import { Inspector } from './inspector.js';
-import { fmt, sym } from './notation.js';
+import { className, fmt, sym } from './notation.js';
 import { probeCache, valueOf } from './lesson-model.js';
 import { questionList } from './lesson-ui.js';
 import { classColor } from './palette.js';
@@ -107,7 +107,7 @@ export async function mount({ lesson, api, answers, text, stage, inspector: insp
     const swatch = (c, label) => h('span', { class: 'key' }, h('span', { class: 'swatch', style: { background: classColor(c) } }), label);
     legend.replaceChildren(...(state.colour === 'active'
       ? [h('span', {}, 'units active: '), ...Array.from({ length: active.units + 1 }, (_, c) => swatch(c, String(c)))]
-      : [h('span', {}, 'predicted: '), ...Array.from({ length: frame.layers.at(-1).units }, (_, c) => swatch(c, `class ${c + 1} (index ${c})`))]),
+      : [h('span', {}, 'predicted: '), ...Array.from({ length: frame.layers.at(-1).units }, (_, c) => swatch(c, className(c, true)))]),
     h('span', { class: 'hint' }, ' Unit lines: ', sym('z', 1, 'j'), ' = 0, with the 0 and + sides.'));
   }
 

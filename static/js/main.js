@@ -6,6 +6,7 @@ import { Api, ApiError } from './api.js';
 import { Classroom } from './classroom.js';
 import { Controls } from './controls.js';
 import { Curves } from './curves.js';
+import { DivergenceNote } from './divergence.js';
 import { subText, supText } from './dom.js';
 import { NetworkDiagram } from './network.js';
 import { Plane } from './plane.js';
@@ -13,7 +14,7 @@ import { mountHomework } from './playground-homework.js';
 import { Status, degradedNote, showNumbers, showPlaying } from './readouts.js';
 import { SettingsDrawer } from './drawer.js';
 import { Session } from './session.js';
-import { Store, defaults, fromQuery, groupOf, setDatasetNames, setLimits, toQuery } from './state.js';
+import { SETTINGS, Store, defaults, fromQuery, groupOf, setDatasetNames, setLimits, toQuery } from './state.js';
 import { answerForSession, forgetKeptRun, heldElsewhere, keepRun, keptRun, unsaved } from './tab-run.js';
 import { TinyDataNote } from './tiny-data.js';
 import { Trainer } from './trainer.js';
@@ -140,10 +141,14 @@ function paint() {
   controls.setClassCount(frame.grid?.nClasses ?? frame.layers.at(-1).units);
   $('undo').disabled = !session.canUndo;
   $('undo').title = session.canUndo ? `Undo the last ${session.undoLabel}` : 'Nothing to undo';
-  const at = frame.divergedAt ?? frame.counters;
-  status.setSticky(frame.state === 'diverged'
-    ? `Diverged at step ${at.step} (epoch ${at.epoch}): the weights are those before that step. Lower the learning rate, or reset.`
-    : degradedNote(frame.degraded), frame.state === 'diverged' ? 'warn' : 'info');
+  const at = frame.state === 'diverged' ? frame.divergedAt ?? frame.counters : null;
+  // one word fits the top bar; the whole message is above the plane
+  status.setSticky(at ? 'Diverged' : degradedNote(frame.degraded), at ? 'warn' : 'info');
+  divergence.update(at, store.state.lr, LR_MIN);
+  if (continueAfterLowering && !at) {
+    continueAfterLowering = false;
+    trainer.play();
+  }
 }
 
 function showUnitButton() {
@@ -230,6 +235,15 @@ function generatedData() {
   return { source: 'generated', classRange: info?.class_range ?? null };
 }
 
+// The one-click way on after a divergence: the store sets the rate (so the
+// field, the URL and the server agree), and the frame that comes back no
+// longer diverged starts play again.
+const LR_MIN = SETTINGS.find((s) => s.key === 'lr').min;
+let continueAfterLowering = false;
+const divergence = new DivergenceNote(document.getElementById('divergence'), (lr) => {
+  continueAfterLowering = true;
+  store.set({ lr });
+});
 const tinyData = new TinyDataNote(document.getElementById('upload-note'), () => store.set({ valShare: 0 }));
 
 // Called on every paint: the data panel follows the session's data however it

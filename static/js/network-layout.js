@@ -7,15 +7,22 @@ const PAD = { top: 22, bottom: 26, left: 44, right: 30 };
 const MAX_PITCH = 54;
 const MAX_NODE = 38;
 export const MIN_THUMB = 13; // below this node size a layer collapses to bars without thumbnails
+// Column captions ("a³ 8") are up to about 45 px wide at 11 px: closer
+// columns alternate their captions between two rows, each row's neighbours
+// then being two columns apart.
+const CAPTION_WIDTH = 48;
+export const CAPTION_ROW = 13;
 
 /**
  * sizes: units per column, inputs first (e.g. [2, 8, 3]).
- * Returns {columns: [{x, nodes: [{x, y, size, h}], collapsed}], thumbnails: bool}.
- * Node (x, y) is its centre; size its width, h its height (equal unless collapsed).
+ * Returns {columns: [{x, nodes: [{x, y, size, h}], collapsed, captionRow}],
+ * thumbnails: bool, captionRows: 1 | 2}. Node (x, y) is its centre; size its
+ * width, h its height (equal unless collapsed); captionRow 0 is the lowest.
  */
 export function layoutNetwork(sizes, width, height) {
-  const usable = height - PAD.top - PAD.bottom;
   const gap = sizes.length > 1 ? (width - PAD.left - PAD.right) / (sizes.length - 1) : 0;
+  const captionRows = sizes.length > 2 && gap < CAPTION_WIDTH ? 2 : 1;
+  const usable = height - PAD.top - PAD.bottom - (captionRows - 1) * CAPTION_ROW;
   const columns = sizes.map((n, c) => {
     const pitch = Math.min(MAX_PITCH, usable / n);
     const size = Math.min(MAX_NODE, pitch * 0.8);
@@ -28,9 +35,9 @@ export function layoutNetwork(sizes, width, height) {
       size: collapsed ? 10 : size,
       h: collapsed ? Math.max(1, pitch - (pitch > 3 ? 1 : 0)) : size,
     }));
-    return { x, nodes, collapsed };
+    return { x, nodes, collapsed, captionRow: captionRows === 2 ? c % 2 : 0 };
   });
-  return { columns, thumbnails: columns.slice(1, -1).some((c) => !c.collapsed) };
+  return { columns, captionRows, thumbnails: columns.slice(1, -1).some((c) => !c.collapsed) };
 }
 
 /**

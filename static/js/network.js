@@ -6,7 +6,7 @@
 // labels are SVG on top. Pointing is hit-tested by geometry (network-layout.js).
 
 import { formatNumber, h, setAttributes, subText as sub, supText as sup } from './dom.js';
-import { LINK_LIMIT, biasMarker, hitTest, layoutNetwork, linkSegment, visibleLinks } from './network-layout.js';
+import { CAPTION_ROW, LINK_LIMIT, biasMarker, hitTest, layoutNetwork, linkSegment, visibleLinks } from './network-layout.js';
 import { ACCENT, NEGATIVE, POSITIVE, classColor, signedColor, tint } from './palette.js';
 
 // While playing, the links canvas is repainted at most this often (render()).
@@ -221,12 +221,12 @@ export class NetworkDiagram {
     columns.forEach((column, c) => {
       const layer = layers[c - 1];
       const name = c === 0 ? 'input x' : `a${sup(c)} ${layer.units}${roomy ? ` ${layer.activation}` : ''}`;
-      labels.push(h('svg:text', { x: column.x, y: this.height - 6, 'text-anchor': c === 0 ? 'start' : c === last ? 'end' : 'middle', class: 'column-label' }, name));
+      labels.push(h('svg:text', { x: column.x, y: this.height - 6 - column.captionRow * CAPTION_ROW, 'text-anchor': c === 0 ? 'start' : c === last ? 'end' : 'middle', class: 'column-label' }, name));
       if (c === 0) {
         column.nodes.forEach((node, i) => labels.push(h('svg:text', { x: node.x - node.size / 2 - 5, y: node.y + 4, 'text-anchor': 'end', class: 'node-label' }, `x${sub(i + 1)}`)));
       }
       if (c === last && !column.collapsed) {
-        column.nodes.forEach((node, j) => labels.push(h('svg:text', { x: node.x, y: node.y + 4, 'text-anchor': 'middle', class: 'node-label output' }, String(j))));
+        column.nodes.forEach((node, j) => labels.push(h('svg:text', { x: node.x, y: node.y + 4, 'text-anchor': 'middle', class: 'node-label output' }, String(j + 1))));   // classes count from 1, as className() says
       }
     });
     this.labelGroup.replaceChildren(...labels);

@@ -74,3 +74,13 @@ export function rich(text, vars = {}) {
 export function partial(base, sup = null, sub = null) {
   return h('span', { class: 'partial' }, '∂L/∂', sym(base, sup, sub));
 }
+
+/**
+ * A class as people read it. Code and the server index classes from 0; the
+ * homework's prose numbers them from 1, as it does units, so index 1 is
+ * "class 2". `withIndex` adds the code's index where indices also show:
+ * className(1) = "class 2", className(1, true) = "class 2 (index 1)".
+ */
+export function className(index, withIndex = false) {
+  return withIndex ? `class ${index + 1} (index ${index})` : `class ${index + 1}`;
+}

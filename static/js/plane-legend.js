@@ -3,6 +3,7 @@
 // numbers them) above the plot, what a unit line is in the corner under the
 // x₂ ticks, and x₁, x₂ beside their axes, all in the theme's plane font.
 
+import { className } from './notation.js';
 import { sideNames } from './line-labels.js';
 import { CLASS_SYMBOLS, INK, classColor } from './palette.js';
 import { theme } from './theme.js';
@@ -20,7 +21,7 @@ export function legendTraces(nClasses, lines) {
   const classes = Array.from({ length: nClasses }, (_, c) => ({
     ...entry,
     uid: `legend-class-${c}`,
-    name: `class ${c + 1}`,
+    name: className(c),
     mode: 'markers',
     marker: { size: theme.marker + 3, color: classColor(c), symbol: CLASS_SYMBOLS[c % CLASS_SYMBOLS.length], line: { width: theme.markerLine, color: '#fff' } },
   }));

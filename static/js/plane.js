@@ -15,6 +15,7 @@ import { classProbabilities } from './forward.js';
 import { segmentDistance } from './line-labels.js';
 import { LinePopup } from './line-popup.js';
 import { axisTitles, legendLayout, legendTraces } from './plane-legend.js';
+import { className } from './notation.js';
 import { CLASS_SYMBOLS, NEGATIVE, POSITIVE, classColor, regionLut } from './palette.js';
 import { Overlay } from './plane-overlay.js';
 import { theme } from './theme.js';
@@ -355,11 +356,11 @@ export class Plane {
     const best = probs.indexOf(Math.max(...probs));
     const rows = probs.map((p, c) =>
       h('tr', { class: c === best ? 'best' : '' },
-        h('td', {}, h('span', { class: 'swatch', style: { background: classColor(c) } }), `class ${c}`),
+        h('td', {}, h('span', { class: 'swatch', style: { background: classColor(c) } }), className(c, true)),
         h('td', { class: 'num' }, formatNumber(p)),
         h('td', {}, linear ? '' : h('span', { class: 'bar', style: { width: `${Math.round(Math.max(0, Math.min(1, p)) * 60)}px`, background: classColor(c) } }))));
     const truth = at.split && h('div', {},
-      `${at.split === 'train' ? 'training' : 'validation'} point, true class `, h('b', {}, String(at.label)),
+      `${at.split === 'train' ? 'training' : 'validation'} point, true `, h('b', {}, className(at.label, true)),
       at.label !== best && h('span', { class: 'wrong' }, ' misclassified'));
     this.tooltip.replaceChildren(h('div', {},
       h('div', { class: 'coords' }, `x₁ = ${formatNumber(at.x, 2)}   x₂ = ${formatNumber(at.y, 2)}`),

@@ -120,6 +120,18 @@ def test_numpy_script_writes_the_homework_constructor():
             "SigmoidOutput()], BinaryNLL())") in text
 
 
+@pytest.mark.parametrize("write", [numpy_script, pytorch_script])
+def test_scripts_name_classes_as_the_page_does(write):
+    """The page numbers classes from 1 with the code's index beside it; the
+    scripts' comments say the same, and predict() returns indices."""
+    spec = SPECS[2]                                  # one sigmoid output unit
+    text = write(spec, layer_params(_model(spec)))
+    assert "index 0 is the homework's class 1" in text
+    if write is numpy_script:
+        assert "[P(class 1 (index 0)); P(class 2 (index 1))]" in text
+    assert "class 0" not in text
+
+
 def test_weights_are_written_exactly():
     spec = NetworkSpec(hidden=(1,), activations=("relu",))
     model = _model(spec)
