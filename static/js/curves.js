@@ -128,18 +128,23 @@ export class Curves {
     }
     if (this.live && !isPrefix(this.liveLayer.held, history)) this.live = null; // cut (reset, undo): fresh axes
     const ranges = liveRanges(history, this.live);
-    if (!this.live || ['x', 'loss', 'acc'].some((k) => ranges[k] !== this.live[k])) {
-      this.live = ranges;
+    const held = this.live;
+    this.live = ranges;
+    // Plotly draws the frame and the y axes (their reach changes rarely); the
+    // epoch axis grows often, so its ticks and grid are the canvas's.
+    if (!held || ranges.loss !== held.loss || ranges.acc !== held.acc) {
       this.revision += 1;
       const layout = this._layout(history);
       Object.assign(layout, { shapes: [], annotations: [] });
-      layout.xaxis.range = [0, ranges.x];
-      layout.xaxis2.range = [0, ranges.x];
+      const clear = { range: [0, ranges.x], showgrid: false, tickfont: { ...layout.xaxis.tickfont, color: 'rgba(0,0,0,0)' } };
+      layout.xaxis = { ...layout.xaxis, ...clear };
+      layout.xaxis2 = { ...layout.xaxis2, ...clear };
       layout.yaxis = { ...layout.yaxis, range: [0, ranges.loss], autorange: false };
       layout.yaxis2 = { ...layout.yaxis2, range: [ranges.acc, 1.02] };
       Plotly.react(this.el, this._traces(emptyHistory()), layout);
       this.liveLayer.start(this.width, this.height, this.el._fullLayout);
     }
+    if (!held || !this.liveLayer.epochs || ranges.x !== this.liveLayer.epochs) this.liveLayer.setEpochs(ranges.x);
     this.liveLayer.extend(history);
   }
 }
@@ -189,16 +194,49 @@ class LiveCurves {
       canvas.hidden = false;
       canvas.getContext('2d').setTransform(dpr, 0, 0, dpr, 0, 0);
     }
-    const axis = (a) => ({ offset: a._offset, length: a._length, lo: a.range[0], hi: a.range[1] });
-    const toPx = (xa, ya) => (x, y) => [xa.offset + ((x - xa.lo) / (xa.hi - xa.lo)) * xa.length, ya.offset + (1 - (y - ya.lo) / (ya.hi - ya.lo)) * ya.length];
     const { xaxis, yaxis, xaxis2, yaxis2 } = fullLayout;
-    this.loss = { toPx: toPx(axis(xaxis), axis(yaxis)), box: [xaxis._offset, yaxis._offset, xaxis._length, yaxis._length] };
-    this.acc = { toPx: toPx(axis(xaxis2), axis(yaxis2)), box: [xaxis2._offset, yaxis2._offset, xaxis2._length, yaxis2._length] };
+    const side = (xa, ya) => ({ box: [xa._offset, ya._offset, xa._length, ya._length], lo: ya.range[0], hi: ya.range[1] });
+    this.loss = side(xaxis, yaxis);
+    this.acc = side(xaxis2, yaxis2);
+    this.epochs = 0;
     this.width = width;
     this.height = height;
     this.held = emptyHistory();
     this.dashAt = {};
     this.shown = true;
+  }
+
+  /** The epoch axis from 0 to `epochs`: its ticks and grid drawn anew, and every line on the next extend. */
+  setEpochs(epochs) {
+    this.epochs = epochs;
+    for (const plot of [this.loss, this.acc]) {
+      const [left, top, width, height] = plot.box;
+      plot.toPx = (x, y) => [left + (x / epochs) * width, top + (1 - (y - plot.lo) / (plot.hi - plot.lo)) * height];
+    }
+    const ctx = this.lines.getContext('2d');
+    ctx.clearRect(0, 0, this.width, this.height);
+    this.held = emptyHistory();
+    this.dashAt = {};
+    const step = niceStep(epochs / Math.max(2, Math.floor(this.loss.box[2] / 32)));
+    ctx.save();
+    ctx.font = `${theme.tickFont}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    ctx.fillStyle = INK;
+    ctx.strokeStyle = '#eef0f4';
+    ctx.lineWidth = 1;
+    for (const plot of [this.loss, this.acc]) {
+      const [, top, , height] = plot.box;
+      for (let e = 0; e <= epochs; e += step) {
+        const [x] = plot.toPx(e, plot.lo);
+        ctx.beginPath();
+        ctx.moveTo(Math.round(x) + 0.5, top);
+        ctx.lineTo(Math.round(x) + 0.5, top + height);
+        ctx.stroke();
+        ctx.fillText(String(e), x, top + height + 4);
+      }
+    }
+    ctx.restore();
   }
 
   hide() {
@@ -292,8 +330,23 @@ class LiveCurves {
     ctx.fill();
     ctx.strokeStyle = '#fff';
     ctx.stroke();
+    // its label, as the paused figure's annotation: inside the loss plot, away from the edge
+    const [left, top, width] = this.loss.box;
+    const right = at[0] > left + width / 2;
+    ctx.font = `${theme.tickFont - 1}px system-ui, sans-serif`;
+    ctx.textAlign = right ? 'right' : 'left';
+    ctx.textBaseline = 'top';
+    ctx.fillText('min val loss', at[0] + (right ? -3 : 3), top + 2);
+    ctx.fillText(`epoch ${epoch}`, at[0] + (right ? -3 : 3), top + 3 + theme.tickFont);
     this.drawn.marker = { epoch, value, at };
   }
+}
+
+/** A round step near `raw`: 1, 2 or 5 times a power of ten, at least 1 (epochs are whole). */
+function niceStep(raw) {
+  const power = 10 ** Math.floor(Math.log10(Math.max(1, raw)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((v) => v >= raw) ?? 10 * power;
+  return Math.max(1, step);
 }
 
 /** Whether `held` is the start of `hist` (nothing cut or changed since it was drawn). */
