@@ -1,133 +1,253 @@
-"""Frames per second of the playing page, measured in Chromium.
+"""Frames per second of the playing page beside its two ceilings, measured in Chromium.
 
-    python -m bench.page_fps [--seconds 10] [--query "hidden=100,10&act=relu,relu&data=three_clusters"]
+    python -m bench.page_fps [--seconds 8] [--rounds 2] [--base REV] [--query "hidden=100,10&..."]
 
-Starts the app under gunicorn (memory store) on a free port, opens the page
-in Debian's Chromium, plays 2-100-10-3 on 400 points (300 training + 100
-validation) for the given seconds, and prints frames per second and where a
-frame's time goes, from the page's own performance measures (with the load
-average: the server, Chromium and this script share the machine's cores):
+Starts the app under gunicorn (memory store) on a free port, opens the page in
+Debian's Chromium with 2-100-10-3 on 400 points (300 training + 100
+validation) and measures, one after the other on the same page:
 
-- server: the Server-Timing of each advance (training, geometry, store);
-- network: the rest of the request, from send to parsed JSON;
-- decode: base64 + inflate of the frame;
-- plane / network diagram / curves: Plotly.react and the canvas/SVG updates
-  (the curves are redrawn only a few times a second while playing; their row
-  says how long one redraw takes).
+- play: the page playing as a user sees it (frames drawn per second, and the
+  interval between drawn frames: median, p90, max);
+- fetch only: advances requested and decoded back to back, nothing drawn
+  (the server's and the network's ceiling);
+- draw only: two frames drawn in turn, no requests (the page's ceiling).
 
-The page overlaps the server's work on frame n+1 with drawing frame n, so the
-frame interval is close to the larger of the two, not their sum. The page asks
-for at most trainer.MAX_FPS frames per second. A benchmark, not a test: it
-prints figures and asserts nothing.
+Playing overlaps fetching with drawing, so it should come near the smaller
+ceiling (the `play/ceiling` column). Renderer CPU per frame is the honest
+cost of a frame in the browser: the renderer's main-thread task time from the
+DevTools protocol (Performance.getMetrics TaskDuration) and the CPU of the
+renderer process from /proc (all its threads: raster and compositor too).
+
+With --base REV the same is measured against a second server running that
+commit of the app (exported with `git archive`), in interleaved rounds (this,
+base, this, base, ...): these machines are shared and their speed changes
+within minutes, so only figures from one run compare, and the ratios are the
+result. A benchmark, not a test: it prints figures and asserts nothing.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench import procstat
 from tests.browser.conftest import CHROMIUM_ARGS
-from tests.browser.live_server import start_app
+from tests.browser.live_server import ENV
+from tests.server.servers import ROOT, Gunicorn
 
 DEFAULT_QUERY = "hidden=100,10&act=relu,relu&data=three_clusters&n=400&val=0.25"
 
 # Collects the page's measures from the start, without touching its own buffer.
 COLLECT = """
-window.__bench = {measures: [], frames: []};
+window.__bench = {measures: []};
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
-    if (e.entryType === 'mark' && e.name === 'crease:frame') window.__bench.frames.push(e.startTime);
-    else if (e.entryType === 'measure' && e.name.startsWith('crease:'))
+    if (e.entryType === 'measure' && e.name.startsWith('crease:'))
       window.__bench.measures.push({name: e.name, start: e.startTime, duration: e.duration, server: e.detail?.serverMs ?? null});
   }
-}).observe({entryTypes: ['mark', 'measure']});
+}).observe({entryTypes: ['measure']});
 """
 
+# Advances back to back, decoded as when playing, nothing drawn.
+FETCH_ONLY = """async (ms) => {
+  const {session, trainer} = window.crease;
+  const t0 = performance.now();
+  let n = 0;
+  while (performance.now() - t0 < ms) {
+    await session.advance(trainer.amount(), {streaming: true});
+    n += 1;
+  }
+  return {frames: n, ms: performance.now() - t0};
+}"""
+
+# Two frames drawn in turn (a frame drawn twice may be skipped by Plotly),
+# as while playing (trainer.playing), no requests.
+DRAW_ONLY = """async (ms) => {
+  const {session, trainer} = window.crease;
+  const frames = [session.frame, await session.advance(trainer.amount(), {streaming: true})];
+  trainer.playing = true;
+  const t0 = performance.now();
+  let n = 0;
+  try {
+    while (performance.now() - t0 < ms) {
+      session.frame = frames[n % 2];
+      await trainer.render();
+      n += 1;
+    }
+  } finally {
+    trainer.playing = false;
+  }
+  return {frames: n, ms: performance.now() - t0};
+}"""
+
 PARTS = [("server", "server"), ("network + JSON", "network"), ("decode", "crease:decode"),
-         ("plane (Plotly.react)", "crease:react-plane"), ("network diagram", "crease:draw-network"),
-         ("curves (Plotly.react)", "crease:react-curves")]
+         ("plane", "crease:react-plane"), ("network diagram", "crease:draw-network"),
+         ("curves", "crease:react-curves")]
 
 
-def summarise(measures: list[dict], frames: list[float], t0: float, t1: float) -> dict:
-    inside = [m for m in measures if t0 <= m["start"] <= t1]
+def renderer_pids() -> list[int]:
+    """Chromium renderer processes started by this script (other people's Chromiums excluded)."""
+    found, todo = [], [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        for child in procstat.children(pid):
+            todo.append(child)
+            try:
+                if b"--type=renderer" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.append(child)
+            except OSError:
+                pass
+    return found
+
+
+class Meter:
+    """Renderer CPU over a window: DevTools TaskDuration and /proc ticks."""
+
+    def __init__(self, page):
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Performance.enable")
+
+    def read(self) -> tuple[float, float]:
+        metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
+        ticks = sum(procstat.cpu_ticks(pid) or 0 for pid in renderer_pids())
+        return metrics["TaskDuration"] * 1000, ticks * 1000 / procstat.TICKS
+
+    @staticmethod
+    def per_frame(before, after, frames: int) -> tuple[float, float]:
+        return tuple((b - a) / max(1, frames) for a, b in zip(before, after))
+
+
+def measure_page(browser, url: str, query: str, seconds: float, size: tuple[int, int]) -> dict:
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.add_init_script(COLLECT)
+    page.goto(f"{url}/?{query}")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.wait_for_function("() => window.crease.idle()", timeout=60_000)
+    meter = Meter(page)
+    out: dict = {}
+
+    page.get_by_test_id("play").click()
+    time.sleep(1.0)   # warm-up: JIT, first layouts
+    t0, cpu0 = page.evaluate("performance.now()"), meter.read()
+    time.sleep(seconds)
+    t1, cpu1 = page.evaluate("performance.now()"), meter.read()
+    page.get_by_test_id("play").click()
+    page.wait_for_function("() => window.crease.idle()", timeout=60_000)
+    measures = [m for m in page.evaluate("window.__bench.measures") if t0 <= m["start"] <= t1]
+    paints = [m["start"] for m in measures if m["name"] == "crease:react-plane"]
     parts: dict[str, list[float]] = {}
-    for m in inside:
+    for m in measures:
         if m["name"] == "crease:fetch":
             if m["server"] is not None:
                 parts.setdefault("server", []).append(m["server"])
                 parts.setdefault("network", []).append(m["duration"] - m["server"])
         else:
             parts.setdefault(m["name"], []).append(m["duration"])
-    shown = [f for f in frames if t0 <= f <= t1]
-    intervals = [b - a for a, b in zip(shown, shown[1:])]
-    return {"frames": len(shown), "seconds": (t1 - t0) / 1000, "parts": parts, "intervals": intervals}
+    out["play"] = len(paints) / ((t1 - t0) / 1000)
+    out["intervals"] = [b - a for a, b in zip(paints, paints[1:])]
+    out["cpu"] = Meter.per_frame(cpu0, cpu1, len(paints))
+    out["parts"] = parts
+
+    for mode, script in (("fetch", FETCH_ONLY), ("draw", DRAW_ONLY)):
+        cpu0 = meter.read()
+        got = page.evaluate(script, seconds * 1000)
+        out[mode] = got["frames"] / (got["ms"] / 1000)
+        out[f"{mode}_cpu"] = Meter.per_frame(cpu0, meter.read(), got["frames"])
+    out["epoch"] = page.get_by_test_id("epoch-count").text_content()
+    page.close()
+    return out
 
 
-def run(seconds: float, query: str, width: int, height: int) -> dict:
-    load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory() as tmp:
-        server = start_app(Path(tmp) / "gunicorn.log")
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
-                                            env={"HOME": tmp, "TMPDIR": tmp})
-                page = browser.new_page(viewport={"width": width, "height": height})
-                page.add_init_script(COLLECT)
-                page.goto(f"{server.url}/?{query}")
-                page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-                page.wait_for_function("() => window.crease.idle()")
-                page.get_by_test_id("play").click()
-                time.sleep(1.0)   # warm-up: JIT, first Plotly layouts
-                t0 = page.evaluate("performance.now()")
-                time.sleep(seconds)
-                t1 = page.evaluate("performance.now()")
-                page.get_by_test_id("play").click()
-                page.wait_for_function("() => window.crease.idle()")
-                data = page.evaluate("window.__bench")
-                layers = page.evaluate("window.crease.session.frame.layers.map(l => l.units)")
-                epoch = page.get_by_test_id("epoch-count").text_content()
-                browser.close()
-        finally:
-            server.stop()
-    result = summarise(data["measures"], data["frames"], t0, t1)
-    result.update(layers=[2, *layers], epoch=epoch, load=(load_before, os.getloadavg()[0]))
-    return result
+def export(rev: str, into: Path) -> Path:
+    """The app at commit `rev`, as files (no .git), under `into`."""
+    into.mkdir()
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
 
 
-def report(result: dict) -> None:
-    fps = result["frames"] / result["seconds"]
-    print(f"network 2-{'-'.join(map(str, result['layers'][1:]))}, played {result['seconds']:.1f} s, "
-          f"reached epoch {result['epoch']}; load average {result['load'][0]:.1f} before, "
-          f"{result['load'][1]:.1f} after, on {os.cpu_count()} cores")
-    print(f"frames per second: {fps:.1f}")
-    if result["intervals"]:
-        iv = sorted(result["intervals"])
-        print(f"frame interval ms: median {statistics.median(iv):.1f}, "
-              f"p90 {iv[int(0.9 * (len(iv) - 1))]:.1f}, max {iv[-1]:.1f}")
-    print(f"{'part of a frame':<24}{'mean ms':>9}{'median ms':>11}")
-    for label, key in PARTS:
-        values = result["parts"].get(key, [])
-        if values:
-            print(f"{label:<24}{statistics.fmean(values):>9.2f}{statistics.median(values):>11.2f}")
-    page_keys = ("crease:decode", "crease:react-plane", "crease:draw-network", "crease:react-curves")
-    page_ms = sum(sum(result["parts"].get(k, [])) for k in page_keys) / max(1, result["frames"])
-    print(f"the page's own work per frame: {page_ms:.1f} ms (room for {1000 / page_ms:.0f} frames/s; "
-          f"the page asks for at most 30)" if page_ms else "no frames drawn")
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[int(q * (len(values) - 1))] if values else float("nan")
+
+
+def row(label: str, r: dict) -> str:
+    ceiling = min(r["fetch"], r["draw"])
+    iv = r["intervals"]
+    return (f"{label:<12}{r['play']:>7.1f}{r['fetch']:>8.1f}{r['draw']:>8.1f}{r['play'] / ceiling:>9.2f}"
+            f"{statistics.median(iv) if iv else float('nan'):>9.0f}{pct(iv, 0.9):>6.0f}{max(iv, default=float('nan')):>6.0f}"
+            f"{r['cpu'][0]:>9.1f}{r['cpu'][1]:>8.1f}{r['draw_cpu'][0]:>9.1f}{r['load']:>6.1f}")
+
+
+HEADER = (f"{'':<12}{'play':>7}{'fetch':>8}{'draw':>8}{'play/':>9}{'interval ms':>21}{'renderer ms/frame':>17}"
+          f"{'draw':>9}{'load':>6}\n"
+          f"{'':<12}{'fps':>7}{'only':>8}{'only':>8}{'ceiling':>9}{'median':>9}{'p90':>6}{'max':>6}"
+          f"{'tasks':>9}{'/proc':>8}{'tasks':>9}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=8.0, help="per mode")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--base", help="a commit to measure beside this tree, interleaved")
     parser.add_argument("--query", default=DEFAULT_QUERY, help="settings in the page's URL form")
     parser.add_argument("--size", default="1280x720", help="viewport, WIDTHxHEIGHT")
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
-    report(run(args.seconds, args.query, width, height))
+    size = tuple(int(v) for v in args.size.split("x"))
+    results: dict[str, list[dict]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {"this": ROOT}
+        if args.base:
+            trees[args.base[:10]] = export(args.base, Path(tmp) / "base")
+        servers = {name: Gunicorn(ENV, Path(tmp) / f"{name}.log", cwd=root).start() for name, root in trees.items()}
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
+                                            env={"HOME": tmp, "TMPDIR": tmp})
+                print(f"query {args.query}; {args.seconds:g} s a mode; {os.cpu_count()} cores")
+                print(HEADER)
+                for k in range(args.rounds):
+                    for name, server in servers.items():
+                        r = measure_page(browser, server.url, args.query, args.seconds, size)
+                        r["load"] = os.getloadavg()[0]
+                        results.setdefault(name, []).append(r)
+                        print(row(f"{name} #{k + 1}", r), flush=True)
+                browser.close()
+        finally:
+            for server in servers.values():
+                server.stop()
+    report(results)
+
+
+def report(results: dict[str, list[dict]]) -> None:
+    med = lambda name, f: statistics.median(f(r) for r in results[name])  # noqa: E731
+    print("\nmedians over rounds:")
+    for name, runs in results.items():
+        parts = {}
+        for r in runs:
+            for key, values in r["parts"].items():
+                parts.setdefault(key, []).extend(values)
+        shown = ", ".join(f"{label} {statistics.fmean(parts[key]):.1f}" for label, key in PARTS if parts.get(key))
+        print(f"  {name}: play {med(name, lambda r: r['play']):.1f} fps of ceiling "
+              f"{med(name, lambda r: min(r['fetch'], r['draw'])):.1f}; renderer {med(name, lambda r: r['cpu'][1]):.1f} ms "
+              f"a frame (/proc); mean ms a frame: {shown}")
+    names = list(results)
+    if len(names) == 2:
+        a, b = names
+        for label, f in [("play fps", lambda r: r["play"]), ("draw-only fps", lambda r: r["draw"]),
+                         ("fetch-only fps", lambda r: r["fetch"]),
+                         ("interval p90 ms", lambda r: pct(r["intervals"], 0.9)),
+                         ("interval max ms", lambda r: max(r["intervals"], default=float("nan"))),
+                         ("renderer tasks ms/frame", lambda r: r["cpu"][0]),
+                         ("renderer /proc ms/frame", lambda r: r["cpu"][1])]:
+            ratios = [f(x) / f(y) for x, y in zip(results[a], results[b])]
+            print(f"  {label:<24} {a}/{b}: " + ", ".join(f"{v:.2f}" for v in ratios) + " (per round)")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,18 @@
 // Training curves: loss and accuracy, training and validation, against epoch,
 // with the epoch of minimum validation loss marked. One Plotly figure, built
-// once and updated with Plotly.react.
+// once and updated with Plotly.react. While playing, Plotly keeps only the
+// axes and the lines go onto a canvas over its plot areas, extended by the
+// new epochs of each frame (LiveCurves): a Plotly redraw of the curves, even
+// through extendTraces, re-lays all four axes (50-100 ms, longer than a frame).
 
+import { h } from './dom.js';
 import { INK, NEGATIVE, POSITIVE } from './palette.js';
 import { theme } from './theme.js';
+
+const HISTORY_KEYS = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc'];
+// While playing, an axis that has to grow grows this much at once, so the axes
+// are redrawn a few times a run instead of every frame.
+const LIVE_GROWTH = 1.5;
 
 /** Index of the smallest finite validation loss, or -1. */
 export function minValLossIndex(history) {
@@ -21,17 +30,21 @@ export class Curves {
     this.height = 220;
     this.revision = 0;
     this.history = null;
+    this.live = null;
   }
 
   async init() {
     await Plotly.newPlot(this.el, this._traces(emptyHistory()), this._layout(emptyHistory()), { displayModeBar: false, responsive: false });
+    this.el.style.position = 'relative';
+    this.liveLayer = new LiveCurves(this.el);
   }
 
   resize(width, height) {
     if (Math.abs(width - this.width) < 2 && Math.abs(height - this.height) < 2) return;
     this.width = width;
     this.height = height;
-    if (this.history) this.render(this.history);
+    this.live = null;
+    if (this.history) this.render(this.history, { live: Boolean(this.liveLayer?.shown) });
   }
 
   _traces(hist) {
@@ -100,12 +113,253 @@ export class Curves {
     };
   }
 
-  /** history: {epoch, train_loss, train_acc, val_loss, val_acc}, whole run so far. */
-  render(history) {
+  /**
+   * history: {epoch, train_loss, train_acc, val_loss, val_acc}, whole run so far.
+   * live: while playing: the lines are extended on the canvas, Plotly redraws
+   * only when an axis has to grow; otherwise one Plotly figure of everything.
+   */
+  render(history, { live = false } = {}) {
     this.history = history;
-    this.revision += 1;
-    Plotly.react(this.el, this._traces(history), this._layout(history));
+    if (!live) {
+      this.live = null;
+      this.liveLayer?.hide();
+      this.revision += 1;
+      Plotly.react(this.el, this._traces(history), this._layout(history));
+      return;
+    }
+    if (this.live && !isPrefix(this.liveLayer.held, history)) this.live = null; // cut (reset, undo): fresh axes
+    const ranges = liveRanges(history, this.live);
+    const held = this.live;
+    this.live = ranges;
+    // Plotly draws the frame and the y axes (their reach changes rarely); the
+    // epoch axis grows often, so its ticks and grid are the canvas's.
+    if (!held || ranges.loss !== held.loss || ranges.acc !== held.acc) {
+      this.revision += 1;
+      const layout = this._layout(history);
+      Object.assign(layout, { shapes: [], annotations: [] });
+      const clear = { range: [0, ranges.x], showgrid: false, tickfont: { ...layout.xaxis.tickfont, color: 'rgba(0,0,0,0)' } };
+      layout.xaxis = { ...layout.xaxis, ...clear };
+      layout.xaxis2 = { ...layout.xaxis2, ...clear };
+      layout.yaxis = { ...layout.yaxis, range: [0, ranges.loss], autorange: false };
+      layout.yaxis2 = { ...layout.yaxis2, range: [ranges.acc, 1.02] };
+      Plotly.react(this.el, this._traces(emptyHistory()), layout);
+      this.liveLayer.start(this.width, this.height, this.el._fullLayout);
+    }
+    if (!held || !this.liveLayer.epochs || ranges.x !== this.liveLayer.epochs) this.liveLayer.setEpochs(ranges.x);
+    this.liveLayer.extend(history);
   }
+}
+
+/** The axes' reach while playing: kept while the data fit, grown by LIVE_GROWTH when they do not. */
+function liveRanges(hist, held) {
+  const finite = (values) => values.filter((v) => v !== null && Number.isFinite(v));
+  const last = hist.epoch.at(-1) ?? 0;
+  const lossTop = Math.max(0, ...finite([...hist.train_loss, ...hist.val_loss]));
+  const accLow = Math.min(0.5, ...finite([...hist.train_acc, ...hist.val_acc]));
+  const keep = held && last <= held.x && lossTop <= held.loss && accLow >= held.acc;
+  if (keep) return held;
+  return {
+    x: Math.max(10, Math.ceil(last * LIVE_GROWTH)),
+    loss: held && lossTop <= held.loss ? held.loss : (lossTop || 1) * 1.05,
+    acc: accLow < 0.5 ? Math.floor(accLow * 10) / 10 : 0.5,
+  };
+}
+
+/**
+ * The curves' lines while playing: two canvases over the Plotly figure, one
+ * for the lines (only the new segments are drawn each frame, all of them
+ * after the axes changed or the history was cut: a reset, an undo) and one
+ * for the min-val-loss marker, repainted each frame.
+ */
+class LiveCurves {
+  constructor(host) {
+    const layer = () => host.appendChild(h('canvas', { class: 'curves-live', hidden: true, style: { position: 'absolute', left: '0', top: '0', pointerEvents: 'none' } }));
+    this.lines = layer();
+    this.marker = layer();
+    this.lines.dataset.testid = 'curves-live';
+    this.shown = false;
+    this.held = emptyHistory(); // what the lines canvas shows
+    this.dashAt = {}; // per line: its drawn length so far (where the dash pattern stands)
+    // What the last frame drew (read by tests): {points, marker: {epoch, value, at: [x, y]} | null}.
+    this.drawn = { points: 0, marker: null };
+  }
+
+  /** New axes (Plotly's full layout): everything is drawn anew on the next extend. */
+  start(width, height, fullLayout) {
+    const dpr = window.devicePixelRatio || 1;
+    for (const canvas of [this.lines, this.marker]) {
+      canvas.width = Math.round(width * dpr);
+      canvas.height = Math.round(height * dpr);
+      canvas.style.width = `${width}px`;
+      canvas.style.height = `${height}px`;
+      canvas.hidden = false;
+      canvas.getContext('2d').setTransform(dpr, 0, 0, dpr, 0, 0);
+    }
+    const { xaxis, yaxis, xaxis2, yaxis2 } = fullLayout;
+    const side = (xa, ya) => ({ box: [xa._offset, ya._offset, xa._length, ya._length], lo: ya.range[0], hi: ya.range[1] });
+    this.loss = side(xaxis, yaxis);
+    this.acc = side(xaxis2, yaxis2);
+    this.epochs = 0;
+    this.width = width;
+    this.height = height;
+    this.held = emptyHistory();
+    this.dashAt = {};
+    this.shown = true;
+  }
+
+  /** The epoch axis from 0 to `epochs`: its ticks and grid drawn anew, and every line on the next extend. */
+  setEpochs(epochs) {
+    this.epochs = epochs;
+    for (const plot of [this.loss, this.acc]) {
+      const [left, top, width, height] = plot.box;
+      plot.toPx = (x, y) => [left + (x / epochs) * width, top + (1 - (y - plot.lo) / (plot.hi - plot.lo)) * height];
+    }
+    const ctx = this.lines.getContext('2d');
+    ctx.clearRect(0, 0, this.width, this.height);
+    this.held = emptyHistory();
+    this.dashAt = {};
+    const step = niceStep(epochs / Math.max(2, Math.floor(this.loss.box[2] / 32)));
+    ctx.save();
+    ctx.font = `${theme.tickFont}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    ctx.fillStyle = INK;
+    ctx.strokeStyle = '#eef0f4';
+    ctx.lineWidth = 1;
+    for (const plot of [this.loss, this.acc]) {
+      const [, top, , height] = plot.box;
+      for (let e = 0; e <= epochs; e += step) {
+        const [x] = plot.toPx(e, plot.lo);
+        ctx.beginPath();
+        ctx.moveTo(Math.round(x) + 0.5, top);
+        ctx.lineTo(Math.round(x) + 0.5, top + height);
+        ctx.stroke();
+        ctx.fillText(String(e), x, top + height + 4);
+      }
+    }
+    ctx.restore();
+  }
+
+  hide() {
+    this.lines.hidden = true;
+    this.marker.hidden = true;
+    this.shown = false;
+    this.held = emptyHistory();
+  }
+
+  extend(hist) {
+    let from = this.held.epoch.length;
+    if (!isPrefix(this.held, hist)) {
+      this.lines.getContext('2d').clearRect(0, 0, this.width, this.height);
+      this.held = emptyHistory();
+      this.dashAt = {};
+      from = 0;
+    }
+    const ctx = this.lines.getContext('2d');
+    const series = [
+      ['train_loss', this.loss, { color: POSITIVE, dash: [] }],
+      ['val_loss', this.loss, { color: NEGATIVE, dash: [6, 4] }],
+      ['train_acc', this.acc, { color: POSITIVE, dash: [] }],
+      ['val_acc', this.acc, { color: NEGATIVE, dash: [6, 4] }],
+    ];
+    for (const [key, plot, style] of series) {
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(...plot.box);
+      ctx.clip();
+      ctx.strokeStyle = style.color;
+      ctx.lineWidth = theme.curveWidth;
+      // Round caps: each frame's stroke overlaps the last one's end, no seam;
+      // the dash pattern goes on where the last stroke left it.
+      ctx.lineCap = 'round';
+      ctx.lineJoin = 'round';
+      ctx.setLineDash(style.dash);
+      ctx.lineDashOffset = this.dashAt[key] ?? 0;
+      ctx.beginPath();
+      // from the last point already drawn, so the new segments join the old
+      let pen = null;
+      let length = this.dashAt[key] ?? 0;
+      for (let i = Math.max(0, from - 1); i < hist.epoch.length; i++) {
+        const v = hist[key][i];
+        if (v === null || !Number.isFinite(v)) {
+          pen = null;
+          continue;
+        }
+        const [x, y] = plot.toPx(hist.epoch[i], v);
+        if (pen) {
+          ctx.lineTo(x, y);
+          length += Math.hypot(x - pen[0], y - pen[1]);
+        } else ctx.moveTo(x, y);
+        pen = [x, y];
+      }
+      ctx.stroke();
+      ctx.restore();
+      this.dashAt[key] = length;
+    }
+    for (let i = from; i < hist.epoch.length; i++) for (const k of HISTORY_KEYS) this.held[k].push(hist[k][i]);
+    this._paintMarker(hist);
+  }
+
+  _paintMarker(hist) {
+    const ctx = this.marker.getContext('2d');
+    ctx.clearRect(0, 0, this.width, this.height);
+    const best = minValLossIndex(hist);
+    this.drawn = { points: this.held.epoch.length, marker: null };
+    if (best < 0) return;
+    const epoch = hist.epoch[best];
+    const value = hist.val_loss[best];
+    const at = this.loss.toPx(epoch, value);
+    ctx.strokeStyle = NEGATIVE;
+    ctx.lineWidth = 1;
+    ctx.setLineDash([2, 2]);
+    ctx.beginPath();
+    for (const plot of [this.loss, this.acc]) {
+      const [x] = plot.toPx(epoch, 0);
+      ctx.moveTo(x, plot.box[1]);
+      ctx.lineTo(x, plot.box[1] + plot.box[3]);
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+    const r = (theme.marker + 1) / 2;
+    ctx.beginPath();
+    ctx.moveTo(at[0], at[1] - r);
+    ctx.lineTo(at[0] + r, at[1]);
+    ctx.lineTo(at[0], at[1] + r);
+    ctx.lineTo(at[0] - r, at[1]);
+    ctx.closePath();
+    ctx.fillStyle = NEGATIVE;
+    ctx.fill();
+    ctx.strokeStyle = '#fff';
+    ctx.stroke();
+    // its label, as the paused figure's annotation: inside the loss plot, away from the edge
+    const [left, top, width] = this.loss.box;
+    const right = at[0] > left + width / 2;
+    ctx.font = `${theme.tickFont - 1}px system-ui, sans-serif`;
+    ctx.textAlign = right ? 'right' : 'left';
+    ctx.textBaseline = 'top';
+    ctx.fillText('min val loss', at[0] + (right ? -3 : 3), top + 2);
+    ctx.fillText(`epoch ${epoch}`, at[0] + (right ? -3 : 3), top + 3 + theme.tickFont);
+    this.drawn.marker = { epoch, value, at };
+  }
+}
+
+/** A round step near `raw`: 1, 2 or 5 times a power of ten, at least 1 (epochs are whole). */
+function niceStep(raw) {
+  const power = 10 ** Math.floor(Math.log10(Math.max(1, raw)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((v) => v >= raw) ?? 10 * power;
+  return Math.max(1, step);
+}
+
+/** Whether `held` is the start of `hist` (nothing cut or changed since it was drawn). */
+function isPrefix(held, hist) {
+  const n = held.epoch.length;
+  if (n > hist.epoch.length) return false;
+  for (const k of HISTORY_KEYS) {
+    const a = held[k];
+    const b = hist[k];
+    for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) return false;
+  }
+  return true;
 }
 
 export function emptyHistory() {

@@ -89,10 +89,6 @@ function measure(name, start) {
 }
 
 let paintQueued = null;
-let curvesAt = -Infinity;
-let curvesCost = 0;
-const CURVES_INTERVAL_MS = 250;
-const CURVES_SHARE = 0.06;
 
 /** Draw the session's latest frame on the next animation frame (coalesced). */
 function render() {
@@ -123,19 +119,11 @@ function paint() {
   t = performance.now();
   network.render(frame, { live: trainer.playing });
   measure('crease:draw-network', t);
-  // Curves move slowly: while playing they are redrawn a few times a second,
-  // less often when a redraw is slow, so that they take at most CURVES_SHARE
-  // of the time (a Plotly.react of two subplots re-lays all four axes: about
-  // 40 ms here, so about every 0.7 s; the numbers above them change every
-  // frame). At 0.1 the page played about one frame a second slower.
-  const interval = Math.max(CURVES_INTERVAL_MS, curvesCost / CURVES_SHARE);
-  if (!trainer.playing || performance.now() - curvesAt > interval) {
-    t = performance.now();
-    curves.render(session.history);
-    curvesAt = t;
-    curvesCost = performance.now() - t;
-    measure('crease:react-curves', t);
-  }
+  // While playing, the curves extend their lines on a canvas (Plotly redraws
+  // only when an axis grows); paused, they are one Plotly figure again.
+  t = performance.now();
+  curves.render(session.history, { live: trainer.playing });
+  measure('crease:react-curves', t);
   showNumbers(frame);
   describeData();
   controls.setClassCount(frame.grid?.nClasses ?? frame.layers.at(-1).units);

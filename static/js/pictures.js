@@ -39,12 +39,16 @@ export async function planeSvg(plane) {
   if (!model) throw new Error('nothing drawn yet');
   const regions = await plotlySvg(plane.regionsGraph, size, size);
   const points = await plotlySvg(plane.pointsGraph, size, size);
+  // The class regions are pixels on their own canvas: one <image> of it, as drawn.
+  const shown = plane.regions.canvas.dataset.resolution
+    ? `<image x="0" y="0" width="${size}" height="${size}" preserveAspectRatio="none" href="${plane.regions.canvas.toDataURL('image/png')}"/>`
+    : '';
   const { ctx, canvas } = svgCanvas();
   const overlay = new Overlay(canvas);
   overlay.resize(size, plane.overlay.area);
   overlay.placements = new Map(plane.overlay.placements); // the labels where the page has them
   overlay.paint(model, view, plane._highlightPolylines());
-  return { width: size, height: size, markup: wrap(size, size, nested(regions) + ctx.markup() + nested(points)) };
+  return { width: size, height: size, markup: wrap(size, size, nested(regions) + shown + ctx.markup() + nested(points)) };
 }
 
 /** Copy the computed look of the diagram's SVG text and shapes onto a clone (CSS classes do not travel). */

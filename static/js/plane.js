@@ -1,9 +1,10 @@
-// The plane: class regions as a heatmap drawn by Plotly (colour = class,
-// lightness = confidence; an image with a pixel per grid cell), with the overlay (plane-overlay.js: boundary, unit lines and
+// The plane: class regions (colour = class, lightness = confidence; an image
+// with a pixel per grid cell), with the overlay (plane-overlay.js: boundary, unit lines and
 // their 0/+ sides, deeper curves, misclassified rings) and the data points on
-// top. Three layers of one size, stacked:
-//   1. regions (or one unit's activation): Plotly, no axes, no interaction;
-//      Plotly.react every frame;
+// top. Layers of one size, stacked:
+//   1. background: Plotly, no axes, no interaction: the white plot area, or
+//      one unit's activation (a heatmap, Plotly.react every frame);
+//   1b. regions: a canvas over the plot area, repainted every frame;
 //   2. overlay: a canvas, repainted every frame;
 //   3. points: Plotly with the axes, their titles x₁ and x₂, the markers and
 //      the legends (plane-legend.js); Plotly.react only when the data
@@ -25,21 +26,18 @@ const linspace = (a, b, n) => Array.from({ length: n }, (_, i) => (n === 1 ? a :
 const luts = new Map(); // "k/mode" -> regionLut
 
 /**
- * The class regions as one image, a pixel per grid cell (top row = largest
- * y), placed by Plotly as a layout image over the cells' extent. A heatmap
- * trace computed every cell's colour through its colorscale and re-encoded
- * the picture each frame, the costliest part of drawing a playing frame;
- * here a lookup colours the cells and the browser scales the image smoothly.
+ * The class regions, a pixel per grid cell (top row = largest y), into
+ * `cells` (an r x r canvas). A lookup colours the cells; the regions layer
+ * scales them onto the plot area (RegionsLayer.paint).
  */
-function regionsImage({ grid, extent }, mode) {
+function paintCells(cells, { grid }, mode) {
   const { resolution: r, classes, confidence, nClasses } = grid;
   const key = `${nClasses}/${mode}`;
   if (!luts.has(key)) luts.set(key, regionLut(nClasses, mode));
   const lut = luts.get(key);
-  const canvas = regionsImage.canvas ?? (regionsImage.canvas = document.createElement('canvas'));
-  canvas.width = r;
-  canvas.height = r;
-  const ctx = canvas.getContext('2d');
+  if (cells.width !== r) cells.width = r;
+  if (cells.height !== r) cells.height = r;
+  const ctx = cells.getContext('2d');
   const image = ctx.createImageData(r, r);
   const px = image.data;
   for (let i = 0; i < r; i++) {
@@ -55,23 +53,66 @@ function regionsImage({ grid, extent }, mode) {
     }
   }
   ctx.putImageData(image, 0, 0);
-  const [x0, x1, y0, y1] = extent;
-  const dx = (x1 - x0) / (r - 1);
-  const dy = (y1 - y0) / (r - 1);
-  return {
-    name: 'regions',
-    source: canvas.toDataURL('image/png'),
-    xref: 'x',
-    yref: 'y',
-    x: x0 - dx / 2,
-    y: y1 + dy / 2,
-    sizex: r * dx,
-    sizey: r * dy,
-    xanchor: 'left',
-    yanchor: 'top',
-    sizing: 'stretch',
-    layer: 'below',
-  };
+}
+
+/**
+ * The class regions drawn straight into a canvas over the plot area, under
+ * the axes. It replaced a PNG data URL per frame handed to Plotly as a layout
+ * image (encoding and decoding it was most of the plane's drawing time); the
+ * geometry is the same: each cell's colour sits at its grid point, the cells
+ * reach half a cell past the plot area and are clipped there, and the browser
+ * scales them smoothly.
+ */
+class RegionsLayer {
+  constructor(canvas) {
+    this.canvas = canvas;
+    // The unscaled picture, a pixel per cell (read by tests and the SVG export).
+    this.cells = document.createElement('canvas');
+    canvas.cells = this.cells;
+    this.size = 0;
+    this.area = null;
+  }
+
+  /** area: the plot area {left, top, width, height} in CSS pixels of a size x size canvas. */
+  resize(size, area) {
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.round(size * dpr);
+    this.canvas.height = Math.round(size * dpr);
+    this.canvas.style.width = `${size}px`;
+    this.canvas.style.height = `${size}px`;
+    this.size = size;
+    this.area = area;
+  }
+
+  paint(model, mode) {
+    paintCells(this.cells, model, mode);
+    this.canvas.dataset.resolution = String(this.cells.width);
+    this._draw();
+  }
+
+  clear() {
+    this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
+    delete this.canvas.dataset.resolution;
+  }
+
+  _draw() {
+    const ctx = this.canvas.getContext('2d');
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, this.size, this.size);
+    if (!this.area) return;
+    const { left, top, width, height } = this.area;
+    const r = this.cells.width;
+    const dx = width / (r - 1);
+    const dy = height / (r - 1);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(this.cells, left - dx / 2, top - dy / 2, width + dx, height + dy);
+    ctx.restore();
+  }
 }
 
 /** One hidden unit's activation over the plane, from its thumbnail; null without one. */
@@ -137,6 +178,8 @@ export class Plane {
     this.highlight = null;
     this.pointsKey = null;
     this.regionsGraph = el.appendChild(h('div', { class: 'plane-graph plane-regions' }));
+    this.regions = new RegionsLayer(el.appendChild(h('canvas', { class: 'plane-graph plane-regions-canvas', dataset: { testid: 'plane-regions' } })));
+    this.backgroundKey = null;
     this.overlay = new Overlay(el.appendChild(h('canvas', { class: 'plane-graph plane-overlay', dataset: { testid: 'plane-overlay' } })));
     this.pointsGraph = el.appendChild(h('div', { class: 'plane-graph plane-points' }));
     this.tooltip = el.appendChild(h('div', { class: 'plot-tooltip', hidden: true, dataset: { testid: 'plane-tooltip' } }));
@@ -226,10 +269,21 @@ export class Plane {
       this.margin = { l, r, t, b, autoexpand: false };
       this._measureArea();
     }
-    // The background: one unit's activation (a heatmap) or the class regions (an image).
+    // The background: one unit's activation (a Plotly heatmap) or the class
+    // regions (a canvas); Plotly redraws only when the background changes.
     const activation = view.activation && activationTrace(model, view.activation);
-    if (activation) Plotly.react(this.regionsGraph, [activation], this._layout(extent, false));
-    else if (model.grid) Plotly.react(this.regionsGraph, [], { ...this._layout(extent, false), images: [regionsImage(model, view.regions)] });
+    if (activation) {
+      this.backgroundKey = null;
+      this.regions.clear();
+      Plotly.react(this.regionsGraph, [activation], this._layout(extent, false));
+    } else if (model.grid) {
+      const backgroundKey = `${this.size}/${extent.join()}`;
+      if (backgroundKey !== this.backgroundKey) {
+        this.backgroundKey = backgroundKey;
+        Plotly.react(this.regionsGraph, [], this._layout(extent, false));
+      }
+      this.regions.paint(model, view.regions);
+    }
     this.overlay.paint(model, view, this._highlightPolylines(), this.marker);
     this.linePopup.refresh(model.lines, model.layers[0].activation);
     if (this.hovered) this._showTooltip(this.hovered);
@@ -240,7 +294,9 @@ export class Plane {
     const area = this.pointsGraph.querySelector('.nsewdrag');
     const box = this.pointsGraph.getBoundingClientRect();
     const rect = area.getBoundingClientRect();
-    this.overlay.resize(this.size, { left: rect.left - box.left, top: rect.top - box.top, width: rect.width, height: rect.height });
+    const plotArea = { left: rect.left - box.left, top: rect.top - box.top, width: rect.width, height: rect.height };
+    this.overlay.resize(this.size, plotArea);
+    this.regions.resize(this.size, plotArea);
   }
 
   _highlightPolylines() {

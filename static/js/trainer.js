@@ -1,12 +1,11 @@
 // The play loop. While playing, the next advance is requested as soon as a
 // frame has arrived, so the server trains frame n+1 while the page draws frame
-// n; api.js still keeps one request in flight at a time.
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// Frames asked for per second at most: smooth to the eye, and a lecture hall
-// of playing tabs asks the server for half of what the display could take.
-export const MAX_FPS = 30;
+// n: one request in flight while drawing, and playing goes at the slower of
+// fetching and drawing, not their sum. Drawing waits for the display's next
+// frame (main.js render), so that is the only cap: a small network plays at
+// the display's rate. api.js keeps requests in call order, so a pause, a step
+// or an edit made while a frame is on its way lands after that frame, and the
+// next frame is trained from it.
 
 export class Trainer {
   /**
@@ -70,16 +69,14 @@ export class Trainer {
     }
   }
 
-  /** The next advance, no sooner than 1/MAX_FPS after the previous one; null once paused. */
-  async _next(previousAt) {
-    await sleep(previousAt + 1000 / MAX_FPS - performance.now());
+  /** The next advance; null once paused. */
+  async _next() {
     if (!this.playing) return null;
-    this.requestedAt = performance.now();
     return this.session.advance(this.amount(), { streaming: true });
   }
 
   async _frames() {
-    let pending = this._next(-Infinity);
+    let pending = this._next();
     for (;;) {
       let frame;
       try {
@@ -91,7 +88,7 @@ export class Trainer {
       }
       if (!frame) return;
       if (frame.state === 'diverged') this.pause();
-      pending = this._next(this.requestedAt);
+      pending = this._next();
       pending.catch(() => {}); // awaited (and reported) above on the next turn
       performance.mark('crease:frame');
       this.frames += 1;

@@ -72,23 +72,16 @@ def settle(page: Page) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-# The class regions: a Plotly layout image on the plane's background graph
-# (region_colour_classes reads the same element).
-REGIONS_IMAGE = "[data-testid=plane] .plane-regions image"
+# The class regions: a canvas over the plot area, marked with the grid's
+# resolution once drawn (region_colour_classes reads the same element).
+REGIONS_CANVAS = "[data-testid=plane] [data-testid=plane-regions][data-resolution]"
 
 
-# JS: the region image's own pixels (a pixel per grid cell, before the browser
-# scales it) as RGBA bytes in `px`.
+# JS: the regions' own pixels (a pixel per grid cell, before the browser
+# scales them) as RGBA bytes in `px`.
 READ_REGION_PIXELS = """
-      const img = document.querySelector('[data-testid=plane] .plane-regions image');
-      const el = new Image();
-      el.src = img.getAttribute('href');
-      await el.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = el.naturalWidth; canvas.height = el.naturalHeight;
-      const ctx = canvas.getContext('2d');
-      ctx.drawImage(el, 0, 0);
-      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;"""
+      const cells = document.querySelector('[data-testid=plane] [data-testid=plane-regions]').cells;
+      const px = cells.getContext('2d').getImageData(0, 0, cells.width, cells.height).data;"""
 
 
 def region_colour_count(page: Page) -> int:

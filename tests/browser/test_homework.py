@@ -98,12 +98,12 @@ def test_relu_softmax_lesson_probes_and_inspector_step(page, shot):
     loss = float(page.get_by_test_id("inspector-loss").locator("b").text_content())
     s = x1 - 1                                           # z2 = (s, -s + 2), target class 2 (index 1)
     assert math.isclose(loss, -math.log(math.exp(2 - s) / (math.exp(s) + math.exp(2 - s))), rel_tol=1e-3)
-    before = page.locator("[data-testid=lesson-stage] .plane-regions image").get_attribute("href")
+    before = page.evaluate("() => document.querySelector('[data-testid=lesson-stage] [data-testid=plane-regions]').cells.toDataURL()")
     page.get_by_test_id("colour-class").click()
     page.get_by_test_id("inspector-apply").click()
     page.wait_for_function("() => document.querySelector('[data-testid=inspector-message]').textContent.startsWith('Step applied')")
     settle_lesson(page)
-    after = page.locator("[data-testid=lesson-stage] .plane-regions image").get_attribute("href")
+    after = page.evaluate("() => document.querySelector('[data-testid=lesson-stage] [data-testid=plane-regions]').cells.toDataURL()")
     assert after != before                              # the plane moved with the step
     assert float(page.get_by_test_id("inspector-loss").locator("b").text_content()) < loss
     shot("lesson-relu-softmax-after-step")

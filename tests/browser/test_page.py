@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.app import READY, REGIONS_IMAGE, number, open_app, settle
+from tests.browser.app import READY, REGIONS_CANVAS, number, open_app, settle
 
 KEY_PARTS = ["plane", "network", "curves", "play", "epoch-count", "train-loss", "val-loss", "train-acc", "val-acc"]
 
@@ -41,7 +41,7 @@ def test_key_parts_visible_without_scrolling(page, shot, width, height):
 def test_ready_marker_is_only_set_once_the_first_frame_is_drawn(page):
     page.goto("/")
     page.wait_for_selector(READY)
-    assert page.locator(REGIONS_IMAGE).count() == 1
+    assert page.locator(REGIONS_CANVAS).count() == 1
 
 
 def test_on_a_tablet_the_settings_open_as_a_drawer(page):

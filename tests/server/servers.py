@@ -80,7 +80,8 @@ class RedisServer:
 class Gunicorn:
     """gunicorn with the project's gunicorn.conf.py and the given environment."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, extra_args: tuple[str, ...] = ()):
+    def __init__(self, env: dict[str, str], log_path: Path, extra_args: tuple[str, ...] = (), cwd: Path = ROOT):
+        self.cwd = cwd   # another checkout of the app (bench.page_fps compares two)
         self.port = free_port()
         self.env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.log_path, self.extra_args = log_path, extra_args
@@ -94,7 +95,7 @@ class Gunicorn:
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", *self.extra_args,
-             "server.wsgi:app"], cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+             "server.wsgi:app"], cwd=self.cwd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

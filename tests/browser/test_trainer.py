@@ -1,0 +1,96 @@
+"""The play loop: the next frame is fetched while the current one is drawn,
+frames are drawn in order, and a pause or an edit takes effect on the next
+frame (a frame fetched before an edit is never drawn over the edit's result)."""
+from __future__ import annotations
+
+import time
+
+from tests.browser.app import open_app, settle
+
+# Logs, in page time: every /advance sent and answered, every plane paint
+# (with the frame's step and the first unit's bias), and the pause click.
+RECORD = """() => {
+  const log = window.__log = {sent: [], arrived: [], paints: [], pausedAt: null};
+  const fetch0 = window.fetch;
+  window.fetch = async (url, init) => {
+    const advance = String(url).endsWith('/advance');
+    if (advance) log.sent.push(performance.now());
+    const response = await fetch0(url, init);
+    if (advance) log.arrived.push(performance.now());
+    return response;
+  };
+  const plane = window.crease.plane;
+  const render0 = plane.render.bind(plane);
+  plane.render = (model, view) => {
+    const start = performance.now();
+    render0(model, view);
+    log.paints.push({start, end: performance.now(), step: model.counters.step, bias: model.weights[0].W0[0],
+                     playing: window.crease.trainer.playing});
+  };
+}"""
+
+
+def play_for(page, seconds: float):
+    page.get_by_test_id("play").click()
+    page.wait_for_function("() => window.__log.paints.filter(p => p.playing).length >= 3", timeout=30_000)
+    time.sleep(seconds)
+
+
+def test_the_next_frame_is_in_flight_while_one_is_drawn_and_frames_come_in_order(page):
+    open_app(page, "hidden=4&per=steps")
+    settle(page)
+    page.evaluate(RECORD)
+    play_for(page, 3)
+    page.get_by_test_id("play").click()
+    settle(page)
+    log = page.evaluate("window.__log")
+    paints = [p for p in log["paints"] if p["playing"]]
+    assert len(paints) >= 5
+    steps = [p["step"] for p in log["paints"]]
+    assert steps == sorted(steps), steps                       # never an older frame after a newer one
+    assert log["paints"][-1]["step"] == page.evaluate("window.crease.session.frame.counters.step")
+    # while a frame is drawn, the next one is on its way: an advance sent before
+    # the paint began and not yet answered when it began
+    # (requests go one at a time, so the i-th answer belongs to the i-th request)
+    sent, arrived = log["sent"], log["arrived"]
+    in_flight = sum(1 for p in paints
+                    if any(s <= p["start"] and (i >= len(arrived) or arrived[i] > p["start"]) for i, s in enumerate(sent)))
+    assert in_flight >= 0.8 * len(paints), (in_flight, len(paints))
+
+
+def test_pause_sends_no_further_frame(page):
+    open_app(page, "hidden=4&per=steps")
+    settle(page)
+    page.evaluate(RECORD)
+    page.evaluate("""() => document.querySelector('[data-testid=play]').addEventListener('click', () => {
+        if (window.crease.trainer.playing) window.__log.pausedAt = performance.now(); }, {capture: true})""")
+    play_for(page, 1.5)
+    page.get_by_test_id("play").click()
+    settle(page)
+    log = page.evaluate("window.__log")
+    assert log["pausedAt"] is not None
+    assert all(s < log["pausedAt"] for s in log["sent"]), "an advance was requested after the pause"
+    assert len(log["sent"]) == len(log["arrived"])             # the one in flight landed
+    assert log["paints"][-1]["step"] == page.evaluate("window.crease.session.frame.counters.step")
+
+
+def test_an_edit_while_playing_holds_from_the_next_frame_on(page):
+    # a learning rate so small that training leaves the edited bias where it was put
+    open_app(page, "hidden=4&per=steps&lr=0.000001")
+    settle(page)
+    page.evaluate(RECORD)
+    play_for(page, 1)
+    edited = page.evaluate("""async () => {
+        const frame = await window.crease.session.setWeight({layer: 1, kind: 'W0', j: 0, value: 2.5});
+        return frame.counters.step; }""")
+    time.sleep(1.5)
+    page.get_by_test_id("play").click()
+    settle(page)
+    log = page.evaluate("window.__log")
+    paints = log["paints"]
+    first_edited = next(i for i, p in enumerate(paints) if abs(p["bias"] - 2.5) < 1e-3)
+    assert first_edited > 0 and all(abs(p["bias"] - 2.5) > 0.1 for p in paints[:first_edited])
+    assert paints[first_edited]["step"] <= edited + 1           # the edit or the first frame after it
+    later = paints[first_edited:]
+    assert sum(p["step"] > edited for p in later) >= 3            # playing went on from the edit
+    assert all(abs(p["bias"] - 2.5) < 1e-3 for p in later), [(p["step"], p["bias"]) for p in later]   # nothing older drawn over it
