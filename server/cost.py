@@ -29,7 +29,7 @@ BOUNDARY = 400                # marching squares over the classes, per cell
 CONTOUR = 1500                # one unit's zero level set, per cell
 REGION = 250                  # one ReLU unit's on/off bit of a cell, coded and sorted
 ENCODE = 400                  # a byte of a thumbnail: scaled, clipped, base64
-SEND = 100                    # a byte of the answer: JSON and gzip (weights: 5.4 a parameter)
+SEND = 100                    # a byte of the answer: JSON and gzip
 POINT = 20_000                # a point listed in the frame: to a row, JSON, gzip
 STORED_POINT = 20_000         # a point of a stored experiment part, to or from its JSON
 STORED_WEIGHT = 2_500         # a weight a stored part keeps (best and worst trial), from JSON
@@ -71,7 +71,8 @@ def drawing_ms(shape: Shape, grid: int, thumb: int, include, curve_layers=()) ->
     """A frame drawn at ``grid`` cells a side with ``include``'s extras."""
     cells, k, hidden = grid * grid, shape.sizes[-1], len(shape.sizes) - 2
     work = shape.forward(shape.points)                              # metrics, predictions
-    work += (shape.params * 16 / 3 + shape.points) * SEND           # weights and predictions
+    # weights (exact: 8 bytes a parameter in base64, the float64 default) and predictions
+    work += (shape.params * 32 / 3 + shape.points) * SEND
     if "points" in include:
         work += shape.points * POINT
     work += shape.forward(cells) + cells * (k * CLASSIFY + BOUNDARY)

@@ -106,7 +106,9 @@ def test_post_frame_with_the_heaviest_view_is_drawn_coarser_and_smaller(api):
     response = api.post(f"/api/sessions/{sid}/frame", json={"view": HEAVY_VIEW})
     assert response.status_code == 200
     assert_drawn_within_budget(response.json)
-    assert len(response.data) < 1_500_000   # the 10,000 points alone are about 0.4 MB
+    # the 10,000 points are about 0.4 MB and the exact float64 weights of 99,455
+    # parameters about 1.06 MB; the rest, drawn coarser, is small
+    assert len(response.data) < 1_700_000
 
 
 def test_advance_with_the_heaviest_view_trains_within_budget_and_draws_coarser(api):

@@ -14,7 +14,6 @@
 """
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import os
@@ -29,6 +28,7 @@ import redis
 from bench.procstat import TICKS, children, cpu_ticks, rss_bytes
 from server.config import Config
 
+from . import framedecode
 from .servers import Gunicorn, RedisServer, require_redis_server
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -340,12 +340,7 @@ def test_sessions_lost_with_redis_are_recreated_by_resume(own_redis, outage_guni
     status, gone = client("POST", f"/api/sessions/{sid}/advance", {"steps": 1})
     assert status == 404 and gone["error"] == "session_not_found"
 
-    weights = []
-    for layer in frame["weights"]:
-        m, n = layer["shape"]
-        W = np.frombuffer(base64.b64decode(layer["W"]), dtype="<f4").reshape(m, n)
-        W0 = np.frombuffer(base64.b64decode(layer["W0"]), dtype="<f4")
-        weights.append({"W": W.astype(float).tolist(), "W0": W0.astype(float).tolist()})
+    weights = [{"W": W.tolist(), "W0": W0.tolist()} for W, W0 in framedecode.weights(frame)]
     history = {k: v for k, v in frame["history"].items() if k != "from_epoch"}
     body = {**LONG, "data": {"source": "points", **points},
             "resume": {"weights": weights, "step": frame["counters"]["step"],
@@ -353,7 +348,7 @@ def test_sessions_lost_with_redis_are_recreated_by_resume(own_redis, outage_guni
     again = client.ok("POST", "/api/sessions", body, 201)
     assert again["frame"]["resumed"] is True
     assert again["frame"]["counters"]["step"] == frame["counters"]["step"]
-    assert again["frame"]["weights"] == frame["weights"]       # float32 in, float32 out
+    assert again["frame"]["weights"] == frame["weights"]       # the run's exact weights in and out
     assert again["frame"]["history"]["epoch"] == [1, 2]
     later = advance(client, again["session"], steps=4)
     assert later["counters"]["step"] == frame["counters"]["step"] + 4

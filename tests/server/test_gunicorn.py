@@ -80,7 +80,7 @@ def test_three_workers_one_session_exact_counts_and_weights(gunicorn):
         assert np.array_equal(np.array(layer["W"]), W)          # float64, bit for bit
         assert np.array_equal(np.array(layer["W0"]), W0[:, 0])
     framed = base64.b64decode(final["weights"][0]["W"])
-    assert framed == np.ascontiguousarray(layer_params(run.model)[0][0], dtype="<f4").tobytes()
+    assert framed == np.ascontiguousarray(layer_params(run.model)[0][0], dtype="<f8").tobytes()
     assert exported["history"]["train_loss"] == run.history["train_loss"]
 
     workers = set(re.findall(r"pid=<?(\d+)>? \"POST /api/sessions/\S+/advance",
