@@ -46,8 +46,11 @@ def test_divergence_message_is_whole_and_lowering_the_rate_continues(page, shot)
     assert patched.value.request.post_data_json["lr"] == 1
     resumed = patched.value.json()
     assert resumed["state"] != "diverged"
-    raw = base64.b64decode(resumed["weights"][0]["W"])
-    assert list(struct.unpack(f"<{len(raw) // 4}f", raw)) == weights   # from the weights before the bad step
+    layer = resumed["weights"][0]
+    raw = base64.b64decode(layer["W"])
+    code = {"float64": "d", "float32": "f"}[layer["dtype"]]
+    values = struct.unpack(f"<{len(raw) // struct.calcsize(code)}{code}", raw)
+    assert list(values) == weights   # from the weights before the bad step, exactly
     # it plays on from there, at a rate this run trains at
     page.wait_for_function("() => +document.querySelector('[data-testid=epoch-count]').textContent >= 2", timeout=60_000)
     assert page.get_by_test_id("play").get_attribute("aria-pressed") == "true"
