@@ -23,8 +23,11 @@ POINTS_ON_SCREEN = """() => {
 
 
 def lonely_point(page, label: int) -> dict:
-    """A training point of class `label` with no other point within 20 px (a click hits it alone)."""
-    return next(p for p in page.evaluate(POINTS_ON_SCREEN) if p["label"] == label and p["gap"] > 20)
+    """The training point of class `label` farthest from any other point; a click
+    on it hits it alone (no other marker within two markers' reach)."""
+    best = max((p for p in page.evaluate(POINTS_ON_SCREEN) if p["label"] == label), key=lambda p: p["gap"])
+    assert best["gap"] > 2 * 8, best   # twice a click's reach (theme.marker, 8 px)
+    return best
 
 
 def marker_on_screen(page):
@@ -50,7 +53,7 @@ def test_the_inspected_point_is_marked_and_its_label_is_the_target(page, shot):
     one, zero = lonely_point(page, 1), lonely_point(page, 0)
     inspect(page, one)
     expect(page.get_by_test_id("inspector-target")).to_have_value("1")
-    expect(page.get_by_test_id("inspector-body")).to_contain_text("Backward for class 1")
+    expect(page.get_by_test_id("inspector-body")).to_contain_text("Backward for class 2 (index 1)")
     assert [float(page.get_by_test_id(f"inspector-x{i}").input_value()) for i in (1, 2)] == \
         [round(one["x"], 4), round(one["y"], 4)]
     mark = marker_on_screen(page)
@@ -62,7 +65,7 @@ def test_the_inspected_point_is_marked_and_its_label_is_the_target(page, shot):
     # another point: the marker moves there, the target follows its class
     inspect(page, zero)
     expect(page.get_by_test_id("inspector-target")).to_have_value("0")
-    expect(page.get_by_test_id("inspector-body")).to_contain_text("Backward for class 0")
+    expect(page.get_by_test_id("inspector-body")).to_contain_text("Backward for class 1 (index 0)")
     mark = marker_on_screen(page)
     assert abs(mark[0] - zero["cx"]) < 1 and abs(mark[1] - zero["cy"]) < 1, (mark, zero)
     page.get_by_role("button", name="Close the inspector").click()
