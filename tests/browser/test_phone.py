@@ -84,8 +84,8 @@ def test_the_playground_stacks_plane_first_at_the_full_width(touch_page):
     plane = box(page, "plane")
     assert plane["width"] >= 0.9 * width and inside_the_width(plane, width), plane
     assert plane["height"] >= 0.9 * plane["width"], f"the plane is not square enough: {plane}"
-    legend = page.locator(".stage .legend")
-    assert legend.is_visible() and inside_the_width(legend.bounding_box(), width)
+    for legend in (page.locator(".stage span.legend"), page.locator("[data-testid=plane] g.legend")):
+        assert legend.is_visible() and inside_the_width(legend.bounding_box(), width)   # points, classes
     # the transport: one row, on screen, the epoch count readable
     buttons = [box(page, testid) for testid in ("reset", "play", "step", "epoch-step")]
     assert len({round(b["y"] + b["height"] / 2) for b in buttons}) == 1, buttons
