@@ -51,12 +51,12 @@ def test_back_and_forward_come_back_to_the_run(page):
     open_app(page, LINK)
     advance_epochs(page, 4)
     weights = exact_weights(page)
-    page.goto("/experiments")
+    page.goto("/experiments", wait_until="networkidle")   # left once it has loaded: nothing aborted
     page.go_back()
     page.wait_for_selector(READY, timeout=30_000)
     settle(page)
     assert counters(page)["epoch"] == 4 and exact_weights(page) == weights
-    page.go_forward()
+    page.go_forward(wait_until="networkidle")
     page.go_back()
     page.wait_for_selector(READY, timeout=30_000)
     settle(page)
