@@ -46,10 +46,11 @@ system-deps:
 	fi
 
 # Everything but the browser tests on both cores (pytest-xdist), then the browser
-# tests one at a time (each drives Chromium against its own gunicorn).
+# tests, two files at a time (each worker drives its own Chromium against its own
+# gunicorn; a file's tests stay together on one worker).
 test: system-deps $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 --ignore=tests/browser $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests/browser $(PYTEST_ARGS)
 
 # Engine and server only: no browser, quick feedback while editing.
 test-fast: $(VENV)/.dev
