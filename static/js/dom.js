@@ -53,3 +53,12 @@ export function setAttributes(el, attrs) {
     }
   }
 }
+
+/** A size x size (CSS pixels) canvas with a backing store at the screen's pixel density. */
+export function sizeCanvas(canvas, size) {
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(size * dpr);
+  canvas.height = Math.round(size * dpr);
+  canvas.style.width = `${size}px`;
+  canvas.style.height = `${size}px`;
+}

@@ -5,6 +5,7 @@
 // Painting these every frame costs about a millisecond; as Plotly traces they
 // cost most of a frame (a redraw lays out every trace and marker again).
 
+import { sizeCanvas } from './dom.js';
 import { MarkerIndex, pixelNormal, placeLineLabels, sideNames } from './line-labels.js';
 import { ACCENT, INK } from './palette.js';
 import { theme } from './theme.js';
@@ -49,11 +50,7 @@ export class Overlay {
 
   /** area: the plot area {left, top, width, height} in CSS pixels of a size x size canvas. */
   resize(size, area) {
-    const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.round(size * dpr);
-    this.canvas.height = Math.round(size * dpr);
-    this.canvas.style.width = `${size}px`;
-    this.canvas.style.height = `${size}px`;
+    sizeCanvas(this.canvas, size);
     this.size = size;
     this.area = area;
   }

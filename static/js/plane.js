@@ -11,7 +11,7 @@
 //      change, and it takes the pointer (hover, clicks: on a unit's line they
 //      point at that unit, see _lineAt).
 
-import { formatNumber, h } from './dom.js';
+import { formatNumber, h, sizeCanvas } from './dom.js';
 import { classProbabilities } from './forward.js';
 import { segmentDistance } from './line-labels.js';
 import { LinePopup } from './line-popup.js';
@@ -75,11 +75,7 @@ class RegionsLayer {
 
   /** area: the plot area {left, top, width, height} in CSS pixels of a size x size canvas. */
   resize(size, area) {
-    const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.round(size * dpr);
-    this.canvas.height = Math.round(size * dpr);
-    this.canvas.style.width = `${size}px`;
-    this.canvas.style.height = `${size}px`;
+    sizeCanvas(this.canvas, size);
     this.size = size;
     this.area = area;
   }
