@@ -62,3 +62,12 @@ export function sizeCanvas(canvas, size) {
   canvas.style.width = `${size}px`;
   canvas.style.height = `${size}px`;
 }
+
+/** The 2D context of a canvas sized by sizeCanvas, cleared and drawing in CSS pixels. */
+export function clearedContext(canvas, size) {
+  const ctx = canvas.getContext('2d');
+  const dpr = window.devicePixelRatio || 1;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, size, size);
+  return ctx;
+}

@@ -5,7 +5,7 @@
 // Painting these every frame costs about a millisecond; as Plotly traces they
 // cost most of a frame (a redraw lays out every trace and marker again).
 
-import { sizeCanvas } from './dom.js';
+import { clearedContext, sizeCanvas } from './dom.js';
 import { MarkerIndex, pixelNormal, placeLineLabels, sideNames } from './line-labels.js';
 import { ACCENT, INK } from './palette.js';
 import { theme } from './theme.js';
@@ -85,10 +85,7 @@ export class Overlay {
    * marker: [x, y], the point the inspector shows, or null.
    */
   paint(model, view, highlight, marker = null) {
-    const ctx = this.canvas.getContext('2d');
-    const dpr = window.devicePixelRatio || 1;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, this.size, this.size);
+    const ctx = clearedContext(this.canvas, this.size);
     if (!this.area) return;
     const { left, top, width, height } = this.area;
     ctx.save();

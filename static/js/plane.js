@@ -11,7 +11,7 @@
 //      change, and it takes the pointer (hover, clicks: on a unit's line they
 //      point at that unit, see _lineAt).
 
-import { formatNumber, h, sizeCanvas } from './dom.js';
+import { clearedContext, formatNumber, h, sizeCanvas } from './dom.js';
 import { classProbabilities } from './forward.js';
 import { segmentDistance } from './line-labels.js';
 import { LinePopup } from './line-popup.js';
@@ -92,10 +92,7 @@ class RegionsLayer {
   }
 
   _draw() {
-    const ctx = this.canvas.getContext('2d');
-    const dpr = window.devicePixelRatio || 1;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, this.size, this.size);
+    const ctx = clearedContext(this.canvas, this.size);
     if (!this.area) return;
     const { left, top, width, height } = this.area;
     const r = this.cells.width;
