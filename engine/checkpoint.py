@@ -28,7 +28,7 @@ import numpy as np
 
 from engine.network import OUTPUTS, NetworkSpec
 from engine.optim import OptimizerSpec
-from engine.training import HISTORY_KEYS, Run, TrainConfig, thin_history
+from engine.training import METRIC_KEYS, Run, TrainConfig, thin_history
 
 MAGIC = b"CREASE\x00\x01"
 FORMAT = "crease-run"
@@ -107,7 +107,7 @@ def run_state(run: Run) -> tuple[dict, dict[str, np.ndarray]]:
     if run._order is not None:
         arrays["order"] = run._order
     arrays["history_epoch"] = np.array(run.history["epoch"], dtype=np.int64)
-    for key in HISTORY_KEYS[1:]:
+    for key in METRIC_KEYS:
         arrays["history_" + key] = np.array(run.history[key], dtype=np.float64)  # None -> nan
     return meta, arrays
 
@@ -172,7 +172,7 @@ def run_from_state(meta: dict, arrays: dict[str, np.ndarray]) -> Run:
     run._pos, run.batch_in_epoch = pos, batch
     epochs = np.asarray(arrays["history_epoch"])
     history = {"epoch": [int(e) for e in epochs]}
-    for key in HISTORY_KEYS[1:]:
+    for key in METRIC_KEYS:
         values = np.asarray(arrays["history_" + key], dtype=np.float64)
         if values.shape != epochs.shape:
             raise ValueError(f"history {key!r} must have {epochs.size} values, got shape {values.shape}")

@@ -29,8 +29,8 @@ import numpy as np
 
 from engine.boundary import class_boundary
 from engine.functions import ACTIVATIONS, HIDDEN_ACTIVATIONS, sigmoid
+from engine.network import OUTPUTS
 
-OUTPUTS = ("softmax", "sigmoid", "linear")
 DEAD_NORM = 1e-9      # |w| below this: z is constant over any sensible view
 
 
@@ -77,7 +77,7 @@ def _check(params, activations, extent, resolution) -> tuple[np.ndarray, np.ndar
     if any(name not in HIDDEN_ACTIVATIONS for name in hidden):
         raise ValueError(f"hidden activations must be in {HIDDEN_ACTIVATIONS}: {hidden}")
     if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS}, not {output!r}")
+        raise ValueError(f"output must be one of {tuple(OUTPUTS)}, not {output!r}")
     if (output == "sigmoid") != (fan_in == 1):
         raise ValueError(f"a {output} output needs {'1' if output == 'sigmoid' else '>= 2'} "
                          f"units, the last layer has {fan_in}")

@@ -58,7 +58,8 @@ EPOCH_LOSSES = ("mean", "batch_means")
 # far below float32's 3.4e38, and an overflow to inf fails the comparison too.
 MAX_PARAM_NORM = 1e6
 DTYPES = ("float64", "float32")
-HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
+METRIC_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc")
+HISTORY_KEYS = ("epoch", *METRIC_KEYS)
 HISTORY_POINTS = 2000   # most epochs a run's history holds (thin_history)
 # what modules and losses keep from forward for backward (modules.py, losses.py)
 _FORWARD_STATE = ("A", "Z", "lse", "Ypred", "Y")
@@ -472,7 +473,7 @@ class Run:
     def _record_epoch(self) -> None:
         m = self.metrics()
         self.history["epoch"].append(self.epoch)
-        for key in HISTORY_KEYS[1:]:
+        for key in METRIC_KEYS:
             self.history[key].append(m[key])
         if len(self.history["epoch"]) > HISTORY_POINTS:
             self.history = thin_history(self.history)

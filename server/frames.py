@@ -17,6 +17,7 @@ import numpy as np
 from engine.geometry import (activation_regions, decision_boundary, evaluate_grid,
                              first_layer_segments, unit_activations, unit_level_sets)
 from engine.network import layer_params
+from engine.training import METRIC_KEYS
 
 from .datasource import to_rows
 from .polylines import TOLERANCE, simplify_many
@@ -29,7 +30,6 @@ CONFIDENCE_STEP = 4   # confidence is sent in steps of 4/255: 64 shades, a third
 # zlib level of the grid planes: level 6 made them 1.2 KB smaller (1.1 KB
 # after gzip) for 0.3 ms more a frame; a class's server runs out of CPU first
 GRID_LEVEL = 1
-HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc")
 ACTIVE_ENCODING = "zlib+base64+uint16le"   # a new name: a reader of the old uint8 counts refuses it
 
 
@@ -129,7 +129,7 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
 def history_since(history: dict, since_epoch: int) -> dict:
     start = bisect.bisect_right(history["epoch"], since_epoch)
     out = {"from_epoch": since_epoch, "epoch": history["epoch"][start:]}
-    for key in HISTORY_KEYS:
+    for key in METRIC_KEYS:
         out[key] = [sig(v) for v in history[key][start:]]
     return out
 

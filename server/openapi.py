@@ -14,10 +14,10 @@ from pydantic.json_schema import models_json_schema
 
 from .config import Limits
 from .responses import Error
-from .routing import ROUTES, SESSION_ID, Route, body_required
+from .routing import ROUTES, SESSION_ID_PATTERN, Route, body_required
 
 REF = "#/components/schemas/{model}"
-SESSION_ID_SCHEMA = {"type": "string", "pattern": f"^{SESSION_ID}$"}
+SESSION_ID_SCHEMA = {"type": "string", "pattern": f"^{SESSION_ID_PATTERN}$"}
 ERROR_TEXT = {400: "invalid request", 404: "unknown session or route", 409: "session busy",
               413: "body or session too large", 415: "unsupported upload",
               429: "rate limited, or too many sessions from this address",

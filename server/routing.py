@@ -34,13 +34,13 @@ class Route:
 
 
 ROUTES: list[Route] = []
-SESSION_ID = r"[A-Za-z0-9_-]{16,64}"   # what store.new_session_id makes, with room to spare
+SESSION_ID_PATTERN = r"[A-Za-z0-9_-]{16,64}"   # what store.new_session_id makes, with room to spare
 
 
 class SessionIdConverter(BaseConverter):
     """``<sid:sid>``: only what could be a session id matches, so
     /api/sessions/import is never taken for a session."""
-    regex = SESSION_ID
+    regex = SESSION_ID_PATTERN
 
 # pydantic error type -> our error code
 ERROR_CODES = {

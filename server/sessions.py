@@ -43,7 +43,7 @@ from .security import client_address
 from .store import SessionStore, new_session_id
 
 log = logging.getLogger(__name__)
-SESSION_ID = re.compile(routing.SESSION_ID)
+SESSION_ID = re.compile(routing.SESSION_ID_PATTERN)
 MAGIC = b"CRS1"
 # format -> (spec, params) -> (bytes, media type, file name); "json" is the session export
 DOWNLOADS = {

@@ -22,12 +22,13 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 from server import create_app
+from server.routing import SESSION_ID_PATTERN
 
 from .conftest import TEST_SETTINGS
 
 LIMITS = {"MAX_LAYERS": 3, "MAX_UNITS": 16, "MAX_PARAMS": 600, "MAX_POINTS": 300,
           "MAX_GRID": 40, "MAX_STEPS": 200, "MAX_EPOCHS": 5, "ADVANCE_BUDGET_MS": 50}
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+SESSION_ID = re.compile(SESSION_ID_PATTERN)
 SESSION = {"data": {"name": "spiral_k", "n": 60, "classes": 3}, "network": {"hidden": [6, 4]}}
 
 # 400s that a schema-valid request may still get: what depends on the session
