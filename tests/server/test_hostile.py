@@ -56,6 +56,8 @@ HOSTILE_SCALARS = st.one_of(
 JSON_VALUES = st.recursive(HOSTILE_SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=6), st.dictionaries(st.text(max_size=12), inner, max_size=6)),
     max_leaves=30)
+# a \uD800-\uDBFF escape not followed by a \uDC00-\uDFFF one, or one of those alone
+UNPAIRED_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{4})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"]
 
 
@@ -161,8 +163,12 @@ def test_valid_bodies_with_one_hostile_value(client, sid, route, data):
     where, old = data.draw(st.sampled_from(spots), label="where")
     new = data.draw(st.one_of(same_kind(old), JSON_VALUES), label="new")
     body = replaced(base, where, new)
-    response = send(client, method, concrete(route, sid), json.dumps(body).encode())
-    if response.status_code == 400:
+    text = json.dumps(body)
+    response = send(client, method, concrete(route, sid), text.encode())
+    if response.status_code == 400 and UNPAIRED_SURROGATE.search(text):
+        # not Unicode text (RFC 8259 8.2): refused as JSON, saying where
+        assert response.json["error"] == "invalid_json" and "column" in response.json["message"]
+    elif response.status_code == 400:
         assert response.json["error"] != "invalid_json"   # it was JSON
 
 
