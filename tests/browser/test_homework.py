@@ -94,7 +94,11 @@ def test_relu_softmax_lesson_probes_and_inspector_step(page, shot):
     a1 = [float(v) for v in re.findall(r"-?[\d.]+(?:e-?\d+)?", page.get_by_test_id("a-1").text_content())[1:]]
     assert a1[1:] == [0, 0, 0] and math.isclose(a1[0], x1 - 1, abs_tol=6e-4), a1   # a1 = x1 - 1 there
     page.get_by_test_id("inspector-target").select_option("1")
-    page.wait_for_function("() => document.querySelector('[data-testid=step-1]')")
+    # the new target's probe drawn (step-1 alone may still be the previous target's)
+    page.wait_for_function("() => document.querySelector('[data-testid=inspector-body]')"
+                           ".textContent.includes('Backward for class 2 (index 1)')"
+                           " && document.querySelector('[data-testid=step-1]')")
+    settle_lesson(page)
     loss = float(page.get_by_test_id("inspector-loss").locator("b").text_content())
     s = x1 - 1                                           # z2 = (s, -s + 2), target class 2 (index 1)
     assert math.isclose(loss, -math.log(math.exp(2 - s) / (math.exp(s) + math.exp(2 - s))), rel_tol=1e-3)
