@@ -92,7 +92,9 @@ def test_an_edit_while_playing_holds_from_the_next_frame_on(page):
     paints = log["paints"]
     first_edited = next(i for i, p in enumerate(paints) if abs(p["bias"] - 2.5) < 1e-3)
     assert first_edited > 0 and all(abs(p["bias"] - 2.5) > 0.1 for p in paints[:first_edited])
-    assert paints[first_edited]["step"] <= edited + 1           # the edit or the first frame after it
+    # no frame after the edit is drawn without it (a busy page may skip drawing the
+    # edit's own frame when a newer one is already there)
+    assert all(p["step"] <= edited for p in paints[:first_edited])
     later = paints[first_edited:]
     assert sum(p["step"] > edited for p in later) >= 3            # playing went on from the edit
     assert all(abs(p["bias"] - 2.5) < 1e-3 for p in later), [(p["step"], p["bias"]) for p in later]   # nothing older drawn over it
