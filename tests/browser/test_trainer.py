@@ -49,15 +49,14 @@ def test_the_next_frame_is_in_flight_while_one_is_drawn_and_frames_come_in_order
     steps = [p["step"] for p in log["paints"]]
     assert steps == sorted(steps), steps                       # never an older frame after a newer one
     assert log["paints"][-1]["step"] == page.evaluate("window.crease.session.frame.counters.step")
-    # while a frame is drawn, the next one is on its way: an advance sent before
-    # the paint began and not yet answered when it began
-    # (requests go one at a time, so the i-th answer belongs to the i-th request)
+    # while a frame is drawn, a request is under way: some advance's [sent, answered]
+    # overlaps the paint (one at a time, the i-th answer is the i-th request's);
+    # taking turns, every request would end before a paint and start after it
     sent, arrived = log["sent"], log["arrived"]
-    in_flight = sum(1 for p in paints
-                    if any(s <= p["start"] and (i >= len(arrived) or arrived[i] > p["start"]) for i, s in enumerate(sent)))
-    # (without overlap none would be; a paint may also begin after a quick answer
-    # landed, so on a busy machine not every one has the next request in flight)
-    assert in_flight >= 0.5 * len(paints), (in_flight, len(paints))
+    overlapped = sum(1 for p in paints
+                     if any(s < p["end"] and (i >= len(arrived) or arrived[i] > p["start"])
+                            for i, s in enumerate(sent)))
+    assert overlapped >= 0.5 * len(paints), (overlapped, len(paints))   # 0.7-1 measured; taking turns: 0
 
 
 def test_pause_sends_no_further_frame(page):
