@@ -116,3 +116,18 @@ def region_colour_classes(page: Page, k: int) -> dict[str, float]:
       }
       return Object.fromEntries(Object.entries(counts).map(([c, n]) => [c, n / total]));
     }""", k)
+
+
+def sign_grid(half: int) -> list[str]:
+    """Data file lines of a (2 half)^2 grid without its axes: label +1 where x1 x2 > 0, else -1."""
+    return [f"{x / 4:.2f} {y / 4:.2f} {1 if x * y > 0 else -1}"
+            for x in range(-half, half + 1) for y in range(-half, half + 1) if x and y]
+
+
+def upload_lines(page: Page, folder, lines: list[str], name: str = "grid.txt") -> None:
+    """Upload ``lines`` as the data file ``name`` and wait for the server's answer."""
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n")
+    with wait_for_api(page, "/data", "PUT"):
+        page.get_by_test_id("upload").set_input_files(str(path))
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
-from tests.browser.app import open_app, point_count, settle, wait_for_api
+from tests.browser.app import open_app, point_count, settle, sign_grid, upload_lines, wait_for_api
 
 
 def data_line(page) -> str:
@@ -46,16 +46,12 @@ def test_drawing_a_point_updates_the_point_count(page):
 def test_after_an_upload_the_data_panel_describes_the_file(page, tmp_path, shot):
     open_app(page, "data=spiral")
     settle(page)
-    rows = [f"{x / 4:.2f} {y / 4:.2f} {1 if x * y > 0 else -1}" for x in range(-4, 5) for y in range(-4, 5) if x and y]
-    data = tmp_path / "grid.txt"
-    data.write_text("\n".join(rows) + "\n")
-    with wait_for_api(page, "/data", "PUT"):
-        page.get_by_test_id("upload").set_input_files(str(data))
+    upload_lines(page, tmp_path, sign_grid(4))
     settle(page)
     chosen = page.eval_on_selector("[data-testid=dataset]", "el => el.selectedOptions[0].textContent")
     assert chosen == "grid.txt (uploaded)"
     assert "spiral" not in page.locator("#dataset-description").text_content().lower()
-    assert page.get_by_test_id("points").input_value() == str(len(rows))
+    assert page.get_by_test_id("points").input_value() == str(len(sign_grid(4)))
     assert page.get_by_test_id("noise").input_value() == ""
     assert page.get_by_test_id("points").is_disabled() and page.get_by_test_id("noise").is_disabled()
     assert "From grid.txt: " in data_line(page)

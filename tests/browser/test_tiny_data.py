@@ -3,7 +3,7 @@ homework's 4-point dataXor uploaded with the default validation share loses a
 corner to validation; the page says so and trains on all four in one click."""
 from __future__ import annotations
 
-from tests.browser.app import open_app, point_count, settle, wait_for_api
+from tests.browser.app import open_app, point_count, settle, sign_grid, upload_lines, wait_for_api
 
 # The homework's dataXor: the four corners, x1 x2 label per line.
 DATA_XOR = "-1 -1 1\n1 1 1\n-1 1 -1\n1 -1 -1\n"
@@ -36,11 +36,7 @@ def test_a_tiny_file_offers_training_on_all_its_points(page, tmp_path, shot):
 def test_a_file_of_ordinary_size_gets_no_note(page, tmp_path):
     open_app(page)
     settle(page)
-    rows = [f"{x / 4:.2f} {y / 4:.2f} {1 if x * y > 0 else -1}" for x in range(-3, 4) for y in range(-3, 4) if x and y]
-    data = tmp_path / "grid.txt"
-    data.write_text("\n".join(rows) + "\n")
-    with wait_for_api(page, "/data", "PUT"):
-        page.get_by_test_id("upload").set_input_files(str(data))
+    upload_lines(page, tmp_path, sign_grid(3))
     settle(page)
     assert point_count(page, "train") + point_count(page, "val") == 36
     assert page.get_by_test_id("upload-note").is_hidden()
