@@ -1,9 +1,10 @@
-"""Export a network: JSON, .npz, a homework-API NumPy script, a PyTorch script.
+"""Export a network: JSON, .npz, a homework-API NumPy script; replay a run: a
+Jupyter notebook (export_notebook.py) and a PyTorch script (export_torch.py).
 
-The .npz and the scripts read the ``NetworkSpec`` (architecture) and
+The .npz and the NumPy script read the ``NetworkSpec`` (architecture) and
 ``params``, the list of ``(W, W0)`` of every Linear in order (``W`` is m x n,
-``W0`` is n x 1, as ``network.layer_params`` returns them); the scripts are
-written by export_scripts.py and re-exported here.
+``W0`` is n x 1, as ``network.layer_params`` returns them); the notebook and
+the PyTorch script read a whole ``Run``.  The writers are re-exported here.
 
 The JSON form (``run_export`` / ``run_import``) is for a whole training run:
 readable configuration, weights and history, plus the exact checkpoint
@@ -17,7 +18,9 @@ import json
 import numpy as np
 
 from engine.checkpoint import CheckpointError, run_from_dict, run_to_dict
-from engine.export_scripts import Params, check_params, numpy_script, pytorch_script  # noqa: F401
+from engine.export_notebook import notebook, notebook_bytes  # noqa: F401
+from engine.export_scripts import Params, check_params, numpy_script  # noqa: F401
+from engine.export_torch import pytorch_script  # noqa: F401
 from engine.network import layer_params
 
 EXPORT_FORMAT = "crease-network"

@@ -1,10 +1,10 @@
-"""Runnable scripts from a network: the homework's module API, and PyTorch.
+"""A runnable script from a network, in the homework's module API (the
+PyTorch script, which replays a whole run, is export_torch.py).
 
-Both take the ``NetworkSpec`` and ``params``, the ``(W m x n, W0 n x 1)`` of
-every Linear in order (``network.layer_params``), and are self-contained:
+It takes the ``NetworkSpec`` and ``params``, the ``(W m x n, W0 n x 1)`` of
+every Linear in order (``network.layer_params``), and is self-contained:
 the weights are written as exact float literals (``repr`` of a float64 reads
-back to the same bits), so running a script reproduces the engine's
-predictions.
+back to the same bits), so running it reproduces the engine's predictions.
 """
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ Params = Sequence[tuple[np.ndarray, np.ndarray]]
 
 # Homework module for each activation name (functions.ACTIVATIONS names).
 MODULE_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Identity"}
-TORCH_MODULES = {"relu": "nn.ReLU()", "tanh": "nn.Tanh()", "sigmoid": "nn.Sigmoid()",
-                 "linear": "nn.Identity()"}
 # Output kind -> (output module, loss module) in the homework's pairing.
 OUTPUT_MODULES = {"softmax": ("SoftMax", "NLL"), "sigmoid": ("SigmoidOutput", "BinaryNLL"),
                   "linear": ("Identity", "SquaredLoss")}
@@ -261,72 +259,4 @@ if __name__ == "__main__":
     print("predict_proba(X):")
     print(predict_proba(X))
     print("predict(X):", predict(X))
-'''
-
-
-# ----------------------------------------------------------- PyTorch script
-
-def pytorch_script(spec, params: Params) -> str:
-    """A runnable PyTorch script that rebuilds the same network with the same
-    weights (float64).  torch's Linear stores ``weight`` as n x m, i.e. the
-    homework's ``W.T``, and ``bias`` as the flat n-vector ``W0``."""
-    check_params(spec, params)
-    sizes = list(spec.layer_sizes)
-    layers = []
-    for l in range(len(sizes) - 1):
-        layers.append(f"nn.Linear({sizes[l]}, {sizes[l + 1]})")
-        if l < len(spec.hidden):
-            layers.append(TORCH_MODULES[spec.activations[l]])
-    weights = []
-    for l, (W, W0) in enumerate(params, start=1):
-        weights.append(f"    # layer {l}: weight = W{l}.T ({W.shape[1]} x {W.shape[0]}), "
-                       f"bias = W0{l} flattened\n"
-                       f"    ({_matrix(np.asarray(W).T, ' ' * 4)},\n"
-                       f"     {_matrix(np.asarray(W0).reshape(1, -1), ' ' * 4)}[0]),")
-    to_proba = {
-        "softmax": "torch.softmax(out, dim=1)",
-        "sigmoid": "torch.cat([1 - torch.sigmoid(out), torch.sigmoid(out)], dim=1)",
-        "linear": "torch.softmax(out, dim=1)  # a confidence with the outputs' argmax",
-    }[spec.output]
-    example = [[-1.0, 0.0], [0.0, 1.0], [1.0, -1.0]] if spec.input_dim == 2 else \
-        [[-1.0], [0.0], [1.0]]
-    return f'''"""A Crease network: {_architecture(spec)}, rebuilt in PyTorch.
-
-PyTorch puts data points in ROWS: a batch is b x d (the homework's X.T).
-The model outputs {"logits, as nn.CrossEntropyLoss expects" if spec.output == "softmax"
-                   else "the output layer's pre-activations"}; predict_proba applies the output
-activation.  Run it to print predictions for a few points.
-"""
-import torch
-from torch import nn
-
-model = nn.Sequential(
-    {(","+chr(10)+"    ").join(layers)},
-).double()
-
-WEIGHTS = [  # (weight n x m, bias n) of each nn.Linear, in order
-{chr(10).join(weights)}
-]
-with torch.no_grad():
-    for layer, (weight, bias) in zip([m for m in model if isinstance(m, nn.Linear)], WEIGHTS):
-        layer.weight.copy_(torch.tensor(weight, dtype=torch.float64))
-        layer.bias.copy_(torch.tensor(bias, dtype=torch.float64))
-
-
-def predict_proba(points):
-    """points: b x {spec.input_dim} -> b x k class probabilities."""
-    with torch.no_grad():
-        out = model(torch.as_tensor(points, dtype=torch.float64))
-        return {to_proba}
-
-
-def predict(points):
-    """points: b x {spec.input_dim} -> predicted class indices, shape (b,): index 0 is the homework's class 1."""
-    return torch.argmax(predict_proba(points), dim=1)
-
-
-if __name__ == "__main__":
-    points = {example!r}
-    print("predict_proba:", predict_proba(points))
-    print("predict:", predict(points))
 '''

@@ -131,7 +131,7 @@ def edit_points(sid: str, body: PointsEdit):
     return crease().sessions.edit_points(sid, body)
 
 
-@route(api, "GET", ID + "/export", summary="Download: json (importable), npz, python, pytorch",
+@route(api, "GET", ID + "/export", summary="Download: json (importable), npz, python, pytorch, ipynb",
        query=ExportQuery, errors=ON_SESSION, answer_content=datasource.EXPORT_CONTENT)
 def export(sid: str, query: ExportQuery):
     data, media_type, filename = crease().sessions.export(sid, query.format)

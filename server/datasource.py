@@ -28,6 +28,7 @@ EXPORT_CONTENT = {
     "application/json": {"schema": {"type": "object"}},
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
     "text/x-python": {"schema": {"type": "string"}},
+    "application/x-ipynb+json": {"schema": {"type": "object"}},
 }
 
 

@@ -390,7 +390,7 @@ class PointsEdit(WithView):
 
 class ExportQuery(Strict):
     model_config = ConfigDict(strict=False)  # query strings are strings
-    format: Literal["json", "npz", "python", "pytorch"] = "json"
+    format: Literal["json", "npz", "python", "pytorch", "ipynb"] = "json"
 
 
 class SessionImport(WithView):

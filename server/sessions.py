@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from engine.checkpoint import CheckpointError, run_from_bytes, run_to_bytes
-from engine.export import npz_bytes, numpy_script, pytorch_script, run_export, run_import
+from engine.export import notebook_bytes, npz_bytes, numpy_script, pytorch_script, run_export, run_import
 from engine.network import NetworkSpec, layer_params
 from engine.optim import OptimizerSpec
 from engine.probe import probe
@@ -45,14 +45,14 @@ from .store import SessionStore, new_session_id
 log = logging.getLogger(__name__)
 SESSION_ID = re.compile(routing.SESSION_ID_PATTERN)
 MAGIC = b"CRS1"
-# format -> (spec, params) -> (bytes, media type, file name); "json" is the session export
+# format -> run -> (bytes, media type, file name); "json" is the session export
 DOWNLOADS = {
-    "npz": lambda spec, params: (npz_bytes(spec, params), "application/octet-stream",
-                                 "crease-network.npz"),
-    "python": lambda spec, params: (numpy_script(spec, params).encode(), "text/x-python",
-                                    "crease_network.py"),
-    "pytorch": lambda spec, params: (pytorch_script(spec, params).encode(), "text/x-python",
-                                     "crease_network_torch.py"),
+    "npz": lambda run: (npz_bytes(run.spec, layer_params(run.model)), "application/octet-stream",
+                        "crease-network.npz"),
+    "python": lambda run: (numpy_script(run.spec, layer_params(run.model)).encode(), "text/x-python",
+                           "crease_network.py"),
+    "pytorch": lambda run: (pytorch_script(run).encode(), "text/x-python", "crease_run_torch.py"),
+    "ipynb": lambda run: (notebook_bytes(run), "application/x-ipynb+json", "crease_run.ipynb"),
 }
 
 
@@ -264,7 +264,7 @@ class Sessions:
         if fmt == "json":
             body = json.dumps(run_export(session.run), separators=(",", ":"), allow_nan=False)
             return body.encode(), "application/json", f"crease-{sid[:8]}.json"
-        return DOWNLOADS[fmt](session.run.spec, layer_params(session.run.model))
+        return DOWNLOADS[fmt](session.run)
 
     # ---- helpers ------------------------------------------------------------------
 

@@ -1,8 +1,7 @@
-"""Exports: the generated scripts run on their own and predict what the engine
+"""Exports: the NumPy script runs on its own and predicts what the engine
 predicts; the .npz and JSON forms read back exactly."""
 import io
 import json
-import runpy
 import subprocess
 import sys
 import textwrap
@@ -12,7 +11,7 @@ import pytest
 
 from engine.checkpoint import CheckpointError
 from engine.datasets import generate
-from engine.export import npz_bytes, numpy_script, pytorch_script, read_npz, run_export, run_import
+from engine.export import npz_bytes, numpy_script, read_npz, run_export, run_import
 from engine.network import NetworkSpec, build_network, layer_params, one_hot, predict_proba
 from engine.optim import OptimizerSpec
 from engine.training import Run, TrainConfig
@@ -120,15 +119,13 @@ def test_numpy_script_writes_the_homework_constructor():
             "SigmoidOutput()], BinaryNLL())") in text
 
 
-@pytest.mark.parametrize("write", [numpy_script, pytorch_script])
-def test_scripts_name_classes_as_the_page_does(write):
+def test_the_script_names_classes_as_the_page_does():
     """The page numbers classes from 1 with the code's index beside it; the
-    scripts' comments say the same, and predict() returns indices."""
+    script's comments say the same, and predict() returns indices."""
     spec = SPECS[2]                                  # one sigmoid output unit
-    text = write(spec, layer_params(_model(spec)))
+    text = numpy_script(spec, layer_params(_model(spec)))
     assert "index 0 is the homework's class 1" in text
-    if write is numpy_script:
-        assert "[P(class 1 (index 0)); P(class 2 (index 1))]" in text
+    assert "[P(class 1 (index 0)); P(class 2 (index 1))]" in text
     assert "class 0" not in text
 
 
@@ -138,9 +135,9 @@ def test_weights_are_written_exactly():
     W, _ = layer_params(model)[0]
     W[0, 0] = 0.1 + 0.2             # 0.30000000000000004: every digit matters
     W[1, 0] = -np.inf
-    for text in (numpy_script(spec, layer_params(model)), pytorch_script(spec, layer_params(model))):
-        assert "0.30000000000000004" in text and "-float('inf')" in text
-        compile(text, "net.py", "exec")
+    text = numpy_script(spec, layer_params(model))
+    assert "0.30000000000000004" in text and "-float('inf')" in text
+    compile(text, "net.py", "exec")
 
 
 def test_mismatched_params_are_refused():
@@ -165,22 +162,6 @@ def test_npz_holds_the_homework_arrays_and_the_spec():
     assert NetworkSpec(**spec_dict) == spec
     for (W, W0), (W_, W0_) in zip(params, back):
         assert np.array_equal(W, W_) and np.array_equal(W0, W0_)
-
-
-@pytest.mark.torch
-def test_pytorch_script_matches_the_engine(tmp_path, capsys, torch):
-    # In this process: torch is slow to import, and other tests may have paid for it.
-    for i, spec in enumerate(SPECS):
-        model = _model(spec, i)
-        path = tmp_path / f"torch{i}.py"
-        path.write_text(pytorch_script(spec, layer_params(model)))
-        ns = runpy.run_path(str(path), run_name="__main__" if i == 0 else "crease_torch")
-        X = _points(spec)
-        proba = ns["predict_proba"](X.T.tolist())
-        assert proba.dtype == torch.float64
-        assert np.abs(proba.numpy().T - predict_proba(model, X)).max() <= 1e-12, spec
-        assert ns["predict"](X.T.tolist()).tolist() == model.modules[-1].class_fun(model.forward(X)).tolist()
-    assert "predict: tensor(" in capsys.readouterr().out       # it also runs as a program
 
 
 # ---- JSON: a whole run, exactly ------------------------------------------------------
