@@ -7,14 +7,12 @@ import sys
 import nbformat
 import numpy as np
 import pytest
-from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
 
 from engine.export_notebook import notebook, notebook_bytes
 from engine.optim import OptimizerSpec
 from engine.training import TrainConfig
 
+from ..notebook_kernel import execute, outputs, printed
 from .replay_runs import CASES, gap, make_run, weights_of
 
 def code_of(nb: dict) -> str:
@@ -85,34 +83,18 @@ def test_a_run_changed_midway_is_not_claimed_to_replay():
     assert ns["gap"] > 1e-6 and ns["history"]["epoch"][-1] == run.epoch
 
 
-class ThisPython(KernelSpecManager):
-    """The kernel is this interpreter's ipykernel (the venv's): no kernel has
-    to be installed anywhere (no ``ipython kernel install --user``)."""
-
-    def get_kernel_spec(self, kernel_name):
-        return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                          display_name="Python 3", language="python", name=kernel_name)
-
-
 @pytest.mark.slow
 def test_the_notebook_runs_top_to_bottom_in_a_fresh_kernel(tmp_path, monkeypatch):
-    for var in ("JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
     run = make_run("adam-3-classes")
     nb = nbformat.reads(notebook_bytes(run).decode(), as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(
         "import json, sys\nprint(json.dumps({'python': sys.executable, "
         "'weights': [[l.W.tolist(), l.W0.tolist()] for l in net.linears()]}))"))
-    km = KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
-    NotebookClient(nb, km=km, timeout=180, resources={"metadata": {"path": str(tmp_path)}}).execute()
-
-    errors = [o for cell in nb.cells for o in cell.get("outputs", []) if o.output_type == "error"]
-    assert errors == []
-    texts = ["".join(o.get("text", "")) for cell in nb.cells for o in cell.get("outputs", [])]
-    assert any("reached the page's weights" in t for t in texts)
-    images = [o for cell in nb.cells for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+    execute(nb, tmp_path, monkeypatch)
+    assert [o for o in outputs(nb) if o.output_type == "error"] == []
+    assert any("reached the page's weights" in text for text in printed(nb))
+    images = [o for o in outputs(nb) if "image/png" in o.get("data", {})]
     assert len(images) == 2                                   # the curves and the class regions
-    last = json.loads(texts[-1])
-    assert last["python"] == sys.executable
+    last = json.loads(printed(nb)[-1])
+    assert last["python"] == sys.executable                   # the venv's kernel, installed nowhere
     assert gap(last["weights"], weights_of(run)) <= 1e-12
