@@ -10,7 +10,8 @@ const FORMATS = [
   ['json', 'JSON', 'The whole run: settings, weights, history and an exact checkpoint (importable)'],
   ['npz', '.npz', 'NumPy arrays W1, W01, W2, ... and the architecture'],
   ['python', 'Python', 'A runnable script in the homework\'s module API: Sequential([Linear(...), ReLU(), ...])'],
-  ['pytorch', 'PyTorch', 'A runnable PyTorch script with the same architecture and weights'],
+  ['pytorch', 'PyTorch', 'A PyTorch script that replays this run: same points, initial weights, batch order and optimizer'],
+  ['ipynb', 'Notebook', 'A Jupyter notebook (NumPy and matplotlib) that replays this run in the homework\'s module API'],
 ];
 
 /** Settings of GET /api/sessions/{id} as the page's state fields. */
