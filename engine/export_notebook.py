@@ -304,12 +304,12 @@ gap = max(float(np.max(np.abs(mine - np.asarray(page, DTYPE)), initial=0.0))
           for pair, page_pair in zip(replayed, PAGE_WEIGHTS) for mine, page in zip(pair, page_pair))
 if gap == 0:
     print("The replay reached the page's weights, bit for bit.")
-elif gap <= 1e-9:   # BLAS may sum a long product in another order than the page did
+elif gap <= ROUNDING:   # BLAS may sum a long product in another order than the page did
     print(f"The replay reached the page's weights, up to rounding (at most {gap:.3g} apart).")
 else:
     print(f"The replay's weights differ from the page's by up to {gap:.3g}. The run on the page "
           "was changed midway (a setting, the points or a weight), which a replay from epoch 0 "
-          "does not know, or it computes in float32. The page's weights are in PAGE_WEIGHTS.")'''
+          "does not know. The page's weights are in PAGE_WEIGHTS.")'''
 
 CURVES = '''\
 def series(key):
@@ -406,7 +406,7 @@ def notebook(run) -> dict:
                      f"({spec.n_classes} classes; label 0 is the homework's class 1)."),
         ("code", data_source(run)),
         ("markdown", "## The settings"),
-        ("code", settings_source(run, epochs, extra) + f"\nK = {spec.n_classes}                    # classes"),
+        ("code", settings_source(run, epochs, extra)),
         ("markdown", "## The network, in the homework's module API\n\n"
                      "Each `backward` takes dL/d(output) and returns dL/d(input); `Linear` keeps "
                      "dLdW and dLdW0 for the optimizer."),

@@ -17,13 +17,21 @@ from engine.export_scripts import _matrix, _num
 from engine.network import layer_params
 
 
+# How far from the page's weights a replay may end by rounding alone: BLAS may
+# sum a long product in another order, and in float32 PyTorch rounds otherwise.
+ROUNDING = {"float64": 1e-9, "float32": 1e-3}
+
+
 def replay_length(run) -> tuple[int, int]:
     """(complete epochs, minibatches of the next one) the page's run has taken."""
     return run.epoch, run.batch_in_epoch
 
 
-def _vector(v, fmt=_num) -> str:
-    return "[" + ", ".join(fmt(x) for x in v) + "]"
+def _vector(v, indent: str, per_line: int, fmt=_num) -> str:
+    """A list literal, per_line values to a line."""
+    items = [fmt(x) for x in v]
+    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return "[" + (",\n" + indent).join(lines) + "]"
 
 
 def data_source(run) -> str:
@@ -31,35 +39,37 @@ def data_source(run) -> str:
     as given (float64, whatever the run computes in), labels 0..k-1."""
     lines = []
     for name, X, y in (("train", run.X_train, run.y_train), ("val", run.X_val, run.y_val)):
-        rows = ",\n     ".join(_vector(row) for row in X)
-        lines.append(f"X_{name} = np.array([{rows}], dtype=float).reshape({X.shape[0]}, {X.shape[1]})")
-        lines.append(f"y_{name} = np.array({_vector(y, lambda v: str(int(v)))}, dtype=int)")
+        rows = ",\n    ".join(_vector(row, " " * 5, 6) for row in X)
+        lines.append(f"X_{name} = np.array([  # {X.shape[0]} x {X.shape[1]}: a column per point\n"
+                     f"    {rows}], dtype=float).reshape({X.shape[0]}, {X.shape[1]})")
+        labels = _vector(y, " " * 18, 30, lambda v: str(int(v)))
+        lines.append(f"y_{name} = np.array({labels}, dtype=int)")
     return "\n".join(lines)
 
 
 def settings_source(run, epochs: int, extra_batches: int) -> str:
-    """The run's settings as constants (SEED, EPOCHS, ..., OPTIMIZER)."""
-    config, opt = run.config, run.config.optimizer
-    spec = run.spec
+    """The run's settings as constants (SEED, ..., OPTIMIZER, K), one a line."""
+    config, opt, spec = run.config, run.config.optimizer, run.spec
     optimizer = {"name": opt.name, "lr": opt.lr, "weight_decay": opt.weight_decay}
     optimizer.update({"momentum": opt.momentum} if opt.name == "sgd" else
                      {"beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps})
-    opt_text = ", ".join(f"{k!r}: {v!r}" for k, v in optimizer.items())
-    return "\n".join([
-        f"SEED = {run.seed}                 # draws the initial weights, then each epoch's order",
-        f"LAYER_SIZES = {list(spec.layer_sizes)!r}",
-        f"HIDDEN_ACTIVATIONS = {list(spec.activations)!r}",
-        f"OUTPUT = {spec.output!r}           # output layer: softmax, sigmoid or linear",
-        f"INIT = {spec.init!r}           # homework: W ~ N(0, 1/m), W0 = 0; pytorch: uniform +-1/sqrt(m)",
-        f"EPOCHS = {epochs}",
-        f"EXTRA_BATCHES = {extra_batches}         # minibatches of the next epoch the page had also taken",
-        f"BATCH_SIZE = {config.batch_size}",
-        f"SHUFFLE = {config.shuffle!r}           # a new order of the training points every epoch",
-        f"REDUCTION = {config.reduction!r}         # mean: the gradient is divided by the minibatch size",
-        f"EPOCH_LOSS = {config.epoch_loss!r}        # mean per point, or batch_means as the course's harness",
-        f"DTYPE = np.{config.dtype}",
-        f"OPTIMIZER = {{{opt_text}}}",
-    ])
+    rows = [
+        (f"SEED = {run.seed}", "draws the initial weights, then each epoch's order"),
+        (f"LAYER_SIZES = {list(spec.layer_sizes)!r}", "inputs, hidden units, output units"),
+        (f"OUTPUT = {spec.output!r}", "output layer: softmax, sigmoid (one unit) or linear"),
+        (f"K = {spec.n_classes}", "classes"),
+        (f"EPOCHS = {epochs}", "complete epochs the page has trained"),
+        (f"EXTRA_BATCHES = {extra_batches}", "minibatches of the next epoch the page has also taken"),
+        (f"BATCH_SIZE = {config.batch_size}", "points per minibatch"),
+        (f"SHUFFLE = {config.shuffle!r}", "a new order of the training points every epoch"),
+        (f"REDUCTION = {config.reduction!r}", "mean: the gradient is divided by the minibatch size"),
+        (f"EPOCH_LOSS = {config.epoch_loss!r}", "mean per point, or batch_means as the course's harness"),
+        (f"DTYPE = np.{config.dtype}", "what the page computes in"),
+        (f"ROUNDING = {ROUNDING[config.dtype]!r}", "how far rounding alone may take a replay from the page"),
+        ("OPTIMIZER = {" + ", ".join(f"{k!r}: {v!r}" for k, v in optimizer.items()) + "}", None),
+    ]
+    width = max(len(code) for code, note in rows if note) + 2
+    return "\n".join(code if note is None else f"{code.ljust(width)}# {note}" for code, note in rows)
 
 
 INIT_SOURCE = {

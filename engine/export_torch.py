@@ -111,7 +111,7 @@ with torch.no_grad():
               for layer, (W, W0) in zip(linears, PAGE_WEIGHTS)
               for p, page in ((layer.weight, W.T), (layer.bias, W0[:, 0])))
 print(f"largest difference from the page's weights: {gap:.3g}"
-      + ("" if gap <= 1e-9 else " (the run on the page was changed midway, or computes in float32)"))
+      + ("" if gap <= ROUNDING else " (the run on the page was changed midway: a replay cannot know)"))
 
 
 def predict_proba(points):
@@ -158,7 +158,6 @@ from torch.nn import functional as F
 {data_source(run)}
 
 {settings_source(run, epochs, extra)}
-K = {spec.n_classes}                    # classes
 TORCH_DTYPE = torch.{run.config.dtype}
 
 

@@ -25,7 +25,7 @@ def test_the_notebook_button_downloads_a_valid_ipynb_of_this_run(page, tmp_path)
     nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
     nbformat.validate(nb)
     code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
-    assert "EPOCHS = 1\n" in code and "Linear(2, 5, rng), ReLU()" in code and "'lr': 0.1" in code
+    assert "EPOCHS = 1 " in code and "Linear(2, 5, rng), ReLU()" in code and "'lr': 0.1" in code
     # the page's weights, written into the notebook for its final check
     weights = page.evaluate("Array.from(window.crease.session.frame.weights[0].W)")
     assert repr(float(weights[0])) in code

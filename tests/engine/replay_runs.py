@@ -27,12 +27,16 @@ CASES = {
                     optimizer=OptimizerSpec(lr=0.01)), THIRDS, 5, 3),
     "no-hidden-no-shuffle": (NetworkSpec(hidden=(), activations=()), TrainConfig(batch_size=16, shuffle=False),
                              XOR, 20, 0),
+    "not-trained-yet": (NetworkSpec(hidden=(3,), activations=("tanh",)), TrainConfig(), XOR, 0, 0),
+    "one-input": (NetworkSpec(input_dim=1, hidden=(6,), activations=("relu",)), TrainConfig(batch_size=5),
+                  XOR, 10, 1),
 }
 
 
 def make_run(name):
     spec, config, labels, epochs, extra = CASES[name]
-    run = Run(spec, X[:, :70], labels[:70], X[:, 70:], labels[70:], config, seed=5)
+    d = spec.input_dim
+    run = Run(spec, X[:d, :70], labels[:70], X[:d, 70:], labels[70:], config, seed=5)
     run.train_epochs(epochs)
     run.train_steps(extra)
     return run

@@ -31,8 +31,8 @@ def test_the_notebook_writes_the_homework_modules_and_the_settings():
     run = make_run("default")
     code = code_of(notebook(run))
     assert "Sequential([\n        Linear(2, 4, rng), ReLU(),\n        Linear(4, 2, rng), SoftMax()], NLL())" in code
-    assert "SEED = 5 " in code and "EPOCHS = 30\n" in code and "EXTRA_BATCHES = 2 " in code
-    assert "BATCH_SIZE = 7\n" in code and "'lr': 0.03" in code
+    assert "SEED = 5 " in code and "EPOCHS = 30 " in code and "EXTRA_BATCHES = 2 " in code
+    assert "BATCH_SIZE = 7 " in code and "'lr': 0.03" in code
     assert "import engine" not in code and "from engine" not in code and "import torch" not in code
     # only the modules this network uses
     assert "class Tanh" not in code and "class Adam" not in code and "class BinaryNLL" not in code

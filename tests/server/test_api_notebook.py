@@ -59,6 +59,6 @@ def test_the_pytorch_download_replays_the_run_not_only_its_weights(api, trained)
     assert response.status_code == 200 and response.mimetype == "text/x-python"
     text = response.data.decode()
     compile(text, "crease_run_torch.py", "exec")
-    for fact in ("SEED = 9 ", "EPOCHS = 6\n", "EXTRA_BATCHES = 2 ", "BATCH_SIZE = 16\n", "'name': 'adam'",
+    for fact in ("SEED = 9 ", "EPOCHS = 6 ", "EXTRA_BATCHES = 2 ", "BATCH_SIZE = 16 ", "'name': 'adam'",
                  "torch.optim.Adam(", "def epoch_order(rng, N):"):
         assert fact in text
