@@ -339,11 +339,10 @@ regions = predict(np.vstack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
 colours = ListedColormap(plt.cm.tab10.colors[:K])
 plt.figure(figsize=(5.5, 5))
 plt.contourf(g1, g2, regions, levels=np.arange(K + 1) - 0.5, cmap=colours, alpha=0.3)
-plt.scatter(X_train[0], X_train[1], c=y_train, cmap=colours, vmin=-0.5, vmax=K - 0.5,
-            edgecolors="black", linewidths=0.5, label="training")
-if X_val.shape[1]:
-    plt.scatter(X_val[0], X_val[1], c=y_val, cmap=colours, vmin=-0.5, vmax=K - 0.5,
-                marker="^", edgecolors="black", linewidths=0.5, label="validation")
+for part, labels, marker, label in ((X_train, y_train, "o", "training"), (X_val, y_val, "^", "validation")):
+    plt.scatter(part[0], part[1], c=labels, cmap=colours, vmin=-0.5, vmax=K - 0.5, marker=marker,
+                edgecolors="black", linewidths=0.5)
+    plt.scatter([], [], c="white", marker=marker, edgecolors="black", label=label)   # legend: no class colour
 plt.legend(loc="upper right")
 plt.title("Class regions after the replay")
 plt.xlabel("x1")
