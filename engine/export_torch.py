@@ -158,7 +158,7 @@ from torch.nn import functional as F
 {data_source(run)}
 
 {settings_source(run, epochs, extra)}
-TORCH_DTYPE = torch.{run.config.dtype}
+TORCH_DTYPE = torch.float64 if DTYPE == np.float64 else torch.float32
 
 
 {INIT_SOURCE[spec.init]}
