@@ -17,7 +17,7 @@ the modules (the homework's reference) by a test:
   ``tests/engine/test_geometry.py::test_grid_agrees_with_a_plain_forward_pass``.
 - The exported script's text (``export_scripts.py``), which a student runs
   without Crease -- ``tests/engine/test_export.py::test_numpy_scripts_predict_what_the_engine_predicts``.
-- The notebook download's text (``export_notebook.py``), which replays a run
+- The notebook download's text (``export_modules.py``), which replays a run
   with the fused step's products, so that it ends at the same weights --
   ``tests/engine/test_export_notebook.py::test_replaying_every_notebook_gives_the_pages_curves_and_weights``.
 - The page's ``static/js/forward.js``, which moves a line while a weight is
