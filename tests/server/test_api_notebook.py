@@ -3,6 +3,7 @@ session's run; the notebook, executed headless, ends at the session's weights.""
 from __future__ import annotations
 
 import json
+import runpy
 
 import nbformat
 import numpy as np
@@ -62,3 +63,19 @@ def test_the_pytorch_download_replays_the_run_not_only_its_weights(api, trained)
     for fact in ("SEED = 9 ", "EPOCHS = 6 ", "EXTRA_BATCHES = 2 ", "BATCH_SIZE = 16 ", "'name': 'adam'",
                  "torch.optim.Adam(", "def epoch_order(rng, N):"):
         assert fact in text
+
+
+@pytest.mark.torch
+def test_the_pytorch_download_prints_the_sessions_curves(api, trained, tmp_path, capsys, torch):
+    torch.set_num_threads(1)    # small products: threads only add overhead on a shared machine
+    path = tmp_path / "crease_run_torch.py"
+    path.write_bytes(api.get(f"/api/sessions/{trained}/export?format=pytorch").data)
+    ns = runpy.run_path(str(path), run_name="__main__")
+    session = json.loads(api.get(f"/api/sessions/{trained}/export?format=json").data)
+    assert ns["history"]["epoch"] == session["history"]["epoch"] == [1, 2, 3, 4, 5, 6]
+    for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
+        assert np.allclose(ns["history"][key], session["history"][key], rtol=0, atol=1e-9), key
+    for layer, page in zip(ns["linears"], session["weights"]):
+        assert np.abs(layer.weight.detach().numpy().T - np.array(page["W"])).max() <= 1e-9
+        assert np.abs(layer.bias.detach().numpy() - np.array(page["W0"])).max() <= 1e-9
+    assert "epoch    6  train loss" in capsys.readouterr().out
