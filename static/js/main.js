@@ -3,6 +3,7 @@
 // request it needs and redraws from the session's latest frame.
 
 import { Api, ApiError } from './api.js';
+import { BackpropWalk } from './backprop-walk.js';
 import { Classroom } from './classroom.js';
 import { Controls } from './controls.js';
 import { DataChanges } from './data-changes.js';
@@ -78,9 +79,12 @@ const trainer = new Trainer(session, {
   },
   onError: reportError,
 });
-// the inspector in the side panel and the export/import bar (playground-homework.js)
-const homework = mountHomework({ api, session, store, controls, run: (request) => run(request), status: (text, kind, seconds) => status.show(text, kind, seconds), mark: (at) => plane.setMarker(at) },
+// the inspector in the side panel and the export/import bar (playground-homework.js);
+// the inspector's point walked through on the network diagram (backprop-walk.js)
+const walk = new BackpropWalk({ network, bar: $('walk-bar'), pause: () => trainer.pause() });
+const homework = mountHomework({ api, session, store, controls, walk, run: (request) => run(request), status: (text, kind, seconds) => status.show(text, kind, seconds), mark: (at) => plane.setMarker(at) },
   { panel: $('side-panel'), exportBar: $('export-bar') });
+walk.inspector = homework.inspector;
 // share links, presenter mode, keyboard, hide=, the live region (classroom.js)
 const classroom = new Classroom({ store, session, api, trainer, plane, network, curves, status, render: () => render(), track: (p) => track(p) });
 
@@ -121,6 +125,7 @@ function paint() {
   t = performance.now();
   network.render(frame, { live: trainer.playing });
   measure('crease:draw-network', t);
+  walk.follow(frame, trainer.playing);
   // While playing, the curves extend their lines on a canvas (Plotly redraws
   // only when an axis grows); paused, they are one Plotly figure again.
   t = performance.now();
@@ -374,7 +379,7 @@ async function start() {
 
 // For tests, benchmarks and the console: the live objects (read-only use).
 window.crease = {
-  store, session, trainer, plane, network, curves, api, classroom,
+  store, session, trainer, plane, network, curves, api, classroom, walk,
   idle: () => busy === 0 && !trainer.running && api.pending === 0 && !paintQueued,
 };
 

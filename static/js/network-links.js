@@ -30,10 +30,12 @@ export function chooseLinks(weights, layout) {
   return { drawn, caption };
 }
 
-/** Stroke the drawn links into ctx: blue positive, orange negative. fade scales their opacity. */
-export function paintLinks(ctx, drawn, fade = 1) {
+/** Stroke the drawn links into ctx: blue positive, orange negative. fades: per layer, a factor on their opacity. */
+export function paintLinks(ctx, drawn, fades = null) {
   ctx.lineCap = 'round';
-  for (const links of drawn) {
+  for (const [index, links] of drawn.entries()) {
+    const fade = fades ? fades[index] : 1;
+    if (!fade) continue;
     for (const k of links) {
       const [x1, y1, x2, y2] = k.segment;
       ctx.globalAlpha = k.alpha * fade;

@@ -5,16 +5,22 @@
 // Links and thumbnails are painted on a canvas (network-links.js,
 // network-thumbnails.js); unit frames, bias markers and labels are SVG on top
 // (network-nodes.js). Pointing is hit-tested by geometry (network-layout.js).
+// A backprop walkthrough step (backprop-walk.js) is drawn on top
+// (network-walk.js), and an applied step moves the links (network-motion.js).
 
 import { h } from './dom.js';
 import { WeightEditor } from './network-editor.js';
 import { hitTest, layoutNetwork } from './network-layout.js';
 import { chooseLinks, paintLinks } from './network-links.js';
+import { WeightMotion } from './network-motion.js';
 import { describeHit, drawBiases, drawLabels, drawNodes } from './network-nodes.js';
 import { ThumbnailTiles, paintThumbnails } from './network-thumbnails.js';
+import { WalkLayer, walkNotes } from './network-walk.js';
 
 // While playing, the links canvas is repainted at most this often (render()).
 export const LIVE_CANVAS_MS = 90;
+// During a walkthrough step, links of layers the step does not use fade to this opacity.
+const WALK_FADE = 0.25;
 
 export class NetworkDiagram {
   /** onEdit({layer, kind: 'W'|'W0', i, j, value}); onSelect(unit|null); onHover(unit|null), unit = {layer, unit}. */
@@ -38,6 +44,10 @@ export class NetworkDiagram {
     this.biasGroup = h('svg:g', { class: 'biases' });
     this.labelGroup = h('svg:g', { class: 'labels' });
     this.svg.append(this.nodeGroup, this.biasGroup, this.labelGroup);
+    this.walkLayer = new WalkLayer(this.svg);
+    this.walkStep = null;
+    this.motion = null;
+    this.moveFrame = 0;
     this.tooltip = h('div', { class: 'plot-tooltip', hidden: true });
     this.caption = h('div', { class: 'diagram-caption', dataset: { testid: 'network-caption' } });
     this.weightEditor = new WeightEditor({ onSet: (edit) => this.callbacks.onEdit(edit), inside: (target) => this.svg.contains(target) });
@@ -72,6 +82,22 @@ export class NetworkDiagram {
     if (this.model) this._drawNodes();
   }
 
+  /** A backprop walkthrough step (backprop-steps.js) to draw on the diagram; null: none. */
+  showWalk(step) {
+    this.walkStep = step;
+    this.el.classList.toggle('walking', Boolean(step));
+    if (this.model) this.render(this.model);
+  }
+
+  /** The next model with other weights is reached by moving the links there (MOVE_MS) rather than at once. */
+  expectMove() {
+    if (this.model) this.motion = new WeightMotion(this.model.weights, this.model);
+  }
+
+  cancelMove() {
+    this.motion = null;
+  }
+
   /**
    * model: {weights (decoded), layers, thumbnails (decoded or null), extent}.
    * live: frames are streaming in (playing); then the canvas of links and
@@ -82,7 +108,7 @@ export class NetworkDiagram {
   render(model, { live = false } = {}) {
     this.model = model;
     const sizes = [model.weights[0].m, ...model.layers.map((l) => l.units)];
-    const key = `${sizes.join('-')}@${this.width}x${this.height}`;
+    const key = `${sizes.join('-')}@${this.width}x${this.height}${this.walkStep ? '+walk' : ''}`;
     if (key !== this.layoutKey) this._layOut(sizes, key);
     // the column captions name each layer's activation, which changes without the layout
     const labelsKey = `${key}|${model.layers.map((l) => l.activation).join(',')}`;
@@ -90,22 +116,39 @@ export class NetworkDiagram {
       this.labelsKey = labelsKey;
       drawLabels(this.labelGroup, this.layout, model.layers, this.height);
     }
-    const { drawn, caption } = chooseLinks(model.weights, this.layout);
+    const now = performance.now();
+    const weights = this._movingWeights(model, now);
+    const { drawn, caption } = chooseLinks(weights, this.layout);
     this.drawn = drawn;
     this.caption.textContent = caption;
     this._drawNodes();
-    this.biases = drawBiases(this.biasGroup, this.layout, model.weights);
-    const now = performance.now();
-    if (!live || now - this.paintedAt >= LIVE_CANVAS_MS || model.thumbnails !== this.paintedThumbnails) {
+    this.biases = drawBiases(this.biasGroup, this.layout, weights);
+    this.walkLayer.draw(this.layout, this.walkStep, this.width);
+    if (!live || this.motion || now - this.paintedAt >= LIVE_CANVAS_MS || model.thumbnails !== this.paintedThumbnails) {
       this._paintCanvas();
       this.paintedAt = now;
       this.paintedThumbnails = model.thumbnails;
     }
   }
 
+  /** The weights to draw now: the model's, or on their way there after an applied step. */
+  _movingWeights(model, now) {
+    if (!this.motion) return model.weights;
+    const weights = this.motion.at(model, now);
+    if (this.motion.done) this.motion = null;
+    else if (this.motion.started && !this.moveFrame) {
+      this.moveFrame = requestAnimationFrame(() => {
+        this.moveFrame = 0;
+        this.render(this.model);
+      });
+    }
+    this.svg.dataset.moving = String(Boolean(this.motion?.started));
+    return weights;
+  }
+
   _layOut(sizes, key) {
     this.layoutKey = key;
-    this.layout = layoutNetwork(sizes, this.width, this.height);
+    this.layout = layoutNetwork(sizes, this.width, this.height, { roomy: Boolean(this.walkStep) });
     this.svg.setAttribute('width', this.width);
     this.svg.setAttribute('height', this.height);
     const dpr = window.devicePixelRatio || 1;
@@ -132,7 +175,12 @@ export class NetworkDiagram {
 
   /** (Also the picture export's way to the links, pictures.js.) */
   _paintLinks(ctx) {
-    paintLinks(ctx, this.drawn);
+    const step = this.walkStep;
+    // a gradient step draws its own links for its layer; the layer a step reads stays bright
+    const fades = step && step.phase !== 'update'
+      ? this.drawn.map((_, index) => (step.links?.layer === index + 1 ? 0 : step.layer === index + 1 ? 1 : WALK_FADE))
+      : null;
+    paintLinks(ctx, this.drawn, fades);
   }
 
   _paintThumbnails(ctx) {
@@ -164,7 +212,8 @@ export class NetworkDiagram {
       this.tooltip.hidden = true;
       return;
     }
-    this.tooltip.replaceChildren(describeHit(hit, this.model, this.layout));
+    this.tooltip.replaceChildren(describeHit(hit, this.model, this.layout),
+      ...walkNotes(this.walkStep, hit, this.layout).map((note) => h('div', { class: 'walk-note' }, note)));
     this.tooltip.hidden = false;
     const [px, py] = this._local(ev);
     const tw = this.tooltip.offsetWidth;
