@@ -58,6 +58,7 @@ export class BackpropWalk {
       this.ownChange = false;
     }
     this.result = result;
+    this.probedOn = this.weights;
     this.steps = walkSteps(result);
     if (!samePoint) {
       this.index = 0;
@@ -97,6 +98,8 @@ export class BackpropWalk {
   start() {
     if (!this.result) return;
     this.pause();
+    // trained or edited since the inspector probed: its numbers come again for these weights
+    if (this.probedOn !== this.weights) this.inspector.refresh();
     this.active = true;
     this.index = 0;
     this.applied = null;

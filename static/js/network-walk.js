@@ -49,7 +49,8 @@ export class WalkLayer {
 
   _tags(layout, { layer, quantity, symbol, values, role }, width) {
     const column = layout.columns[layer];
-    if (!column || column.collapsed) return [];
+    // (a step of a network of another shape, until the probe of the new one answers)
+    if (!column || column.collapsed || column.nodes.length !== values.length) return [];
     return column.nodes.map((node, j) => {
       const v = values[j];
       const name = nodeName(quantity, layer, j);
@@ -67,6 +68,7 @@ export class WalkLayer {
   _links(layout, { layer, values, bias }) {
     const m = values.length;
     const n = values[0]?.length ?? 0;
+    if (layout.columns[layer - 1]?.nodes.length !== m || layout.columns[layer]?.nodes.length !== n) return [];
     const flat = values.flat();
     const { links } = visibleLinks({ m, n, W: flat });
     const max = Math.max(1e-12, ...links.map((k) => Math.abs(k.w)), ...bias.map(Math.abs));

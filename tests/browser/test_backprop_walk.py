@@ -227,3 +227,45 @@ def test_the_walk_is_readable_in_presenter_mode(page, shot):
         for b in tags[n + 1:]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
     shot("backprop-diagram-presenter")
+
+
+def test_pointing_at_a_link_or_a_unit_names_its_value(page):
+    open_app(page, NETWORK)
+    settle(page)
+    start_walk(page)
+    table = page.evaluate(INSPECTOR)
+    walk_all(page)
+    page.keyboard.press("ArrowLeft")     # ∂L/∂W¹ on the first layer's links
+    page.wait_for_function("() => document.querySelector('[data-testid=walk-layer]').dataset.step === 'dLdW-1'")
+    # near unit a¹₃ on the link from x₂, where links run apart (as test_network.click_link aims)
+    a = page.locator("[data-testid=network] rect[data-unit='0,1']").bounding_box()
+    b = page.locator("[data-testid=network] rect[data-unit='1,2']").bounding_box()
+    x1, y1, x2, y2 = a["x"] + a["width"], a["y"] + a["height"] / 2, b["x"], b["y"] + b["height"] / 2
+    page.mouse.move(x1 + (x2 - x1) * 0.8, y1 + (y2 - y1) * 0.8)
+    tooltip = page.locator("[data-testid=network] .plot-tooltip")
+    expect(tooltip).to_contain_text(f"∂L/∂w¹₂,₃ = {table['dLdW']['1'][1][2]}")
+    # the keyboard's cursor on a unit says the step's numbers there
+    page.mouse.move(5, 5)
+    page.locator("[data-testid=network] svg.diagram").focus()
+    said = page.get_by_test_id("diagram-cursor").text_content()
+    assert f"∂L/∂z¹₁ = {table['vectors']['dLdz-1'][0]}" in said and f"∂L/∂w¹₁,₁ = {table['dLdW']['1'][0][0]}" in said, said
+
+
+def test_the_numbers_follow_the_weights_and_playing_ends_the_walk(page):
+    open_app(page, NETWORK)
+    settle(page)
+    start_walk(page)
+    page.keyboard.press("ArrowRight")   # z¹ = W¹ᵀ x + W₀¹
+    z = "() => [...document.querySelectorAll('g.walk-tag[data-quantity=z]')].map((g) => g.textContent)"
+    before = page.evaluate(z)
+    with wait_for_api(page, "/probe", "POST"):
+        page.evaluate("() => window.crease.network.callbacks.onEdit({ layer: 1, kind: 'W0', i: null, j: 0, value: 1.5 })")
+    settle(page)
+    after = page.evaluate(z)
+    assert after[0] != before[0] and after[1:] == before[1:], (before, after)
+    assert after == page.evaluate(INSPECTOR)["vectors"]["z-1"]
+    assert page.evaluate("() => document.querySelector('[data-testid=walk-layer]').dataset.step") == "z-1"
+    page.get_by_test_id("play").click()
+    expect(page.get_by_test_id("walk-bar")).to_be_hidden()
+    page.get_by_test_id("play").click()
+    settle(page)
