@@ -87,7 +87,7 @@ export class BackpropWalk {
     if (weights === this.weights) return;
     this.weights = weights;
     if (!this.active || this.ownChange) return;
-    if (playing) this.leave();
+    if (playing) this.leave({ refocus: false }); // (the keyboard stays where Play left it)
     else this.inspector.refresh();
   }
 
@@ -109,14 +109,15 @@ export class BackpropWalk {
     this.nextButton.focus();
   }
 
-  leave() {
+  /** refocus: the keyboard goes back to the inspector's walkthrough button (Esc, Leave). */
+  leave({ refocus = true } = {}) {
     if (!this.active) return;
     this.active = false;
     this.applied = null;
     document.body.classList.remove('walking');
     this.bar.hidden = true;
     this.network.showWalk(null);
-    this.inspector.focusWalk?.();
+    if (refocus) this.inspector.focusWalk();
   }
 
   next() {
