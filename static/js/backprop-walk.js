@@ -27,15 +27,18 @@ export class BackpropWalk {
     this.index = 0;
     this.applied = null; // the update step just applied, shown until the next move
     this.ownChange = false; // the next new weights are "Apply this step"'s
-    this.weights = null; // the weights the walk's numbers belong to
+    this.weights = null; // the weights of the frame last drawn
+    this.weightsBefore = null; // ... when "Apply this step" started
+    this.probedOn = null; // ... when the inspector's probe answered
     this._build();
     window.addEventListener('keydown', (ev) => this._key(ev), true); // before the page's shortcuts (→ steps training)
   }
 
   _build() {
-    const button = (testid, label, title, onclick) => h('button', { type: 'button', class: 'btn', dataset: { testid }, title, 'aria-label': title, onclick }, label);
-    this.backButton = button('walk-back', '←', 'Previous step (←)', () => this.back());
-    this.nextButton = button('walk-next', '→', 'Next step (→)', () => this.next());
+    // the arrows' names are their titles; the worded buttons are named by their words
+    const button = (testid, label, title, onclick, name = null) => h('button', { type: 'button', class: 'btn', dataset: { testid }, title, 'aria-label': name, onclick }, label);
+    this.backButton = button('walk-back', '←', 'Previous step (←)', () => this.back(), 'Previous step');
+    this.nextButton = button('walk-next', '→', 'Next step (→)', () => this.next(), 'Next step');
     this.applyButton = button('walk-apply', 'Apply this step', 'Apply this SGD step to the weights', () => this.inspector.apply());
     this.applyButton.classList.add('btn-apply');
     this.leaveButton = button('walk-leave', 'Leave', 'Leave the walkthrough (Esc)', () => this.leave());
@@ -91,10 +94,6 @@ export class BackpropWalk {
     else this.inspector.refresh();
   }
 
-  get canStart() {
-    return Boolean(this.result);
-  }
-
   start() {
     if (!this.result) return;
     this.pause();
@@ -148,7 +147,7 @@ export class BackpropWalk {
     this.equation.textContent = step.equation;
     this.detail.textContent = this.applied
       ? 'Applied: every weight moved by −η times its gradient (watch the links). → walks the forward pass again at the new weights.'
-      : last && step.phase === 'forward' && !this.result.target ? `${step.detail} Choose a target in the inspector to go on with the backward pass.` : step.detail;
+      : last && step.phase === 'forward' && !this.result.target ? `${step.detail} Leave (Esc) and choose a target in the inspector to go on with the backward pass.` : step.detail;
     this.count.textContent = this.applied ? 'applied' : `step ${this.index + 1} of ${this.steps.length} · ${step.phase}`;
     this.bar.dataset.step = this.applied ? 'applied' : step.key;
     this.backButton.disabled = !this.applied && this.index === 0;
