@@ -129,7 +129,7 @@ function updateStep(r) {
     key: 'update', phase: 'update', layer: null, links: null, tags: [],
     moves: r.layers.map(({ W, W_after, W0, W0_after }) => ({ W, W_after, W0, W0_after })),
     equation: `Wˡ ← Wˡ − η ∂L/∂Wˡ  (η = ${fmt(r.lr)})`,
-    detail: `One SGD step on this point alone, for every layer l, and W${sub(0)}ˡ ← W${sub(0)}ˡ − η ∂L/∂W${sub(0)}ˡ. "Apply this step" moves every weight; point at a link to see its old and new value.`,
+    detail: `The biases alike: W${sub(0)}ˡ ← W${sub(0)}ˡ − η ∂L/∂W${sub(0)}ˡ. "Apply this step" moves each weight; point at a link for its old → new value.`,
   };
 }
 

@@ -28,6 +28,7 @@ SHOWN = """() => {
   const value = (el) => el.getAttribute('aria-label').split(' = ')[1];
   return {
     step: layer.dataset.step,
+    size: ((r) => [r.width, r.height])(document.querySelector('[data-testid=network]').getBoundingClientRect()),  // laid out at once
     equation: document.querySelector('[data-testid=walk-equation]').textContent,
     tags: [...layer.querySelectorAll('g.walk-tag')].map((g) => ({
       unit: g.dataset.unit, quantity: g.dataset.quantity, role: g.dataset.role, text: g.textContent, label: value(g) })),
@@ -80,7 +81,9 @@ def test_every_step_shows_the_inspectors_numbers_where_they_happen(page, shot):
     table = page.evaluate(INSPECTOR)
     steps = walk_all(page)
     assert steps[0]["equation"] == f"a⁰ = x = [{', '.join(table['x'])}]"
+    loss = page.get_by_test_id("inspector-loss").locator("b").text_content()
     assert [s["equation"] for s in steps[1:]] == EQUATIONS
+    assert len({tuple(s["size"]) for s in steps}) == 1, [s["size"] for s in steps]   # no step resizes the diagram
     checked = {"units": 0, "links": 0, "biases": 0}
     for s in steps:
         results = [t for t in s["tags"] if t["role"] == "result"]
@@ -100,6 +103,13 @@ def test_every_step_shows_the_inspectors_numbers_where_they_happen(page, shot):
             checked["biases"] += 1
     # every ∂L/∂W (2x3 + 3x2 + 2x2 links) and every ∂L/∂W₀ (3 + 2 + 2) was drawn and compared
     assert checked["links"] == 6 + 6 + 4 and checked["biases"] == 7, checked
+    # the backward pass starts from the inspector's target and loss
+    for _ in range(len(steps) - 1 - EQUATIONS.index("∂L/∂z³ = a³ − y") - 1):
+        page.keyboard.press("ArrowLeft")
+    expect(page.get_by_test_id("walk-equation")).to_have_text("∂L/∂z³ = a³ − y")
+    expect(page.get_by_test_id("walk-detail")).to_contain_text(f"Target class 2, y = [0, 1]; loss L = {loss} (NLL)")
+    for _ in range(len(steps) - 1 - EQUATIONS.index("∂L/∂z³ = a³ − y") - 1):
+        page.keyboard.press("ArrowRight")
     # → stepped the walkthrough, never the training
     expect(page.get_by_test_id("step-count")).to_have_text("0")
     page.keyboard.press("ArrowLeft")
@@ -237,6 +247,8 @@ def test_pointing_at_a_link_or_a_unit_names_its_value(page):
     walk_all(page)
     page.keyboard.press("ArrowLeft")     # ∂L/∂W¹ on the first layer's links
     page.wait_for_function("() => document.querySelector('[data-testid=walk-layer]').dataset.step === 'dLdW-1'")
+    size = "() => { const r = document.querySelector('[data-testid=network] svg.diagram').getBoundingClientRect(); return [r.width, r.height]; }"
+    diagram = page.evaluate(size)
     # near unit a¹₃ on the link from x₂, where links run apart (as test_network.click_link aims)
     a = page.locator("[data-testid=network] rect[data-unit='0,1']").bounding_box()
     b = page.locator("[data-testid=network] rect[data-unit='1,2']").bounding_box()
@@ -244,6 +256,16 @@ def test_pointing_at_a_link_or_a_unit_names_its_value(page):
     page.mouse.move(x1 + (x2 - x1) * 0.8, y1 + (y2 - y1) * 0.8)
     tooltip = page.locator("[data-testid=network] .plot-tooltip")
     expect(tooltip).to_contain_text(f"∂L/∂w¹₂,₃ = {table['dLdW']['1'][1][2]}")
+    # at the SGD step, the same link names its weight before and after, as the inspector's step table does
+    page.keyboard.press("ArrowRight")
+    settle(page)
+    assert page.evaluate(size) == diagram   # the diagram keeps its size from step to step
+    page.mouse.move(5, 5)
+    page.mouse.move(x1 + (x2 - x1) * 0.8, y1 + (y2 - y1) * 0.8)
+    moved = page.locator("[data-testid=step-1] table.matrix tbody tr").nth(1).locator("td").nth(2).text_content()
+    assert " → " in moved
+    expect(tooltip).to_contain_text(f"w¹₂,₃: {moved}")
+    page.keyboard.press("ArrowLeft")
     # the keyboard's cursor on a unit says the step's numbers there
     page.mouse.move(5, 5)
     page.locator("[data-testid=network] svg.diagram").focus()
