@@ -5,12 +5,12 @@
 // in data attributes and an aria-label as well as in the picture.
 
 import { linkName, nodeName } from './backprop-steps.js';
-import { h, subText as sub, supText as sup } from './dom.js';
+import { h, setAttributes, subText as sub, supText as sup } from './dom.js';
 import { biasMarker, linkSegment, visibleLinks } from './network-layout.js';
 import { fmt } from './notation.js';
 import { NEGATIVE, POSITIVE } from './palette.js';
 
-const TAG_HEIGHT = 20;
+const TAG_HEIGHT = 20; // at least; a tag grows with its text (presenter mode)
 const INTO_LISTED = 8; // a unit with more inputs leaves its links' gradients to the links
 
 /** Draws one step into its own SVG group, above the units and below the keyboard ring. */
@@ -40,10 +40,10 @@ export class WalkLayer {
       const [rect, text] = g.children;
       const box = text.getBBox();
       const w = Math.max(box.width + 10, 24);
+      const th = Math.max(box.height + 2, TAG_HEIGHT);
       const cx = Math.min(Math.max(Number(g.dataset.x), w / 2 + 1), width - w / 2 - 1);
       text.setAttribute('x', cx);
-      rect.setAttribute('x', cx - w / 2);
-      rect.setAttribute('width', w);
+      setAttributes(rect, { x: cx - w / 2, width: w, y: Number(g.dataset.y) - th / 2, height: th });
     }
   }
 
@@ -58,7 +58,7 @@ export class WalkLayer {
         class: `walk-tag ${role}${v < 0 ? ' negative' : ''}`,
         'aria-label': `${name} = ${fmt(v)}`,
         role: 'img',
-        dataset: { unit: `${layer},${j}`, quantity, role, value: String(v), x: String(Math.min(node.x, width)), symbol },
+        dataset: { unit: `${layer},${j}`, quantity, role, value: String(v), x: String(Math.min(node.x, width)), y: String(node.y), symbol },
       },
       h('svg:rect', { x: node.x - 20, y: node.y - TAG_HEIGHT / 2, width: 40, height: TAG_HEIGHT, rx: 5 }),
       h('svg:text', { x: node.x, y: node.y, 'text-anchor': 'middle', 'dominant-baseline': 'central' }, fmt(v)));
