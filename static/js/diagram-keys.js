@@ -6,6 +6,7 @@
 // the keyboard comes back to the diagram. A polite live region names the unit.
 
 import { formatNumber, h, subText, supText } from './dom.js';
+import { walkNotes } from './network-walk.js';
 import { ACCENT } from './palette.js';
 
 export class DiagramKeys {
@@ -70,14 +71,17 @@ export class DiagramKeys {
 
   _describe({ layer, unit }) {
     const last = this._columns().length - 1;
-    if (layer === 0) return `input x${subText(unit + 1)}`;
+    // during the backprop walkthrough: the step's numbers at this unit
+    const notes = walkNotes(this.network.walkStep, { kind: 'node', layer, unit }, this.network.layout).map((note) => `, ${note}`).join('');
+    if (layer === 0) return `input x${subText(unit + 1)}${notes}`;
     const bias = this.network.model.weights[layer - 1].W0[unit];
     const name = layer === last ? `output ${unit}` : `unit a${supText(layer)}${subText(unit + 1)}`;
-    return `${name}, bias ${formatNumber(bias)}`;
+    return `${name}, bias ${formatNumber(bias)}${notes}`;
   }
 
   _key(ev) {
-    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    // (a key the backprop walkthrough took: ← → step through it)
+    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const cursor = this._clamp();
     if (!cursor) return;
     const moves = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };

@@ -3,7 +3,8 @@
 // predicted class. With a target: the backward pass of one SGD step (dL/da^l,
 // dL/dz^l, dL/dW^l, dL/dW_0^l) and every weight before and after at the rate
 // shown; "Apply this step" performs exactly that update. The numbers come from
-// the server's probe (engine/probe.py); this file only lays them out.
+// the server's probe (engine/probe.py); this file only lays them out (and the
+// playground's walkthrough draws the same probe on the diagram, backprop-walk.js).
 
 import { h } from './dom.js';
 import { className, fmt, partial, sym } from './notation.js';
@@ -87,10 +88,13 @@ export class Inspector {
    *   classes() -> k, rate() -> the session's rate, onClose()
    *   onPoint(x): the point shown changed (x, or null when the inspector closes)
    *   controls: false hides the point/target/rate inputs (a lesson sets them with set())
+   *   onResult(result): each probe's answer, once shown
+   *   onApply(stage): "Apply this step" is 'start'ed, then 'done' or 'failed'
+   *   onWalk(): given, a button offers the walkthrough on the network diagram
    */
   constructor(el, options) {
     this.el = el;
-    this.o = { inputs: 2, target: 'class', classes: () => 2, rate: () => 0.03, onClose: null, onPoint: () => {}, controls: true, ...options };
+    this.o = { inputs: 2, target: 'class', classes: () => 2, rate: () => 0.03, onClose: null, onPoint: () => {}, controls: true, onResult: () => {}, onApply: () => {}, onWalk: null, ...options };
     this.x = null;
     this.result = null;
     this.seq = 0;
@@ -107,7 +111,11 @@ export class Inspector {
       ? h('select', { 'data-testid': 'inspector-target', onchange: () => this.refresh() })
       : h('input', { type: 'number', step: 'any', value: '1', 'data-testid': 'inspector-target', onchange: () => this.refresh() });
     this.lrInput = h('input', { type: 'number', step: 'any', min: '0', 'data-testid': 'inspector-lr', onchange: () => this.refresh() });
-    this.applyButton = h('button', { class: 'btn btn-apply', type: 'button', 'data-testid': 'inspector-apply', disabled: true, onclick: () => this._apply() }, 'Apply this step');
+    this.applyButton = h('button', { class: 'btn btn-apply', type: 'button', 'data-testid': 'inspector-apply', disabled: true, onclick: () => this.apply() }, 'Apply this step');
+    this.walkButton = o.onWalk && h('button', {
+      class: 'btn', type: 'button', 'data-testid': 'inspector-walk', disabled: true, onclick: () => o.onWalk(),
+      title: 'Step through this point\'s forward and backward pass on the network diagram (→ ←, Esc leaves)',
+    }, 'Walk through on the diagram');
     this.body = h('div', { class: 'insp-body', 'data-testid': 'inspector-body' });
     this.message = h('p', { class: 'hint', 'data-testid': 'inspector-message' }, 'Click a point on the plane, or type its coordinates.');
     const names = o.inputs === 1 ? [sym('x')] : [sym('x', null, 1), sym('x', null, 2)];
@@ -121,7 +129,7 @@ export class Inspector {
         h('label', { class: 'field compact' }, h('span', {}, 'rate η'), this.lrInput)),
       this.message,
       this.body,
-      h('div', { class: 'insp-actions' }, this.applyButton)].filter(Boolean));
+      h('div', { class: 'insp-actions' }, this.walkButton, this.applyButton)].filter(Boolean));
     this.syncClasses();
   }
 
@@ -183,6 +191,7 @@ export class Inspector {
       this.result = result;
       this.message.textContent = '';
       this.render(result);
+      this.o.onResult(result);
       return result;
     } catch (err) {
       if (seq === this.seq) this.message.textContent = `The server refused: ${err.message}`;
@@ -190,17 +199,27 @@ export class Inspector {
     }
   }
 
-  async _apply() {
-    if (!this.result?.target) return;
+  /** Perform the SGD step shown (the button's action). */
+  async apply() {
+    if (!this.result?.target || this.applyButton.disabled) return;
     this.applyButton.disabled = true;
+    this.o.onApply('start');
     try {
       await this.o.apply(this.requestBody());
-      await this.refresh();
-      this.message.textContent = 'Step applied. Everything below is for the new weights.';
     } catch (err) {
+      this.o.onApply('failed');
       this.message.textContent = `The step was not applied: ${err.message}`;
       this.applyButton.disabled = false;
+      return;
     }
+    this.o.onApply('done');
+    await this.refresh();
+    this.message.textContent = 'Step applied. Everything below is for the new weights.';
+  }
+
+  /** The keyboard back on the walkthrough's button (after leaving the walkthrough). */
+  focusWalk() {
+    this.walkButton?.focus();
   }
 
   render(r) {
@@ -255,5 +274,6 @@ export class Inspector {
     }
     this.body.replaceChildren(...parts);
     this.applyButton.disabled = !(r.target && r.lr !== null);
+    if (this.walkButton) this.walkButton.disabled = false;
   }
 }

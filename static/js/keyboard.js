@@ -49,6 +49,7 @@ export class Keyboard {
     rows.push(h('tr', {}, h('th', { scope: 'row' }, h('kbd', {}, 'Esc')), h('td', {}, 'close this list or a dialog')));
     rows.push(h('tr', {}, h('th', { scope: 'row' }, h('kbd', {}, 'Tab')), h('td', {}, 'move between controls; Enter or Space presses the focused one')));
     rows.push(h('tr', {}, h('th', { scope: 'row' }, h('kbd', {}, '↑ ↓ ← →')), h('td', {}, 'in the network diagram: choose a unit; Enter selects it and edits its bias, W edits the weights into it')));
+    rows.push(h('tr', {}, h('th', { scope: 'row' }, h('kbd', {}, '→ ← Esc')), h('td', {}, 'in the backprop walkthrough (the inspector\'s "Walk through on the diagram"): next step, previous step, leave')));
     const close = h('button', { type: 'button', class: 'btn-ghost dialog-close', 'aria-label': 'Close', title: 'Close (Esc)', dataset: { testid: 'help-close' } }, '×');
     const dialog = h('dialog', { class: 'sheet help-sheet', id: 'help-dialog', 'aria-labelledby': 'help-title', dataset: { testid: 'help-dialog' } },
       h('div', { class: 'sheet-head' }, h('h2', { id: 'help-title' }, 'Keyboard shortcuts'), close),

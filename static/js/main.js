@@ -3,8 +3,10 @@
 // request it needs and redraws from the session's latest frame.
 
 import { Api, ApiError } from './api.js';
+import { BackpropWalk } from './backprop-walk.js';
 import { Classroom } from './classroom.js';
 import { Controls } from './controls.js';
+import { DataChanges } from './data-changes.js';
 import { Curves } from './curves.js';
 import { DivergenceNote } from './divergence.js';
 import { subText, supText } from './dom.js';
@@ -16,7 +18,6 @@ import { SettingsDrawer } from './drawer.js';
 import { Session } from './session.js';
 import { SETTINGS, Store, defaults, fromQuery, groupOf, setDatasetNames, setLimits, toQuery } from './state.js';
 import { answerForSession, forgetKeptRun, heldElsewhere, keepRun, keptRun, unsaved } from './tab-run.js';
-import { TinyDataNote } from './tiny-data.js';
 import { Trainer } from './trainer.js';
 
 const $ = (id) => document.getElementById(id);
@@ -60,13 +61,15 @@ const session = new Session(api, () => store.state, {
   curveLayers: () => (ui.selected && ui.selected.layer >= 2 ? [ui.selected.layer] : []),
 });
 const controls = new Controls(store, {
-  onUpload: (files) => track(upload(files)),
+  onUpload: (files) => track(data.upload(files)),
   onDrawChange: ({ drawing, drawClass }) => {
     ui.drawing = drawing;
     ui.drawClass = drawClass;
     $('plane').classList.toggle('drawing', drawing);
   },
 });
+// data settings, uploads and the data panel (data-changes.js)
+const data = new DataChanges({ store, session, api, controls, run, refused, render }, $('upload-note'));
 const trainer = new Trainer(session, {
   render: () => render(),
   amount: () => ({ [store.state.speedUnit]: store.state.speed }),
@@ -76,9 +79,12 @@ const trainer = new Trainer(session, {
   },
   onError: reportError,
 });
-// the inspector in the side panel and the export/import bar (playground-homework.js)
-const homework = mountHomework({ api, session, store, controls, run: (request) => run(request), status: (text, kind, seconds) => status.show(text, kind, seconds), mark: (at) => plane.setMarker(at) },
+// the inspector in the side panel and the export/import bar (playground-homework.js);
+// the inspector's point walked through on the network diagram (backprop-walk.js)
+const walk = new BackpropWalk({ network, bar: $('walk-bar'), pause: () => trainer.pause() });
+const homework = mountHomework({ api, session, store, controls, walk, run: (request) => run(request), status: (text, kind, seconds) => status.show(text, kind, seconds), mark: (at) => plane.setMarker(at) },
   { panel: $('side-panel'), exportBar: $('export-bar') });
+walk.inspector = homework.inspector;
 // share links, presenter mode, keyboard, hide=, the live region (classroom.js)
 const classroom = new Classroom({ store, session, api, trainer, plane, network, curves, status, render: () => render(), track: (p) => track(p) });
 
@@ -119,13 +125,14 @@ function paint() {
   t = performance.now();
   network.render(frame, { live: trainer.playing });
   measure('crease:draw-network', t);
+  walk.follow(frame, trainer.playing);
   // While playing, the curves extend their lines on a canvas (Plotly redraws
   // only when an axis grows); paused, they are one Plotly figure again.
   t = performance.now();
   curves.render(session.history, { live: trainer.playing });
   measure('crease:react-curves', t);
   showNumbers(frame);
-  describeData();
+  data.describe();
   controls.setClassCount(frame.grid?.nClasses ?? frame.layers.at(-1).units);
   $('undo').disabled = !session.canUndo;
   $('undo').title = session.canUndo ? `Undo the last ${session.undoLabel}` : 'Nothing to undo';
@@ -199,30 +206,6 @@ function refreshView() {
   return run(() => session.refresh());
 }
 
-const DATA_SHAPE_KEYS = ['dataset', 'classes', 'n', 'noise'];
-
-async function applyData(changed, previous, meta) {
-  const keepFile = session.data.source === 'file' && meta.force !== 'data' && !changed.some((k) => DATA_SHAPE_KEYS.includes(k));
-  const data = keepFile ? session.data : generatedData();
-  const info = controls.datasets.find((d) => d.name === store.state.dataset);
-  await run(async () => {
-    const k = info?.class_range?.[0] === info?.class_range?.[1] ? info?.classes : store.state.classes ?? info?.classes;
-    const withNetwork = !keepFile && k !== 2 && store.state.output === 'sigmoid';
-    if (withNetwork) {
-      store.set({ output: 'softmax' }, { silent: true });
-      controls.sync(store.state);
-    }
-    await session.changeData(previous, data, { withNetwork });
-    if (!keepFile) controls.clearFiles();
-  }, refused(changed, previous));
-}
-
-/** The data settings beyond the state for a built-in dataset: which class counts it allows. */
-function generatedData() {
-  const info = controls.datasets.find((d) => d.name === store.state.dataset);
-  return { source: 'generated', classRange: info?.class_range ?? null };
-}
-
 // The one-click way on after a divergence: the store sets the rate (so the
 // field, the URL and the server agree), and the frame that comes back no
 // longer diverged starts play again.
@@ -232,19 +215,6 @@ const divergence = new DivergenceNote(document.getElementById('divergence'), (lr
   continueAfterLowering = true;
   store.set({ lr });
 });
-const tinyData = new TinyDataNote(document.getElementById('upload-note'), () => store.set({ valShare: 0 }));
-
-// Called on every paint: the data panel follows the session's data however it
-// changed (a new set, an upload, drawn points, undo); redrawn only when it did.
-let describedKey = '';
-function describeData() {
-  const { data, points } = session;
-  const key = [data.source, data.name, data.valName, points.train.length, points.val.length, store.state.dataset].join('|');
-  if (key === describedKey) return;
-  describedKey = key;
-  tinyData.update(data, points);
-  controls.setData(data, points);
-}
 
 store.subscribe((changed, state, meta, previous) => {
   controls.sync(state);
@@ -253,7 +223,7 @@ store.subscribe((changed, state, meta, previous) => {
   const reinitialised = meta.force === 'data' || groups.has('data') || groups.has('network');
   // a new seed takes effect at once (queued first: a data or network change re-initialises from it)
   if (groups.has('init')) run(() => session.reseed(previous, { undoable: !reinitialised }));
-  if (meta.force === 'data' || groups.has('data')) applyData(changed, previous, meta);
+  if (meta.force === 'data' || groups.has('data')) data.apply(changed, previous, meta);
   else if (groups.has('network')) run(() => session.changeNetwork(previous), refused(changed, previous));
   if (groups.has('training')) run(() => session.patchTraining(), refused(changed.filter((k) => groupOf(k) === 'training'), previous));
   if (groups.has('view')) {
@@ -261,34 +231,6 @@ store.subscribe((changed, state, meta, previous) => {
     else render();
   }
 });
-
-async function upload({ name, text, valText, valName }) {
-  controls.showUploadError('');
-  let checking = 'train';
-  let classes;
-  try {
-    ({ classes } = await api.checkDatafile(text));
-    checking = 'val';
-    if (valText) await api.checkDatafile(valText);
-  } catch (err) {
-    const which = checking === 'val' ? valName : name;
-    // The server names the request part first ("file: line 3: ..."); the file's own name is clearer.
-    controls.showUploadError(`${which}: ${err.message.replace(/^(file|text|val_text): /, '')}`);
-    return;
-  }
-  const previous = store.state;
-  const withNetwork = classes !== 2 && previous.output === 'sigmoid';
-  if (withNetwork) {
-    store.set({ output: 'softmax' }, { silent: true });
-    controls.sync(store.state);
-  }
-  try {
-    await session.changeData(previous, { source: 'file', name, text, valText, valName }, { withNetwork, label: `upload of ${name}` });
-    await render();
-  } catch (err) {
-    controls.showUploadError(`${name}: ${err.message}`);
-  }
-}
 
 /** point: the data point [x1, x2, label] clicked, or null: the inspector shows it with its own label as the target. */
 function onPlaneClick(x, y, ev, point) {
@@ -418,7 +360,7 @@ async function start() {
     setLimits(limits);
     controls.setDatasets(list);
     checkLink(list);
-    session.data = generatedData();
+    session.data = data.generated();
     const kept = keptRun(toQuery(store.state));
     if (kept) {
       await resumeRun(kept);
@@ -437,7 +379,7 @@ async function start() {
 
 // For tests, benchmarks and the console: the live objects (read-only use).
 window.crease = {
-  store, session, trainer, plane, network, curves, api, classroom,
+  store, session, trainer, plane, network, curves, api, classroom, walk,
   idle: () => busy === 0 && !trainer.running && api.pending === 0 && !paintQueued,
 };
 

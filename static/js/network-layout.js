@@ -6,6 +6,9 @@ export const LINK_LIMIT = 600; // links drawn per layer; beyond this only the st
 const PAD = { top: 22, bottom: 26, left: 44, right: 30 };
 const MAX_PITCH = 54;
 const MAX_NODE = 38;
+// A walkthrough puts numbers on the units: where there is room, larger ones
+// (and the inputs' names, left of larger units, need more room on the left).
+const ROOMY = { pitch: 104, node: 60, left: PAD.left + 16 };
 export const MIN_THUMB = 13; // below this node size a layer collapses to bars without thumbnails
 // Column captions ("a³ 8") are up to about 45 px wide at 11 px: closer
 // columns alternate their captions between two rows, each row's neighbours
@@ -14,20 +17,24 @@ const CAPTION_WIDTH = 48;
 export const CAPTION_ROW = 13;
 
 /**
- * sizes: units per column, inputs first (e.g. [2, 8, 3]).
+ * sizes: units per column, inputs first (e.g. [2, 8, 3]); roomy: larger
+ * units where the height allows (the walkthrough's numbers sit on them).
  * Returns {columns: [{x, nodes: [{x, y, size, h}], collapsed, captionRow}],
  * thumbnails: bool, captionRows: 1 | 2}. Node (x, y) is its centre; size its
  * width, h its height (equal unless collapsed); captionRow 0 is the lowest.
  */
-export function layoutNetwork(sizes, width, height) {
-  const gap = sizes.length > 1 ? (width - PAD.left - PAD.right) / (sizes.length - 1) : 0;
+export function layoutNetwork(sizes, width, height, { roomy = false } = {}) {
+  const maxPitch = roomy ? ROOMY.pitch : MAX_PITCH;
+  const maxNode = roomy ? ROOMY.node : MAX_NODE;
+  const left = roomy ? ROOMY.left : PAD.left;
+  const gap = sizes.length > 1 ? (width - left - PAD.right) / (sizes.length - 1) : 0;
   const captionRows = sizes.length > 2 && gap < CAPTION_WIDTH ? 2 : 1;
   const usable = height - PAD.top - PAD.bottom - (captionRows - 1) * CAPTION_ROW;
   const columns = sizes.map((n, c) => {
-    const pitch = Math.min(MAX_PITCH, usable / n);
-    const size = Math.min(MAX_NODE, pitch * 0.8);
+    const pitch = Math.min(maxPitch, usable / n);
+    const size = Math.min(maxNode, pitch * 0.8);
     const collapsed = size < MIN_THUMB;
-    const x = PAD.left + c * gap;
+    const x = left + c * gap;
     const top = PAD.top + (usable - pitch * n) / 2;
     const nodes = Array.from({ length: n }, (_, i) => ({
       x,

@@ -32,8 +32,9 @@ export function stateFromSettings(settings) {
 }
 
 /**
- * page: {api, session, store, controls, run(request), render(), status(text, kind, seconds), mark([x1, x2] | null)}
- * slots: {panel (the side panel), exportBar}. Returns {inspect(x, label), refresh()}.
+ * page: {api, session, store, controls, run(request), render(), status(text, kind, seconds), mark([x1, x2] | null),
+ *   walk: the backprop walkthrough's hooks {start(), probed(result), applying(stage)} (backprop-walk.js), optional}
+ * slots: {panel (the side panel), exportBar}. Returns {inspector, inspect(x, label), refresh()}.
  */
 export function mountHomework(page, { panel, exportBar }) {
   const { api, session, store } = page;
@@ -48,6 +49,9 @@ export function mountHomework(page, { panel, exportBar }) {
     rate: () => store.state.lr,
     onClose: close,
     onPoint: (x) => page.mark?.(x),
+    onResult: (result) => page.walk?.probed(result),
+    onApply: (stage) => page.walk?.applying(stage),
+    onWalk: page.walk ? () => page.walk.start() : null,
     probe: (body) => api.sessionRequest('POST', '/probe', body),
     apply: (body) => page.run(() => session.undoable('inspector step', async () => {
       session.depart('an inspector step was applied');
@@ -101,6 +105,7 @@ export function mountHomework(page, { panel, exportBar }) {
   }
 
   return {
+    inspector,
     /** Show x = [x1, x2]; label: the class of the data point there (the target to start from), or null. */
     inspect(x, label = null) {
       panel.hidden = false;
