@@ -1,14 +1,11 @@
 """A seeded training run that the server drives step by step.
 
 Shapes: X_train is d x N, X_val d x M (M may be 0), labels are ints (N,) and
-(M,) in 0..k-1.  Every Linear's W (m x n) and W0 (n x 1) live as views of one
-flat vector, and backprop writes into a parallel flat gradient vector (see
-optim.py).  There W0 follows W, so [W; W0.T] is one (m + 1) x n block: the
-run's own forward pass multiplies it by its input with a row of 1s
-appended (Z = W.T @ A + W0 in one product), and one product of the
-same kind gives [dLdW; dLdW0.T] -- no separate bias passes: two NumPy calls
-fewer per layer and step, a sixth of a small step's calls.  The modules (model) hold the same weights and
-compute the homework's way for everything else (probes, exports).
+(M,) in 0..k-1.  Every Linear's W (m x n) and W0 (n x 1) are views of one flat
+parameter vector, which a ``FusedStep`` (fused.py) trains: its own forward and
+backward pass, with the biases inside one product per layer.  The modules
+(model) hold the same weights and compute the homework's way for everything
+else (probes, exports).
 
 Precision.  ``TrainConfig.dtype`` is the dtype the run computes in: "float64"
 (the default) or "float32" (PyTorch's default, faster for large products).
@@ -32,6 +29,10 @@ bit for bit.  An epoch of one minibatch (batch size >= N) keeps the
 points in their order: its gradient is the same in any order, and then the
 previous epoch's evaluation pass, a forward pass over the same points with
 the same weights, is this step's forward pass (see ``_step``).
+
+A run's whole state, enough to continue it bit for bit, is ``snapshot()``;
+``Run.from_snapshot`` puts a run back together from one (checkpoint.py
+stores them).
 """
 from __future__ import annotations
 
@@ -41,8 +42,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.fused import FusedStep
+from engine.modules import Linear
 from engine.network import OUTPUTS, NetworkSpec, build_network
-from engine.modules import Linear, ReLU
 from engine.optim import OptimizerSpec, make_optimizer
 
 REDUCTIONS = ("mean", "sum")
@@ -61,8 +63,7 @@ DTYPES = ("float64", "float32")
 METRIC_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc")
 HISTORY_KEYS = ("epoch", *METRIC_KEYS)
 HISTORY_POINTS = 2000   # most epochs a run's history holds (thin_history)
-# what modules and losses keep from forward for backward (modules.py, losses.py)
-_FORWARD_STATE = ("A", "Z", "lse", "Ypred", "Y")
+STATES = ("ready", "training", "diverged")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,55 @@ class TrainConfig:
             raise ValueError(f"shuffle must be true or false, got {self.shuffle!r}")
         if self.epoch_loss not in EPOCH_LOSSES:
             raise ValueError(f"epoch_loss must be one of {EPOCH_LOSSES}, got {self.epoch_loss!r}")
+
+
+@dataclass
+class Snapshot:
+    """Everything a Run needs to continue bit for bit (``Run.snapshot``).
+
+    The arrays are the run's own, not copies: read them before it moves on.
+    X_train (d x N), y_train (N,), X_val (d x M), y_val (M,) as in Run; params
+    (P,) the flat parameter vector (fused.py's layout) and optimizer the
+    optimiser's arrays ((P,) each, by name) and optimizer_scalars its numbers,
+    all as ``optim``'s ``state()``; rng the state of the run's PCG64 bit
+    generator; order the epoch's permutation of 0..N-1 (None before its
+    first step) and pos the place in it; the rest as Run's attributes.
+    """
+    spec: NetworkSpec
+    config: TrainConfig
+    seed: int
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    params: np.ndarray
+    optimizer: dict
+    optimizer_scalars: dict
+    rng: dict
+    step: int
+    epoch: int
+    batch_in_epoch: int
+    pos: int
+    order: np.ndarray | None
+    state: str
+    diverged_at: dict | None
+    last_step_loss: float | None
+    history: dict
+
+
+class _NoDraws:
+    """Stands in for a Generator when the weights drawn are overwritten at once."""
+
+    @staticmethod
+    def normal(loc, scale, size):
+        return np.zeros(size)
+
+    @staticmethod
+    def uniform(low, high, size):
+        return np.zeros(size)
+
+    def __repr__(self) -> str:
+        return "_NoDraws()"
 
 
 def _check_data(spec: NetworkSpec, X, y, name: str, allow_empty: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -208,40 +258,21 @@ class Run:
         self._X_epoch = np.ascontiguousarray(self._Xc_train[:, self._order])
         self._Y_epoch = np.ascontiguousarray(self._Y_train[:, self._order])
 
-    def _build(self, rng: np.random.Generator | None) -> None:
-        """Model bound to flat parameter/gradient vectors, and a fresh optimiser."""
+    def _build(self, rng) -> None:
+        """Model bound to a new fused step's flat vectors, and a fresh optimiser."""
         self.model = build_network(self.spec, rng)
         self._linears: list[Linear] = [m for m in self.model.modules if isinstance(m, Linear)]
-        self._hidden = self.model.modules[1:-1:2]   # the hidden layers' activations
         self._output = self.model.modules[-1]
-        # Every dLdA the backward pass hands a hidden activation is a new array
-        # the step owns, so a ReLU may mask it in place.
-        self._hidden_forward = [m.forward_into for m in self._hidden]
-        self._hidden_backward = [m.backward_in_place if isinstance(m, ReLU) else m.backward
-                                 for m in self._hidden]
         self._bind(self.dtype)
-        self._opt = make_optimizer(self.config.optimizer, self._params.size, self.dtype)
+        self._opt = make_optimizer(self.config.optimizer, self._fused.params.size, self.dtype)
 
     def _bind(self, dtype: np.dtype) -> None:
-        """Every Linear's parameters and gradients as views of new flat vectors
-        of dtype, holding the current weights (cast to dtype)."""
-        n = self.spec.n_params()
-        self._params = np.empty(n, dtype)
-        self._grads = np.empty(n, dtype)
-        self._backup = np.empty(n, dtype)
-        offset = 0
-        self._blocks = []   # per layer ([W; W0.T].T, W, [dLdW; dLdW0.T]) as views
-        for lin in self._linears:
-            m, k = lin.W.shape
-            views = []
-            for flat in (self._params, self._grads):
-                views.append(flat[offset:offset + m * k].reshape(m, k))
-                views.append(flat[offset + m * k:offset + m * k + k].reshape(k, 1))
-            lin.bind(views[0], views[1], views[2], views[3])
-            self._blocks.append((self._params[offset:offset + (m + 1) * k].reshape(m + 1, k).T,
-                                 lin.W, self._grads[offset:offset + (m + 1) * k].reshape(m + 1, k)))
-            offset += m * k + k
-        self._buffers = {}   # batch -> _with_ones(batch)
+        """A fused step of dtype whose flat vectors hold the current weights (cast
+        to dtype), every Linear's parameters and gradients bound to its views."""
+        self._fused = FusedStep(self.spec, dtype)
+        self._backup = np.empty_like(self._fused.params)   # the weights before a step
+        for lin, views in zip(self._linears, self._fused.layers):
+            lin.bind(*views)
 
     def reset(self, seed: int | None = None) -> None:
         """Re-initialise weights, optimiser, counters and history from the seed
@@ -287,25 +318,23 @@ class Run:
         start = self._pos
         stop = min(start + self.batch_size, n)
         b = stop - start
-        model = self.model
+        fused, Y = self._fused, self._Y_epoch[:, start:stop]
         if b == n and self._evaluated_forward_is_current():
             # the evaluation of these weights ran this very forward pass: the
             # whole training set in its order (half the work of a full-batch step)
-            loss, inputs = self._restore_forward()
+            _, forward, loss = self._evaluated
         else:
-            Ypred, inputs = self._forward(self._X_epoch[:, start:stop], reuse=True)
-            loss = model.loss.forward(Ypred, self._Y_epoch[:, start:stop])
-        delta = model.loss.backward()
-        if self.config.reduction == "mean":
-            delta *= 1.0 / b
+            forward = fused.forward(self._X_epoch[:, start:stop], reuse=True)
+            loss = fused.loss(forward, Y)
         if not math.isfinite(loss):
             return self._diverge()
-        self._backward(self._output.backward(delta), inputs)
-        np.copyto(self._backup, self._params)
-        self._opt.step(self._params, self._grads)
+        fused.backward(forward, Y, 1.0 / b if self.config.reduction == "mean" else None)
+        params = fused.params
+        np.copyto(self._backup, params)
+        self._opt.step(params, fused.grads)
         # One dot product checks for nan, inf and runaway growth at once.
-        if not np.dot(self._params, self._params) <= MAX_PARAM_NORM ** 2:
-            np.copyto(self._params, self._backup)   # keep the last good weights
+        if not np.dot(params, params) <= MAX_PARAM_NORM ** 2:
+            np.copyto(params, self._backup)   # keep the last good weights
             return self._diverge()
         self.last_step_loss = loss / b
         self.step += 1
@@ -321,49 +350,10 @@ class Run:
             self.batch_in_epoch = 0
         return True
 
-    def _forward(self, X1: np.ndarray, reuse: bool) -> tuple[np.ndarray, list]:
-        """Ypred (k x b) of the points X1 ([X; 1s], (d + 1) x b), and each layer's
-        input with its row of 1s, for _backward.  The activations keep their
-        Z and A as in the modules' own forward.  With ``reuse`` the hidden
-        layers write into buffers kept per batch size (the next step's
-        forward overwrites them); else into new arrays."""
-        b = X1.shape[1]
-        buffers = self._buffers.get(b) if reuse else None
-        if buffers is None:
-            buffers = self._with_ones(b)
-            if reuse:
-                self._buffers[b] = buffers
-        inputs = [X1]
-        # one pass per hidden layer, the fewest Python steps: this runs every step
-        for (blockT, _, _), forward_into, (with_ones, A) in zip(self._blocks, self._hidden_forward, buffers):
-            forward_into(np.dot(blockT, inputs[-1]), A)
-            inputs.append(with_ones)
-        return self._output.forward(np.dot(self._blocks[-1][0], inputs[-1])), inputs
-
-    def _with_ones(self, b: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per hidden layer (n units) an (n + 1) x b array whose last row is 1s,
-        and the n x b view above it that the layer's A is written into."""
-        out = []
-        for blockT, _, _ in self._blocks[:-1]:
-            with_ones = np.empty((blockT.shape[0] + 1, b), self.dtype)
-            with_ones[-1] = 1
-            out.append((with_ones, with_ones[:-1]))
-        return out
-
-    def _backward(self, delta: np.ndarray, inputs: list) -> None:
-        """From dL/dZ of the output layer, every layer's [dLdW; dLdW0.T] into
-        the flat gradient vector; ``inputs`` as _forward gave them."""
-        blocks, backward = self._blocks, self._hidden_backward
-        for layer in range(len(blocks) - 1, 0, -1):
-            _, W, grad = blocks[layer]
-            np.dot(inputs[layer], delta.T, out=grad)
-            delta = backward[layer - 1](np.dot(W, delta))
-        np.dot(inputs[0], delta.T, out=blocks[0][2])
-
     def _diverge(self) -> bool:
         # The optimiser's state points the way the run blew up (and may hold
         # inf or nan): start it afresh for whatever comes next.
-        self._opt = make_optimizer(self.config.optimizer, self._params.size, self.dtype)
+        self._opt = make_optimizer(self.config.optimizer, self._fused.params.size, self.dtype)
         self.state = "diverged"
         self.diverged_at = {"epoch": self.epoch, "step": self.step}
         return False
@@ -403,24 +393,23 @@ class Run:
 
     def _evaluate(self, X: np.ndarray, Y: np.ndarray, y: np.ndarray):
         """(loss as config.epoch_loss reports it, accuracy, predicted classes
-        (b,), summed loss, the layers' inputs) of the current weights
-        ([X; 1s]); loss and accuracy None where undefined."""
+        (b,), the pass, its summed loss) of the current weights on the points
+        X ([X; 1s]); loss and accuracy None where undefined."""
         b = X.shape[1]
         if b == 0:
             return None, None, np.zeros(0, dtype=np.intp), None, None
-        Ypred, inputs = self._forward(X, reuse=False)
-        total = self.model.loss.forward(Ypred, Y)
+        forward = self._fused.forward(X, reuse=False)
+        total = self._fused.loss(forward, Y)
         reported = total / b
         if self.config.epoch_loss == "batch_means":
-            reported = self._batch_means(Ypred, Y) / b
-        classes = self._output.class_fun(Ypred)
+            reported = self._batch_means(self._fused.point_losses(forward, Y)) / b
+        classes = self._output.class_fun(forward.Ypred)
         acc = np.count_nonzero(classes == y) / b
-        return (reported if math.isfinite(reported) else None), acc, classes, total, inputs
+        return (reported if math.isfinite(reported) else None), acc, classes, forward, total
 
-    def _batch_means(self, Ypred: np.ndarray, Y: np.ndarray) -> float:
+    def _batch_means(self, losses: np.ndarray) -> float:
         """Sum over the minibatches of the set, in its order, of their mean
-        loss (Ypred, Y: k x b, the latest forward pass)."""
-        losses = self.model.loss.point_losses(Ypred, Y)
+        loss (losses: each point's, (b,))."""
         starts = np.arange(0, losses.size, self.config.batch_size)
         sizes = np.minimum(self.config.batch_size, losses.size - starts)
         return float(np.sum(np.add.reduceat(losses, starts) / sizes))
@@ -442,33 +431,18 @@ class Run:
         with np.errstate(all="ignore"):
             vl, va, vc, _, _ = self._evaluate(self._Xc_val, self._Y_val, self.y_val)
             # the training points last, so that their pass can serve a full-batch step
-            tl, ta, tc, total, inputs = self._evaluate(self._Xc_train, self._Y_train, self.y_train)
-        self._evaluated_forward = (self._version, self._forward_state(), total, inputs)
+            tl, ta, tc, forward, total = self._evaluate(self._Xc_train, self._Y_train, self.y_train)
+        self._evaluated = (self._version, forward, total)
         self._metrics = {"train_loss": tl, "train_acc": ta, "val_loss": vl, "val_acc": va}
         self._classes = np.concatenate([tc, vc])
         self._metrics_version = self._version
 
-    def _forward_state(self) -> list:
-        """What _forward and the loss left in the activations and the loss for
-        backward (the layers' inputs travel apart)."""
-        return [(m, {k: v for k, v in vars(m).items() if k in _FORWARD_STATE})
-                for m in (*self._hidden, self._output, self.model.loss)]
-
     def _evaluated_forward_is_current(self) -> bool:
         """Did the last evaluation run the training set, in the epoch's order,
         through the current weights?  (_version changes with every weight.)"""
-        seen = getattr(self, "_evaluated_forward", None)
+        seen = getattr(self, "_evaluated", None)
         return (seen is not None and seen[0] == self._version
                 and np.array_equal(self._order, np.arange(self._order.size)))
-
-    def _restore_forward(self) -> tuple[float, list]:
-        """Put the evaluation's forward pass back in the modules (a later
-        forward, e.g. a probe's, may have replaced it); its summed loss and
-        the layers' inputs."""
-        _, state, total, inputs = self._evaluated_forward
-        for module, saved in state:
-            vars(module).update(saved)
-        return total, inputs
 
     def _record_epoch(self) -> None:
         m = self.metrics()
@@ -477,6 +451,66 @@ class Run:
             self.history[key].append(m[key])
         if len(self.history["epoch"]) > HISTORY_POINTS:
             self.history = thin_history(self.history)
+
+    # ---- the whole state -------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The run's state, enough to continue it bit for bit (its own arrays)."""
+        scalars, arrays = self._opt.state()
+        return Snapshot(self.spec, self.config, self.seed, self.X_train, self.y_train, self.X_val,
+                        self.y_val, self._fused.params, arrays, scalars, self._rng.bit_generator.state,
+                        self.step, self.epoch, self.batch_in_epoch, self._pos, self._order, self.state,
+                        self.diverged_at, self.last_step_loss, self.history)
+
+    @classmethod
+    def from_snapshot(cls, s: Snapshot) -> "Run":
+        """The run ``s`` was taken of, which continues as it would have.
+        ValueError where the parts do not fit together (KeyError for a
+        missing optimiser array)."""
+        run = cls.__new__(cls)
+        run.spec, run.config, run._out = s.spec, s.config, OUTPUTS[s.spec.output]
+        run._load_data(s.X_train, s.y_train, s.X_val, s.y_val)
+        run.seed = s.seed
+        run._build(_NoDraws())   # every parameter is overwritten below
+        run._restore_weights(s)
+        run._rng = np.random.Generator(np.random.PCG64(0))
+        run._rng.bit_generator.state = s.rng
+        run.step, run.epoch, run.last_step_loss = s.step, s.epoch, s.last_step_loss
+        if s.state not in STATES:
+            raise ValueError(f"unknown state {s.state!r}")
+        if (s.state == "diverged") != (s.diverged_at is not None):
+            raise ValueError("diverged_at must be set exactly when the state is 'diverged'")
+        run.state, run.diverged_at = s.state, s.diverged_at
+        n = run.X_train.shape[1]
+        if s.order is not None:
+            order = np.asarray(s.order)
+            if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
+                raise ValueError(f"order must be a permutation of the {n} training points")
+            if not 0 <= s.pos < n:
+                raise ValueError(f"pos must be in 0..{n - 1}, got {s.pos}")
+            run._new_epoch_order(order.astype(np.int64))
+        elif s.pos or s.batch_in_epoch:
+            raise ValueError("a run inside an epoch needs its order")
+        run._pos, run.batch_in_epoch = s.pos, s.batch_in_epoch
+        run.history = thin_history(s.history)   # one written before histories were bounded
+        return run
+
+    def _restore_weights(self, s: Snapshot) -> None:
+        """The snapshot's parameters and optimiser state, checked, into this run's."""
+        params = np.asarray(s.params, dtype=self.dtype)
+        if params.shape != self._fused.params.shape:
+            raise ValueError(f"params must have {self._fused.params.size} values for this network, "
+                             f"got shape {params.shape}")
+        if not np.isfinite(params).all():
+            raise ValueError("params has a non-finite value")
+        self._fused.params[...] = params
+        scalars, arrays = self._opt.state()
+        for name, target in arrays.items():
+            value = np.asarray(s.optimizer[name], dtype=self.dtype)
+            if value.shape != target.shape or not np.isfinite(value).all():
+                raise ValueError(f"optimizer state {name!r} must be {target.size} finite values")
+            arrays[name] = value
+        self._opt.load_state({**scalars, **s.optimizer_scalars}, arrays)
 
     # ---- changes between steps -------------------------------------------------
 
@@ -491,7 +525,7 @@ class Run:
         if config.dtype != old.dtype:
             self._convert(np.dtype(config.dtype))
         if config.optimizer.name != old.optimizer.name:
-            self._opt = make_optimizer(config.optimizer, self._params.size, self.dtype)
+            self._opt = make_optimizer(config.optimizer, self._fused.params.size, self.dtype)
         else:
             self._opt.spec = config.optimizer
         self.config = config
@@ -502,16 +536,17 @@ class Run:
     def _convert(self, dtype: np.dtype) -> None:
         """Weights, optimiser state and working data to dtype, counters and epoch
         order kept.  Called by set_config before self.config changes."""
+        n = self._fused.params.size
         with np.errstate(over="ignore"):
-            if not np.isfinite(self._params.astype(dtype)).all():
+            if not np.isfinite(self._fused.params.astype(dtype)).all():
                 raise ValueError(f"a weight is beyond {dtype.name}'s range")
             data = self._working_data(dtype)
             scalars, arrays = self._opt.state()
-            opt = make_optimizer(self._opt.spec, self._params.size, dtype)
+            opt = make_optimizer(self._opt.spec, n, dtype)
             opt.load_state(scalars, arrays)
         if not all(np.isfinite(a).all() for a in opt.state()[1].values()):
             # moments past float32's range would stall or blow up the next steps
-            opt = make_optimizer(self._opt.spec, self._params.size, dtype)
+            opt = make_optimizer(self._opt.spec, n, dtype)
         self._bind(dtype)
         self._opt = opt
         self._Xc_train, self._Y_train, self._Xc_val, self._Y_val = data

@@ -396,9 +396,9 @@ def test_a_full_batch_step_is_the_gradient_over_every_point_in_order(activation)
     in any order) and no permutation is drawn."""
     spec = NetworkSpec(hidden=(6, 4), activations=(activation, "relu"), n_classes=3)
     run = make_run(spec=spec, config=TrainConfig(OptimizerSpec(lr=0.2), batch_size=1000))
-    state = run._rng.bit_generator.state
+    state = run.snapshot().rng
     run.train_steps(4)
-    assert run._rng.bit_generator.state == state
+    assert run.snapshot().rng == state
     for a, b in zip(weights(run), full_batch_steps(run, 4)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
@@ -412,8 +412,8 @@ def test_a_full_batch_step_reuses_the_evaluation_pass_and_gives_the_same_bits(mo
     reusing, repeating = make_run(config=config, n=60), make_run(config=config, n=60)
     monkeypatch.setattr(repeating, "_evaluated_forward_is_current", lambda: False)
     forwards = []
-    original = reusing._forward
-    reusing._forward = lambda X, reuse: forwards.append(X.shape[1]) or original(X, reuse)
+    original = reusing._fused.forward
+    reusing._fused.forward = lambda X, reuse: forwards.append(X.shape[1]) or original(X, reuse)
     for run in (reusing, repeating):
         run.train_steps(3)
         predict_proba(run.model, np.zeros((2, 5)))    # a probe's pass in between
@@ -433,7 +433,7 @@ def test_a_weight_edit_or_a_batch_change_is_not_served_a_stale_pass():
     for r in (run, twin):
         r.train_steps(2)
         r.set_weight(0, 0, 0, 0.5)
-    twin._evaluated_forward = None
+    twin._evaluated = None
     run.train_steps(1)
     twin.train_steps(1)
     for a, b in zip(weights(run), weights(twin)):
