@@ -29,7 +29,10 @@ import numpy as np
 
 from engine.network import NetworkSpec
 from engine.optim import OPTIMIZERS, OptimizerSpec
-from engine.training import METRIC_KEYS, Run, Snapshot, TrainConfig
+from engine.history import METRIC_KEYS
+from engine.snapshot import Snapshot
+from engine.trainconfig import TrainConfig
+from engine.training import Run
 
 MAGIC = b"CREASE\x00\x01"
 FORMAT = "crease-run"

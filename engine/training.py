@@ -7,20 +7,6 @@ backward pass, with the biases inside one product per layer.  The modules
 (model) hold the same weights and compute the homework's way for everything
 else (probes, exports).
 
-Precision.  ``TrainConfig.dtype`` is the dtype the run computes in: "float64"
-(the default) or "float32" (PyTorch's default, faster for large products).
-Parameters, gradients, optimiser state, the working copies of the points and
-targets and every forward/backward array are of that dtype; the points as
-given (X_train, X_val), metrics and history stay float64 / Python floats.
-Changing it with ``set_config`` converts the weights and optimiser state in
-place (float64 -> float32 rounds each value to nearest; back is exact).
-
-Loss reduction.  The homework's losses are sums over the batch; with
-``reduction="mean"`` (the default, PyTorch's) the gradient is divided by the
-minibatch size, so a rate means the same at any batch size; ``"sum"`` is the
-homework's plain sum.  Reported losses are the mean per point, or the course
-harness's sum of batch means over N (``epoch_loss``).
-
 Randomness: one ``np.random.default_rng(seed)`` per run draws the initial
 weights and then one permutation of the training points per epoch (none with
 ``shuffle=False``: the points in their order every epoch), nothing else, so
@@ -38,20 +24,19 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
+from engine import weights
 from engine.fused import FusedStep
+from engine.history import HISTORY_KEYS, HISTORY_POINTS, METRIC_KEYS, thin_history
 from engine.modules import Linear
-from engine.network import OUTPUTS, NetworkSpec, build_network
-from engine.optim import OptimizerSpec, make_optimizer
+from engine.network import NetworkSpec, build_network
+from engine.optim import make_optimizer
+from engine.snapshot import NO_DRAWS, Snapshot
+from engine.trainconfig import DTYPES, TrainConfig  # noqa: F401 (DTYPES: server/schemas.py reads it here)
+from engine.trainset import checked_points, working_copy
 
-REDUCTIONS = ("mean", "sum")
-# How an epoch's loss is reported: the mean per point, or as the course's
-# part-6 harness sums it: the per-batch mean losses (batches of batch_size in
-# the set's order) summed and divided by the number of points.
-EPOCH_LOSSES = ("mean", "batch_means")
 # Divergence: a non-finite loss, or a step that would take the parameter
 # vector's Euclidean norm past this (nan and inf included).  Trained playground
 # networks stay orders of magnitude below it; a diverging run passes it a few
@@ -59,138 +44,6 @@ EPOCH_LOSSES = ("mean", "batch_means")
 # In float32 the check is the same: the squared norm of a vector under it is
 # far below float32's 3.4e38, and an overflow to inf fails the comparison too.
 MAX_PARAM_NORM = 1e6
-DTYPES = ("float64", "float32")
-METRIC_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc")
-HISTORY_KEYS = ("epoch", *METRIC_KEYS)
-HISTORY_POINTS = 2000   # most epochs a run's history holds (thin_history)
-STATES = ("ready", "training", "diverged")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Hyperparameters that may change between steps without re-initialising.
-
-    batch_size >= 1 (clipped to the number of training points when used);
-    reduction is "mean" over the minibatch or "sum" (the homework's); dtype
-    is what the run computes in, one of DTYPES (see the module docstring);
-    shuffle: a new permutation of the training points every epoch, or (False)
-    the points in their given order every epoch; epoch_loss: how metrics and
-    history report a loss, one of EPOCH_LOSSES.
-    """
-    optimizer: OptimizerSpec = OptimizerSpec()
-    batch_size: int = 10
-    reduction: str = "mean"
-    dtype: str = "float64"
-    shuffle: bool = True
-    epoch_loss: str = "mean"
-
-    def __post_init__(self):
-        if not isinstance(self.optimizer, OptimizerSpec):
-            raise ValueError("optimizer must be an OptimizerSpec")
-        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)) \
-                or self.batch_size < 1:
-            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
-        object.__setattr__(self, "batch_size", int(self.batch_size))
-        if self.reduction not in REDUCTIONS:
-            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
-        if not isinstance(self.shuffle, bool):
-            raise ValueError(f"shuffle must be true or false, got {self.shuffle!r}")
-        if self.epoch_loss not in EPOCH_LOSSES:
-            raise ValueError(f"epoch_loss must be one of {EPOCH_LOSSES}, got {self.epoch_loss!r}")
-
-
-@dataclass
-class Snapshot:
-    """Everything a Run needs to continue bit for bit (``Run.snapshot``).
-
-    The arrays are the run's own, not copies: read them before it moves on.
-    X_train (d x N), y_train (N,), X_val (d x M), y_val (M,) as in Run; params
-    (P,) the flat parameter vector (fused.py's layout) and optimizer the
-    optimiser's arrays ((P,) each, by name) and optimizer_scalars its numbers,
-    all as ``optim``'s ``state()``; rng the state of the run's PCG64 bit
-    generator; order the epoch's permutation of 0..N-1 (None before its
-    first step) and pos the place in it; the rest as Run's attributes.
-    """
-    spec: NetworkSpec
-    config: TrainConfig
-    seed: int
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    params: np.ndarray
-    optimizer: dict
-    optimizer_scalars: dict
-    rng: dict
-    step: int
-    epoch: int
-    batch_in_epoch: int
-    pos: int
-    order: np.ndarray | None
-    state: str
-    diverged_at: dict | None
-    last_step_loss: float | None
-    history: dict
-
-
-class _NoDraws:
-    """Stands in for a Generator when the weights drawn are overwritten at once."""
-
-    @staticmethod
-    def normal(loc, scale, size):
-        return np.zeros(size)
-
-    @staticmethod
-    def uniform(low, high, size):
-        return np.zeros(size)
-
-    def __repr__(self) -> str:
-        return "_NoDraws()"
-
-
-def _check_data(spec: NetworkSpec, X, y, name: str, allow_empty: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Validated copies: X (d x b) float64 C-contiguous, y (b,) int64 (the
-    points as given; the run computes on copies in its dtype)."""
-    X = np.array(X, dtype=np.float64, order="C")
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[0] != spec.input_dim:
-        raise ValueError(f"X_{name} must be {spec.input_dim} x b, got shape {X.shape}")
-    if y.shape != (X.shape[1],):
-        raise ValueError(f"y_{name} must have shape ({X.shape[1]},), got {y.shape}")
-    if X.shape[1] == 0 and not allow_empty:
-        raise ValueError(f"the {name} set is empty")
-    if not np.isfinite(X).all():
-        raise ValueError(f"X_{name} has a non-finite value")
-    if y.dtype.kind not in "iuf" or (y.dtype.kind == "f" and not np.array_equal(y, np.round(y))):
-        raise ValueError(f"y_{name} must hold integer labels")
-    y = y.astype(np.int64)
-    if y.size and (y.min() < 0 or y.max() >= spec.n_classes):
-        raise ValueError(f"y_{name} labels must be in 0..{spec.n_classes - 1}")
-    return X, y
-
-
-def thin_history(history: dict, limit: int = HISTORY_POINTS) -> dict:
-    """``history`` (lists keyed by HISTORY_KEYS, epochs ascending) with at
-    most ``limit`` entries.  A longer one keeps only the epochs that are
-    multiples of the smallest power of two leaving at most limit // 2 of
-    them, plus the epoch of the lowest validation loss (the first, if tied)
-    and the last epoch; epochs recorded later are added one by one until the
-    limit is reached again.  So every kept entry is an epoch's exact numbers,
-    recent epochs are all there, older ones ever more sparsely, and the
-    minimum of the validation loss is never lost."""
-    epochs = history["epoch"]
-    if len(epochs) <= limit:
-        return history
-    stride = 1
-    while sum(1 for e in epochs if e % stride == 0) > limit // 2:
-        stride *= 2
-    val = history["val_loss"]
-    scored = [i for i, v in enumerate(val) if v is not None]
-    best = min(scored, key=val.__getitem__) if scored else None
-    keep = [i for i, e in enumerate(epochs) if e % stride == 0 or i == best or i == len(epochs) - 1]
-    return {key: [values[i] for i in keep] for key, values in history.items()}
 
 
 class Run:
@@ -214,7 +67,6 @@ class Run:
             raise ValueError("config must be a TrainConfig")
         self.spec = spec
         self.config = config
-        self._out = OUTPUTS[spec.output]
         self._load_data(X_train, y_train, X_val, y_val)
         self.reset(seed)
 
@@ -226,24 +78,17 @@ class Run:
         return np.dtype(self.config.dtype)
 
     def _load_data(self, X_train, y_train, X_val, y_val) -> None:
-        self.X_train, self.y_train = _check_data(self.spec, X_train, y_train, "train", False)
-        self.X_val, self.y_val = _check_data(self.spec, X_val, y_val, "val", True)
+        self.X_train, self.y_train = checked_points(self.spec, X_train, y_train, "train", False)
+        self.X_val, self.y_val = checked_points(self.spec, X_val, y_val, "val", True)
         self._Xc_train, self._Y_train, self._Xc_val, self._Y_val = self._working_data(self.dtype)
         self._new_epoch_order(None)
         self._version = getattr(self, "_version", 0) + 1
 
     def _working_data(self, dtype: np.dtype) -> tuple[np.ndarray, ...]:
         """(X_train, Y_train, X_val, Y_val) as the computation reads them, in
-        dtype, each X with a row of 1s appended ((d + 1) x N)."""
-        k = self.spec.n_classes
-        out = []
-        for X, y, name in ((self.X_train, self.y_train, "train"), (self.X_val, self.y_val, "val")):
-            with np.errstate(over="ignore"):
-                Xc = np.vstack([X, np.ones((1, X.shape[1]))]).astype(dtype)   # [X; 1s]
-            if not np.isfinite(Xc).all():
-                raise ValueError(f"X_{name} has a value beyond {dtype.name}'s range")
-            out += [Xc, self._out.targets(y, k).astype(dtype, copy=False)]
-        return tuple(out)
+        dtype (trainset.working_copy)."""
+        return (*working_copy(self.spec, self.X_train, self.y_train, "train", dtype),
+                *working_copy(self.spec, self.X_val, self.y_val, "val", dtype))
 
     def _new_epoch_order(self, order: np.ndarray | None) -> None:
         """Start the current epoch over with this permutation (None: draw at the next step)."""
@@ -468,49 +313,21 @@ class Run:
         ValueError where the parts do not fit together (KeyError for a
         missing optimiser array)."""
         run = cls.__new__(cls)
-        run.spec, run.config, run._out = s.spec, s.config, OUTPUTS[s.spec.output]
+        run.spec, run.config, run.seed = s.spec, s.config, s.seed
         run._load_data(s.X_train, s.y_train, s.X_val, s.y_val)
-        run.seed = s.seed
-        run._build(_NoDraws())   # every parameter is overwritten below
-        run._restore_weights(s)
+        s.check(run.X_train.shape[1])
+        run._build(NO_DRAWS)   # every parameter is overwritten below
+        run._fused.params[...] = s.params
+        run._opt.load_state({**run._opt.state()[0], **s.optimizer_scalars}, s.optimizer)
         run._rng = np.random.Generator(np.random.PCG64(0))
         run._rng.bit_generator.state = s.rng
         run.step, run.epoch, run.last_step_loss = s.step, s.epoch, s.last_step_loss
-        if s.state not in STATES:
-            raise ValueError(f"unknown state {s.state!r}")
-        if (s.state == "diverged") != (s.diverged_at is not None):
-            raise ValueError("diverged_at must be set exactly when the state is 'diverged'")
         run.state, run.diverged_at = s.state, s.diverged_at
-        n = run.X_train.shape[1]
         if s.order is not None:
-            order = np.asarray(s.order)
-            if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
-                raise ValueError(f"order must be a permutation of the {n} training points")
-            if not 0 <= s.pos < n:
-                raise ValueError(f"pos must be in 0..{n - 1}, got {s.pos}")
-            run._new_epoch_order(order.astype(np.int64))
-        elif s.pos or s.batch_in_epoch:
-            raise ValueError("a run inside an epoch needs its order")
+            run._new_epoch_order(np.asarray(s.order, dtype=np.int64))
         run._pos, run.batch_in_epoch = s.pos, s.batch_in_epoch
         run.history = thin_history(s.history)   # one written before histories were bounded
         return run
-
-    def _restore_weights(self, s: Snapshot) -> None:
-        """The snapshot's parameters and optimiser state, checked, into this run's."""
-        params = np.asarray(s.params, dtype=self.dtype)
-        if params.shape != self._fused.params.shape:
-            raise ValueError(f"params must have {self._fused.params.size} values for this network, "
-                             f"got shape {params.shape}")
-        if not np.isfinite(params).all():
-            raise ValueError("params has a non-finite value")
-        self._fused.params[...] = params
-        scalars, arrays = self._opt.state()
-        for name, target in arrays.items():
-            value = np.asarray(s.optimizer[name], dtype=self.dtype)
-            if value.shape != target.shape or not np.isfinite(value).all():
-                raise ValueError(f"optimizer state {name!r} must be {target.size} finite values")
-            arrays[name] = value
-        self._opt.load_state({**scalars, **s.optimizer_scalars}, arrays)
 
     # ---- changes between steps -------------------------------------------------
 
@@ -561,34 +378,19 @@ class Run:
         if reinit:
             self.reset()
 
-    def _linear(self, layer: int) -> Linear:
-        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) \
-                or not 0 <= layer < len(self._linears):
-            raise ValueError(f"layer must be 0..{len(self._linears) - 1}, got {layer!r}")
-        return self._linears[layer]
-
-    def _finite(self, value, what: str) -> float:
-        value = float(value)
-        if not math.isfinite(value):
-            raise ValueError(f"{what} must be finite, got {value}")
-        if abs(value) > float(np.finfo(self.dtype).max):
-            raise ValueError(f"{what} must fit {self.dtype.name}, got {value}")
-        return value
-
     def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
-        """W[i, j] = value in Linear number ``layer`` (0-based)."""
-        lin = self._linear(layer)
-        if not (0 <= i < lin.m and 0 <= j < lin.n):
-            raise ValueError(f"weight index ({i}, {j}) is outside {lin.m} x {lin.n}")
-        lin.W[i, j] = self._finite(value, "weight")
+        """W[i, j] = value in Linear number ``layer`` (0-based); see weights.py."""
+        weights.set_weight(self._linears, layer, i, j, value, self.dtype)
         self._version += 1
 
     def set_bias(self, layer: int, j: int, value: float) -> None:
         """W0[j, 0] = value in Linear number ``layer``."""
-        lin = self._linear(layer)
-        if not 0 <= j < lin.n:
-            raise ValueError(f"bias index {j} is outside 0..{lin.n - 1}")
-        lin.W0[j, 0] = self._finite(value, "bias")
+        weights.set_bias(self._linears, layer, j, value, self.dtype)
+        self._version += 1
+
+    def set_layer(self, layer: int, W=None, W0=None) -> None:
+        """Replace W (m x n) and/or W0 (n x 1 or (n,)) of Linear number ``layer``."""
+        weights.set_layer(self._linears, layer, W, W0, self.dtype)
         self._version += 1
 
     def count_hand_step(self, loss: float | None) -> None:
@@ -599,28 +401,6 @@ class Run:
         self.last_step_loss = loss
         if self.state == "ready":
             self.state = "training"
-        self._version += 1
-
-    def set_layer(self, layer: int, W=None, W0=None) -> None:
-        """Replace W (m x n) and/or W0 (n x 1 or (n,)) of Linear number ``layer``."""
-        lin = self._linear(layer)
-        new = []
-        for value, target, name in ((W, lin.W, "W"), (W0, lin.W0, "W0")):
-            if value is None:
-                continue
-            arr = np.asarray(value, dtype=np.float64)
-            if name == "W0" and arr.shape == (lin.n,):
-                arr = arr.reshape(lin.n, 1)
-            if arr.shape != target.shape:
-                raise ValueError(f"{name} of layer {layer} must be {target.shape[0]} x {target.shape[1]}, "
-                                 f"got shape {arr.shape}")
-            if not np.isfinite(arr).all():
-                raise ValueError(f"{name} of layer {layer} has a non-finite value")
-            if (np.abs(arr) > float(np.finfo(self.dtype).max)).any():
-                raise ValueError(f"{name} of layer {layer} has a value beyond {self.dtype.name}'s range")
-            new.append((target, arr))
-        for target, arr in new:
-            target[...] = arr
         self._version += 1
 
     def __repr__(self) -> str:
