@@ -15,7 +15,7 @@ the modules (the homework's reference) by a test:
 - ``geometry``'s grid evaluation, in blocks of points and float32 --
   ``tests/engine/test_geometry.py::test_grid_agrees_with_a_plain_forward_pass``.
 - The exported script's text (``export_scripts.py``), which a student runs
-  without Crease -- ``tests/engine/test_export.py::test_numpy_scripts_predict_what_the_engine_predicts``.
+  without Crease -- ``tests/engine/test_export_scripts.py::test_numpy_scripts_predict_what_the_engine_predicts``.
 - The page's ``static/js/forward.js``, which moves a line while a weight is
   dragged, before the server answers --
   ``tests/browser/test_forward.py::test_the_pages_forward_pass_matches_the_engines``.

@@ -1,4 +1,6 @@
-"""The engine is pure NumPy: it must not import the web side."""
+"""The layers' rules: the engine is pure NumPy and never imports the web
+side; no module of engine/ or server/ takes part in an import loop; every
+engine module has a test file of its name."""
 import ast
 import pathlib
 
@@ -92,3 +94,23 @@ def test_the_import_graph_sees_the_imports_it_must():
 
 def test_no_module_of_engine_or_server_takes_part_in_an_import_loop():
     assert _loops(_import_graph()) == []
+
+
+def _test_file(module: pathlib.Path) -> pathlib.Path | None:
+    """The test file named after an engine module: engine/a/b.py ->
+    tests/engine/a/test_b.py; a package's __init__ -> test_package.py beside
+    them (None for one that is only a docstring); __main__ -> test_main.py."""
+    relative = module.relative_to(ROOT)
+    folder = ROOT / "tests" / relative.parent
+    if module.name == "__init__.py":
+        body = ast.parse(module.read_text()).body
+        if all(isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) for node in body):
+            return None
+        return folder / "test_package.py"
+    return folder / f"test_{module.stem.strip('_')}.py"
+
+
+def test_every_engine_module_has_a_test_file_of_its_name():
+    missing = [str(test.relative_to(ROOT)) for module in sorted((ROOT / "engine").rglob("*.py"))
+               if (test := _test_file(module)) is not None and not test.is_file()]
+    assert missing == []
