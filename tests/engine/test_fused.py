@@ -3,7 +3,7 @@ forward pass, loss and gradients, over its flat parameter layout."""
 import numpy as np
 import pytest
 
-from engine.fused import FusedStep
+from engine.fused import _HIDDEN, FusedStep
 from engine.network import OUTPUTS, NetworkSpec, build_network, layer_params
 
 HIDDEN = ["relu", "tanh", "sigmoid", "linear"]
@@ -82,3 +82,15 @@ def test_it_computes_in_its_dtype():
     assert all(a.dtype == np.float32 for a in [*p.inputs, *p.Z, p.Z_out, p.Ypred, fused.params, fused.grads])
     np.testing.assert_allclose(p.Ypred, model.forward(X), rtol=1e-5, atol=1e-6)
     assert repr(fused) == "FusedStep(3 layers, 54 params, float32)"
+
+
+def test_relu_backward_is_zero_at_zero_and_writes_over_its_input():
+    # a point at the origin with zero biases puts z exactly at 0
+    relu, Z = _HIDDEN["relu"](), np.array([[-2.0, 0.0, 3.0, 0.0]])
+    A = np.empty_like(Z)
+    relu.forward_into(Z, A)
+    dLdA = np.array([[5.0, 5.0, 5.0, -7.0]])
+    out = relu.backward_in_place(dLdA, Z, A)
+    assert out is dLdA
+    np.testing.assert_array_equal(A, [[0.0, 0.0, 3.0, 0.0]])
+    np.testing.assert_array_equal(out, [[0.0, 0.0, 5.0, 0.0]])
