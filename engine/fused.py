@@ -30,12 +30,14 @@ from engine.network import OUTPUTS, NetworkSpec
 
 class Pass(NamedTuple):
     """One forward pass of b points: ``inputs`` each layer's input with its row
-    of 1s ((m + 1) x b, the first the points [X; 1s]), ``Z`` each hidden
-    layer's pre-activation (n x b), ``Z_out`` the output layer's (k x b),
+    of 1s ((m + 1) x b, the first the points [X; 1s]), ``Z`` and ``A`` each
+    hidden layer's pre-activation and activation (n x b, A a view of the next
+    layer's input), ``Z_out`` the output layer's pre-activation (k x b),
     ``Ypred`` the output (k x b) and ``lse`` its columns' log-sum-exp (1 x b,
     softmax only, else None)."""
     inputs: list
     Z: list
+    A: list
     Z_out: np.ndarray
     Ypred: np.ndarray
     lse: np.ndarray | None
@@ -48,14 +50,14 @@ class _ReLU:
     """max(0, z); the derivative at 0 is 0, as the homework fixes it."""
 
     def __init__(self):
-        self._zeros = {}   # shape, dtype -> zeros: a batch's, the last batch's, the sets'
+        self._zeros = {}   # shape -> zeros: a batch's, the last batch's, the sets' (one dtype)
 
     def forward_into(self, Z: np.ndarray, out: np.ndarray) -> None:
         # NumPy 2.4's maximum is SIMD only against an array: kept 0s make it
         # ~3x faster than np.maximum(Z, 0) on a 100 x 400 batch.
-        zeros = self._zeros.get((Z.shape, Z.dtype))
+        zeros = self._zeros.get(Z.shape)
         if zeros is None:
-            zeros = self._zeros[Z.shape, Z.dtype] = np.zeros_like(Z)
+            zeros = self._zeros[Z.shape] = np.zeros_like(Z)
         np.maximum(Z, zeros, out=out)
 
     @staticmethod
@@ -168,15 +170,17 @@ class FusedStep:
             buffers = self._with_ones(b)
             if reuse:
                 self._buffers[b] = buffers
-        inputs, Zs = [X1], []
+        inputs, Zs, As = [X1], [], []
         # one pass per hidden layer, the fewest Python steps: this runs every step
         for (blockT, _, _), hidden, (with_ones, A) in zip(self._blocks, self._hidden, buffers):
             Z = np.dot(blockT, inputs[-1])
             hidden.forward_into(Z, A)
             Zs.append(Z)
+            As.append(A)
             inputs.append(with_ones)
         Z = np.dot(self._blocks[-1][0], inputs[-1])
-        return Pass(inputs, Zs, Z, *self._head.forward(Z))
+        Ypred, lse = self._head.forward(Z)
+        return Pass(inputs, Zs, As, Z, Ypred, lse)
 
     def _with_ones(self, b: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per hidden layer (n units) an (n + 1) x b array whose last row is 1s,
@@ -206,7 +210,7 @@ class FusedStep:
         for layer in range(len(blocks) - 1, 0, -1):
             _, W, grad = blocks[layer]
             np.dot(p.inputs[layer], delta.T, out=grad)
-            delta = hidden[layer - 1].backward_in_place(np.dot(W, delta), p.Z[layer - 1], p.inputs[layer][:-1])
+            delta = hidden[layer - 1].backward_in_place(np.dot(W, delta), p.Z[layer - 1], p.A[layer - 1])
         np.dot(p.inputs[0], delta.T, out=blocks[0][2])
 
     def __repr__(self) -> str:

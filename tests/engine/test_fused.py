@@ -47,6 +47,7 @@ def test_forward_loss_and_gradient_are_the_modules(activation, output):
     for inputs, module in zip(p.inputs[1:], model.modules[1:-1:2]):
         np.testing.assert_allclose(inputs[:-1], module.A, rtol=1e-12, atol=1e-15)
         assert (inputs[-1] == 1).all()
+    assert all(np.array_equal(A, inputs[:-1]) for A, inputs in zip(p.A, p.inputs[1:]))
     assert fused.loss(p, Y) == pytest.approx(model.loss.forward(Ypred, Y), rel=1e-12)
     np.testing.assert_allclose(fused.point_losses(p, Y), model.loss.point_losses(Ypred, Y), rtol=1e-12)
     model.backward(model.loss.backward())
@@ -79,7 +80,7 @@ def test_it_computes_in_its_dtype():
     _, model, fused, X, X1, Y = setup("sigmoid", "linear", dtype="float32")
     p = fused.forward(X1, reuse=True)
     fused.backward(p, Y.astype(np.float32), 0.5)
-    assert all(a.dtype == np.float32 for a in [*p.inputs, *p.Z, p.Z_out, p.Ypred, fused.params, fused.grads])
+    assert all(a.dtype == np.float32 for a in [*p.inputs, *p.Z, *p.A, p.Z_out, p.Ypred, fused.params, fused.grads])
     np.testing.assert_allclose(p.Ypred, model.forward(X), rtol=1e-5, atol=1e-6)
     assert repr(fused) == "FusedStep(3 layers, 54 params, float32)"
 
