@@ -9,14 +9,13 @@ The forward pass is written six times, each for a reason, and each is tied to
 the modules (the homework's reference) by a test:
 
 - ``modules.py`` (through ``Sequential``): the homework's API, the reference.
-- ``training.Run``'s fused step: one product with the biases inside a kept
-  buffer, for speed -- ``tests/engine/test_training.py``
-  (``test_first_step_is_a_mean_gradient_step_on_the_first_shuffled_batch``,
-  ``test_a_full_batch_step_is_the_gradient_over_every_point_in_order``).
+- ``fused.FusedStep``, a training run's step: one product per layer with the
+  biases inside, over the flat parameter vector, for speed --
+  ``tests/engine/test_fused.py::test_forward_loss_and_gradient_are_the_modules``.
 - ``geometry``'s grid evaluation, in blocks of points and float32 --
   ``tests/engine/test_geometry.py::test_grid_agrees_with_a_plain_forward_pass``.
 - The exported script's text (``export_scripts.py``), which a student runs
-  without Crease -- ``tests/engine/test_export.py::test_numpy_scripts_predict_what_the_engine_predicts``.
+  without Crease -- ``tests/engine/test_export_scripts.py::test_numpy_scripts_predict_what_the_engine_predicts``.
 - The notebook download's text (``export_modules.py``), which replays a run
   with the fused step's products, so that it ends at the same weights --
   ``tests/engine/test_export_notebook.py::test_replaying_every_notebook_gives_the_pages_curves_and_weights``.

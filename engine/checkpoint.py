@@ -7,7 +7,8 @@ original.  Nothing is pickled.
 Bytes:  b"CREASE\\x00\\x01" | header length (uint32 LE) | header (UTF-8 JSON, space-padded)
         | the arrays' raw little-endian bytes, one after another, each zero-padded
         to a multiple of 8 bytes.
-The header is {"meta": run_state(run)'s meta, "arrays": [[name, dtype, shape], ...]}.
+The header is {"meta": run_state(run)'s meta, "arrays": [[name, dtype, shape], ...]}:
+the run's ``snapshot()`` (training.py) as JSON and arrays.
 
 Dict:   {"format": "crease-run", "version": 1, "meta": {...},
          "arrays": {name: {"dtype": "f8" | "f4" | "i8" | "i4" | "u1", "shape": [...], "data": [flat values]}}}
@@ -26,9 +27,12 @@ import struct
 
 import numpy as np
 
-from engine.network import OUTPUTS, NetworkSpec
-from engine.optim import OptimizerSpec
-from engine.training import METRIC_KEYS, Run, TrainConfig, thin_history
+from engine.network import NetworkSpec
+from engine.optim import OPTIMIZERS, OptimizerSpec
+from engine.history import METRIC_KEYS
+from engine.snapshot import Snapshot
+from engine.trainconfig import TrainConfig
+from engine.training import Run
 
 MAGIC = b"CREASE\x00\x01"
 FORMAT = "crease-run"
@@ -46,27 +50,7 @@ class CheckpointError(ValueError):
     """A checkpoint that is malformed, truncated or does not fit together."""
 
 
-# ---- a Run taken apart and put back together ------------------------------------
-# The one place outside training.py that reads a Run's private parts (the flat
-# parameter vector, optimiser, generator and epoch position).
-
-class _NoDraws:
-    """Stands in for a Generator when the weights drawn are overwritten at once."""
-
-    @staticmethod
-    def normal(loc, scale, size):
-        return np.zeros(size)
-
-    @staticmethod
-    def uniform(low, high, size):
-        return np.zeros(size)
-
-    def __repr__(self) -> str:
-        return "_NoDraws()"
-
-
-_NO_DRAWS = _NoDraws()
-
+# ---- a Run's snapshot as meta and arrays -----------------------------------------
 
 def _int(value) -> int:
     """value as an int if it is one (bools and floats are not), else TypeError."""
@@ -80,35 +64,34 @@ def _int(value) -> int:
 def run_state(run: Run) -> tuple[dict, dict[str, np.ndarray]]:
     """Everything needed to continue a run bit for bit: (JSON-able meta,
     arrays).  The arrays are the run's own (not copies): encode them at once."""
-    opt_scalars, opt_arrays = run._opt.state()
-    bg = run._rng.bit_generator.state
-    if bg["bit_generator"] != "PCG64":
-        raise ValueError(f"unsupported bit generator {bg['bit_generator']}")
+    s = run.snapshot()
+    if s.rng["bit_generator"] != "PCG64":
+        raise ValueError(f"unsupported bit generator {s.rng['bit_generator']}")
     meta = {
-        "spec": {"input_dim": run.spec.input_dim, "hidden": list(run.spec.hidden),
-                 "activations": list(run.spec.activations), "output": run.spec.output,
-                 "n_classes": run.spec.n_classes, "init": run.spec.init},
-        "config": {"optimizer": dict(vars(run.config.optimizer)),
-                   "batch_size": run.config.batch_size, "reduction": run.config.reduction,
-                   "dtype": run.config.dtype, "shuffle": run.config.shuffle,
-                   "epoch_loss": run.config.epoch_loss},
-        "seed": run.seed, "step": run.step, "epoch": run.epoch,
-        "batch_in_epoch": run.batch_in_epoch, "pos": run._pos,
-        "state": run.state, "diverged_at": run.diverged_at,
-        "last_step_loss": run.last_step_loss,
-        "rng": {"state": hex(bg["state"]["state"]), "inc": hex(bg["state"]["inc"]),
-                "has_uint32": bg["has_uint32"], "uinteger": bg["uinteger"]},
-        "optimizer": opt_scalars,
+        "spec": {"input_dim": s.spec.input_dim, "hidden": list(s.spec.hidden),
+                 "activations": list(s.spec.activations), "output": s.spec.output,
+                 "n_classes": s.spec.n_classes, "init": s.spec.init},
+        "config": {"optimizer": dict(vars(s.config.optimizer)),
+                   "batch_size": s.config.batch_size, "reduction": s.config.reduction,
+                   "dtype": s.config.dtype, "shuffle": s.config.shuffle,
+                   "epoch_loss": s.config.epoch_loss},
+        "seed": s.seed, "step": s.step, "epoch": s.epoch,
+        "batch_in_epoch": s.batch_in_epoch, "pos": s.pos,
+        "state": s.state, "diverged_at": s.diverged_at,
+        "last_step_loss": s.last_step_loss,
+        "rng": {"state": hex(s.rng["state"]["state"]), "inc": hex(s.rng["state"]["inc"]),
+                "has_uint32": s.rng["has_uint32"], "uinteger": s.rng["uinteger"]},
+        "optimizer": s.optimizer_scalars,
     }
-    arrays = {"params": run._params, "X_train": run.X_train, "y_train": run.y_train,
-              "X_val": run.X_val, "y_val": run.y_val}
-    for name, value in opt_arrays.items():
+    arrays = {"params": s.params, "X_train": s.X_train, "y_train": s.y_train,
+              "X_val": s.X_val, "y_val": s.y_val}
+    for name, value in s.optimizer.items():
         arrays["opt_" + name] = value
-    if run._order is not None:
-        arrays["order"] = run._order
-    arrays["history_epoch"] = np.array(run.history["epoch"], dtype=np.int64)
+    if s.order is not None:
+        arrays["order"] = s.order
+    arrays["history_epoch"] = np.array(s.history["epoch"], dtype=np.int64)
     for key in METRIC_KEYS:
-        arrays["history_" + key] = np.array(run.history[key], dtype=np.float64)  # None -> nan
+        arrays["history_" + key] = np.array(s.history[key], dtype=np.float64)  # None -> nan
     return meta, arrays
 
 
@@ -122,54 +105,9 @@ def run_from_state(meta: dict, arrays: dict[str, np.ndarray]) -> Run:
     config = TrainConfig(OptimizerSpec(**config_d["optimizer"]), batch_size=config_d["batch_size"],
                          reduction=config_d["reduction"], dtype=config_d.get("dtype", "float64"),
                          shuffle=config_d.get("shuffle", True), epoch_loss=config_d.get("epoch_loss", "mean"))
-    run = Run.__new__(Run)
-    run.spec, run.config, run._out = spec, config, OUTPUTS[spec.output]
-    run._load_data(arrays["X_train"], arrays["y_train"], arrays["X_val"], arrays["y_val"])
-    run.seed = _int(meta["seed"])
-    run._build(_NO_DRAWS)   # every parameter is overwritten below
-    params = np.asarray(arrays["params"], dtype=run.dtype)
-    if params.shape != run._params.shape:
-        raise ValueError(f"params must have {run._params.size} values for this network, "
-                         f"got shape {params.shape}")
-    if not np.isfinite(params).all():
-        raise ValueError("params has a non-finite value")
-    run._params[...] = params
-    _, opt_arrays = run._opt.state()
-    for name, target in opt_arrays.items():
-        value = np.asarray(arrays["opt_" + name], dtype=run.dtype)
-        if value.shape != target.shape or not np.isfinite(value).all():
-            raise ValueError(f"optimizer state {name!r} must be {target.size} finite values")
-        target[...] = value
-    if "t" in meta["optimizer"]:
-        run._opt.t = _int(meta["optimizer"]["t"])
     rng = meta["rng"]
-    run._rng = np.random.Generator(np.random.PCG64(0))
-    run._rng.bit_generator.state = {
-        "bit_generator": "PCG64",
-        "state": {"state": int(rng["state"], 16), "inc": int(rng["inc"], 16)},
-        "has_uint32": _int(rng["has_uint32"]), "uinteger": _int(rng["uinteger"])}
-    run.step, run.epoch = _int(meta["step"]), _int(meta["epoch"])
-    if meta["state"] not in ("ready", "training", "diverged"):
-        raise ValueError(f"unknown state {meta['state']!r}")
-    run.state = meta["state"]
     d = meta["diverged_at"]
-    run.diverged_at = None if d is None else {"epoch": _int(d["epoch"]), "step": _int(d["step"])}
-    if (run.state == "diverged") != (run.diverged_at is not None):
-        raise ValueError("diverged_at must be set exactly when the state is 'diverged'")
     loss = meta["last_step_loss"]
-    run.last_step_loss = None if loss is None else float(loss)
-    n = run.X_train.shape[1]
-    pos, batch = _int(meta["pos"]), _int(meta["batch_in_epoch"])
-    if "order" in arrays:
-        order = np.asarray(arrays["order"])
-        if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
-            raise ValueError(f"order must be a permutation of the {n} training points")
-        if not 0 <= pos < n:
-            raise ValueError(f"pos must be in 0..{n - 1}, got {pos}")
-        run._new_epoch_order(order.astype(np.int64))
-    elif pos or batch:
-        raise ValueError("a run inside an epoch needs its order")
-    run._pos, run.batch_in_epoch = pos, batch
     epochs = np.asarray(arrays["history_epoch"])
     history = {"epoch": [int(e) for e in epochs]}
     for key in METRIC_KEYS:
@@ -177,8 +115,18 @@ def run_from_state(meta: dict, arrays: dict[str, np.ndarray]) -> Run:
         if values.shape != epochs.shape:
             raise ValueError(f"history {key!r} must have {epochs.size} values, got shape {values.shape}")
         history[key] = [None if v != v else v for v in values.tolist()]
-    run.history = thin_history(history)   # one written before histories were bounded
-    return run
+    return Run.from_snapshot(Snapshot(
+        spec, config, _int(meta["seed"]), arrays["X_train"], arrays["y_train"], arrays["X_val"], arrays["y_val"],
+        params=arrays["params"],
+        optimizer={name: arrays["opt_" + name] for name in OPTIMIZERS[config.optimizer.name].STATE},
+        optimizer_scalars={"t": _int(meta["optimizer"]["t"])} if "t" in meta["optimizer"] else {},
+        rng={"bit_generator": "PCG64",
+             "state": {"state": int(rng["state"], 16), "inc": int(rng["inc"], 16)},
+             "has_uint32": _int(rng["has_uint32"]), "uinteger": _int(rng["uinteger"])},
+        step=_int(meta["step"]), epoch=_int(meta["epoch"]), batch_in_epoch=_int(meta["batch_in_epoch"]),
+        pos=_int(meta["pos"]), order=arrays.get("order"), state=meta["state"],
+        diverged_at=None if d is None else {"epoch": _int(d["epoch"]), "step": _int(d["step"])},
+        last_step_loss=None if loss is None else float(loss), history=history))
 
 
 def _code(name: str, floats: str) -> str:

@@ -23,6 +23,46 @@ def _eps(a: np.ndarray) -> float:
     return _EPS.get(a.dtype, _EPS[np.dtype(np.float64)])
 
 
+# The losses' values as pure functions, so that a module here and the run's
+# fused step (fused.py) compute them with the same operations.
+
+def nll(logp: np.ndarray, Y: np.ndarray) -> float:
+    """-sum(Y log p) from log p (k x b, a new array: it is overwritten)."""
+    logp *= Y
+    return -float(np.add.reduce(logp, axis=None))
+
+
+def nll_points(logp: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """-sum over rows of Y log p, (b,)."""
+    return -np.sum(logp * Y, axis=0)
+
+
+def binary_nll(p: np.ndarray, Y: np.ndarray) -> float:
+    """-sum(Y log p + (1 - Y) log(1 - p)), p (1 x b) clipped to [eps, 1 - eps]."""
+    eps = _eps(p)
+    p = np.clip(p, eps, 1.0 - eps)
+    return float(-np.sum(Y * np.log(p) + (1.0 - Y) * np.log1p(-p)))
+
+
+def binary_nll_points(p: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """binary_nll of each point, (b,)."""
+    eps = _eps(p)
+    p = np.clip(p, eps, 1.0 - eps)
+    return -np.sum(Y * np.log(p) + (1.0 - Y) * np.log1p(-p), axis=0)
+
+
+def squared(g: np.ndarray, Y: np.ndarray) -> float:
+    """sum((g - Y)^2) over units and points; g, Y: k x b."""
+    diff = g - Y
+    return float(np.sum(diff * diff))
+
+
+def squared_points(g: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """squared of each point, (b,)."""
+    diff = g - Y
+    return np.sum(diff * diff, axis=0)
+
+
 class NLL(Module):
     """Multiclass negative log likelihood for a softmax output.
 
@@ -44,12 +84,10 @@ class NLL(Module):
 
     def forward(self, Ypred: np.ndarray, Y: np.ndarray) -> float:
         self.Ypred, self.Y = Ypred, Y
-        logp = self._log(Ypred)
-        logp *= Y
-        return -float(np.add.reduce(logp, axis=None))
+        return nll(self._log(Ypred), Y)
 
     def point_losses(self, Ypred: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        return -np.sum(self._log(Ypred) * Y, axis=0)
+        return nll_points(self._log(Ypred), Y)
 
     def _log(self, Ypred: np.ndarray) -> np.ndarray:
         """log Ypred (k x b) as a new array: exact from the paired softmax's logits."""
@@ -72,14 +110,10 @@ class BinaryNLL(Module):
 
     def forward(self, Ypred: np.ndarray, Y: np.ndarray) -> float:
         self.Ypred, self.Y = Ypred, Y
-        eps = _eps(Ypred)
-        p = np.clip(Ypred, eps, 1.0 - eps)
-        return float(-np.sum(Y * np.log(p) + (1.0 - Y) * np.log1p(-p)))
+        return binary_nll(Ypred, Y)
 
     def point_losses(self, Ypred: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        eps = _eps(Ypred)
-        p = np.clip(Ypred, eps, 1.0 - eps)
-        return -np.sum(Y * np.log(p) + (1.0 - Y) * np.log1p(-p), axis=0)
+        return binary_nll_points(Ypred, Y)
 
     def backward(self) -> np.ndarray:
         # dL/dZ of the sigmoid's input, valid only for the sigmoid + BinaryNLL pairing.
@@ -91,12 +125,10 @@ class SquaredLoss(Module):
 
     def forward(self, Ypred: np.ndarray, Y: np.ndarray) -> float:
         self.Ypred, self.Y = Ypred, Y
-        diff = Ypred - Y
-        return float(np.sum(diff * diff))
+        return squared(Ypred, Y)
 
     def point_losses(self, Ypred: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        diff = Ypred - Y
-        return np.sum(diff * diff, axis=0)
+        return squared_points(Ypred, Y)
 
     def backward(self) -> np.ndarray:
         return 2.0 * (self.Ypred - self.Y)

@@ -68,6 +68,7 @@ class SGD:
     """
 
     name = "sgd"
+    STATE = ("buf",)   # the names of state()'s arrays
 
     def __init__(self, spec: OptimizerSpec, n_params: int, dtype=np.float64):
         self.spec = spec
@@ -107,6 +108,7 @@ class Adam:
     """
 
     name = "adam"
+    STATE = ("m", "v")
 
     def __init__(self, spec: OptimizerSpec, n_params: int, dtype=np.float64):
         self.spec = spec

@@ -24,7 +24,8 @@ import numpy as np
 from flask import Blueprint, Response, render_template
 
 from engine.datafile import DataFileError
-from engine.experiment import Experiment, merge_results, prepare_data
+from engine.experiment.harness import Experiment, prepare_data
+from engine.experiment.summary import merge_results
 from engine.network import NetworkSpec
 from engine.optim import OptimizerSpec
 

@@ -38,7 +38,7 @@ def assert_same(a: Run, b: Run):
     assert a.history == b.history
     for x, y in [(a.X_train, b.X_train), (a.y_train, b.y_train), (a.X_val, b.X_val), (a.y_val, b.y_val)]:
         np.testing.assert_array_equal(x, y)
-    assert a.dtype == b.dtype and a._params.dtype == b._params.dtype == a.dtype
+    assert a.dtype == b.dtype and a.snapshot().params.dtype == b.snapshot().params.dtype == a.dtype
     for (W, W0), (V, V0) in zip(layer_params(a.model), layer_params(b.model)):
         np.testing.assert_array_equal(W, V)
         np.testing.assert_array_equal(W0, V0)
@@ -47,7 +47,7 @@ def assert_same(a: Run, b: Run):
     for key in sa[1]:
         np.testing.assert_array_equal(sa[1][key], sb[1][key])
         assert sa[1][key].dtype == sb[1][key].dtype == a.dtype
-    assert a._rng.bit_generator.state == b._rng.bit_generator.state
+    assert a.snapshot().rng == b.snapshot().rng and a.snapshot().pos == b.snapshot().pos
 
 
 def via_dict(run):

@@ -84,17 +84,6 @@ def test_relu_derivative_is_zero_at_zero_and_negative():
     np.testing.assert_array_equal(r.backward(np.array([[5.0], [5.0], [5.0]])), [[0], [0], [5]])
 
 
-def test_relu_backward_in_place_is_zero_at_zero_and_writes_over_its_input():
-    # the path a run's ReLU hidden layers take; a point at the origin with zero
-    # biases puts z exactly at 0
-    r = ReLU()
-    r.forward(np.array([[-2.0, 0.0, 3.0, 0.0]]))
-    dLdA = np.array([[5.0, 5.0, 5.0, -7.0]])
-    out = r.backward_in_place(dLdA)
-    assert out is dLdA
-    np.testing.assert_array_equal(out, [[0.0, 0.0, 5.0, 0.0]])
-
-
 def test_softmax_is_safe_for_huge_preactivations_and_passes_dldz_through():
     sm = SoftMax()
     Z = np.array([[1000.0, -1000.0], [0.0, -999.0]])

@@ -55,15 +55,16 @@ def test_everything_the_step_computes_is_float32(opt, state):
     run = make_run(optimizer=opt, batch_size=5)
     run.train_steps(3)
     assert run.dtype == F32
-    assert run._params.dtype == run._grads.dtype == F32
+    assert run._fused.params.dtype == run._fused.grads.dtype == F32
     assert all(a.dtype == F32 for a in weights(run))
     assert all(lin.dLdW.dtype == lin.dLdW0.dtype == F32 for lin in run._linears)
     arrays = run.optimizer.state()[1]
     assert set(arrays) == state and all(a.dtype == F32 for a in arrays.values())
     assert run._X_epoch.dtype == run._Y_epoch.dtype == run._Xc_train.dtype == run._Y_train.dtype == F32
-    for module in run.model.modules[1::2]:             # forward arrays of the last pass
-        assert module.A.dtype == module.Z.dtype == F32, module
-    assert run._buffers and all(A.dtype == F32 for layers in run._buffers.values() for A, _ in layers)
+    last = run._fused.forward(run._X_epoch, reuse=True)   # the arrays of a step's pass
+    assert all(a.dtype == F32 for a in [*last.inputs, *last.Z, last.Z_out, last.Ypred, last.lse])
+    buffers = run._fused._buffers
+    assert buffers and all(A.dtype == F32 for layers in buffers.values() for A, _ in layers)
     # the points as given, the metrics and the history stay float64 / Python floats
     assert run.X_train.dtype == run.X_val.dtype == np.float64
     run.train_epochs(1)
@@ -209,7 +210,7 @@ def test_changing_the_dtype_converts_weights_and_optimiser_state_in_place():
     # the same as a float32 run handed these weights and moments
     twin = make_run(dtype="float32", optimizer=adam, batch_size=7)
     twin.train_steps(3)
-    twin._params[...] = run._params
+    twin._fused.params[...] = run._fused.params
     twin.optimizer.m[...], twin.optimizer.v[...] = run.optimizer.m, run.optimizer.v
     run.train_steps(10)
     twin.train_steps(10)

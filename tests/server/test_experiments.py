@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.experiment import run_experiment
+from engine.experiment.harness import run_experiment
 from engine.optim import OptimizerSpec
 
 from .apicheck import CheckedClient

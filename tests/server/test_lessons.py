@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.experiment_cli import QUESTIONS
+from engine.experiment.cli import QUESTIONS
 from server.lesson_format import parse_lesson
 from server.lessons import LESSONS_DIR
 

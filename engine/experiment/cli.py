@@ -24,7 +24,7 @@ from pathlib import Path
 
 from engine import datasets
 from engine.datafile import DataFileError
-from engine.experiment import HOMEWORK_BATCH_SIZE, run_experiment
+from engine.experiment.harness import HOMEWORK_BATCH_SIZE, run_experiment
 from engine.network import INITS
 from engine.optim import OptimizerSpec
 

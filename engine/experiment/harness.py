@@ -47,8 +47,7 @@ import numpy as np
 
 from engine import datafile, datasets
 from engine.checkpoint import run_from_bytes, run_from_dict, run_to_bytes, run_to_dict
-from engine.experiment_summary import (keep_extremes, merge_results, score,  # noqa: F401
-                                       summarise, trial_result, weights_of)
+from engine.experiment.summary import keep_extremes, score, summarise, trial_result, weights_of
 from engine.network import NetworkSpec
 from engine.optim import OptimizerSpec
 from engine.training import Run, TrainConfig
@@ -349,11 +348,3 @@ def run_experiment(data, hidden: Sequence[int], epochs: int, split: float = 0.25
     if progress:
         progress(exp.progress())
     return exp.result()
-
-
-if __name__ == "__main__":
-    import sys
-
-    from engine.experiment_cli import main
-
-    sys.exit(main())
