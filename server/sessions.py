@@ -6,7 +6,7 @@ plane's extent.  Each change happens under the session's lock, so two
 requests on one session are serialised, and is saved before the lock is
 released; the frame is drawn afterwards from the local copy.  Training
 requests draw theirs under the lock and leave the session object to this
-worker's DecodedSessions (decoded.py), which the next one takes instead of
+worker's SessionCache (session_cache.py), which the next one takes instead of
 decoding the same bytes again.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from engine.training import Run, TrainConfig, thin_history
 
 from . import cost, datasource, frames, heavy, routing
 from .config import Config
-from .decoded import DecodedSessions
+from .session_cache import SessionCache
 from .errors import ApiError
 from .imports import check_import
 from .schemas import (COORD_MAX, WEIGHT_MAX, Advance, LayerEdit, NetworkSettings, PointsEdit, Reset,
@@ -81,7 +81,7 @@ class Session:
 class Sessions:
     def __init__(self, store: SessionStore, config: Config):
         self.store, self.config, self.limits = store, config, config.limits
-        self.decoded = DecodedSessions()
+        self.decoded = SessionCache()
 
     # ---- life cycle ---------------------------------------------------------------
 
