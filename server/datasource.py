@@ -3,33 +3,20 @@ JSON, or a data file in the homework's format (read by engine.datafile).
 
 ``resolve`` turns validated ``DataSettings`` into arrays (X is 2 x n, labels
 (n,), the homework's convention); the rest serves /api/datasets and
-/api/datafile.
+/api/datafile (whose upload bodies.py reads).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from flask import request
 
 from engine.datafile import DataFileError, parse_points
 from engine.datasets import DATASETS, NOISE_MAX, generate, split
 
 from .config import Limits
-from .errors import ApiError, reading_body
+from .errors import ApiError
 from .schemas import FileData, GeneratedData, PointsData
-
-REQUEST_CONTENT = {
-    "text/plain": {"schema": {"type": "string"}},
-    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary"}}}},
-}
-EXPORT_CONTENT = {
-    "application/json": {"schema": {"type": "object"}},
-    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-    "text/x-python": {"schema": {"type": "string"}},
-}
-
 
 @dataclass
 class DataArrays:
@@ -109,22 +96,6 @@ def extent_of(X: np.ndarray) -> list[float]:
     half = max(float((hi - lo).max()) * 0.55, 1.0)
     return [float(centre[0] - half), float(centre[0] + half),
             float(centre[1] - half), float(centre[1] + half)]
-
-
-def read_upload() -> bytes:
-    """The uploaded file's bytes: multipart field ``file``, or the raw body."""
-    if request.mimetype == "multipart/form-data":
-        with reading_body():
-            upload = request.files.get("file")
-        if upload is None:
-            raise ApiError(400, "missing_field", "file: send the data file in the field 'file'",
-                           "file")
-        return upload.read()
-    if request.mimetype not in ("text/plain", "application/octet-stream", ""):
-        raise ApiError(415, "unsupported_media_type",
-                       "Send the data file as text/plain or multipart/form-data.")
-    with reading_body():
-        return request.get_data(cache=False)
 
 
 def describe(raw: bytes, limits: Limits) -> dict:

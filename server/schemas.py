@@ -5,7 +5,7 @@ no unknown fields, no NaN or Infinity.  Limits that an operator can change
 (layers, units, points, ...) are ``AtMost`` markers: they read the app's
 ``Limits`` from the validation context and tell openapi.py which bound to
 write into the document.  Shapes that depend on the session (a weight
-matrix's size, a label against the data's classes) are checked in sessions.py.
+matrix's size, a label against the data's classes) are checked in runs.py.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from engine.network import INITS
 from engine.training import DTYPES
 
 from .config import Limits
+from .downloads import FORMATS
 
 COORD_MAX = 1e4      # |x1|, |x2| of any point: far beyond any dataset, safe from overflow
 WEIGHT_MAX = 1e6     # |w| of a weight set by hand or resumed
@@ -390,7 +391,7 @@ class PointsEdit(WithView):
 
 class ExportQuery(Strict):
     model_config = ConfigDict(strict=False)  # query strings are strings
-    format: Literal["json", "npz", "python", "pytorch"] = "json"
+    format: Literal[FORMATS] = "json"   # type: ignore[valid-type]
 
 
 class SessionImport(WithView):

@@ -7,7 +7,8 @@ import pytest
 
 from server import sessions as sessions_module
 from server.session_cache import SessionCache, footprint
-from server.sessions import Session, Sessions
+from server.session_blob import Session
+from server.sessions import Sessions
 
 from .test_api_sessions import advance, create
 
