@@ -43,6 +43,7 @@ class Sessions:
     def __init__(self, store: SessionStore, config: Config):
         self.store, self.config, self.limits = store, config, config.limits
         self.decoded = SessionCache()
+        self._context = {"limits": self.limits}   # a run's own settings are within this server's limits
 
     # ---- life cycle ---------------------------------------------------------------
 
@@ -52,9 +53,7 @@ class Sessions:
         run = new_run(data, body.network, body.training, body.seed, self.limits, "network")
         if body.resume is not None:
             resume(run, body.resume)
-        settings = {"data": data_settings(body.data), "network": body.network.model_dump(),
-                    "training": body.training.model_dump(), "seed": body.seed}
-        session = Session(run, settings, 1, data.extent)
+        session = Session(run, data_settings(body.data), 1, data.extent)
         view = self._view(body.view, run)
         sid = new_session_id()
         self.store.create(sid, session.to_bytes(), client_address())
@@ -64,10 +63,8 @@ class Sessions:
         """A new session from an export: the run continues exactly where it was."""
         self.store.admit(client_address())
         run = import_run(body.model_dump(exclude={"view"}, exclude_none=True), self.limits)
-        settings = {"data": {"source": "points"}, "network": network_settings(run),
-                    "training": training_settings(run), "seed": run.seed}
         X = np.hstack([run.X_train, run.X_val])
-        session = Session(run, settings, 1, datasource.extent_of(X))
+        session = Session(run, {"source": "points"}, 1, datasource.extent_of(X))
         view = self._view(body.view, run)
         sid = new_session_id()
         self.store.create(sid, session.to_bytes(), client_address())
@@ -75,7 +72,6 @@ class Sessions:
 
     def info(self, sid: str) -> dict:
         session = self._load(sid)
-        session.settings["seed"] = session.run.seed
         return {"session": sid, "settings": session.settings,
                 "frame": frames.build(sid, session, self._view(None, session.run, locked=False),
                                       points=True)}
@@ -117,13 +113,12 @@ class Sessions:
         changes = {f: getattr(body, f) for f in body.model_fields_set if f != "view"}
         with self._locked(sid) as session:
             view = self._view(body.view, session.run)
-            current = TrainingSettings.model_validate(session.settings["training"])
+            current = TrainingSettings.model_validate(training_settings(session.run), context=self._context)
             merged = current.model_copy(update=changes)
             try:
                 session.run.set_config(train_config(merged))
             except ValueError as e:   # a weight of an imported run beyond float32's range
                 raise ApiError(400, "out_of_range", f"dtype: {e}", "dtype") from None
-            session.settings["training"] = merged.model_dump()
         return frames.build(sid, session, view)
 
     def update_network(self, sid: str, body: NetworkSettings) -> dict:
@@ -131,21 +126,19 @@ class Sessions:
             old = session.run
             data = datasource.DataArrays(old.X_train, old.y_train, old.X_val, old.y_val,
                                          old.spec.n_classes, session.extent)
-            training = TrainingSettings.model_validate(session.settings["training"])
+            training = TrainingSettings.model_validate(training_settings(old), context=self._context)
             session.run = new_run(data, body, training, old.seed, self.limits, None)
             view = self._view(body.view, session.run)
-            session.settings["network"] = NetworkSettings.model_validate(
-                body.model_dump(exclude={"view"})).model_dump()
         return frames.build(sid, session, view)
 
     def update_data(self, sid: str, body) -> dict:
         data = datasource.resolve(body, self.limits, None)
         with self._locked(sid) as session:
-            network = NetworkSettings.model_validate(session.settings["network"])
-            training = TrainingSettings.model_validate(session.settings["training"])
+            network = NetworkSettings.model_validate(network_settings(session.run), context=self._context)
+            training = TrainingSettings.model_validate(training_settings(session.run), context=self._context)
             session.run = new_run(data, network, training, session.run.seed, self.limits, "network")
             view = self._view(body.view, session.run)
-            session.settings["data"] = data_settings(body)
+            session.data = data_settings(body)
             session.revision += 1
             session.extent = data.extent
         return frames.build(sid, session, view, points=True)
@@ -154,7 +147,6 @@ class Sessions:
         with self._locked(sid) as session:
             view = self._view(body.view, session.run)
             session.run.reset(body.seed)
-            session.settings["seed"] = session.run.seed
         return frames.build(sid, session, view)
 
     # ---- by hand ------------------------------------------------------------------
@@ -191,7 +183,7 @@ class Sessions:
             X_tr, y_tr, X_val, y_val = edited_points(run, body, self.limits.max_points)
             run.set_data(X_tr, y_tr, X_val, y_val, reinit=False)
             session.revision += 1
-            session.settings["data"] = {"source": "points"}
+            session.data = {"source": "points"}
             everything = np.hstack([X_tr, X_val])
             x0, x1, y0, y1 = session.extent
             if not ((x0 <= everything[0]).all() and (everything[0] <= x1).all()

@@ -10,7 +10,7 @@ from server.session_cache import SessionCache, footprint
 from server.session_blob import Session
 from server.sessions import Sessions
 
-from .test_api_sessions import advance, create
+from .test_sessions import advance, create
 
 
 def test_take_gives_the_object_only_for_the_same_bytes_and_only_once():
@@ -42,7 +42,7 @@ def test_the_kept_bytes_stay_under_their_limit():
 def test_footprint_counts_each_buffer_once():
     a = np.zeros(1000)
     holder = Session.__new__(Session)
-    holder.__dict__.update(run=[a, a[:10], {"b": np.ones((3, 4), np.float32)}], settings={}, revision=1,
+    holder.__dict__.update(run=[a, a[:10], {"b": np.ones((3, 4), np.float32)}], data={}, revision=1,
                            extent=(a.reshape(10, 100).T,))
     assert footprint(holder) == 8000 + 48
     assert footprint(object()) == 0 and footprint(a[5:]) == 8000
