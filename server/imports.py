@@ -24,8 +24,8 @@ from engine.training import Run
 from .config import Limits
 from .errors import ApiError
 from .runs import network_settings, training_settings
-from .schemas import (COORD_MAX, COUNT_MAX, HISTORY_MAX, SEED_MAX, WEIGHT_MAX, NetworkSettings,
-                      TrainingSettings)
+from .fields import COORD_MAX, COUNT_MAX, HISTORY_MAX, SEED_MAX, WEIGHT_MAX
+from .schemas import NetworkSettings, TrainingSettings
 
 INPUT_DIM = 2            # a session's points lie in the plane
 RNG_WORD_MAX = 2**128 - 1  # PCG64's state and increment

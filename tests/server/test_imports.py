@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from server.schemas import COUNT_MAX, SEED_MAX
+from server.fields import COUNT_MAX, SEED_MAX
 
 from .apicheck import CheckedClient
 from .test_api_errors import assert_error
