@@ -16,6 +16,7 @@ from engine.datasets import DATASETS, NOISE_MAX, generate, split
 
 from .config import Limits
 from .errors import ApiError
+from .fields import LR_MAX, LR_MIN
 from .schemas import FileData, GeneratedData, PointsData
 
 @dataclass
@@ -110,6 +111,7 @@ def datasets_info(limits: Limits) -> dict:
         "datasets": [{"name": name, "title": d.title, "description": d.description, "classes": d.n_classes,
                       "class_range": list(d.class_range), "default_noise": d.default_noise,
                       "bound": d.bound} for name, d in DATASETS.items()],
-        "limits": {k: getattr(limits, k) for k in limits.__dataclass_fields__},
+        "limits": {**{k: getattr(limits, k) for k in limits.__dataclass_fields__},
+                   "lr_min": LR_MIN, "lr_max": LR_MAX},
         "noise_max": NOISE_MAX,
     }

@@ -26,6 +26,7 @@ WEIGHT_MAX = 1e6     # |w| of a weight set by hand or resumed
 SEED_MAX = 2**32 - 1
 COUNT_MAX = 10**12   # step and epoch counters of a resumed session
 HISTORY_MAX = 100_000
+LR_MIN, LR_MAX = 1e-6, 10.0   # any learning rate; the page reads them from GET /api/datasets
 
 
 def limits_of(info: core_schema.ValidationInfo) -> Limits:
@@ -91,7 +92,7 @@ Seed = Annotated[int, Field(ge=0, le=SEED_MAX), INTEGRAL]
 Label = Annotated[int, Field(ge=0), AtMost("max_classes", -1), INTEGRAL]
 Point = tuple[Coord, Coord, Label]
 Points = Annotated[list[Point], AtMost("max_points", items=True)]
-Rate = Annotated[float, Field(gt=0, le=10)]
+Rate = Annotated[float, Field(ge=LR_MIN, le=LR_MAX)]
 Share = Annotated[float, Field(ge=0, le=0.9)]
 Unit = Annotated[int, Field(ge=0), AtMost("max_units", -1), INTEGRAL]
 Activation = Literal[HIDDEN_ACTIVATIONS]  # type: ignore[valid-type]

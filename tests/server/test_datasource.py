@@ -8,6 +8,7 @@ import pytest
 from engine.datasets import DATASETS
 
 from .apicheck import CheckedClient
+from .cases import SMALL
 
 GOOD = "# x1 x2 label\n1.0 2.0 1\n-1, -2, -1\n0.5 0.25 1\n"
 
@@ -24,6 +25,20 @@ def test_datasets_lists_the_registry_and_the_limits(api):
     assert spiral["class_range"] == [2, 8] and spiral["classes"] == 3
     assert [d["title"] for d in answer["datasets"]] == [d.title for d in DATASETS.values()]
     assert answer["limits"]["max_points"] == 10_000 and answer["noise_max"] == 1.0
+
+
+def test_the_rate_bounds_it_sends_are_the_ones_every_rate_is_held_to(api):
+    """The page's bounds on the learning rate are these (static/js/state.js)."""
+    limits = api.get("/api/datasets").json["limits"]
+    low, high = limits["lr_min"], limits["lr_max"]
+    for lr, status in ((low, 201), (high, 201), (low * 0.99, 400), (high * 1.01, 400)):
+        response = api.post("/api/sessions", json={**SMALL, "training": {"lr": lr}})
+        assert response.status_code == status, (lr, response.json)
+    sid = api.post("/api/sessions", json=SMALL).json["session"]
+    for method, path, body in (("PATCH", "training", {"lr": high * 1.01}),
+                               ("POST", "probe", {"x": [0, 0], "target": 1, "lr": low * 0.99})):
+        response = api.open(method, f"/api/sessions/{sid}/{path}", json=body)
+        assert response.status_code == 400 and response.json["field"] == "lr", response.json
 
 
 def test_datafile_as_text(api):
