@@ -3,7 +3,7 @@
 A session is a training run (engine.checkpoint bytes) plus what the run does
 not know: where its data came from, the data revision and the plane's
 extent.  The network, training settings and seed are the run's own, so they
-are read from it, never stored beside it.  The bytes are MAGIC, the length
+are read from it, never stored beside it.  The bytes are SESSION_MAGIC, the length
 of a JSON header (uint32 little-endian), the header, then the checkpoint.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from engine.training import Run
 
 from .runs import network_settings, training_settings
 
-MAGIC = b"CRS1"
+SESSION_MAGIC = b"CRS1"
 
 
 @dataclass
@@ -36,11 +36,11 @@ class Session:
     def to_bytes(self) -> bytes:
         meta = json.dumps({"data": self.data, "revision": self.revision,
                            "extent": self.extent}, separators=(",", ":")).encode()
-        return MAGIC + struct.pack("<I", len(meta)) + meta + run_to_bytes(self.run)
+        return SESSION_MAGIC + struct.pack("<I", len(meta)) + meta + run_to_bytes(self.run)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> "Session":
-        if blob[:4] != MAGIC:
+        if blob[:4] != SESSION_MAGIC:
             raise CheckpointError("not a session blob")
         (size,) = struct.unpack_from("<I", blob, 4)
         meta = json.loads(blob[8:8 + size])

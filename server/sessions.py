@@ -11,7 +11,6 @@ decoding the same bytes again.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -36,7 +35,6 @@ from .session_cache import SessionCache
 from .store import SessionStore, new_session_id
 
 log = logging.getLogger(__name__)
-SESSION_ID = re.compile(routing.SESSION_ID_PATTERN)
 
 
 class Sessions:
@@ -225,7 +223,7 @@ class Sessions:
         return step, budget - step
 
     def _check_id(self, sid: str) -> None:
-        if not SESSION_ID.fullmatch(sid):
+        if not routing.SESSION_ID_RE.fullmatch(sid):
             raise not_found(sid)
 
     def _load(self, sid: str, reuse: bool = False) -> Session:

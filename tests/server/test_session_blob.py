@@ -7,7 +7,7 @@ import json
 import struct
 
 from engine.checkpoint import run_to_bytes
-from server.session_blob import MAGIC, Session
+from server.session_blob import SESSION_MAGIC, Session
 
 from .test_sessions import create
 
@@ -21,7 +21,7 @@ def old_format(session: Session, settings: dict) -> bytes:
     """The bytes as a session was saved before its settings were read from its run."""
     meta = json.dumps({"settings": settings, "revision": session.revision,
                        "extent": session.extent}).encode()
-    return MAGIC + struct.pack("<I", len(meta)) + meta + run_to_bytes(session.run)
+    return SESSION_MAGIC + struct.pack("<I", len(meta)) + meta + run_to_bytes(session.run)
 
 
 def test_the_training_settings_are_stored_once(app, client):
