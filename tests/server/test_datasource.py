@@ -9,6 +9,7 @@ from engine.datasets import DATASETS
 
 from .apicheck import CheckedClient
 from .cases import SMALL
+from .test_bad_input import assert_error
 
 GOOD = "# x1 x2 label\n1.0 2.0 1\n-1, -2, -1\n0.5 0.25 1\n"
 
@@ -108,3 +109,32 @@ def test_a_datafile_of_blank_lines_is_refused_naming_the_limit(api):
     response = api.post("/api/datafile", data=raw, content_type="text/plain")
     assert response.status_code == 400 and response.json["field"] == "file"
     assert "4194207 lines; the limit is 40100" in response.json["message"]
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("1 2 1\n3 4 x\n", 2, "non-numeric"),
+    ("# header\n1 2 1\n\n1 2\n", 4, "wrong number of columns"),
+    ("1 2 1\n1 nan 0\n", 2, "NaN"),
+    ("1 2 1\n1 2 3.5\n", 2, "not an integer"),
+    ("1 2 1\n1 2 -1\n1 2 2\n", 3, "mix"),
+])
+def test_malformed_data_file_names_the_line(api, text, line, words):
+    response = api.post("/api/sessions", json={"data": {"source": "file", "text": text}})
+    assert_error(response, 400, "datafile_error", "data.text")
+    assert f"line {line}:" in response.json["message"] and words in response.json["message"]
+
+
+@pytest.mark.parametrize("text, words", [("# only a comment\n", "no data points"),
+                                        ("1 2 1\n3 4 1\n", "two classes"),
+                                        ("1 2 0\n\x00\x01", "binary")])
+def test_empty_or_binary_data_file(api, text, words):
+    response = api.post("/api/sessions", json={"data": {"source": "file", "text": text}})
+    assert_error(response, 400, "datafile_error", "data.text")
+    assert words in response.json["message"]
+
+
+def test_validation_file_errors_name_their_field(api):
+    body = {"data": {"source": "file", "text": "1 2 1\n2 1 -1\n", "val_text": "0 0 1\n0 0 z\n"}}
+    response = api.post("/api/sessions", json=body)
+    assert_error(response, 400, "datafile_error", "data.val_text")
+    assert "line 2" in response.json["message"]
