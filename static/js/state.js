@@ -85,7 +85,8 @@ export function limits() {
   return serverLimits;
 }
 
-const count = (v) => v.toLocaleString('en-US');
+// whole numbers with thousands separators; a fraction as written (toLocaleString would show 1e-6 as 0)
+const count = (v) => (Number.isInteger(v) ? v.toLocaleString('en-US') : String(v));
 
 /** Why `raw` is not a valid value of the setting ("at most 256 units per layer on this server"), or null when it is. */
 export function whyInvalid(spec, raw) {

@@ -134,6 +134,11 @@ def test_the_page_obeys_a_server_with_other_limits(page):
     expect(units).to_have_value("8")
 
 
+def test_a_rate_below_the_least_one_is_refused_naming_it(page):
+    open_app(page, "lr=0.0000001")
+    expect(page.get_by_test_id("link-note")).to_contain_text("lr=0.0000001: at least 0.000001")
+
+
 def test_the_rate_bounds_come_from_the_server(page):
     """The learning rate's bounds, like the limits, come from GET /api/datasets alone."""
     def other(route):
