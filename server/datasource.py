@@ -16,7 +16,7 @@ from engine.datasets import DATASETS, NOISE_MAX, generate, split
 
 from .config import Limits
 from .errors import ApiError
-from .fields import LR_MAX, LR_MIN
+from .fields import COORD_MAX, LR_MAX, LR_MIN
 from .schemas import FileData, GeneratedData, PointsData
 
 @dataclass
@@ -72,8 +72,8 @@ def read_file(text: str | bytes, limits: Limits, field: str) -> tuple[np.ndarray
     if k > limits.max_classes:
         raise ApiError(400, "limit_exceeded",
                        f"{field}: {k} classes; this server allows {limits.max_classes}", field)
-    if np.abs(X).max() > 1e4:
-        raise ApiError(400, "out_of_range", f"{field}: coordinates must lie within +-10000", field)
+    if np.abs(X).max() > COORD_MAX:
+        raise ApiError(400, "out_of_range", f"{field}: coordinates must lie within +-{COORD_MAX:g}", field)
     return X, y, k
 
 

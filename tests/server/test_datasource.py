@@ -6,6 +6,7 @@ import io
 import pytest
 
 from engine.datasets import DATASETS
+from server.fields import COORD_MAX
 
 from .apicheck import CheckedClient
 from .cases import SMALL
@@ -40,6 +41,14 @@ def test_the_rate_bounds_it_sends_are_the_ones_every_rate_is_held_to(api):
                                ("POST", "probe", {"x": [0, 0], "target": 1, "lr": low * 0.99})):
         response = api.open(method, f"/api/sessions/{sid}/{path}", json=body)
         assert response.status_code == 400 and response.json["field"] == "lr", response.json
+
+
+def test_a_file_holds_its_points_to_the_coordinate_bound_of_any_point(api):
+    assert api.post("/api/sessions", json={"data": {"source": "file", "text": "1e4 0 0\n0 -1e4 1\n"}}
+                    ).status_code == 201
+    response = api.post("/api/sessions", json={"data": {"source": "file", "text": "1 0 0\n0 10001 1\n"}})
+    assert_error(response, 400, "out_of_range", "data.text")
+    assert f"+-{COORD_MAX:g}" in response.json["message"]
 
 
 def test_datafile_as_text(api):
