@@ -23,7 +23,7 @@ from engine.training import Run
 
 from .config import Limits
 from .errors import ApiError
-from .runs import network_settings, training_settings
+from .runs import check_params, network_settings, training_settings
 from .fields import COORD_MAX, COUNT_MAX, HISTORY_MAX, SEED_MAX, WEIGHT_MAX
 from .schemas import NetworkSettings, TrainingSettings
 
@@ -160,10 +160,9 @@ def check_run(run: Run, limits: Limits) -> None:
             where = ".".join(str(p) for p in (name, *first["loc"]))
             raise ApiError(400, "limit_exceeded" if first["type"] == "limit_exceeded"
                            else "invalid_export", f"{where}: {first['msg']}", where) from None
+    check_params(spec, limits, "network.hidden")
     X = np.hstack([run.X_train, run.X_val])
-    problems = [(spec.n_params() > limits.max_params, "network.hidden",
-                 f"{spec.n_params()} parameters; this server allows {limits.max_params}"),
-                (X.shape[1] > limits.max_points, "checkpoint",
+    problems = [(X.shape[1] > limits.max_points, "checkpoint",
                  f"{X.shape[1]} points; this server allows {limits.max_points}"),
                 (spec.n_classes > limits.max_classes, "checkpoint",
                  f"{spec.n_classes} classes; this server allows {limits.max_classes}")]

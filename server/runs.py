@@ -28,11 +28,15 @@ def new_run(data: DataArrays, network: NetworkSettings, training: TrainingSettin
                            network.output, data.n_classes, network.init)
     except ValueError as e:
         raise ApiError(400, "invalid_network", f"{prefix}output: {e}", f"{prefix}output") from None
-    if spec.n_params() > limits.max_params:
-        raise ApiError(400, "limit_exceeded", f"{prefix}hidden: {spec.n_params()} parameters; "
-                       f"this server allows {limits.max_params}", f"{prefix}hidden")
+    check_params(spec, limits, f"{prefix}hidden")
     return Run(spec, data.X_train, data.y_train, data.X_val, data.y_val,
                train_config(training), seed)
+
+
+def check_params(spec: NetworkSpec, limits: Limits, field: str) -> None:
+    if spec.n_params() > limits.max_params:
+        raise ApiError(400, "limit_exceeded", f"{field}: {spec.n_params()} parameters; "
+                       f"this server allows {limits.max_params}", field)
 
 
 def train_config(t: TrainingSettings) -> TrainConfig:
