@@ -36,7 +36,9 @@ def test_the_training_settings_are_stored_once(app, client):
     assert settings["training"]["optimizer"] == "adam" and settings["training"]["lr"] == 0.01
 
 
-def test_a_session_saved_in_the_earlier_format_loads(app, client):
+def test_a_session_saved_in_the_earlier_format_loads(any_app):
+    """On Redis too, where sessions saved before this format outlive a deploy."""
+    app, client = any_app, any_app.test_client()
     sid, _ = create(client, {"network": {"hidden": [3], "activations": ["tanh"]},
                              "training": {"lr": 0.1, "batch_size": 4}, "seed": 3})
     store = app.extensions["crease"].store
