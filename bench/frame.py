@@ -42,7 +42,7 @@ import time         # noqa: E402
 from server import create_app                  # noqa: E402
 from server import frames                      # noqa: E402
 from server.schemas import View                # noqa: E402
-from server.sessions import Session            # noqa: E402
+from server.session_blob import Session        # noqa: E402
 
 from .engine import NumpyStep                  # noqa: E402
 

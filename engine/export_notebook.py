@@ -28,7 +28,7 @@ from engine.export_scripts import MODULE_NAMES, OUTPUT_MODULES, _architecture
 
 NBFORMAT, NBFORMAT_MINOR = 4, 5
 
-TRAINING = '''\
+NOTEBOOK_TRAINING = '''\
 MAX_PARAM_NORM = 1e6   # the page refuses a step that takes the weights' norm past this
 
 
@@ -231,7 +231,7 @@ def notebook(run) -> dict:
         ("code", OPTIMIZER_SOURCE[run.config.optimizer.name]),
         ("markdown", "## Training\n\nOne generator, seeded with SEED, draws the initial weights "
                      "and then the order of each epoch, as on the page."),
-        ("code", ORDER_SOURCE + "\n\n\n" + TRAINING.replace("OPTIMIZER_CLASS", OPTIMIZER_CLASSES[run.config.optimizer.name])),
+        ("code", ORDER_SOURCE + "\n\n\n" + NOTEBOOK_TRAINING.replace("OPTIMIZER_CLASS", OPTIMIZER_CLASSES[run.config.optimizer.name])),
         ("markdown", "## The same weights as the page?"),
         ("code", page_weights_source(run) + "\n\n" + CHECK),
         ("markdown", "## Loss and accuracy per epoch"),

@@ -33,7 +33,7 @@ CLASSES = {
     "sigmoid": "(torch.sigmoid(out[:, 0]) > 0.5).long()",
     "linear": "out.argmax(dim=1)",
 }
-OPTIMIZERS = {
+TORCH_OPTIMIZERS = {
     "sgd": "torch.optim.SGD(model.parameters(), lr=OPTIMIZER[\"lr\"], momentum=OPTIMIZER[\"momentum\"],\n"
            "                            weight_decay=OPTIMIZER[\"weight_decay\"])",
     "adam": "torch.optim.Adam(model.parameters(), lr=OPTIMIZER[\"lr\"],\n"
@@ -41,7 +41,7 @@ OPTIMIZERS = {
             "                             eps=OPTIMIZER[\"eps\"], weight_decay=OPTIMIZER[\"weight_decay\"])",
 }
 
-TRAINING = '''\
+TORCH_TRAINING = '''\
 MAX_PARAM_NORM = 1e6   # the page refuses a step that takes the weights' norm past this
 X_fit, y_fit = torch.tensor(X_train.T, dtype=TORCH_DTYPE), torch.tensor(y_train)
 N, B = len(y_fit), min(BATCH_SIZE, len(y_fit))
@@ -192,9 +192,9 @@ with torch.no_grad():
         W, W0 = init_weights(m, n, rng)             # W: m x n, W0: n x 1
         layer.weight.copy_(torch.tensor(W.T))       # weight: n x m
         layer.bias.copy_(torch.tensor(W0[:, 0]))
-optimizer = {OPTIMIZERS[run.config.optimizer.name]}
+optimizer = {TORCH_OPTIMIZERS[run.config.optimizer.name]}
 
 {page_weights_source(run)}
 
-{TRAINING}
+{TORCH_TRAINING}
 '''

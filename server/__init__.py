@@ -10,7 +10,6 @@ import os
 import secrets
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping
 
 from engine.allocator import keep_freed_memory
@@ -23,7 +22,6 @@ from . import assets, bodies, compression, errors, heavy, security, timing
 from .config import Config
 from .store import SessionStore, make_store
 
-ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
 
 
@@ -65,7 +63,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         config = Config.from_mapping(os.environ if config is None else config)
     _configure_logging(config)
     keep_freed_memory()   # frames and steps reuse freed arrays instead of page-faulting (engine/allocator.py)
-    app = Flask(__name__, static_folder=None, template_folder=str(ROOT / "templates"))
+    app = Flask(__name__, static_folder=None, template_folder=str(assets.ROOT / "templates"))
     app.json = CompactJSON(app)
     app.config.update(SECRET_KEY=config.secret_key or _random_secret(),
                       MAX_CONTENT_LENGTH=config.max_content_length,

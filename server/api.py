@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from . import crease, datasource
+from . import bodies, crease, datasource, downloads
 from .responses import (DatafileInfo, Datasets, Frame, Health, ProbeResult, SessionCreated,
                         SessionInfo)
 from .routing import route
@@ -40,9 +40,9 @@ def datasets():
 
 
 @route(api, "POST", "/datafile", summary="Read a data file (x1 x2 label per line)",
-       answer=DatafileInfo, errors=(400, 413, 415), request_content=datasource.REQUEST_CONTENT)
+       answer=DatafileInfo, errors=(400, 413, 415), request_content=bodies.UPLOAD_CONTENT)
 def datafile():
-    return datasource.describe(datasource.read_upload(), crease().config.limits)
+    return datasource.describe(bodies.read_upload(), crease().config.limits)
 
 
 @route(api, "POST", "/sessions", summary="Create a session", body=SessionCreate,
@@ -132,7 +132,7 @@ def edit_points(sid: str, body: PointsEdit):
 
 
 @route(api, "GET", ID + "/export", summary="Download: json (importable), npz, python, pytorch, ipynb",
-       query=ExportQuery, errors=ON_SESSION, answer_content=datasource.EXPORT_CONTENT)
+       query=ExportQuery, errors=ON_SESSION, answer_content=downloads.EXPORT_CONTENT)
 def export(sid: str, query: ExportQuery):
     data, media_type, filename = crease().sessions.export(sid, query.format)
     return Response(data, mimetype=media_type,

@@ -30,7 +30,7 @@ from whitenoise import WhiteNoise
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
-COMPRESSIBLE = {".js", ".mjs", ".css", ".html", ".svg", ".json", ".map", ".txt", ".md"}
+COMPRESSIBLE_SUFFIXES = {".js", ".mjs", ".css", ".html", ".svg", ".json", ".map", ".txt", ".md"}
 _digests: dict[tuple[str, int, int], str] = {}
 
 
@@ -82,7 +82,7 @@ def build_cache(files: dict[str, Path], target: Path) -> Path:
         dest = scratch / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, dest)
-        if path.suffix in COMPRESSIBLE:
+        if path.suffix in COMPRESSIBLE_SUFFIXES:
             data = path.read_bytes()
             packed = gzip.compress(data, compresslevel=9, mtime=0)
             if len(packed) < 0.95 * len(data):

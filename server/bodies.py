@@ -1,4 +1,5 @@
-"""Request bodies held to MAX_CONTENT_LENGTH however they are sent.
+"""Request bodies held to MAX_CONTENT_LENGTH however they are sent, and an
+uploaded data file read from one.
 
 A body with a Content-Length over the limit is refused by Werkzeug before
 it is read.  A chunked body has no length: Werkzeug reads it through a
@@ -12,12 +13,20 @@ reset the connection, and the client never sees the 413.
 """
 from __future__ import annotations
 
-from flask import Request
+from flask import Request, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
+from .errors import ApiError, reading_body
+
 DRAIN_PIECE = 64 * 1024
+# what read_upload accepts, for the OpenAPI document
+UPLOAD_CONTENT = {
+    "text/plain": {"schema": {"type": "string"}},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"}}}},
+}
 
 
 class BoundedStream(LimitedStream):
@@ -52,6 +61,22 @@ class BoundedRequest(Request):
                 and self.environ.get("wsgi.input_terminated")):
             return BoundedStream(self.environ["wsgi.input"], limit)
         return get_input_stream(self.environ, max_content_length=limit)
+
+
+def read_upload() -> bytes:
+    """The uploaded file's bytes: multipart field ``file``, or the raw body."""
+    if request.mimetype == "multipart/form-data":
+        with reading_body():
+            upload = request.files.get("file")
+        if upload is None:
+            raise ApiError(400, "missing_field", "file: send the data file in the field 'file'",
+                           "file")
+        return upload.read()
+    if request.mimetype not in ("text/plain", "application/octet-stream", ""):
+        raise ApiError(415, "unsupported_media_type",
+                       "Send the data file as text/plain or multipart/form-data.")
+    with reading_body():
+        return request.get_data(cache=False)
 
 
 def init_app(app) -> None:

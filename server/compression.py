@@ -8,7 +8,7 @@ from flask import Flask, Response, request
 
 MIN_SIZE = 1024      # smaller answers gain little and cost a header
 LEVEL = 1            # frames are mostly base64: level 6 saves 4% more for twice the time
-COMPRESSIBLE = {"application/json", "text/html", "text/plain", "text/x-python"}
+COMPRESSIBLE_TYPES = {"application/json", "text/html", "text/plain", "text/x-python"}
 # JSON here is mostly frames, mostly base64 (already deflated grids, float32
 # weights): Huffman coding alone gets nearly all there is to get from base64's
 # 6 bits a character.  For a 17 KB frame: 4% more bytes than level 1's
@@ -26,7 +26,7 @@ def gzip_bytes(body: bytes, mimetype: str) -> bytes:
 def init_app(app: Flask) -> None:
     @app.after_request
     def compress(response: Response) -> Response:
-        if (response.mimetype not in COMPRESSIBLE or response.direct_passthrough
+        if (response.mimetype not in COMPRESSIBLE_TYPES or response.direct_passthrough
                 or "Content-Encoding" in response.headers):
             return response
         response.vary.add("Accept-Encoding")

@@ -27,7 +27,7 @@ def setting(env: str, default: Any, meaning: str) -> Any:
 
 @dataclass(frozen=True)
 class Limits:
-    """What one request may ask for; the schemas read these (see schemas.py)."""
+    """What one request may ask for; the schemas read these (see fields.py)."""
     max_layers: int = 8
     max_units: int = 256
     max_params: int = 100_000

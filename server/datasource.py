@@ -3,34 +3,21 @@ JSON, or a data file in the homework's format (read by engine.datafile).
 
 ``resolve`` turns validated ``DataSettings`` into arrays (X is 2 x n, labels
 (n,), the homework's convention); the rest serves /api/datasets and
-/api/datafile.
+/api/datafile (whose upload bodies.py reads).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from flask import request
 
 from engine.datafile import DataFileError, parse_points
 from engine.datasets import DATASETS, NOISE_MAX, generate, split
 
 from .config import Limits
-from .errors import ApiError, reading_body
+from .errors import ApiError
+from .fields import COORD_MAX, LR_MAX, LR_MIN
 from .schemas import FileData, GeneratedData, PointsData
-
-REQUEST_CONTENT = {
-    "text/plain": {"schema": {"type": "string"}},
-    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary"}}}},
-}
-EXPORT_CONTENT = {
-    "application/json": {"schema": {"type": "object"}},
-    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-    "text/x-python": {"schema": {"type": "string"}},
-    "application/x-ipynb+json": {"schema": {"type": "object"}},
-}
-
 
 @dataclass
 class DataArrays:
@@ -85,8 +72,8 @@ def read_file(text: str | bytes, limits: Limits, field: str) -> tuple[np.ndarray
     if k > limits.max_classes:
         raise ApiError(400, "limit_exceeded",
                        f"{field}: {k} classes; this server allows {limits.max_classes}", field)
-    if np.abs(X).max() > 1e4:
-        raise ApiError(400, "out_of_range", f"{field}: coordinates must lie within +-10000", field)
+    if np.abs(X).max() > COORD_MAX:
+        raise ApiError(400, "out_of_range", f"{field}: coordinates must lie within +-{COORD_MAX:g}", field)
     return X, y, k
 
 
@@ -112,22 +99,6 @@ def extent_of(X: np.ndarray) -> list[float]:
             float(centre[1] - half), float(centre[1] + half)]
 
 
-def read_upload() -> bytes:
-    """The uploaded file's bytes: multipart field ``file``, or the raw body."""
-    if request.mimetype == "multipart/form-data":
-        with reading_body():
-            upload = request.files.get("file")
-        if upload is None:
-            raise ApiError(400, "missing_field", "file: send the data file in the field 'file'",
-                           "file")
-        return upload.read()
-    if request.mimetype not in ("text/plain", "application/octet-stream", ""):
-        raise ApiError(415, "unsupported_media_type",
-                       "Send the data file as text/plain or multipart/form-data.")
-    with reading_body():
-        return request.get_data(cache=False)
-
-
 def describe(raw: bytes, limits: Limits) -> dict:
     X, y, k = read_file(raw, limits, "file")
     return {"points": int(y.shape[0]), "classes": k,
@@ -140,6 +111,7 @@ def datasets_info(limits: Limits) -> dict:
         "datasets": [{"name": name, "title": d.title, "description": d.description, "classes": d.n_classes,
                       "class_range": list(d.class_range), "default_noise": d.default_noise,
                       "bound": d.bound} for name, d in DATASETS.items()],
-        "limits": {k: getattr(limits, k) for k in limits.__dataclass_fields__},
+        "limits": {**{k: getattr(limits, k) for k in limits.__dataclass_fields__},
+                   "lr_min": LR_MIN, "lr_max": LR_MAX},
         "noise_max": NOISE_MAX,
     }

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from engine.network import INITS
 
-from .schemas import (INTEGRAL, AtMost, Coord, DatasetName, Rate, Seed, Share, Strict,
-                      _source_of, optional)
+from .fields import INTEGRAL, AtMost, Coord, DatasetName, Rate, Seed, Share, Strict, optional
+from .schemas import _source_of
 
 EPOCHS_MAX = 2000
 TRIALS_MAX = 50

@@ -1,7 +1,8 @@
-"""An imported checkpoint's sizes and counters held to this server's limits
-before the engine builds anything from it.
+"""A session's export sent back (POST /api/sessions/import) made a run again,
+held to this server's limits like any request.
 
-The engine allocates what a checkpoint's spec describes (a ``hidden`` of
+An imported checkpoint's sizes and counters are checked before the engine
+builds anything from it (check_import): the engine allocates what a checkpoint's spec describes (a ``hidden`` of
 [20000, 20000] is 3 GB of weights) before it can compare the weights sent
 with it, so every size that drives an allocation is read from the parsed
 JSON here, with integer arithmetic only, and refused with the field's name.
@@ -12,9 +13,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+from pydantic import ValidationError
+
+from engine.checkpoint import CheckpointError
+from engine.export import run_import
+from engine.network import layer_params
+from engine.training import Run
+
 from .config import Limits
 from .errors import ApiError
-from .schemas import COUNT_MAX, HISTORY_MAX, SEED_MAX
+from .runs import check_params, network_settings, training_settings
+from .fields import COORD_MAX, COUNT_MAX, HISTORY_MAX, SEED_MAX, WEIGHT_MAX
+from .schemas import NetworkSettings, TrainingSettings
 
 INPUT_DIM = 2            # a session's points lie in the plane
 RNG_WORD_MAX = 2**128 - 1  # PCG64's state and increment
@@ -23,6 +34,22 @@ UINT32_MAX = 2**32 - 1
 COUNTERS = {"step": COUNT_MAX, "epoch": COUNT_MAX, "pos": COUNT_MAX,
             "batch_in_epoch": COUNT_MAX, "seed": SEED_MAX}
 WHERE = "checkpoint"
+
+
+def import_run(export: dict, limits: Limits) -> Run:
+    """The run of ``export`` (an export's parsed JSON, engine.export.run_export's
+    shape), continuing exactly where it was; ApiError 400 naming the field
+    of anything this server would not have allowed."""
+    checkpoint = export["checkpoint"]
+    if not finite_everywhere(checkpoint):
+        raise ApiError(400, "not_finite", "checkpoint: NaN or infinite number", "checkpoint")
+    check_import(checkpoint, limits)   # before the engine allocates what it describes
+    try:
+        run = run_import(export)
+    except (CheckpointError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as e:
+        raise ApiError(400, "invalid_export", f"checkpoint: {e}", "checkpoint") from None
+    check_run(run, limits)
+    return run
 
 
 def check_import(checkpoint: dict, limits: Limits) -> None:
@@ -118,3 +145,47 @@ def _hex_fits(text: str) -> bool:
 
 def _refuse(code: str, field: str, message: str):
     raise ApiError(400, code, f"{field}: {message}", field)
+
+
+def check_run(run: Run, limits: Limits) -> None:
+    """An imported run's settings, sizes, weights and points within ``limits``
+    and the bounds of what a request may set."""
+    spec = run.spec
+    for model, values, name in ((NetworkSettings, network_settings(run), "network"),
+                                (TrainingSettings, training_settings(run), "training")):
+        try:
+            model.model_validate(values, context={"limits": limits})
+        except ValidationError as e:
+            first = e.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(p) for p in (name, *first["loc"]))
+            raise ApiError(400, "limit_exceeded" if first["type"] == "limit_exceeded"
+                           else "invalid_export", f"{where}: {first['msg']}", where) from None
+    check_params(spec, limits, "network.hidden")
+    X = np.hstack([run.X_train, run.X_val])
+    problems = [(X.shape[1] > limits.max_points, "checkpoint",
+                 f"{X.shape[1]} points; this server allows {limits.max_points}"),
+                (spec.n_classes > limits.max_classes, "checkpoint",
+                 f"{spec.n_classes} classes; this server allows {limits.max_classes}")]
+    for bad, field, message in problems:
+        if bad:
+            raise ApiError(400, "limit_exceeded", f"{field}: {message}", field)
+    largest = max(max(np.abs(W).max(initial=0), np.abs(W0).max(initial=0))
+                  for W, W0 in layer_params(run.model))
+    if largest > WEIGHT_MAX:   # NaN compares False: refused as not finite below
+        raise ApiError(400, "out_of_range", f"checkpoint.arrays.params: a weight beyond "
+                       f"±{WEIGHT_MAX:g} (the bound of a weight set by hand)", "checkpoint.arrays.params")
+    finite = all(np.isfinite(W).all() and np.isfinite(W0).all() for W, W0 in layer_params(run.model))
+    if not (finite and np.isfinite(X).all() and np.abs(X).max() <= COORD_MAX):
+        raise ApiError(400, "invalid_export", "checkpoint: weights or points out of range",
+                       "checkpoint")
+
+
+def finite_everywhere(value, depth: int = 0) -> bool:
+    """No NaN or infinity anywhere in a parsed JSON value (None is allowed)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        value = value.values()
+    if isinstance(value, (list, tuple, type({}.values()))):
+        return depth < 64 and all(finite_everywhere(v, depth + 1) for v in value)
+    return True

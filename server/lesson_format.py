@@ -21,8 +21,9 @@ from pydantic_core import PydanticCustomError
 from engine.datasets import DATASETS
 
 from .experiment_schemas import EPOCHS_MAX, TRIALS_MAX, Hidden
+from .fields import INTEGRAL, Coord, Points, Rate, Share, Strict, Weight, optional
 from .lesson_schemas import HandLayer, Plot
-from .schemas import INTEGRAL, Coord, LayerWeights, NetworkSettings, Points, Rate, Share, Strict, Weight, optional
+from .schemas import LayerWeights, NetworkSettings
 
 KINDS = ("function", "plane", "softmax", "experiments")
 NonNegative = Annotated[int, Field(ge=0), INTEGRAL]

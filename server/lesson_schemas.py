@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 from engine.functions import HIDDEN_ACTIVATIONS
 from engine.network import OUTPUTS
 
-from .schemas import INTEGRAL, AtMost, Coord, Label, Rate, Strict, Weight, optional
+from .fields import INTEGRAL, AtMost, Coord, Label, Rate, Strict, Weight, optional
 
 PLOT_SAMPLES_MAX = 1000
 SOFTMAX_Z_MAX = 1e6     # |z|: far past where e^z overflows float64 (~709.78)

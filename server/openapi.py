@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document, built from the route table and the models.
 
 Served at /api/openapi.json.  Limits are written in from the app's config
-(schemas.AtMost leaves an ``x-limit`` note where each one goes), so the
+(fields.AtMost leaves an ``x-limit`` note where each one goes), so the
 document tells a client exactly what this server accepts.
 """
 from __future__ import annotations

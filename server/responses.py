@@ -177,7 +177,7 @@ class DatasetInfo(Described):
 
 class Datasets(Described):
     datasets: list[DatasetInfo]
-    limits: dict[str, int]
+    limits: dict[str, float]   # config.Limits, and the learning rate's bounds lr_min, lr_max
     noise_max: float
 
 

@@ -8,6 +8,7 @@ and validated by that model; with ``query=Model`` it receives ``query``.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -35,6 +36,7 @@ class Route:
 
 ROUTES: list[Route] = []
 SESSION_ID_PATTERN = r"[A-Za-z0-9_-]{16,64}"   # what store.new_session_id makes, with room to spare
+SESSION_ID_RE = re.compile(SESSION_ID_PATTERN)
 
 
 class SessionIdConverter(BaseConverter):

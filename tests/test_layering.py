@@ -114,3 +114,19 @@ def test_every_engine_module_has_a_test_file_of_its_name():
     missing = [str(test.relative_to(ROOT)) for module in sorted((ROOT / "engine").rglob("*.py"))
                if (test := _test_file(module)) is not None and not test.is_file()]
     assert missing == []
+
+# Server modules tested through every other test rather than by a file of their own:
+UNNAMED_TESTS = {
+    "__init__",    # create_app: every test's app fixture (tests/server/conftest.py)
+    "responses",   # the answer models: every answer is checked against them (tests/server/apicheck.py)
+    "wsgi",        # gunicorn's entry point: test_gunicorn.py and test_faults.py start it
+}
+
+
+def test_every_server_module_has_a_test_file_of_its_name():
+    root = pathlib.Path(__file__).parent.parent
+    modules = {p.stem for p in root.joinpath("server").glob("*.py")} | \
+        {p.parent.name for p in root.joinpath("server").glob("*/__init__.py")}
+    tests = {p.stem.removeprefix("test_") for p in root.joinpath("tests", "server").glob("test_*.py")}
+    assert sorted(modules - tests - UNNAMED_TESTS) == []
+    assert UNNAMED_TESTS <= modules - tests   # an entry that got its file leaves the list

@@ -8,8 +8,8 @@
 
 import { walkSteps } from './backprop-steps.js';
 import { h } from './dom.js';
+import { TYPING } from './keyboard.js';
 
-const TYPING = 'input, select, textarea, [contenteditable=""], [contenteditable="true"]';
 
 export class BackpropWalk {
   /**

@@ -313,7 +313,7 @@ export class Controls {
     const info = this.datasets.find((d) => d.name === state.dataset);
     for (const key of SIMPLE_INPUTS) {
       $(key).value = this._shown(key);
-      if (SPEC.get(key).limits?.max && Number.isFinite(SPEC.get(key).max)) $(key).max = String(SPEC.get(key).max); // the server's bound
+      for (const bound of ['min', 'max']) if (SPEC.get(key).limits?.[bound] && Number.isFinite(SPEC.get(key)[bound])) $(key)[bound] = String(SPEC.get(key)[bound]); // the server's bound
     }
     this._syncData(state);
     for (const key of CHECKBOXES) $(key).checked = state[key];

@@ -9,7 +9,8 @@ import { h } from './dom.js';
 import { INK, NEGATIVE, POSITIVE } from './palette.js';
 import { theme } from './theme.js';
 
-const HISTORY_KEYS = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc'];
+// the lists of a history (engine/training.py's HISTORY_KEYS); session.js uses these too
+export const HISTORY_KEYS = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc'];
 // While playing, an axis that has to grow grows this much at once, so the axes
 // are redrawn a few times a run instead of every frame.
 const LIVE_GROWTH = 1.5;

@@ -187,6 +187,7 @@ async function start() {
   presets = lesson.presets;
   $('dataset').replaceChildren(...datasets.datasets.filter((d) => d.class_range[0] === d.class_range[1]).map((d) => h('option', { value: d.name, title: d.description }, d.title)));
   $('dataset').value = 'clusters';
+  Object.assign($('lr'), { min: String(datasets.limits.lr_min), max: String(datasets.limits.lr_max) });
   $('architectures').replaceChildren(...CHOICES.map((c) => h('label', { class: 'chip' },
     h('input', { type: 'checkbox', id: chipId(c), 'data-testid': chipId(c) }), c.length ? c.join('-') : 'none')));
   $('presets').replaceChildren(...presets.map((p) => h('button', {

@@ -17,7 +17,7 @@ export const SHORTCUTS = [
   { keys: ['?'], label: '?', does: 'this list of shortcuts', button: 'help-button' },
 ];
 
-const TYPING = 'input, select, textarea, [contenteditable=""], [contenteditable="true"]';
+export const TYPING = 'input, select, textarea, [contenteditable=""], [contenteditable="true"]';
 // Elements on which Space or an arrow key already does something.
 const OWN_KEYS = 'button, a[href], summary, [role=button], [role=radio], [role=radiogroup], [role=slider], [role=application], [tabindex]:not([tabindex="-1"])';
 

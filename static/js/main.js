@@ -139,7 +139,7 @@ function paint() {
   const at = frame.state === 'diverged' ? frame.divergedAt ?? frame.counters : null;
   // one word fits the top bar; the whole message is above the plane
   status.setSticky(at ? 'Diverged' : degradedNote(frame.degraded), at ? 'warn' : 'info');
-  divergence.update(at, store.state.lr, LR_MIN);
+  divergence.update(at, store.state.lr, LR.min);
   if (continueAfterLowering && !at) {
     continueAfterLowering = false;
     trainer.play();
@@ -209,7 +209,7 @@ function refreshView() {
 // The one-click way on after a divergence: the store sets the rate (so the
 // field, the URL and the server agree), and the frame that comes back no
 // longer diverged starts play again.
-const LR_MIN = SETTINGS.find((s) => s.key === 'lr').min;
+const LR = SETTINGS.find((s) => s.key === 'lr'); // its min is the server's once the limits are known
 let continueAfterLowering = false;
 const divergence = new DivergenceNote(document.getElementById('divergence'), (lr) => {
   continueAfterLowering = true;

@@ -3,7 +3,7 @@
 // and turns state changes into the right request (see docs/design.md).
 
 import { createBody, dataBody, networkBody, pointsBody, trainingBody, viewFor } from './contract.js';
-import { emptyHistory } from './curves.js';
+import { HISTORY_KEYS, emptyHistory } from './curves.js';
 import { decodeFrame } from './frame.js';
 
 const UNDO_DEPTH = 20;
@@ -12,7 +12,6 @@ const UNDO_DEPTH = 20;
 // between keep showing the last ones (a few steps old). Every other request
 // (a change, a reset, a refresh) gets fresh ones.
 export const THUMB_EVERY = 4;
-const HISTORY_KEYS = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc'];
 // A session recreated from weights mid-run (undo, resume) goes on with a fresh
 // optimizer and shuffle: exact weights, but not what its settings replay to.
 export const MIDWAY = 'the run was recreated mid-way from its weights (its optimizer and shuffle start afresh)';

@@ -32,7 +32,7 @@ export const SETTINGS = [
   { key: 'init', url: 'init', type: 'enum', def: 'homework', values: ['homework', 'pytorch'], group: 'network' },
   { key: 'seed', url: 'seed', type: 'int', def: 1, min: 0, max: 2 ** 31 - 1, group: 'init' },
   { key: 'optimizer', url: 'opt', type: 'enum', def: 'sgd', values: ['sgd', 'adam'], group: 'training' },
-  { key: 'lr', url: 'lr', type: 'float', def: 0.03, min: 1e-6, max: 10, group: 'training' },
+  { key: 'lr', url: 'lr', type: 'float', def: 0.03, min: 0, max: Infinity, limits: { min: ['lr_min'], max: ['lr_max'] }, group: 'training' },
   { key: 'batchSize', url: 'batch', type: 'int', def: 10, min: 1, max: Infinity, limits: { max: ['max_points'] }, unit: 'points per batch', group: 'training' },
   { key: 'momentum', url: 'mom', type: 'float', def: 0, min: 0, max: 0.999, group: 'training' },
   { key: 'weightDecay', url: 'l2', type: 'float', def: 0, min: 0, max: 1, group: 'training' },
@@ -85,7 +85,8 @@ export function limits() {
   return serverLimits;
 }
 
-const count = (v) => v.toLocaleString('en-US');
+// whole numbers with thousands separators; a fraction as written (toLocaleString would show 1e-6 as 0)
+const count = (v) => (Number.isInteger(v) ? v.toLocaleString('en-US') : String(v));
 
 /** Why `raw` is not a valid value of the setting ("at most 256 units per layer on this server"), or null when it is. */
 export function whyInvalid(spec, raw) {

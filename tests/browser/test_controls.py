@@ -80,7 +80,7 @@ def test_a_refused_rate_or_point_count_rolls_back_while_training_goes_on(page):
     lr.fill("100")
     lr.press("Enter")
     expect(lr).to_have_value("0.03")
-    expect(page.get_by_test_id("refused-lr")).to_have_text("100 refused: at most 10.")
+    expect(page.get_by_test_id("refused-lr")).to_have_text("100 refused: at most 10 on this server.")
     points = page.get_by_test_id("points")
     points.fill("20000")
     points.press("Enter")
@@ -101,7 +101,7 @@ def test_a_link_says_why_it_ignored_an_out_of_limit_value(page):
     open_app(page, f"hidden=300&lr=100&act={','.join(['relu'] * 8)}")
     note = page.get_by_test_id("link-note")
     expect(note).to_contain_text("hidden=300: at most 256 units per layer on this server")
-    expect(note).to_contain_text("lr=100: at most 10")
+    expect(note).to_contain_text("lr=100: at most 10 on this server")
     open_app(page, "hidden=" + ",".join(["128"] * 8))
     settle(page)
     expect(note).to_contain_text("8 × 128 = 116,226 parameters; this server allows 100,000")
@@ -132,6 +132,30 @@ def test_the_page_obeys_a_server_with_other_limits(page):
     units.press("Enter")
     expect(page.get_by_test_id("refused-hidden")).to_have_text("17 refused: at most 16 units per layer on this server.")
     expect(units).to_have_value("8")
+
+
+def test_a_rate_below_the_least_one_is_refused_naming_it(page):
+    open_app(page, "lr=0.0000001")
+    expect(page.get_by_test_id("link-note")).to_contain_text("lr=0.0000001: at least 0.000001")
+
+
+def test_the_rate_bounds_come_from_the_server(page):
+    """The learning rate's bounds, like the limits, come from GET /api/datasets alone."""
+    def other(route):
+        answer = route.fetch()
+        body = answer.json()
+        body["limits"].update(lr_min=0.01, lr_max=5)
+        route.fulfill(response=answer, body=json.dumps(body))
+    page.route("**/api/datasets", other)
+    open_app(page, "lr=6")
+    expect(page.get_by_test_id("link-note")).to_contain_text("lr=6: at most 5 on this server")
+    settle(page)
+    lr = page.get_by_test_id("learning-rate")
+    assert (lr.get_attribute("min"), lr.get_attribute("max")) == ("0.01", "5")
+    lr.fill("0.005")
+    lr.press("Enter")
+    expect(page.get_by_test_id("refused-lr")).to_have_text("0.005 refused: at least 0.01.")
+    expect(lr).to_have_value("0.03")
 
 
 def test_more_classes_than_the_network_can_take_roll_back_with_the_count(page):

@@ -4,6 +4,7 @@ trials finished, the bar stopped, those trials' results marked partial, nothing
 left of the run before)."""
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -74,3 +75,16 @@ def test_cancel_leaves_a_consistent_screen_and_progress_text_matches_the_bar(pag
         match = re.match(r"Training ([\d.]+)% done \((\d+) of 40 trials complete\)", shown)
         assert match, shown
         assert js_round(float(match.group(1))) == value, (value, shown)
+
+
+def test_the_rate_field_is_bounded_by_the_server(page):
+    def other(route):
+        answer = route.fetch()
+        body = answer.json()
+        body["limits"].update(lr_min=0.01, lr_max=5)
+        route.fulfill(response=answer, body=json.dumps(body))
+    page.route("**/api/datasets", other)
+    page.goto("/experiments")
+    page.wait_for_selector(READY)
+    lr = page.get_by_test_id("lr")
+    assert (lr.get_attribute("min"), lr.get_attribute("max")) == ("0.01", "5")

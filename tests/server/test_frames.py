@@ -14,7 +14,7 @@ from engine.training import Run
 
 from server import frames
 from server.schemas import View
-from server.sessions import Session
+from server.session_blob import Session
 
 from . import framedecode as fd
 from .test_polylines import distance_to_polyline

@@ -7,10 +7,10 @@ import tracemalloc
 
 import pytest
 
-from server.schemas import COUNT_MAX, SEED_MAX
+from server.fields import COUNT_MAX, SEED_MAX
 
 from .apicheck import CheckedClient
-from .test_api_errors import assert_error
+from .test_bad_input import assert_error
 
 
 @pytest.fixture
@@ -128,3 +128,31 @@ def test_imported_weights_are_capped_like_hand_edits(api, export):
                  "checkpoint.arrays.params")
     export["checkpoint"]["arrays"]["params"]["data"][0] = -1e6   # the bound itself is fine
     assert post_import(api, export).status_code == 201
+
+
+@pytest.mark.parametrize("body, code, field", [
+    ({"format": "crease-network", "checkpoint": {}}, "missing_field", "version"),
+    ({"format": "other", "version": 1, "checkpoint": {}}, "invalid_choice", "format"),
+    ({"format": "crease-network", "version": 2, "checkpoint": {}}, "invalid_choice", "version"),
+    ({"format": "crease-network", "version": 1, "checkpoint": []}, "wrong_type", "checkpoint"),
+    ({"format": "crease-network", "version": 1, "checkpoint": {"x": 1}}, "invalid_export", "checkpoint"),
+    ({"format": "crease-network", "version": 1, "checkpoint": {"format": "crease-run", "version": 1,
+      "meta": {}, "arrays": {"W": {"dtype": "f8", "shape": [2], "data": [1]}}}},
+     "invalid_export", "checkpoint"),
+])
+def test_bad_import(api, body, code, field):
+    assert_error(api.post("/api/sessions/import", json=body), 400, code, field)
+
+
+def test_import_with_nan_is_refused(api, export):
+    export["checkpoint"]["arrays"]["params"]["data"][0] = float("nan")
+    raw = json.dumps(export).encode()          # Python writes the NaN token
+    assert b"NaN" in raw
+    response = api.post("/api/sessions/import", data=raw, content_type="application/json")
+    assert_error(response, 400, "not_finite", "checkpoint")
+
+
+def test_import_beyond_this_servers_limits(make_app, export):
+    small = CheckedClient(make_app(MAX_UNITS=2))
+    response = small.post("/api/sessions/import", json=export)
+    assert_error(response, 400, "limit_exceeded", "checkpoint.meta.spec.hidden.0")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench.procstat import children, rss_bytes
-from server.decoded import MAX_BYTES as DECODED_MAX_BYTES
+from server.session_cache import MAX_BYTES as DECODED_MAX_BYTES
 
 from .test_faults import connect, start_gunicorn  # noqa: F401 - connect is a fixture
 

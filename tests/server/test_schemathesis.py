@@ -16,19 +16,17 @@ Limits are small so that generated networks and data stay cheap.
 from __future__ import annotations
 
 import json
-import re
 
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 from server import create_app
-from server.routing import SESSION_ID_PATTERN
+from server.routing import SESSION_ID_RE
 
 from .conftest import TEST_SETTINGS
 
 LIMITS = {"MAX_LAYERS": 3, "MAX_UNITS": 16, "MAX_PARAMS": 600, "MAX_POINTS": 300,
           "MAX_GRID": 40, "MAX_STEPS": 200, "MAX_EPOCHS": 5, "ADVANCE_BUDGET_MS": 50}
-SESSION_ID = re.compile(SESSION_ID_PATTERN)
 SESSION = {"data": {"name": "spiral_k", "n": 60, "classes": 3}, "network": {"hidden": [6, 4]}}
 
 # 400s that a schema-valid request may still get: what depends on the session
@@ -77,7 +75,7 @@ def real_session() -> str:
 @schema.parametrize()
 def test_api_conforms_to_its_document(case):
     sid = (case.path_parameters or {}).get("sid")
-    if isinstance(sid, str) and SESSION_ID.fullmatch(sid):
+    if isinstance(sid, str) and SESSION_ID_RE.fullmatch(sid):
         case.path_parameters["sid"] = real_session()
     # The WSGI transport does not undo gzip; the compression itself is tested elsewhere.
     response = case.call_and_validate(headers={"Accept-Encoding": "identity"},

@@ -174,35 +174,6 @@ def test_invalid_values(api, body, code, field):
     assert_error(api.post("/api/sessions", json=body), 400, code, field)
 
 
-@pytest.mark.parametrize("text, line, words", [
-    ("1 2 1\n3 4 x\n", 2, "non-numeric"),
-    ("# header\n1 2 1\n\n1 2\n", 4, "wrong number of columns"),
-    ("1 2 1\n1 nan 0\n", 2, "NaN"),
-    ("1 2 1\n1 2 3.5\n", 2, "not an integer"),
-    ("1 2 1\n1 2 -1\n1 2 2\n", 3, "mix"),
-])
-def test_malformed_data_file_names_the_line(api, text, line, words):
-    response = api.post("/api/sessions", json={"data": {"source": "file", "text": text}})
-    assert_error(response, 400, "datafile_error", "data.text")
-    assert f"line {line}:" in response.json["message"] and words in response.json["message"]
-
-
-@pytest.mark.parametrize("text, words", [("# only a comment\n", "no data points"),
-                                        ("1 2 1\n3 4 1\n", "two classes"),
-                                        ("1 2 0\n\x00\x01", "binary")])
-def test_empty_or_binary_data_file(api, text, words):
-    response = api.post("/api/sessions", json={"data": {"source": "file", "text": text}})
-    assert_error(response, 400, "datafile_error", "data.text")
-    assert words in response.json["message"]
-
-
-def test_validation_file_errors_name_their_field(api):
-    body = {"data": {"source": "file", "text": "1 2 1\n2 1 -1\n", "val_text": "0 0 1\n0 0 z\n"}}
-    response = api.post("/api/sessions", json=body)
-    assert_error(response, 400, "datafile_error", "data.val_text")
-    assert "line 2" in response.json["message"]
-
-
 # --- advance and the other session routes ------------------------------------------
 
 @pytest.mark.parametrize("body, code, field", [
@@ -272,51 +243,3 @@ def test_sigmoid_output_on_three_classes_is_refused_when_data_changes(api, sid):
     assert api.get(f"/api/sessions/{sid}").json["frame"]["grid"]["n_classes"] == 2   # unchanged
 
 
-@pytest.mark.parametrize("query", ["format=zip", "format=", "format=JSON"])
-def test_bad_export_format(api, sid, query):
-    assert_error(api.get(f"/api/sessions/{sid}/export?{query}"), 400, "invalid_choice", "format")
-
-
-@pytest.mark.parametrize("method, suffix, body", [
-    ("GET", "", None), ("DELETE", "", None), ("POST", "/advance", {"steps": 1}),
-    ("PATCH", "/training", {}), ("PUT", "/network", {}), ("PUT", "/data", {}),
-    ("POST", "/reset", {}), ("PUT", "/weights", {"layer": 0, "kind": "W0", "j": 0, "value": 1}),
-    ("POST", "/probe", {"x": [0, 0]}), ("POST", "/probe/apply", {"x": [0, 0], "target": 0}),
-    ("POST", "/points", {}), ("GET", "/export", None),
-])
-def test_unknown_session_is_404_on_every_route(api, method, suffix, body):
-    response = api.open(method, f"/api/sessions/{'x' * 22}{suffix}", json=body)
-    assert_error(response, 404, "session_not_found")
-
-
-@pytest.mark.parametrize("body, code, field", [
-    ({"format": "crease-network", "checkpoint": {}}, "missing_field", "version"),
-    ({"format": "other", "version": 1, "checkpoint": {}}, "invalid_choice", "format"),
-    ({"format": "crease-network", "version": 2, "checkpoint": {}}, "invalid_choice", "version"),
-    ({"format": "crease-network", "version": 1, "checkpoint": []}, "wrong_type", "checkpoint"),
-    ({"format": "crease-network", "version": 1, "checkpoint": {"x": 1}}, "invalid_export", "checkpoint"),
-    ({"format": "crease-network", "version": 1, "checkpoint": {"format": "crease-run", "version": 1,
-      "meta": {}, "arrays": {"W": {"dtype": "f8", "shape": [2], "data": [1]}}}},
-     "invalid_export", "checkpoint"),
-])
-def test_bad_import(api, body, code, field):
-    assert_error(api.post("/api/sessions/import", json=body), 400, code, field)
-
-
-@pytest.fixture
-def export(api, sid):
-    return json.loads(api.get(f"/api/sessions/{sid}/export").data)
-
-
-def test_import_with_nan_is_refused(api, export):
-    export["checkpoint"]["arrays"]["params"]["data"][0] = float("nan")
-    raw = json.dumps(export).encode()          # Python writes the NaN token
-    assert b"NaN" in raw
-    response = api.post("/api/sessions/import", data=raw, content_type="application/json")
-    assert_error(response, 400, "not_finite", "checkpoint")
-
-
-def test_import_beyond_this_servers_limits(make_app, export):
-    small = CheckedClient(make_app(MAX_UNITS=2))
-    response = small.post("/api/sessions/import", json=export)
-    assert_error(response, 400, "limit_exceeded", "checkpoint.meta.spec.hidden.0")

@@ -31,7 +31,7 @@ MAX_BYTES = 64 * 1024 * 1024  # and what they hold at most this much in all (see
 _WALKED = ("engine.", "server.")   # objects whose attributes footprint() follows
 
 
-class DecodedSessions:
+class SessionCache:
     def __init__(self, size: int = SIZE, max_bytes: int = MAX_BYTES):
         self.size, self.max_bytes = size, max_bytes
         self._items: OrderedDict[str, tuple[bytes, object, int]] = OrderedDict()  # blob, session, size

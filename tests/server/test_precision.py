@@ -10,7 +10,7 @@ from engine.training import TrainConfig
 from . import framedecode as fd
 from .apicheck import CheckedClient
 from .cases import SMALL, in_process_run
-from .test_api_sessions import advance, create
+from .test_sessions import advance, create
 
 FLOAT32 = {**SMALL, "training": {**SMALL["training"], "dtype": "float32"}}
 

@@ -1,19 +1,20 @@
 """A worker reuses the session object it saved instead of decoding the same
-bytes (server/decoded.py), and never when the store holds other bytes."""
+bytes (server/session_cache.py), and never when the store holds other bytes."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from server import sessions as sessions_module
-from server.decoded import DecodedSessions, footprint
-from server.sessions import Session, Sessions
+from server.session_cache import SessionCache, footprint
+from server.session_blob import Session
+from server.sessions import Sessions
 
-from .test_api_sessions import advance, create
+from .test_sessions import advance, create
 
 
 def test_take_gives_the_object_only_for_the_same_bytes_and_only_once():
-    kept = DecodedSessions(size=2)
+    kept = SessionCache(size=2)
     session = object()
     kept.keep("a", b"saved", session)
     assert kept.take("a", b"other") is None
@@ -27,7 +28,7 @@ def test_take_gives_the_object_only_for_the_same_bytes_and_only_once():
 
 
 def test_the_kept_bytes_stay_under_their_limit():
-    kept = DecodedSessions(size=10, max_bytes=100)
+    kept = SessionCache(size=10, max_bytes=100)
     for sid in "abcd":
         kept.keep(sid, bytes(30), object())
     assert len(kept) == 3                                     # 90 bytes; "a" went at 120
@@ -41,7 +42,7 @@ def test_the_kept_bytes_stay_under_their_limit():
 def test_footprint_counts_each_buffer_once():
     a = np.zeros(1000)
     holder = Session.__new__(Session)
-    holder.__dict__.update(run=[a, a[:10], {"b": np.ones((3, 4), np.float32)}], settings={}, revision=1,
+    holder.__dict__.update(run=[a, a[:10], {"b": np.ones((3, 4), np.float32)}], data={}, revision=1,
                            extent=(a.reshape(10, 100).T,))
     assert footprint(holder) == 8000 + 48
     assert footprint(object()) == 0 and footprint(a[5:]) == 8000
@@ -56,10 +57,10 @@ def test_a_decoded_run_counts_what_it_holds_not_its_bytes(app, client):
     held = footprint(session)
     # activations of 1,600 training points kept for the next step: many times the bytes
     assert held > 10 * len(blob)
-    kept = DecodedSessions(max_bytes=len(blob) + held)
+    kept = SessionCache(max_bytes=len(blob) + held)
     kept.keep(sid, blob, session)
     assert len(kept) == 1
-    smaller = DecodedSessions(max_bytes=len(blob) + held - 1)
+    smaller = SessionCache(max_bytes=len(blob) + held - 1)
     smaller.keep(sid, blob, session)
     assert len(smaller) == 0 and smaller.take(sid, blob) is None
 
@@ -81,7 +82,7 @@ def test_a_run_of_advances_decodes_once_and_matches_decoding_every_time(app, cli
     assert len(decodes) == 1          # the first advance; the next three took the kept object
     # the same requests on a twin session, decoding every time
     twin, _ = create(client)
-    monkeypatch.setattr(DecodedSessions, "take", lambda self, sid, blob: None)
+    monkeypatch.setattr(SessionCache, "take", lambda self, sid, blob: None)
     decodes.clear()
     twins = [advance(client, twin, epochs=1) for _ in range(4)]
     assert len(decodes) == 4

@@ -1,0 +1,49 @@
+"""A session, and the bytes the store keeps it as.
+
+A session is a training run (engine.checkpoint bytes) plus what the run does
+not know: where its data came from, the data revision and the plane's
+extent.  The network, training settings and seed are the run's own, so they
+are read from it, never stored beside it.  The bytes are SESSION_MAGIC, the length
+of a JSON header (uint32 little-endian), the header, then the checkpoint.
+"""
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+
+from engine.checkpoint import CheckpointError, run_from_bytes, run_to_bytes
+from engine.training import Run
+
+from .runs import network_settings, training_settings
+
+SESSION_MAGIC = b"CRS1"
+
+
+@dataclass
+class Session:
+    run: Run
+    data: dict            # the data settings as GET shows them (runs.data_settings)
+    revision: int         # bumped whenever the points change
+    extent: list[float]   # [x0, x1, y0, y1] of the plane drawn
+
+    @property
+    def settings(self) -> dict:
+        """{"data", "network", "training", "seed"}: what GET /api/sessions/{id} shows."""
+        return {"data": self.data, "network": network_settings(self.run),
+                "training": training_settings(self.run), "seed": self.run.seed}
+
+    def to_bytes(self) -> bytes:
+        meta = json.dumps({"data": self.data, "revision": self.revision,
+                           "extent": self.extent}, separators=(",", ":")).encode()
+        return SESSION_MAGIC + struct.pack("<I", len(meta)) + meta + run_to_bytes(self.run)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> "Session":
+        if blob[:4] != SESSION_MAGIC:
+            raise CheckpointError("not a session blob")
+        (size,) = struct.unpack_from("<I", blob, 4)
+        meta = json.loads(blob[8:8 + size])
+        # saved before the settings were read from the run: {"settings": {"data", ...}}
+        data = meta["data"] if "data" in meta else meta["settings"]["data"]
+        return cls(run_from_bytes(blob[8 + size:]), data, meta["revision"], meta["extent"])
