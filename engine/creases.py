@@ -80,12 +80,45 @@ def activation_patterns(hidden_z: Sequence[np.ndarray]) -> np.ndarray:
     equal patterns: 110 units of a 2-100-10 net are two words a point, so
     comparing and sorting patterns never builds a Python object per point."""
     points = np.shape(hidden_z[0])[1] if len(hidden_z) else 0
-    on = np.vstack([np.asarray(z) > 0 for z in hidden_z]) if len(hidden_z) else np.zeros((0, points), bool)
-    packed = np.packbits(on, axis=0)                          # bytes x P, 8 units a byte
-    words = max(1, -(-packed.shape[0] // 8))
-    rows = np.zeros((points, 8 * words), dtype=np.uint8)
-    rows[:, :packed.shape[0]] = packed.T
-    return rows.view(np.uint64).T                             # W x P
+    units = sum(np.shape(z)[0] for z in hidden_z)
+    words = max(1, -(-units // 64))
+    packed = np.zeros((8 * words, points), dtype=np.uint8)    # byte rows, 8 units a byte
+    # a shift and an or per unit on contiguous rows: np.packbits down the
+    # units axis strides across rows and took twice as long
+    shifted = np.empty(points, dtype=np.uint8)
+    unit = 0
+    for z in hidden_z:
+        for on in (np.asarray(z) > 0).view(np.uint8):
+            np.left_shift(on, unit % 8, out=shifted)
+            np.bitwise_or(packed[unit // 8], shifted, out=packed[unit // 8])
+            unit += 1
+    return np.ascontiguousarray(np.ascontiguousarray(packed.T).view(np.uint64).T)   # W x P
+
+
+# odd 64-bit multiplier of the words' hash (2^64 / golden ratio)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _pattern_order(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, new): an order of the P points that puts equal patterns
+    (columns of ``words``, W x P) together, and for each position of that
+    order whether it starts a new pattern.  One word is its own sort key;
+    more are hashed into one and sorted once, and a hash collision (never
+    seen, but possible) falls back to sorting by every word."""
+    key = words[0]
+    for word in words[1:]:
+        key = key * _MIX ^ word             # wraps modulo 2^64
+    order = np.argsort(key)
+    ordered = words[:, order]
+    new = np.ones(order.size, dtype=bool)
+    new[1:] = np.any(ordered[:, 1:] != ordered[:, :-1], axis=0)
+    if words.shape[0] > 1:
+        sorted_key = key[order]
+        if np.any(new[1:] != (sorted_key[1:] != sorted_key[:-1])):   # two patterns under one key
+            order = np.lexsort(words[::-1])
+            ordered = words[:, order]
+            new[1:] = np.any(ordered[:, 1:] != ordered[:, :-1], axis=0)
+    return order, new
 
 
 def tint_weights(units: int) -> np.ndarray:
@@ -102,11 +135,8 @@ def linear_regions(hidden_z: Sequence[np.ndarray]) -> Regions:
     points = words.shape[1]
     if points == 0:
         return Regions(np.zeros(0, np.int32), 0, np.zeros(0, np.uint8), np.zeros(0, np.int64))
-    order = np.lexsort(words[::-1])        # stable: within a pattern, points stay in order
-    ordered = words[:, order]
-    new = np.ones(points, dtype=bool)
-    new[1:] = np.any(ordered[:, 1:] != ordered[:, :-1], axis=0)
-    first = order[new]                     # each pattern's first point (in sorted-pattern order)
+    order, new = _pattern_order(words)
+    first = np.minimum.reduceat(order, np.flatnonzero(new))   # each pattern's first point
     rank = np.empty(first.size, dtype=np.int32)
     by_appearance = np.argsort(first, kind="stable")
     rank[by_appearance] = np.arange(first.size, dtype=np.int32)
@@ -114,8 +144,10 @@ def linear_regions(hidden_z: Sequence[np.ndarray]) -> Regions:
     ids[order] = rank[np.cumsum(new) - 1]
     first = first[by_appearance]
     units = sum(np.shape(z)[0] for z in hidden_z)
-    on = np.vstack([np.asarray(z)[:, first] > 0 for z in hidden_z]) if units else np.zeros((0, first.size), bool)
-    tints = (tint_weights(units) @ on) % TINTS
+    # each region's pattern back from its words: unit u is bit u % 8 of byte u // 8
+    on = np.unpackbits(np.ascontiguousarray(words[:, first].T).view(np.uint8), axis=1,
+                       bitorder="little")[:, :units]
+    tints = (on @ tint_weights(units)) % TINTS
     return Regions(ids, int(first.size), tints.astype(np.uint8), first.astype(np.int64))
 
 

@@ -3,7 +3,7 @@ creases are known, and against a brute-force count of the patterns."""
 import numpy as np
 import pytest
 
-from engine import Linear, NLL, ReLU, Sequential, SoftMax, Tanh
+from engine import Linear, NLL, ReLU, Sequential, SoftMax, Tanh, creases
 from engine.creases import (TINTS, activation_patterns, count_regions, dead_units,
                             hidden_preactivations, linear_regions, relu_layers)
 from engine.geometry import grid_axes, unit_activations
@@ -190,3 +190,15 @@ def test_preactivations_are_the_homework_modules_forward_pass():
     A1 = net.modules[1].forward(net.modules[0].forward(X))
     np.testing.assert_allclose(z1, net.modules[0].forward(X), rtol=1e-12)
     np.testing.assert_allclose(z2, net.modules[2].forward(A1), rtol=1e-12)
+
+
+def test_patterns_that_share_a_hash_key_are_still_told_apart(monkeypatch):
+    # with a multiplier of 0 the key is the last word alone: points whose first
+    # words differ collide, and the exact sort by every word must take over
+    monkeypatch.setattr(creases, "_MIX", np.uint64(0))
+    params, acts = random_net((2, 100, 10, 3), ("relu", "relu"), seed=3)
+    zs = grid_z(params, acts, SQUARE, 60)
+    regions = linear_regions(zs)
+    assert regions.count == brute_force_count(zs) > 100
+    patterns = [column.tobytes() for column in np.vstack([z > 0 for z in zs]).T]
+    assert len(set(zip(regions.ids.tolist(), patterns))) == regions.count
