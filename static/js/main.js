@@ -118,6 +118,7 @@ function paint() {
   measure('crease:react-plane', t);
   t = performance.now();
   network.render(frame, { live: trainer.playing });
+  network.setDead(frame.regions?.dead ?? []);
   measure('crease:draw-network', t);
   // While playing, the curves extend their lines on a canvas (Plotly redraws
   // only when an axis grows); paused, they are one Plotly figure again.
@@ -257,7 +258,7 @@ store.subscribe((changed, state, meta, previous) => {
   else if (groups.has('network')) run(() => session.changeNetwork(previous), refused(changed, previous));
   if (groups.has('training')) run(() => session.patchTraining(), refused(changed.filter((k) => groupOf(k) === 'training'), previous));
   if (groups.has('view')) {
-    if (changed.includes('curveLayers')) refreshView();
+    if (changed.includes('curveLayers') || changed.includes('tintRegions')) refreshView();
     else render();
   }
 });

@@ -189,6 +189,15 @@ export class NetworkDiagram {
     });
   }
 
+  /** Grey the units dead on every training point: dead[l - 1] lists hidden layer l's (creases.js). */
+  setDead(dead) {
+    const sets = dead.map((units) => new Set(units));
+    for (const rect of this.nodeGroup.children) {
+      const [c, j] = rect.dataset.unit.split(',').map(Number);
+      rect.classList.toggle('dead', Boolean(c > 0 && sets[c - 1]?.has(j)));
+    }
+  }
+
   _drawBiases() {
     const { columns } = this.layout;
     this.biases = this.model.weights.map(({ W0 }, index) => {
