@@ -211,7 +211,9 @@ def creases(params, acts, extent, resolution: int, X_train, with_ids: bool) -> d
     # MERGE (gridpass): the frame's one grid pass keeps the pre-activations; until
     # then the ReLU outputs from unit_activations, whose signs are the same.
     outputs = unit_activations(params, acts, extent, resolution) if relu else []
-    regions = linear_regions([outputs[i].reshape(outputs[i].shape[0], -1) for i in relu])
+    # no ReLU layer: one layer of no units, so that the grid's cells are one region
+    hidden_z = [outputs[i].reshape(outputs[i].shape[0], -1) for i in relu] or [np.zeros((0, resolution ** 2))]
+    regions = linear_regions(hidden_z)
     out = {"count": regions.count, "relu_units": sum(int(outputs[i].shape[0]) for i in relu),
            "dead": [np.flatnonzero(layer).tolist() for layer in dead]}
     if with_ids:

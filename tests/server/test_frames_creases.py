@@ -99,15 +99,20 @@ def test_a_unit_dead_on_the_training_points_is_listed():
     assert build(session, grid=41, include=["regions"])["regions"]["dead"] == [[]]
 
 
-def test_a_network_without_relu_units_has_one_region_and_nothing_dead():
+def test_only_relu_units_crease_and_die():
     rng = np.random.default_rng(1)
     X = rng.uniform(-2, 2, (2, 30))
     y = (X[0] > 0).astype(int)
     run = Run(NetworkSpec(2, (5, 3), ("tanh", "relu"), "softmax", 2), X, y, X[:, :0], y[:0], seed=2)
     run.set_layer(1, np.zeros((5, 3)), [-1, -1, 1])
     frame = build(Session(run, {}, 1, SQUARE), grid=30, include=["regions"])
-    # layer 2: units 0 and 1 read nothing and have bias -1 (dead), unit 2 bias +1
+    # the tanh layer is never dead and has no creases; in the ReLU layer units 0 and 1
+    # read nothing and have bias -1 (dead), unit 2 bias +1: one pattern everywhere
     assert frame["regions"] == {"count": 1, "relu_units": 3, "dead": [[], [0, 1]]}
+    run = Run(NetworkSpec(2, (4,), ("tanh",), "softmax", 2), X, y, X[:, :0], y[:0], seed=2)
+    frame = build(Session(run, {}, 1, SQUARE), grid=30, include=["tint"])
+    assert frame["regions"]["count"] == 1 and frame["regions"]["relu_units"] == 0
+    assert region_ids(frame).shape == (30, 30) and not region_ids(frame).any()
 
 
 def test_no_creases_unless_asked():
