@@ -6,7 +6,9 @@ minimal inline NumPy forward pass measured in the same run.
 
 Also prints the rest of a frame's geometry for the same network: lines, the
 decision boundary (cold, and reusing evaluate_grid's scores as a frame does),
-the three together, level sets, regions and thumbnails.
+the three together, level sets, regions and thumbnails; then what the
+creases (engine.creases: dead units, linear regions, their ids) add to a
+frame, against the training one frame of play does (an epoch).
 """
 import os
 
@@ -17,7 +19,9 @@ import time         # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from engine import geometry  # noqa: E402
+from engine import creases, geometry  # noqa: E402
+from engine.network import NetworkSpec, layer_params  # noqa: E402
+from engine.training import Run  # noqa: E402
 
 EXTENT = (-6.0, 6.0, -6.0, 6.0)
 SIZES = (2, 100, 10, 3)
@@ -102,6 +106,42 @@ def main():
     for name, fn in others.items():
         median, best = timings_ms(fn, 100)
         print(f"  {name:<34} {median:7.2f} / {best:5.2f} ms")
+    creases_vs_training()
+
+
+def creases_vs_training(points=300, resolution=100):
+    """The creases of a frame (server.frames.creases: dead units on the
+    training points, the hidden grid pass it makes until the frame's one pass
+    hands it the pre-activations, the regions) against one epoch of training
+    of the same 2-100-10-3 net (batch 10), the default frame of play."""
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-6, 6, (2, points))
+    y = (X[0] * X[1] > 0).astype(int) + (X[0] > 2)
+    run = Run(NetworkSpec(2, SIZES[1:-1], tuple(ACTIVATIONS[:-1]), "softmax", 3), X, y,
+              X[:, :0], y[:0], seed=1)
+    params = layer_params(run.model)
+
+    def grid_pass():
+        return [a.reshape(a.shape[0], -1)
+                for a in geometry.unit_activations(params, ACTIVATIONS, EXTENT, resolution)]
+
+    zs = grid_pass()
+    parts = {
+        "dead_units on the training points": lambda: creases.dead_units(params, ACTIVATIONS, X),
+        "hidden grid pass (to be shared)": grid_pass,
+        "linear_regions (110 bits a cell)": lambda: creases.linear_regions(zs),
+    }
+    print(f"creases of a frame, {resolution}x{resolution}, {points} training points "
+          f"({creases.count_regions(zs)} regions):")
+    total = 0.0
+    for name, fn in parts.items():
+        median, best = timings_ms(fn, 50)
+        total += median
+        print(f"  {name:<34} {median:7.2f} / {best:5.2f} ms")
+    epoch = timings_ms(lambda: run.train_epochs(1), 20)[0]
+    print(f"  one epoch of training (batch 10)   {epoch:7.2f} ms; creases / epoch = {total / epoch:.2f}"
+          f" (without the shared grid pass {(total - timings_ms(grid_pass, 50)[0]) / epoch:.2f})")
+
 
 if __name__ == "__main__":
     main()

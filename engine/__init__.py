@@ -5,7 +5,7 @@ Columns are data points.  A batch of inputs ``X`` is d x b, one-hot targets
 shape m x n and ``W0`` of shape n x 1.  Every docstring gives shapes in these
 terms.  Nothing here imports the web side.
 
-The forward pass is written six times, each for a reason, and each is tied to
+The forward pass is written seven times, each for a reason, and each is tied to
 the modules (the homework's reference) by a test:
 
 - ``modules.py`` (through ``Sequential``): the homework's API, the reference.
@@ -19,6 +19,9 @@ the modules (the homework's reference) by a test:
 - The notebook download's text (``export_modules.py``), which replays a run
   with the fused step's products, so that it ends at the same weights --
   ``tests/engine/test_export_notebook.py::test_replaying_every_notebook_gives_the_pages_curves_and_weights``.
+- ``creases.hidden_preactivations``, the hidden layers at the training points
+  in float64 for the dead units, with no model object --
+  ``tests/engine/test_creases.py::test_preactivations_are_the_homework_modules_forward_pass``.
 - The page's ``static/js/forward.js``, which moves a line while a weight is
   dragged, before the server answers --
   ``tests/browser/test_forward.py::test_the_pages_forward_pass_matches_the_engines``.

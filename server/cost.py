@@ -35,7 +35,7 @@ STORED_POINT = 20_000         # a point of a stored experiment part, to or from 
 STORED_WEIGHT = 2_500         # a weight a stored part keeps (best and worst trial), from JSON
 MIN_GRID = 20                 # the coarsest grid a degraded frame is drawn at
 MIN_THUMB = 8                 # the smallest thumbnail
-EXTRAS_DROPPED = ("curves", "active", "regions", "thumbnails", "probs")   # first to go first
+EXTRAS_DROPPED = ("curves", "active", "tint", "regions", "thumbnails", "probs")   # first to go first
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,10 @@ def drawing_ms(shape: Shape, grid: int, thumb: int, include, curve_layers=()) ->
         layers = [layer for layer in (curve_layers or range(1, hidden + 1)) if layer <= hidden]
         deepest = max(layers, default=0)
         work += shape.forward(cells, deepest) + cells * CONTOUR * sum(shape.sizes[l] for l in layers)
-    if "regions" in include and hidden:
-        work += shape.forward(cells, hidden) + cells * shape.units * REGION
+    if ("regions" in include or "tint" in include) and hidden:
+        work += shape.forward(cells, hidden) + cells * shape.units * REGION + shape.forward(shape.points, hidden)
+    if "tint" in include and hidden:
+        work += cells * 2 * SEND   # the region ids: 2 bytes a cell, deflated
     if "active" in include and hidden:
         work += shape.forward(cells, 1)
     if "thumbnails" in include and hidden:

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.geometry import (activation_regions, decision_boundary, evaluate_grid,
-                             first_layer_segments, unit_activations, unit_level_sets)
+from engine.creases import TINTS, dead_units, linear_regions, relu_layers
+from engine.geometry import (decision_boundary, evaluate_grid, first_layer_segments,
+                             unit_activations, unit_level_sets)
 from engine.network import layer_params
 from engine.training import METRIC_KEYS
 
@@ -110,9 +111,9 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
                                      len(run.spec.hidden), digits)
         if "thumbnails" in include:
             frame["thumbnails"] = thumbnails(params, acts, session.extent, view.thumb)
-        if "regions" in include:
-            frame["regions"] = {"count": activation_regions(params, acts, session.extent,
-                                                            view.grid)[1]}
+        if "regions" in include or "tint" in include:
+            frame["regions"] = creases(params, acts, session.extent, view.grid, run.X_train,
+                                       "tint" in include)
         if "active" in include and run.spec.hidden:
             frame["active"] = active_units(params, acts, session.extent, view.grid)
         frame["weights"] = [{"shape": list(W.shape), "dtype": str(W.dtype), "W": exact_b64(W),
@@ -195,6 +196,34 @@ def active_units(params, acts, extent, resolution: int) -> dict:
     count = (z > 0).sum(axis=0).astype("<u2")
     return {"resolution": resolution, "units": int(z.shape[0]), "encoding": ACTIVE_ENCODING,
             "data": b64(zlib.compress(count.tobytes(), 6))}
+
+
+# --- creases (issue 18.3) ------------------------------------------------------
+
+def creases(params, acts, extent, resolution: int, X_train, with_ids: bool) -> dict:
+    """Dead ReLU units per hidden layer (unit indices; dead on every training
+    point), the ReLU units in all, and the linear regions on the grid; with
+    the tint view also each cell's region (deflated little-endian uint16 RxR,
+    uint32 past 65,536 regions, row i = y) and each region's tint (uint8,
+    < ``palette``): engine.creases says how ids and tints are chosen."""
+    dead = dead_units(params, acts, X_train)
+    relu = relu_layers(acts)
+    # MERGE (gridpass): the frame's one grid pass keeps the pre-activations; until
+    # then the ReLU outputs from unit_activations, whose signs are the same.
+    outputs = unit_activations(params, acts, extent, resolution) if relu else []
+    # no ReLU layer: one layer of no units, so that the grid's cells are one region
+    hidden_z = [outputs[i].reshape(outputs[i].shape[0], -1) for i in relu] or [np.zeros((0, resolution ** 2))]
+    regions = linear_regions(hidden_z)
+    out = {"count": regions.count, "relu_units": sum(int(outputs[i].shape[0]) for i in relu),
+           "dead": [np.flatnonzero(layer).tolist() for layer in dead]}
+    if with_ids:
+        wide = regions.count > 2 ** 16
+        ids = regions.ids.astype("<u4" if wide else "<u2")
+        out["ids"] = {"resolution": resolution, "palette": TINTS,
+                      "encoding": "zlib+base64+uint32le" if wide else "zlib+base64+uint16le",
+                      "data": b64(zlib.compress(ids.tobytes(), 6)),
+                      "tints": b64(regions.tints.tobytes())}
+    return out
 
 
 def predictions(run) -> str:

@@ -95,8 +95,21 @@ class Thumbnails(Described):
     scale: tuple[float, float]
 
 
+class RegionIds(Described):
+    resolution: int
+    palette: int = Field(description="tints are 0 .. palette - 1")
+    encoding: Literal["zlib+base64+uint16le", "zlib+base64+uint32le"]
+    data: str = Field(description="deflate(little-endian ids RxR): each cell's linear region, "
+                                  "numbered by first appearance, row i = y")
+    tints: str = Field(description="base64 uint8, one per region: its tint, which follows its "
+                                   "on/off pattern; regions across one crease never share one")
+
+
 class Regions(Described):
-    count: int
+    count: int = Field(description="linear regions on the grid: distinct on/off patterns of the ReLU units")
+    relu_units: int
+    dead: list[list[int]] = Field(description="per hidden layer, the ReLU units off on every training point")
+    ids: RegionIds | None = Field(None, description="with include tint")
 
 
 class ActiveUnits(Described):

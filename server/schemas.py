@@ -125,11 +125,13 @@ DataSettings = Annotated[
 class View(Strict):
     """How the frame is drawn: grid cells per side, history since which epoch,
     extras (unit curves of some hidden layers, thumbnails, linear-region
-    count, class probabilities, the points, active first-layer units per cell)."""
+    count and dead units, class probabilities, the points, active first-layer
+    units per cell, each cell's linear region for the tint view)."""
     grid: Annotated[int, Field(ge=2), AtMost("max_grid"), INTEGRAL] = 100
     since_epoch: Annotated[int, Field(ge=0, le=COUNT_MAX), INTEGRAL] = 0
-    include: Annotated[list[Literal["curves", "thumbnails", "regions", "probs", "points", "active"]],
-                       Field(max_length=6)] = Field(default_factory=list)
+    include: Annotated[list[Literal["curves", "thumbnails", "regions", "probs", "points", "active",
+                                    "tint"]],
+                       Field(max_length=7)] = Field(default_factory=list)
     curve_layers: Annotated[list[Annotated[int, Field(ge=1), AtMost("max_layers"), INTEGRAL]],
                             AtMost("max_layers", items=True)] = Field(default_factory=list)
     thumb: Annotated[int, Field(ge=4, le=64), INTEGRAL] = 16

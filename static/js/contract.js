@@ -46,6 +46,8 @@ export function viewFor(state, { sinceEpoch = 0, thumbnails = true, extraCurveLa
   if (thumbnails) include.push('thumbnails');
   const curveLayers = [...new Set([...state.curveLayers, ...extraCurveLayers])].filter((l) => l >= 2 && l <= state.hidden.length).sort((a, b) => a - b);
   if (curveLayers.length) include.push('curves');
+  // dead units and the linear-region count (creases.js); each cell's region for the tint view
+  if (state.hidden.length) include.push(state.tintRegions ? 'tint' : 'regions');
   const view = { grid: GRID_RESOLUTION, since_epoch: sinceEpoch, include, thumb: THUMB_SIZE };
   if (curveLayers.length) view.curve_layers = curveLayers;
   return view;

@@ -15,7 +15,7 @@ const count = (v) => v.toLocaleString('en-US');
 
 // Inputs bound one-to-one to a setting (element id = setting key).
 const SIMPLE_INPUTS = ['classes', 'n', 'noise', 'valShare', 'dataSeed', 'output', 'init', 'optimizer', 'lr', 'batchSize', 'momentum', 'weightDecay', 'seed', 'speed', 'speedUnit'];
-const CHECKBOXES = ['showBoundary', 'showLines', 'showVal'];
+const CHECKBOXES = ['showBoundary', 'showLines', 'showVal', 'tintRegions'];
 
 const $ = (id) => document.getElementById(id);
 

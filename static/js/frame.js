@@ -1,6 +1,8 @@
 // Decoding of a Frame (version 1, docs/design.md) into typed arrays the
 // renderers draw from. Nothing here touches the DOM.
 
+import { decodeRegions } from './creases.js';
+
 export const FRAME_VERSION = 1;
 
 /** Bytes of a base64 string. */
@@ -117,7 +119,7 @@ export async function decodeFrame(frame) {
     boundary: frame.boundary ?? [],
     curves: frame.curves ?? null,
     thumbnails: frame.thumbnails ? decodeThumbnails(frame.thumbnails) : null,
-    regions: frame.regions ?? null,
+    regions: await decodeRegions(frame.regions),
     weights,
     layers: frame.layers,
     predictions: frame.predictions ? base64Bytes(frame.predictions) : null,

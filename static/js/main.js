@@ -124,6 +124,7 @@ function paint() {
   measure('crease:react-plane', t);
   t = performance.now();
   network.render(frame, { live: trainer.playing });
+  network.setDead(frame.regions?.dead ?? []);
   measure('crease:draw-network', t);
   walk.follow(frame, trainer.playing);
   // While playing, the curves extend their lines on a canvas (Plotly redraws
@@ -227,7 +228,7 @@ store.subscribe((changed, state, meta, previous) => {
   else if (groups.has('network')) run(() => session.changeNetwork(previous), refused(changed, previous));
   if (groups.has('training')) run(() => session.patchTraining(), refused(changed.filter((k) => groupOf(k) === 'training'), previous));
   if (groups.has('view')) {
-    if (changed.includes('curveLayers')) refreshView();
+    if (changed.includes('curveLayers') || changed.includes('tintRegions')) refreshView();
     else render();
   }
 });

@@ -164,6 +164,15 @@ export class NetworkDiagram {
     drawNodes(this.nodeGroup, this.layout, this.model.weights, focus);
   }
 
+  /** Grey the units dead on every training point: dead[l - 1] lists hidden layer l's (creases.js). */
+  setDead(dead) {
+    const sets = dead.map((units) => new Set(units));
+    for (const rect of this.nodeGroup.children) {
+      const [c, j] = rect.dataset.unit.split(',').map(Number);
+      rect.classList.toggle('dead', Boolean(c > 0 && sets[c - 1]?.has(j)));
+    }
+  }
+
   _paintCanvas() {
     const ctx = this.canvas.getContext('2d');
     const dpr = window.devicePixelRatio || 1;

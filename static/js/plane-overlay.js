@@ -18,6 +18,7 @@ const STYLE = {
   boundary: { color: INK, width: 2.2 },
   curves: { color: '#5b4b8a', width: 1.4, dash: [6, 4] },
   lines: { color: 'rgba(29,35,48,0.75)', width: 1.6 },
+  deadLines: { color: 'rgba(29,35,48,0.5)', width: 1.6, dash: [7, 5] },
   manyLines: { color: 'rgba(29,35,48,0.4)', width: 1 },
   highlight: { color: ACCENT, width: 4 },
   ring: { color: 'rgba(29,35,48,0.85)', width: 1.4 },
@@ -108,8 +109,11 @@ export class Overlay {
     if (view.showLines) {
       const shown = model.lines.filter((l) => l.segment && !view.hiddenLines.includes(l.unit));
       const many = shown.length > MAX_LABELLED_LINES;
-      this._stroke(ctx, shown.map((l) => l.segment), toPx, many ? STYLE.manyLines : STYLE.lines);
-      drawn.lines = shown.map((l) => ({ unit: l.unit, from: toPx(l.segment[0]), to: toPx(l.segment[1]) }));
+      // a unit dead on every training point (creases.js): its line dashed
+      const dead = new Set(model.regions?.dead?.[0] ?? []);
+      this._stroke(ctx, shown.filter((l) => !dead.has(l.unit)).map((l) => l.segment), toPx, many ? STYLE.manyLines : STYLE.lines);
+      this._stroke(ctx, shown.filter((l) => dead.has(l.unit)).map((l) => l.segment), toPx, STYLE.deadLines);
+      drawn.lines = shown.map((l) => ({ unit: l.unit, from: toPx(l.segment[0]), to: toPx(l.segment[1]), dead: dead.has(l.unit) }));
       if (!many) drawn.labels = this._labels(ctx, model, view, shown, toPx);
     }
     this._stroke(ctx, highlight, toPx, STYLE.highlight);

@@ -19,6 +19,7 @@ import { axisTitles, legendLayout, legendTraces } from './plane-legend.js';
 import { className } from './notation.js';
 import { CLASS_SYMBOLS, NEGATIVE, POSITIVE, classColor, regionLut } from './palette.js';
 import { Overlay } from './plane-overlay.js';
+import { TintLayer } from './creases.js';
 import { theme } from './theme.js';
 
 const linspace = (a, b, n) => Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
@@ -173,6 +174,7 @@ export class Plane {
     this.regionsGraph = el.appendChild(h('div', { class: 'plane-graph plane-regions' }));
     this.regions = new RegionsLayer(el.appendChild(h('canvas', { class: 'plane-graph plane-regions-canvas', dataset: { testid: 'plane-regions' } })));
     this.backgroundKey = null;
+    this.tint = new TintLayer(el.appendChild(h('canvas', { class: 'plane-graph plane-tint', dataset: { testid: 'plane-tint' } })));
     this.overlay = new Overlay(el.appendChild(h('canvas', { class: 'plane-graph plane-overlay', dataset: { testid: 'plane-overlay' } })));
     this.pointsGraph = el.appendChild(h('div', { class: 'plane-graph plane-points' }));
     this.tooltip = el.appendChild(h('div', { class: 'plot-tooltip', hidden: true, dataset: { testid: 'plane-tooltip' } }));
@@ -277,6 +279,7 @@ export class Plane {
       }
       this.regions.paint(model, view.regions);
     }
+    this.tint.paint(view.tintRegions && !activation ? model.regions?.ids ?? null : null);
     this.overlay.paint(model, view, this._highlightPolylines(), this.marker);
     this.linePopup.refresh(model.lines, model.layers[0].activation);
     if (this.hovered) this._showTooltip(this.hovered);
@@ -290,6 +293,7 @@ export class Plane {
     const plotArea = { left: rect.left - box.left, top: rect.top - box.top, width: rect.width, height: rect.height };
     this.overlay.resize(this.size, plotArea);
     this.regions.resize(this.size, plotArea);
+    this.tint.resize(this.size, plotArea);
   }
 
   _highlightPolylines() {

@@ -1,6 +1,7 @@
 // The numbers a class reads from the back of the room (epoch, loss, accuracy)
 // and the one-line status (retrying, resumed, diverged, errors).
 
+import { creasesText } from './creases.js';
 import { formatNumber } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -13,6 +14,9 @@ export function showNumbers(frame) {
   $('val-loss').textContent = formatNumber(metrics.val_loss);
   $('train-acc').textContent = formatNumber(metrics.train_acc);
   $('val-acc').textContent = formatNumber(metrics.val_acc);
+  const creases = creasesText(frame.regions);
+  $('creases-readout').textContent = creases;
+  $('creases-readout').hidden = !creases;
 }
 
 export function showPlaying(playing) {

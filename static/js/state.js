@@ -44,6 +44,7 @@ export const SETTINGS = [
   { key: 'hiddenLines', url: 'linesoff', type: 'intList', def: [], min: 0, max: Infinity, maxLength: Infinity, limits: { max: ['max_units', -1], maxLength: ['max_units'] }, group: 'view' },
   { key: 'curveLayers', url: 'curves', type: 'intList', def: [], min: 2, max: Infinity, maxLength: Infinity, limits: { max: ['max_layers'], maxLength: ['max_layers'] }, group: 'view' },
   { key: 'showVal', url: 'showval', type: 'bool', def: true, group: 'view' },
+  { key: 'tintRegions', url: 'tint', type: 'bool', def: false, group: 'view' },
   { key: 'presenter', url: 'presenter', type: 'bool', def: false, group: 'page' },
   // values: CONTROL_GROUPS and the URL keys of the settings above (filled in below)
   { key: 'hide', url: 'hide', type: 'enumList', def: [], values: null, maxLength: 64, group: 'page' },

@@ -44,6 +44,7 @@ EXAMPLES = {
     "hiddenLines": ({}, [1, 3]),
     "curveLayers": ({"hidden": [4, 4], "activations": ["relu", "relu"]}, [2]),
     "showVal": ({}, False),
+    "tintRegions": ({}, True),
     "presenter": ({}, True),
     "hide": ({}, ["data", "lr"]),
     "lesson": ({}, "relu-softmax"),

@@ -82,6 +82,20 @@ def test_a_step_counts_forward_backward_and_the_epoch_evaluation():
         (3 * shape.forward(10) + shape.forward(100)) / cost.WORK_PER_MS)
 
 
+def test_the_tint_view_costs_its_region_ids_on_top_of_the_count_and_goes_first():
+    shape = cost.Shape((2, 100, 10, 3), 400)
+    plain = cost.drawing_ms(shape, 100, 16, [])
+    count = cost.drawing_ms(shape, 100, 16, ["regions"])
+    # the tint view implies the count: the same work, plus 2 bytes a cell sent
+    assert cost.drawing_ms(shape, 100, 16, ["tint"]) == pytest.approx(count + 100 * 100 * 2 * cost.SEND / cost.WORK_PER_MS)
+    assert cost.drawing_ms(shape, 100, 16, ["regions", "tint"]) == cost.drawing_ms(shape, 100, 16, ["tint"])
+    assert count > plain
+    # over the budget the ids go before the count
+    assert cost.EXTRAS_DROPPED.index("tint") < cost.EXTRAS_DROPPED.index("regions")
+    tight = cost.drawing_ms(shape, cost.MIN_GRID, 16, ["regions"]) + 1e-6
+    assert cost.fit_drawing(shape, 100, 16, ["regions", "tint"], [], tight)[2] == ["regions"]
+
+
 def test_grids_of_many_networks_share_one_coarser_grid():
     shapes = [cost.Shape((2, 256, 256, 128, 8), 0)] * 16
     grid, estimate = cost.fit_grids(shapes, 200, 250)
