@@ -1,5 +1,5 @@
 """Grid-evaluation benchmark: ms per R x R evaluation (classes + confidence)
-of a 2-100-10-3 ReLU/softmax network, engine.geometry.evaluate_grid against a
+of a 2-100-10-3 ReLU/softmax network, engine.grid.evaluate_grid against a
 minimal inline NumPy forward pass measured in the same run.
 
     OPENBLAS_NUM_THREADS=1 python -m bench.geometry
@@ -17,7 +17,7 @@ import time         # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from engine import geometry  # noqa: E402
+from engine import geometry, grid  # noqa: E402
 
 EXTENT = (-6.0, 6.0, -6.0, 6.0)
 SIZES = (2, 100, 10, 3)
@@ -33,7 +33,7 @@ def network(seed=0):
 
 def baseline(params, resolution, dtype):
     """The plain way: build the 2 x R^2 grid, three matrix products, softmax."""
-    xs, ys = geometry.grid_axes(EXTENT, resolution)
+    xs, ys = grid.grid_axes(EXTENT, resolution)
     gx, gy = np.meshgrid(xs, ys)
     A = np.stack([gx.ravel(), gy.ravel()]).astype(dtype)
     for index, (W, W0) in enumerate(params):
@@ -66,11 +66,11 @@ def main():
     print(f"{'grid':>9} {'dtype':>8} {'engine':>15} {'baseline':>15} {'ratio':>6}")
     for resolution, repeats in ((100, 200), (200, 60)):
         for dtype in (np.float32, np.float64):
-            result = geometry.evaluate_grid(params, ACTIVATIONS, EXTENT, resolution, dtype)
+            result = grid.evaluate_grid(params, ACTIVATIONS, EXTENT, resolution, dtype)
             classes, confidence = baseline(params, resolution, dtype)
             agree = np.mean(result.classes == classes)
             assert agree > 0.999 and np.allclose(result.confidence, confidence, atol=1e-3)
-            engine = timings_ms(lambda: geometry.evaluate_grid(
+            engine = timings_ms(lambda: grid.evaluate_grid(
                 params, ACTIVATIONS, EXTENT, resolution, dtype), repeats)
             plain = timings_ms(lambda: baseline(params, resolution, dtype), repeats)
             print(f"{resolution:>4}x{resolution:<4} {np.dtype(dtype).name:>8} "
@@ -79,15 +79,15 @@ def main():
     print("the rest of a frame's geometry, 100x100, same network:")
 
     def cold_boundary():
-        geometry.forget_scores()   # force its own forward pass
+        grid.forget_scores()   # force its own forward pass
         return geometry.decision_boundary(params, ACTIVATIONS, EXTENT, 100)
 
     def frame():
-        geometry.evaluate_grid(params, ACTIVATIONS, EXTENT, 100)
+        grid.evaluate_grid(params, ACTIVATIONS, EXTENT, 100)
         geometry.first_layer_lines(*params[0], EXTENT)
         geometry.decision_boundary(params, ACTIVATIONS, EXTENT, 100)
 
-    geometry.evaluate_grid(params, ACTIVATIONS, EXTENT, 100)
+    grid.evaluate_grid(params, ACTIVATIONS, EXTENT, 100)
     others = {
         "first_layer_lines": lambda: geometry.first_layer_lines(*params[0], EXTENT),
         "decision_boundary, scores reused": lambda: geometry.decision_boundary(

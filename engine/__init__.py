@@ -13,8 +13,8 @@ the modules (the homework's reference) by a test:
   buffer, for speed -- ``tests/engine/test_training.py``
   (``test_first_step_is_a_mean_gradient_step_on_the_first_shuffled_batch``,
   ``test_a_full_batch_step_is_the_gradient_over_every_point_in_order``).
-- ``geometry``'s grid evaluation, in blocks of points and float32 --
-  ``tests/engine/test_geometry.py::test_grid_agrees_with_a_plain_forward_pass``.
+- ``grid``'s evaluation, in blocks of points and float32 --
+  ``tests/engine/test_grid.py::test_grid_agrees_with_a_plain_forward_pass``.
 - The exported script's text (``export_scripts.py``), which a student runs
   without Crease -- ``tests/engine/test_export.py::test_numpy_scripts_predict_what_the_engine_predicts``.
 - The page's ``static/js/forward.js``, which moves a line while a weight is

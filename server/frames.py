@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.geometry import (activation_regions, decision_boundary, evaluate_grid,
-                             first_layer_segments, unit_activations, unit_level_sets)
+from engine.geometry import (activation_regions, decision_boundary, first_layer_segments,
+                             unit_activations, unit_level_sets)
+from engine.grid import evaluate_grid
 from engine.network import layer_params
 from engine.training import METRIC_KEYS
 

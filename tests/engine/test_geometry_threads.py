@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 
-from engine import geometry
+from engine import geometry, grid
 
 EXTENT, R = (-2.0, 2.0, -2.0, 2.0), 40
 ACTS = ["relu", "softmax"]
@@ -23,7 +23,7 @@ def test_two_threads_each_reuse_their_own_grid(monkeypatch):
     nets = [network(1), network(2)]
     cold = []
     for params in nets:
-        geometry.forget_scores()
+        grid.forget_scores()
         cold.append(geometry.decision_boundary(params, ACTS, EXTENT, R))
     forward_passes = []
     real_gather = geometry._gather
@@ -32,7 +32,7 @@ def test_two_threads_each_reuse_their_own_grid(monkeypatch):
     drawn: dict[int, list] = {}
 
     def frame(i: int) -> None:
-        geometry.evaluate_grid(nets[i], ACTS, EXTENT, R)
+        grid.evaluate_grid(nets[i], ACTS, EXTENT, R)
         both_evaluated.wait(10)          # the other thread's grid came after this one's
         drawn[i] = geometry.decision_boundary(nets[i], ACTS, EXTENT, R)
 
@@ -49,12 +49,12 @@ def test_two_threads_each_reuse_their_own_grid(monkeypatch):
 
 def test_forget_scores_forces_a_forward_pass(monkeypatch):
     params = network(3)
-    geometry.evaluate_grid(params, ACTS, EXTENT, R)
+    grid.evaluate_grid(params, ACTS, EXTENT, R)
     passes = []
     real_gather = geometry._gather
     monkeypatch.setattr(geometry, "_gather", lambda *a: passes.append(1) or real_gather(*a))
     geometry.decision_boundary(params, ACTS, EXTENT, R)
     assert passes == []
-    geometry.forget_scores()
+    grid.forget_scores()
     geometry.decision_boundary(params, ACTS, EXTENT, R)
     assert passes == [1]

@@ -8,7 +8,8 @@ import zlib
 import numpy as np
 import pytest
 
-from engine.geometry import decision_boundary, evaluate_grid, first_layer_lines
+from engine.geometry import decision_boundary, first_layer_lines
+from engine.grid import evaluate_grid
 from engine.network import NetworkSpec, layer_params, predict_proba
 from engine.training import Run
 
