@@ -4,9 +4,10 @@ minimal inline NumPy forward pass measured in the same run.
 
     OPENBLAS_NUM_THREADS=1 python -m bench.geometry
 
-Also prints the rest of a frame's geometry for the same network: lines, the
-decision boundary (cold, and reusing evaluate_grid's scores as a frame does),
-the three together, level sets, regions and thumbnails.
+Also prints the rest of a frame's geometry for the same network: the grid
+pass alone (scores only, and keeping the hidden layers), lines, the decision
+boundary (from a pass, as a frame draws it, and with its own pass), the
+frame's pass + classes + lines + boundary, level sets, regions and thumbnails.
 """
 import os
 
@@ -78,30 +79,30 @@ def main():
                   f"{engine[0] / plain[0]:>6.2f}")
     print("the rest of a frame's geometry, 100x100, same network:")
 
-    def cold_boundary():
-        grid.forget_scores()   # force its own forward pass
-        return geometry.decision_boundary(params, ACTIVATIONS, EXTENT, 100)
-
     def frame():
-        grid.evaluate_grid(params, ACTIVATIONS, EXTENT, 100)
+        plane = grid.GridPass(params, ACTIVATIONS, EXTENT, 100)
+        plane.classify()
         geometry.first_layer_lines(*params[0], EXTENT)
-        geometry.decision_boundary(params, ACTIVATIONS, EXTENT, 100)
+        geometry.decision_boundary_of(plane)
 
-    grid.evaluate_grid(params, ACTIVATIONS, EXTENT, 100)
+    plane = grid.GridPass(params, ACTIVATIONS, EXTENT, 100, keep="z")
+    plane.classify()
     others = {
         "first_layer_lines": lambda: geometry.first_layer_lines(*params[0], EXTENT),
-        "decision_boundary, scores reused": lambda: geometry.decision_boundary(
+        "grid pass (scores only)": lambda: grid.GridPass(params, ACTIVATIONS, EXTENT, 100),
+        "grid pass keeping hidden z": lambda: grid.GridPass(params, ACTIVATIONS, EXTENT, 100, keep="z"),
+        "decision_boundary_of a pass": lambda: geometry.decision_boundary_of(plane),
+        "decision_boundary, own pass": lambda: geometry.decision_boundary(
             params, ACTIVATIONS, EXTENT, 100),
-        "decision_boundary, cold": cold_boundary,
-        "grid + lines + boundary": frame,
-        "unit_level_sets layer 2": lambda: geometry.unit_level_sets(
-            params, ACTIVATIONS, 2, EXTENT, 100),
-        "activation_regions": lambda: geometry.activation_regions(params, ACTIVATIONS, EXTENT, 100),
+        "pass + classes + lines + boundary": frame,
+        "unit_level_sets_of layer 2": lambda: geometry.unit_level_sets_of(plane, 2),
+        "activation_regions_of a pass": lambda: geometry.activation_regions_of(plane),
         "unit_activations 16x16": lambda: geometry.unit_activations(params, ACTIVATIONS, EXTENT, 16),
     }
     for name, fn in others.items():
         median, best = timings_ms(fn, 100)
         print(f"  {name:<34} {median:7.2f} / {best:5.2f} ms")
+
 
 if __name__ == "__main__":
     main()

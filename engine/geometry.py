@@ -16,8 +16,7 @@ import contourpy
 import numpy as np
 
 from engine.boundary import class_boundary
-from engine.grid import (_blocks, _check, _gather, _last_scores, _network_key, _quiet, _winner,
-                         grid_axes)
+from engine.grid import BLOCK_POINTS, GridPass, _check, _quiet, grid_axes
 
 DEAD_NORM = 1e-9      # |w| below this: z is constant over any sensible view
 
@@ -113,22 +112,36 @@ def _zero_set(values: np.ndarray, mesh: tuple[np.ndarray, np.ndarray]) -> list[n
     return polylines
 
 
+def _needs(grid: GridPass, kept: str) -> list[np.ndarray]:
+    layers = grid.hidden_z if kept == "z" else grid.hidden_a
+    if len(layers) != len(grid.activations) - 1:
+        raise ValueError(f"this needs the grid pass's hidden layers: GridPass(..., keep={kept!r})")
+    return layers
+
+
 @_quiet
-def unit_level_sets(params, activations, layer, extent, resolution) -> list[list[np.ndarray]]:
+def unit_level_sets_of(grid: GridPass, layer: int) -> list[list[np.ndarray]]:
     """Zero level sets of hidden layer ``layer``'s pre-activations (layer 1 is
-    the first hidden layer): per unit, a list of polylines, each N x 2 [x, y].
-    Beyond layer 1 they bend where earlier units switch."""
-    xs, ys = _check(params, activations, extent, resolution)
+    the first hidden layer) on a grid pass that kept them (keep "z"): per
+    unit, a list of polylines, each N x 2 [x, y].  Beyond layer 1 they bend
+    where earlier units switch."""
+    hidden_z = _needs(grid, "z")
+    if not 1 <= layer <= len(hidden_z):
+        raise ValueError(f"layer must be a hidden layer, 1..{len(hidden_z)}, not {layer}")
+    R, mesh = grid.resolution, _mesh(grid.xs, grid.ys)
+    return [_zero_set(z.reshape(R, R), mesh) for z in hidden_z[layer - 1]]
+
+
+def unit_level_sets(params, activations, layer, extent, resolution) -> list[list[np.ndarray]]:
+    """unit_level_sets_of a grid pass of its own."""
+    _check(params, activations, extent, resolution)
     if not 1 <= layer <= len(params) - 1:
         raise ValueError(f"layer must be a hidden layer, 1..{len(params) - 1}, not {layer}")
-    R = xs.shape[0]
-    Z = _gather(params, activations, xs, ys, layer - 1)
-    mesh = _mesh(xs, ys)
-    return [_zero_set(z.reshape(R, R), mesh) for z in Z]
+    return unit_level_sets_of(GridPass(params, activations, extent, resolution, keep="z"), layer)
 
 
 @_quiet
-def decision_boundary(params, activations, extent, resolution) -> list[np.ndarray]:
+def decision_boundary_of(grid: GridPass) -> list[np.ndarray]:
     """Polylines (N x 2) where the predicted class changes.
 
     Marching squares over the winning classes (``boundary.class_boundary``):
@@ -138,40 +151,34 @@ def decision_boundary(params, activations, extent, resolution) -> list[np.ndarra
     classes meet in a grid square their lines join at one point in it.
     Closed polylines end with their first vertex; open ones run to the
     view's edge or to such a meeting point.  Nodes with a non-finite score
-    are left out.  Reuses the scores of the last evaluate_grid call (in this
-    thread) when it had the same network and view.
+    are left out.  The winners are the grid pass's own (``GridPass.winner``),
+    worked out once for the classes and the boundary.
     """
-    xs, ys = _check(params, activations, extent, resolution)
-    key, scores, winner = _last_scores()
-    if key != _network_key(params, activations, extent, resolution):
-        scores, winner = _gather(params, activations, xs, ys, len(params) - 1), None
-    if activations[-1] == "sigmoid":
+    scores = grid.scores
+    if grid.output == "sigmoid":
         scores = np.vstack([np.zeros_like(scores), scores])   # class 1 iff z > 0
-    winner = _winner(scores)[0] if winner is None else winner
-    return class_boundary(scores, winner, xs, ys)
+    return class_boundary(scores, grid.winner()[0], grid.xs, grid.ys)
 
 
-@_quiet
+def decision_boundary(params, activations, extent, resolution) -> list[np.ndarray]:
+    """decision_boundary_of a grid pass of its own."""
+    return decision_boundary_of(GridPass(params, activations, extent, resolution))
+
+
 def unit_activations(params, activations, extent, resolution) -> list[np.ndarray]:
     """Every hidden unit's activation over the grid, for thumbnails: per hidden
     layer a float32 array units x R x R."""
-    xs, ys = _check(params, activations, extent, resolution)
-    R = xs.shape[0]
-    hidden = len(params) - 1
-    out = [np.empty((np.shape(W)[1], R * R), dtype=np.float32) for W, _ in params[:hidden]]
-    if hidden:
-        for cells, layers in _blocks(params, activations, xs, ys, depth=hidden):
-            for grid, (_, A) in zip(out, layers):
-                grid[:, cells] = A
-    return [grid.reshape(-1, R, R) for grid in out]
+    grid = GridPass(params, activations, extent, resolution, keep="a")
+    return [a.reshape(-1, grid.resolution, grid.resolution) for a in grid.hidden_a]
 
 
 BITS = 24   # pattern bits summed into one float32 code: exact below 2 ** 24
 
 
 @_quiet
-def activation_regions(params, activations, extent, resolution) -> tuple[np.ndarray, int]:
-    """The on/off pattern of every ReLU unit per cell: region ids (int32 R x R,
+def activation_regions_of(grid: GridPass) -> tuple[np.ndarray, int]:
+    """The on/off pattern of every ReLU unit per cell, from a grid pass that
+    kept the hidden pre-activations (keep "z"): region ids (int32 R x R,
     equal id = equal pattern, numbered in the patterns' sorted order) and the
     number of distinct patterns, i.e. of linear pieces of the network seen on
     the grid (pieces thinner than a cell can be missed; a network without ReLU
@@ -181,22 +188,32 @@ def activation_regions(params, activations, extent, resolution) -> tuple[np.ndar
     one matrix product of the 0/1 pattern with powers of two; equal patterns
     are then found by sorting the codes.
     """
-    xs, ys = _check(params, activations, extent, resolution)
-    R = xs.shape[0]
-    relu_layers = [i for i, name in enumerate(activations[:-1]) if name == "relu"]
-    units = sum(np.shape(params[i][0])[1] for i in relu_layers)
+    R = grid.resolution
+    hidden_z = _needs(grid, "z")
+    relu = [z for z, name in zip(hidden_z, grid.activations) if name == "relu"]
+    units = sum(z.shape[0] for z in relu)
     if units == 0:
         return np.zeros((R, R), dtype=np.int32), 1
     unit = np.arange(units)
     powers = np.zeros((-(-units // BITS), units), dtype=np.float32)
     powers[unit // BITS, unit] = 2.0 ** (unit % BITS)
     codes = np.empty((powers.shape[0], R * R), dtype=np.float32)
-    for cells, layers in _blocks(params, activations, xs, ys, depth=relu_layers[-1] + 1):
-        on = np.vstack([layers[i][0] > 0 for i in relu_layers]).astype(np.float32)
-        codes[:, cells] = powers @ on
+    on = np.empty((units, min(BLOCK_POINTS, R * R)), dtype=np.float32)
+    for start in range(0, R * R, on.shape[1]):   # a block at a time: the 0/1 pattern stays in cache
+        cells = slice(start, min(R * R, start + on.shape[1]))
+        width, row = cells.stop - cells.start, 0
+        for z in relu:
+            np.greater(z[:, cells], 0, out=on[row:row + z.shape[0], :width])
+            row += z.shape[0]
+        np.matmul(powers, on[:, :width], out=codes[:, cells])
     order = np.lexsort(codes[::-1])
     ordered = codes[:, order]
     new = np.any(ordered[:, 1:] != ordered[:, :-1], axis=0)
     region = np.empty(R * R, dtype=np.int32)
     region[order] = np.concatenate([[0], np.cumsum(new)])
     return region.reshape(R, R), int(new.sum()) + 1
+
+
+def activation_regions(params, activations, extent, resolution) -> tuple[np.ndarray, int]:
+    """activation_regions_of a grid pass of its own."""
+    return activation_regions_of(GridPass(params, activations, extent, resolution, keep="z"))

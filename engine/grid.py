@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -155,42 +154,6 @@ def _blocks(params, activations, xs, ys, dtype=np.float32, depth=None):
         yield cells, layers
 
 
-def _gather(params, activations, xs, ys, layer) -> np.ndarray:
-    """Layer ``layer``'s (0-based) pre-activations over the whole grid, units x R*R."""
-    out = np.empty((np.shape(params[layer][0])[1], xs.shape[0] * ys.shape[0]), dtype=np.float32)
-    for cells, layers in _blocks(params, activations, xs, ys, depth=layer + 1):
-        out[:, cells] = layers[layer][0]
-    return out
-
-
-def _network_key(params, activations, extent, resolution) -> tuple:
-    """Everything the grid's output scores depend on, weights by value."""
-    weights = tuple((np.shape(W), np.asarray(W, dtype=np.float64).tobytes(),
-                     np.asarray(W0, dtype=np.float64).tobytes()) for W, W0 in params)
-    return weights, tuple(activations), tuple(float(v) for v in extent), int(resolution)
-
-
-# evaluate_grid's output scores (k x R*R float32) and winning classes under
-# their _network_key, one entry per thread.  A frame asks for the classes and
-# then the boundary of the same network and view; this makes that one forward
-# pass and one classification instead of two.  Per thread because a gthread
-# worker draws several frames at once: with one shared entry, another thread's
-# evaluate_grid replaced it between a frame's two calls in about one frame in
-# five (4 threads), and that boundary paid a second forward pass.  Keyed by
-# weight values, so weights changed in place are never served stale.
-_last = threading.local()
-
-
-def _last_scores() -> tuple:
-    """(key, scores, classes) of this thread's last evaluate_grid, or Nones."""
-    return getattr(_last, "scores", (None, None, None))
-
-
-def forget_scores() -> None:
-    """Drop this thread's remembered scores (benchmarks of a cold boundary)."""
-    _last.scores = (None, None, None)
-
-
 def _winner(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row index of each column's largest value (the first of equals), as
     argmax(axis=0) gives it, and that largest value: (classes uint8 (b,),
@@ -204,40 +167,97 @@ def _winner(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return classes, best
 
 
-def _classify(Z, output, with_probs):
-    """Output pre-activations (k x b) -> classes (b,), confidence (b,), probs k x b | None."""
-    if output == "sigmoid":
-        z = Z[0]
-        probs = np.stack([sigmoid(-z), sigmoid(z)]) if with_probs else None   # not 1 - p: exact tails
-        return z > 0, sigmoid(np.abs(z)), probs
-    classes, best = _winner(Z)
-    e = np.exp(Z - best)
-    total = np.add.reduce(e, axis=0)
-    return classes, 1 / total, (e / total if with_probs else None)
+class GridPass:
+    """One forward pass of a network over a view's grid, kept for everything
+    drawn from that grid: classes, confidence and boundary from the output
+    scores, level sets, linear regions and active-unit counts from the hidden
+    pre-activations, thumbnails from the hidden activations.  The network and
+    the view are checked and the weights stacked once, here.
+
+    R = ``resolution`` and P = R * R grid points, flattened row by row (point
+    i * R + j at (xs[j], ys[i])); arrays are in ``dtype`` (float32 unless
+    asked).  Attributes:
+
+    - ``xs``, ``ys``: (R,) float64, the grid's axes (``grid_axes``).
+    - ``resolution``: R.  ``activations``: the layers' activation names,
+      ``output`` the last of them.
+    - ``scores``: k x P, the output layer's pre-activations (k = 1 for a
+      sigmoid output).
+    - ``hidden_z``: per hidden layer (hidden layer l at index l - 1), its
+      pre-activations, units x P; kept when ``keep`` holds "z", else [].
+      Where each hidden ReLU unit is on (z > 0) gives a point's activation
+      pattern, i.e. which linear piece of the network it lies in.
+    - ``hidden_a``: the same layers' activations, units x P; kept when
+      ``keep`` holds "a", else [].
+
+    Kept layers are copied out of the blocks (``_blocks``) as they pass, so
+    asking for none costs only the output scores.
+    """
+
+    def __init__(self, params, activations, extent, resolution, *, keep=(), dtype=np.float32):
+        self.xs, self.ys = _check(params, activations, extent, resolution)
+        if not set(keep) <= {"z", "a"}:
+            raise ValueError(f"keep may hold 'z' and 'a', not {keep!r}")
+        R = self.resolution = self.xs.shape[0]
+        self.activations, self.output = tuple(activations), activations[-1]
+        hidden = [np.shape(W)[1] for W, _ in params[:-1]]
+        self.scores = np.empty((np.shape(params[-1][0])[1], R * R), dtype=dtype)
+        self.hidden_z = [np.empty((n, R * R), dtype=dtype) for n in hidden] if "z" in keep else []
+        self.hidden_a = [np.empty((n, R * R), dtype=dtype) for n in hidden] if "a" in keep else []
+        self._winner = None
+        with np.errstate(over="ignore", invalid="ignore"):
+            for cells, layers in _blocks(params, activations, self.xs, self.ys, dtype):
+                self.scores[:, cells] = layers[-1][0]
+                for kept, (Z, _) in zip(self.hidden_z, layers):
+                    kept[:, cells] = Z
+                for kept, (_, A) in zip(self.hidden_a, layers):
+                    kept[:, cells] = A
+
+    def __repr__(self) -> str:
+        return (f"GridPass({self.resolution}x{self.resolution}, scores {self.scores.shape}, "
+                f"hidden_z {[z.shape[0] for z in self.hidden_z]}, "
+                f"hidden_a {[a.shape[0] for a in self.hidden_a]})")
+
+    def winner(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(classes uint8 (P,), the winning score (P,) or None for a sigmoid
+        output), worked out once: the grid's planes and the boundary share it."""
+        if self._winner is None:
+            if self.output == "sigmoid":
+                self._winner = (self.scores[0] > 0).astype(np.uint8), None
+            else:
+                with np.errstate(invalid="ignore"):
+                    self._winner = _winner(self.scores)
+        return self._winner
+
+    @_quiet
+    def classify(self, with_probs: bool = False) -> GridResult:
+        """Predicted class and its probability on every grid cell.
+
+        softmax: argmax and the largest softmax probability.  sigmoid: class 1
+        where p > 0.5 (z > 0), confidence max(p, 1 - p).  linear: argmax of
+        the outputs, confidence the largest softmax of the outputs (a linear
+        output has no probabilities; this is the usual way to read scores as
+        ones).  Where the outputs are not finite (a diverged network)
+        confidence is 0.
+        """
+        R, Z = self.resolution, self.scores
+        classes, best = self.winner()
+        if self.output == "sigmoid":
+            z = Z[0]
+            probs = np.stack([sigmoid(-z), sigmoid(z)]) if with_probs else None   # not 1 - p: exact tails
+            confidence = sigmoid(np.abs(z))
+        else:
+            e = np.exp(Z - best)
+            total = np.add.reduce(e, axis=0)
+            confidence, probs = 1 / total, (e / total if with_probs else None)
+        confidence = confidence.astype(np.float32, copy=False)
+        confidence[~np.isfinite(confidence)] = 0
+        k = max(2, Z.shape[0])   # a sigmoid's one output gives [1 - p; p]
+        return GridResult(classes.reshape(R, R), confidence.reshape(R, R),
+                          None if probs is None else probs.astype(np.float32, copy=False).reshape(k, R, R))
 
 
-@_quiet
 def evaluate_grid(params, activations, extent, resolution, dtype=np.float32,
                   with_probs=False) -> GridResult:
-    """Predicted class and its probability on every grid cell.
-
-    softmax: argmax and the largest softmax probability.  sigmoid: class 1
-    where p > 0.5 (z > 0), confidence max(p, 1 - p).  linear: argmax of the
-    outputs, confidence the largest softmax of the outputs (a linear output
-    has no probabilities; this is the usual way to read scores as ones).
-    Where the outputs are not finite (a diverged network) confidence is 0.
-    """
-    xs, ys = _check(params, activations, extent, resolution)
-    R = xs.shape[0]
-    k = max(2, np.shape(params[-1][0])[1])   # a sigmoid's one output gives [1 - p; p]
-    scores = np.empty((np.shape(params[-1][0])[1], R * R), dtype=dtype)
-    for cells, layers in _blocks(params, activations, xs, ys, dtype):
-        scores[:, cells] = layers[-1][0]
-    classes, confidence, probs = _classify(scores, activations[-1], with_probs)
-    classes = classes.astype(np.uint8, copy=False)
-    confidence = confidence.astype(np.float32, copy=False)
-    confidence[~np.isfinite(confidence)] = 0
-    if scores.dtype == np.float32:   # what decision_boundary computes in when it has to
-        _last.scores = (_network_key(params, activations, extent, resolution), scores, classes)
-    return GridResult(classes.reshape(R, R), confidence.reshape(R, R),
-                      None if probs is None else probs.astype(np.float32, copy=False).reshape(k, R, R))
+    """``GridPass(...).classify(with_probs)``: classes and confidence alone."""
+    return GridPass(params, activations, extent, resolution, dtype=dtype).classify(with_probs)

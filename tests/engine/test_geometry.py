@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from engine import geometry
+from engine import geometry, grid
 from engine.geometry import (activation_regions, decision_boundary, first_layer_lines,
                              unit_activations, unit_level_sets)
 from engine.grid import evaluate_grid
@@ -256,21 +256,36 @@ def test_a_diverged_network_still_draws(value):
     assert 1 <= activation_regions(params, acts, VIEW, 12)[1] <= 144
 
 
-def test_boundary_reuses_the_grid_scores_of_the_same_network_and_view(monkeypatch):
-    params, acts = random_network((2, 8, 3), ("relu",), "softmax", seed=5)
-    fresh = decision_boundary(params, acts, VIEW, 30)
-    evaluate_grid(params, acts, VIEW, 30)
+def test_pictures_of_one_grid_pass_need_no_other_pass(monkeypatch):
+    """Classes, boundary, level sets and regions of one GridPass: the same
+    pictures as the separate calls, with no forward pass of their own."""
+    params, acts = random_network((2, 8, 5, 3), ("relu", "relu"), "softmax", seed=5)
+    separate = (evaluate_grid(params, acts, VIEW, 30), decision_boundary(params, acts, VIEW, 30),
+                unit_level_sets(params, acts, 2, VIEW, 30), activation_regions(params, acts, VIEW, 30))
+    plane = grid.GridPass(params, acts, VIEW, 30, keep="z")
 
-    def no_forward_pass(*args):
-        raise AssertionError("the scores should have been reused")
-    monkeypatch.setattr(geometry, "_gather", no_forward_pass)
-    reused = decision_boundary(params, acts, VIEW, 30)
-    assert len(reused) == len(fresh) > 0
-    for a, b in zip(reused, fresh):
-        np.testing.assert_array_equal(a, b)
-    for other_view in [(VIEW, 31), ((-3, 3, -3, 2), 30)]:
-        with pytest.raises(AssertionError, match="reused"):
-            decision_boundary(params, acts, *other_view)
+    def no_forward_pass(*args, **kwargs):
+        raise AssertionError("a second forward pass")
+    monkeypatch.setattr(grid, "_blocks", no_forward_pass)
+    classes, boundary, level_sets, (region, count) = (
+        plane.classify(), geometry.decision_boundary_of(plane),
+        geometry.unit_level_sets_of(plane, 2), geometry.activation_regions_of(plane))
+    np.testing.assert_array_equal(classes.classes, separate[0].classes)
+    np.testing.assert_array_equal(classes.confidence, separate[0].confidence)
+    assert len(boundary) == len(separate[1]) > 0
+    assert all(np.array_equal(a, b) for a, b in zip(boundary, separate[1]))
+    assert [[p.tolist() for p in unit] for unit in level_sets] == \
+        [[p.tolist() for p in unit] for unit in separate[2]]
+    assert count == separate[3][1] > 1
+    np.testing.assert_array_equal(region, separate[3][0])
+
+
+@pytest.mark.parametrize("call", [lambda g: geometry.unit_level_sets_of(g, 1),
+                                  geometry.activation_regions_of])
+def test_pictures_of_hidden_layers_need_a_pass_that_kept_them(call):
+    params, acts = homework_network()
+    with pytest.raises(ValueError, match="keep='z'"):
+        call(grid.GridPass(params, acts, VIEW, 10))
 
 
 def test_boundary_is_never_stale_after_an_in_place_weight_change():

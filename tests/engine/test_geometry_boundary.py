@@ -242,7 +242,7 @@ def test_two_class_network_draws_contourpys_zero_set(seed):
     R = 70
     xs, ys = grid_axes(VIEW, R)
     mine = decision_boundary(params, acts, VIEW, R)
-    scores = grid._gather(params, acts, xs, ys, 2)
+    scores = grid.GridPass(params, acts, VIEW, R).scores
     theirs = contourpy_lines(scores[1] - scores[0], xs, ys)
     assert len(mine) == len(theirs) > 0
     assert canonical(mine) == canonical(theirs)
@@ -265,6 +265,6 @@ def test_two_class_field_draws_contourpys_zero_set(seed, resolution, coarse):
 def test_sigmoid_boundary_is_contourpys_zero_set_of_z():
     params, acts = random_network((2, 16, 1), ("tanh", "sigmoid"), seed=2)
     xs, ys = grid_axes(VIEW, 50)
-    (z,) = grid._gather(params, acts, xs, ys, 1)
+    (z,) = grid.GridPass(params, acts, VIEW, 50).scores
     mine = decision_boundary(params, acts, VIEW, 50)
     assert len(mine) > 0 and canonical(mine) == canonical(contourpy_lines(z, xs, ys))

@@ -48,7 +48,7 @@ def test_a_trained_looking_network_draws_each_pairs_boundary_and_the_same_level_
     acts, extent = ["relu", "tanh", "softmax"], (-3.0, 3.0, -3.0, 3.0)
     xs, ys = grid.grid_axes(extent, 60)
     boundary = geometry.decision_boundary(params, acts, extent, 60)
-    scores = grid._gather(params, acts, xs, ys, 2)
+    scores = grid.GridPass(params, acts, extent, 60).scores
     winner = scores.argmax(axis=0).reshape(60, 60)
     expected = []
     for a in range(4):
@@ -68,5 +68,5 @@ def test_a_trained_looking_network_draws_each_pairs_boundary_and_the_same_level_
     assert len(on_grid) > 100
     assert max(np.abs(ours - p).max(axis=1).min() for p in on_grid) < 1e-12
     for unit, lines in enumerate(geometry.unit_level_sets(params, acts, 2, extent, 60)):
-        z = grid._gather(params, acts, xs, ys, 1)[unit].reshape(60, 60)
+        z = grid.GridPass(params, acts, extent, 60, keep="z").hidden_z[1][unit].reshape(60, 60)
         assert [p.tolist() for p in lines] == [p.tolist() for p in reference(z, xs, ys)]

@@ -165,3 +165,35 @@ def test_the_winner_is_argmax_with_ties_to_the_first(seed):
     np.testing.assert_array_equal(classes, Z.argmax(axis=0))
     np.testing.assert_array_equal(best, Z.max(axis=0))
 
+
+
+@pytest.mark.parametrize("resolution", [7, 37])   # one block, several
+def test_grid_pass_keeps_every_layer_of_a_plain_forward_pass(resolution):
+    params, acts = random_network((2, 9, 6, 3), ("relu", "tanh"), "softmax", seed=4)
+    plane = grid.GridPass(params, acts, (-4, 5, -2, 3), resolution, keep="za")
+    gx, gy = mesh(resolution, (-4, 5, -2, 3))
+    A = np.stack([gx.ravel(), gy.ravel()])
+    expected_z, expected_a = [], []
+    for (W, W0), name in zip(params, acts):
+        Z = W.T @ A + W0
+        A = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "softmax": lambda z: z}[name](Z)
+        expected_z.append(Z)
+        expected_a.append(A)
+    assert [z.shape for z in plane.hidden_z] == [(9, resolution ** 2), (6, resolution ** 2)]
+    assert plane.hidden_z[0].dtype == plane.scores.dtype == np.float32
+    for kept, want in zip(plane.hidden_z + [plane.scores], expected_z):
+        np.testing.assert_allclose(kept, want, rtol=1e-4, atol=1e-5)
+    for kept, want in zip(plane.hidden_a, expected_a):
+        np.testing.assert_allclose(kept, want, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(plane.classify().classes.ravel(), plane.winner()[0])
+    assert repr(plane) == f"GridPass({resolution}x{resolution}, scores (3, {resolution ** 2}), " \
+                          "hidden_z [9, 6], hidden_a [9, 6])"
+
+
+def test_grid_pass_keeps_only_what_it_is_asked_for():
+    params, acts = homework_network()
+    plane = grid.GridPass(params, acts, VIEW, 5)
+    assert plane.hidden_z == [] and plane.hidden_a == [] and plane.scores.shape == (2, 25)
+    assert [z.shape for z in grid.GridPass(params, acts, VIEW, 5, keep="z").hidden_z] == [(4, 25)]
+    with pytest.raises(ValueError, match="keep"):
+        grid.GridPass(params, acts, VIEW, 5, keep="x")
