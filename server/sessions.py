@@ -384,7 +384,7 @@ class Sessions:
             session = self._load(sid, reuse)
             yield session
             blob = session.to_bytes()
-            self.store.put(sid, blob, held)
+            self.store.put(sid, blob, held, release=True)   # one round trip for both
         if reuse:
             self.decoded.keep(sid, blob, session)
 

@@ -1,7 +1,8 @@
 """The session store interface: opaque blobs by unguessable id, plus a lock.
 
 A request on a session goes ``with store.lock(sid) as held: blob = store.get(sid);
-... ; store.put(sid, new_blob, held)``.  The lock serialises requests on one
+... ; store.put(sid, new_blob, held)``; with ``release=True`` that last write
+also releases the lock (on Redis in the same round trip).  The lock serialises requests on one
 session across threads, processes and hosts, so a step is never lost or
 applied twice; ``put`` with a lock refuses to write if the lock was lost
 meanwhile (Redis: it expired), raising ``SessionBusy`` instead.
@@ -20,11 +21,12 @@ def new_session_id() -> str:
 
 
 class Held:
-    """Proof of holding a session's lock; handed back to ``put``."""
-    __slots__ = ("sid", "token")
+    """Proof of holding a session's lock; handed back to ``put``.  ``released``:
+    a ``put(..., release=True)`` let the lock go, the block's end need not."""
+    __slots__ = ("sid", "token", "released")
 
     def __init__(self, sid: str, token: str):
-        self.sid, self.token = sid, token
+        self.sid, self.token, self.released = sid, token, False
 
     def __repr__(self) -> str:
         return f"Held({self.sid!r})"
@@ -38,9 +40,10 @@ class SessionStore(ABC):
         """The session's blob, or None if unknown, expired or evicted; refreshes its idle time."""
 
     @abstractmethod
-    def put(self, sid: str, blob: bytes, held: Held | None = None) -> None:
+    def put(self, sid: str, blob: bytes, held: Held | None = None, release: bool = False) -> None:
         """Store ``blob`` under ``sid`` (new or replacing).  With ``held``, only
-        while that lock is still ours (else ``SessionBusy``)."""
+        while that lock is still ours (else ``SessionBusy``); with ``release``
+        as well, the write is the block's last use of the lock and lets it go."""
 
     def admit(self, owner: str) -> None:
         """Raise what ``create`` would for a new session of ``owner`` now, before

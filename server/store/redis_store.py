@@ -91,7 +91,8 @@ end
 """.replace("REAP_BATCH", str(REAP_BATCH))
 
 # KEYS: blob, lock, live, sizes, bytes, owner's set (or '')
-# ARGV: token (or ''), blob, idle ms, sid, prefix, new-key bound, total bound, per-owner cap
+# ARGV: token (or ''), blob, idle ms, sid, prefix, new-key bound, total bound, per-owner cap,
+#       '1' to release the lock with the write
 # -> {0} written, {-1} lock lost, {1, s} owner at its cap, {2, s} store full
 _PUT = _SHARED + """
 if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1} end
@@ -114,6 +115,7 @@ if KEYS[6] ~= '' then
   redis.call('ZADD', KEYS[6], now + tonumber(ARGV[3]), ARGV[4])
   redis.call('PEXPIRE', KEYS[6], ARGV[3])
 end
+if ARGV[9] == '1' and ARGV[1] ~= '' then redis.call('DEL', KEYS[2]) end
 return {0}
 """
 
@@ -171,11 +173,13 @@ class RedisStore(SessionStore):
         with _answering():
             return self.client.getex(self._key(sid), px=self.idle_ms)
 
-    def put(self, sid: str, blob: bytes, held: Held | None = None) -> None:
-        self._write(sid, blob, held.token if held else "", None)
+    def put(self, sid: str, blob: bytes, held: Held | None = None, release: bool = False) -> None:
+        self._write(sid, blob, held.token if held else "", None, release and held is not None)
+        if release and held is not None:
+            held.released = True
 
     def create(self, sid: str, blob: bytes, owner: str) -> None:
-        self._write(sid, blob, "", owner)
+        self._write(sid, blob, "", owner, False)
 
     def admit(self, owner: str) -> None:
         keys = [self.prefix + "live", self.prefix + "sizes", self.prefix + "bytes",
@@ -185,13 +189,13 @@ class RedisStore(SessionStore):
                                                   self.sessions_per_address])
         self._raise_refusal(answer)
 
-    def _write(self, sid: str, blob: bytes, token: str, owner: str | None) -> None:
+    def _write(self, sid: str, blob: bytes, token: str, owner: str | None, release: bool) -> None:
         if len(blob) > self.max_session_bytes:
             raise SessionTooLarge(len(blob), self.max_session_bytes)
         keys = [self._key(sid), self._lock_key(sid), self.prefix + "live", self.prefix + "sizes",
                 self.prefix + "bytes", "" if owner is None else f"{self.prefix}a:{owner}"]
         args = [token, blob, self.idle_ms, sid, self.prefix, int(self.store_bytes * NEW_SHARE),
-                self.store_bytes, self.sessions_per_address]
+                self.store_bytes, self.sessions_per_address, "1" if release else ""]
         with _answering():
             answer = self._put(keys=keys, args=args)
         if answer[0] == -1:
@@ -223,13 +227,15 @@ class RedisStore(SessionStore):
         renewer = threading.Thread(target=self._keep, args=(key, token, done),
                                    name=f"lock-renewer-{sid[:6]}", daemon=True)
         renewer.start()
+        held = Held(sid, token)
         try:
-            yield Held(sid, token)
+            yield held
         finally:
             done.set()
             renewer.join()
             try:
-                self._release(keys=[key], args=[token])
+                if not held.released:
+                    self._release(keys=[key], args=[token])
             except redis.RedisError:
                 pass  # the lock expires by itself; the request's own outcome matters more
 

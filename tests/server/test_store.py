@@ -127,6 +127,35 @@ def test_lock_is_released_when_the_block_fails(store):
         pass
 
 
+def test_a_write_can_release_the_lock_with_it(make_store):
+    """The block's last write may release its lock at once (on Redis in the
+    same round trip); the block's end then releases nothing more."""
+    store = make_store(wait=0.2)
+    sid = new_session_id()
+    with store.lock(sid) as held:
+        store.put(sid, b"done", held, release=True)
+        with store.lock(sid) as after:          # free already, no wait
+            store.put(sid, b"next", after)
+            with pytest.raises(SessionBusy):    # and held by the next block, not freed by the first
+                with store.lock(sid):
+                    pass
+    assert store.get(sid) == b"next"
+    with store.lock(sid):
+        pass
+
+
+def test_redis_write_and_release_are_one_round_trip(redis_url, monkeypatch):
+    store = RedisStore(redis_url, 60, lock_wait_s=1, lock_ttl_ms=2000)
+    sid = new_session_id()
+    sent = []
+    real = store.client.execute_command
+    monkeypatch.setattr(store.client, "execute_command", lambda *a, **k: sent.append(a[0]) or real(*a, **k))
+    with store.lock(sid) as held:
+        store.put(sid, b"x", held, release=True)
+    assert [c for c in sent if c != "SCRIPT LOAD"] == ["SET", "EVALSHA"]
+    assert store.client.exists(store._lock_key(sid)) == 0
+
+
 def test_locks_of_different_sessions_do_not_block(make_store):
     store = make_store(wait=0.1)
     with store.lock(new_session_id()):
