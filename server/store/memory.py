@@ -36,7 +36,7 @@ class MemoryStore(SessionStore):
         self._mutex = threading.Lock()
         self._locks: dict[str, list] = {}  # sid -> [Lock, number of requests holding or waiting]
 
-    def get(self, sid: str) -> bytes | None:
+    def get(self, sid: str, held: Held | None = None) -> bytes | None:
         with self._mutex:
             self._drop_idle()
             entry = self._blobs.get(sid)
@@ -64,7 +64,7 @@ class MemoryStore(SessionStore):
             return self._remove(sid)
 
     @contextmanager
-    def lock(self, sid: str) -> Iterator[Held]:
+    def lock(self, sid: str, read: bool = False) -> Iterator[Held]:   # get is as cheap: no read
         # Lock objects are shared by refcount, so an entry is never replaced
         # while someone holds or waits for it.
         with self._mutex:

@@ -45,6 +45,11 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+# KEYS: lock, blob; ARGV: token, lock ttl ms, idle ms -> {} taken by another, {1[, blob]} ours
+_LOCK_AND_READ = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {} end
+return {1, redis.call('GETEX', KEYS[2], 'PX', ARGV[3])}
+"""
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
@@ -157,6 +162,7 @@ class RedisStore(SessionStore):
         self.lock_wait_s, self.lock_ttl_ms, self.prefix = lock_wait_s, lock_ttl_ms, prefix
         self.max_session_bytes, self.sessions_per_address = max_session_bytes, sessions_per_address
         self.store_bytes = store_bytes
+        self._lock_and_read = self.client.register_script(_LOCK_AND_READ)
         self._release = self.client.register_script(_RELEASE)
         self._renew = self.client.register_script(_RENEW)
         self._put = self.client.register_script(_PUT)
@@ -169,7 +175,9 @@ class RedisStore(SessionStore):
     def _lock_key(self, sid: str) -> str:
         return f"{self.prefix}l:{sid}"
 
-    def get(self, sid: str) -> bytes | None:
+    def get(self, sid: str, held: Held | None = None) -> bytes | None:
+        if held is not None and held.read:
+            return held.take_read()
         with _answering():
             return self.client.getex(self._key(sid), px=self.idle_ms)
 
@@ -214,11 +222,22 @@ class RedisStore(SessionStore):
             return bool(self._delete(keys=keys, args=[sid]))
 
     @contextmanager
-    def lock(self, sid: str) -> Iterator[Held]:
+    def lock(self, sid: str, read: bool = False) -> Iterator[Held]:
         key, token = self._lock_key(sid), secrets.token_hex(16)
         deadline, pause = time.monotonic() + self.lock_wait_s, 0.002
+        held = Held(sid, token)
+
+        def take() -> bool:
+            if not read:
+                return bool(self.client.set(key, token, nx=True, px=self.lock_ttl_ms))
+            answer = self._lock_and_read(keys=[key, self._key(sid)],
+                                         args=[token, self.lock_ttl_ms, self.idle_ms])
+            if answer:   # a missing blob ends the list early: [1]
+                held.read, held.blob = True, (answer[1] if len(answer) > 1 else None)
+            return bool(answer)
+
         with _answering():
-            while not self.client.set(key, token, nx=True, px=self.lock_ttl_ms):
+            while not take():
                 if time.monotonic() >= deadline:
                     raise SessionBusy(sid)
                 time.sleep(pause)
@@ -227,7 +246,6 @@ class RedisStore(SessionStore):
         renewer = threading.Thread(target=self._keep, args=(key, token, done),
                                    name=f"lock-renewer-{sid[:6]}", daemon=True)
         renewer.start()
-        held = Held(sid, token)
         try:
             yield held
         finally:
