@@ -7,6 +7,10 @@ and regions come from the grid's float32 scores, so they agree with the
 heatmap, and their vertices differ from float64 ones by about 1e-6 of the
 view, far below a pixel.  A diverged network still draws, as noise, and
 never raises.
+
+What is drawn from the grid comes two ways: ``..._of(grid)`` from a
+``GridPass`` (a frame makes one and draws everything from it), and the
+same name without ``_of`` taking the network and view, with a pass of its own.
 """
 from __future__ import annotations
 
