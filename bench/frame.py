@@ -27,6 +27,11 @@ takes the request's data out of the caches, which makes this set's requests
 a little slower (so the scaled figure errs high), and is why the first set
 runs without it.  Figures are medians (and
 90th percentiles) of ``--repeats`` requests after a warm-up.
+
+Last, bench.frame_cost's table: server CPU per frame split into training,
+drawing, store and framework, beside plain-NumPy training of the same steps
+(4 x ``--repeats`` frames, on a throwaway redis-server where one is
+installed).
 """
 import os
 
@@ -44,6 +49,7 @@ from server import frames                      # noqa: E402
 from server.schemas import View                # noqa: E402
 from server.session_blob import Session        # noqa: E402
 
+from . import frame_cost                       # noqa: E402
 from .engine import NumpyStep                  # noqa: E402
 
 CASE = {"data": {"source": "generated", "name": "spiral_k", "n": 400, "val_share": 0.0, "seed": 1},
@@ -203,6 +209,8 @@ def main() -> None:
           f"{'met' if calibrated[0] <= BUDGET_MS else 'NOT met'}")
     if args.scaling:
         scaling(max(5, args.repeats // 2))
+    print()
+    frame_cost.main(["--frames", str(4 * args.repeats)])
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 """Grid-evaluation benchmark: ms per R x R evaluation (classes + confidence)
-of a 2-100-10-3 ReLU/softmax network, engine.geometry.evaluate_grid against a
+of a 2-100-10-3 ReLU/softmax network, engine.grid.evaluate_grid against a
 minimal inline NumPy forward pass measured in the same run.
 
     OPENBLAS_NUM_THREADS=1 python -m bench.geometry
 
-Also prints the rest of a frame's geometry for the same network: lines, the
-decision boundary (cold, and reusing evaluate_grid's scores as a frame does),
-the three together, level sets, regions and thumbnails; then what the
-creases (engine.creases: dead units, linear regions, their ids) add to a
+Also prints the rest of a frame's geometry for the same network: the grid
+pass alone (scores only, and keeping the hidden layers), lines, the decision
+boundary (from a pass, as a frame draws it, and with its own pass), the
+frame's pass + classes + lines + boundary, level sets, regions and thumbnails.
+Then what the creases (engine.creases: dead units, linear regions) add to a
 frame, against the training one frame of play does (an epoch).
 """
 import os
@@ -19,7 +20,7 @@ import time         # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from engine import creases, geometry  # noqa: E402
+from engine import creases, geometry, grid  # noqa: E402
 from engine.network import NetworkSpec, layer_params  # noqa: E402
 from engine.training import Run  # noqa: E402
 
@@ -37,7 +38,7 @@ def network(seed=0):
 
 def baseline(params, resolution, dtype):
     """The plain way: build the 2 x R^2 grid, three matrix products, softmax."""
-    xs, ys = geometry.grid_axes(EXTENT, resolution)
+    xs, ys = grid.grid_axes(EXTENT, resolution)
     gx, gy = np.meshgrid(xs, ys)
     A = np.stack([gx.ravel(), gy.ravel()]).astype(dtype)
     for index, (W, W0) in enumerate(params):
@@ -70,11 +71,11 @@ def main():
     print(f"{'grid':>9} {'dtype':>8} {'engine':>15} {'baseline':>15} {'ratio':>6}")
     for resolution, repeats in ((100, 200), (200, 60)):
         for dtype in (np.float32, np.float64):
-            result = geometry.evaluate_grid(params, ACTIVATIONS, EXTENT, resolution, dtype)
+            result = grid.evaluate_grid(params, ACTIVATIONS, EXTENT, resolution, dtype)
             classes, confidence = baseline(params, resolution, dtype)
             agree = np.mean(result.classes == classes)
             assert agree > 0.999 and np.allclose(result.confidence, confidence, atol=1e-3)
-            engine = timings_ms(lambda: geometry.evaluate_grid(
+            engine = timings_ms(lambda: grid.evaluate_grid(
                 params, ACTIVATIONS, EXTENT, resolution, dtype), repeats)
             plain = timings_ms(lambda: baseline(params, resolution, dtype), repeats)
             print(f"{resolution:>4}x{resolution:<4} {np.dtype(dtype).name:>8} "
@@ -82,25 +83,24 @@ def main():
                   f"{engine[0] / plain[0]:>6.2f}")
     print("the rest of a frame's geometry, 100x100, same network:")
 
-    def cold_boundary():
-        geometry.forget_scores()   # force its own forward pass
-        return geometry.decision_boundary(params, ACTIVATIONS, EXTENT, 100)
-
     def frame():
-        geometry.evaluate_grid(params, ACTIVATIONS, EXTENT, 100)
+        plane = grid.GridPass(params, ACTIVATIONS, EXTENT, 100)
+        plane.classify()
         geometry.first_layer_lines(*params[0], EXTENT)
-        geometry.decision_boundary(params, ACTIVATIONS, EXTENT, 100)
+        geometry.decision_boundary_of(plane)
 
-    geometry.evaluate_grid(params, ACTIVATIONS, EXTENT, 100)
+    plane = grid.GridPass(params, ACTIVATIONS, EXTENT, 100, keep="z")
+    plane.classify()
     others = {
         "first_layer_lines": lambda: geometry.first_layer_lines(*params[0], EXTENT),
-        "decision_boundary, scores reused": lambda: geometry.decision_boundary(
+        "grid pass (scores only)": lambda: grid.GridPass(params, ACTIVATIONS, EXTENT, 100),
+        "grid pass keeping hidden z": lambda: grid.GridPass(params, ACTIVATIONS, EXTENT, 100, keep="z"),
+        "decision_boundary_of a pass": lambda: geometry.decision_boundary_of(plane),
+        "decision_boundary, own pass": lambda: geometry.decision_boundary(
             params, ACTIVATIONS, EXTENT, 100),
-        "decision_boundary, cold": cold_boundary,
-        "grid + lines + boundary": frame,
-        "unit_level_sets layer 2": lambda: geometry.unit_level_sets(
-            params, ACTIVATIONS, 2, EXTENT, 100),
-        "activation_regions": lambda: geometry.activation_regions(params, ACTIVATIONS, EXTENT, 100),
+        "pass + classes + lines + boundary": frame,
+        "unit_level_sets_of layer 2": lambda: geometry.unit_level_sets_of(plane, 2),
+        "activation_regions_of a pass": lambda: geometry.activation_regions_of(plane),
         "unit_activations 16x16": lambda: geometry.unit_activations(params, ACTIVATIONS, EXTENT, 16),
     }
     for name, fn in others.items():
@@ -141,6 +141,7 @@ def creases_vs_training(points=300, resolution=100):
     epoch = timings_ms(lambda: run.train_epochs(1), 20)[0]
     print(f"  one epoch of training (batch 10)   {epoch:7.2f} ms; creases / epoch = {total / epoch:.2f}"
           f" (without the shared grid pass {(total - timings_ms(grid_pass, 50)[0]) / epoch:.2f})")
+
 
 
 if __name__ == "__main__":

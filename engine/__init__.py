@@ -12,8 +12,8 @@ the modules (the homework's reference) by a test:
 - ``fused.FusedStep``, a training run's step: one product per layer with the
   biases inside, over the flat parameter vector, for speed --
   ``tests/engine/test_fused.py::test_forward_loss_and_gradient_are_the_modules``.
-- ``geometry``'s grid evaluation, in blocks of points and float32 --
-  ``tests/engine/test_geometry.py::test_grid_agrees_with_a_plain_forward_pass``.
+- ``grid``'s evaluation, in blocks of points and float32 --
+  ``tests/engine/test_grid.py::test_grid_agrees_with_a_plain_forward_pass``.
 - The exported script's text (``export_scripts.py``), which a student runs
   without Crease -- ``tests/engine/test_export_scripts.py::test_numpy_scripts_predict_what_the_engine_predicts``.
 - The notebook download's text (``export_modules.py``), which replays a run

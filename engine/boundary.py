@@ -1,6 +1,6 @@
 """Where the predicted class changes on a grid: marching squares over classes.
 
-The grid is the one of ``geometry``: R x R nodes, node u = i * R + j at
+The grid is the one of ``engine.grid``: R x R nodes, node u = i * R + j at
 (xs[j], ys[i]), each with k output scores and a winning class.  Only the
 edges where the winner changes are looked at (a few hundred of a 100 x 100
 grid's 20,000), never a field per pair of classes over the whole grid:

@@ -1,252 +1,29 @@
 """Plane geometry for the pictures: what a network does to each point of a view.
 
-A network is given as ``params``, the list of ``(W, W0)`` of its linear layers
-(W m x n, W0 n x 1, as ``network.layer_params`` returns them), and
-``activations``, one name per layer: the hidden layers' names from
-``functions.HIDDEN_ACTIVATIONS`` followed by the output's, one of OUTPUTS.  So
-this module needs no model classes.  Hidden layers are numbered from 1, as in
-the homework.
+Networks and views are given as ``engine.grid`` takes them (``params``,
+``activations``, ``extent``, ``resolution``; grid arrays R x R, row i at
+y = ys[i]); hidden layers are numbered from 1, as in the homework.  Curves
+and regions come from the grid's float32 scores, so they agree with the
+heatmap, and their vertices differ from float64 ones by about 1e-6 of the
+view, far below a pixel.  A diverged network still draws, as noise, and
+never raises.
 
-The view is ``extent = (x0, x1, y0, y1)`` sampled at ``resolution`` points per
-axis, both ends included (``grid_axes``); grid arrays are R x R with row i at
-y = ys[i] and column j at x = xs[j], the orientation of a Plotly heatmap.  The
-grid is evaluated a block of rows at a time with one matrix product per layer
-(no loop over points or cells), in float32 unless ``evaluate_grid`` is asked
-for float64: curves and regions then agree with the heatmap, and their
-vertices differ from float64 ones by about 1e-6 of the view, far below a pixel.
-A diverged network (huge or NaN weights) still draws, as noise, and never
-raises: overflow there is the network's state, not an error of this module.
+What is drawn from the grid comes two ways: ``..._of(grid)`` from a
+``GridPass`` (a frame makes one and draws everything from it), and the
+same name without ``_of`` taking the network and view, with a pass of its own.
 """
 from __future__ import annotations
 
-import functools
-import math
-import threading
 from typing import NamedTuple
 
 import contourpy
 import numpy as np
 
 from engine.boundary import class_boundary
-from engine.functions import ACTIVATIONS, HIDDEN_ACTIVATIONS, sigmoid
-from engine.network import OUTPUTS
+from engine.creases import linear_regions, relu_layers
+from engine.grid import GridPass, _check, _quiet, grid_axes
 
 DEAD_NORM = 1e-9      # |w| below this: z is constant over any sensible view
-
-
-class GridResult(NamedTuple):
-    classes: np.ndarray             # uint8 R x R, the predicted class per cell
-    confidence: np.ndarray          # float32 R x R, the winning class's probability
-    probs: np.ndarray | None        # float32 k x R x R when asked for, else None
-
-
-def grid_axes(extent, resolution: int) -> tuple[np.ndarray, np.ndarray]:
-    """The grid's sample coordinates: xs (R,) and ys (R,), float64, ends
-    included.  Read-only: each view's pair is made once and shared."""
-    x0, x1, y0, y1 = (float(v) for v in extent)
-    if not (all(map(math.isfinite, (x0, x1, y0, y1))) and x0 < x1 and y0 < y1):
-        raise ValueError(f"extent must be finite (x0, x1, y0, y1) with x0 < x1, y0 < y1: {extent}")
-    if int(resolution) != resolution or resolution < 2:
-        raise ValueError(f"resolution must be an integer >= 2, not {resolution}")
-    return _axes(x0, x1, y0, y1, int(resolution))
-
-
-@functools.lru_cache(maxsize=32)
-def _axes(x0: float, x1: float, y0: float, y1: float, resolution: int):
-    """grid_axes' arrays, made once per view: every geometry call of a frame
-    validates its view through grid_axes, and two linspaces cost more than
-    all the other checks of _check together."""
-    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
-    xs.flags.writeable = ys.flags.writeable = False
-    return xs, ys
-
-
-def _check(params, activations, extent, resolution) -> tuple[np.ndarray, np.ndarray]:
-    """Validate the network and the view; return the grid's axes."""
-    if len(params) == 0 or len(params) != len(activations):
-        raise ValueError(f"need one activation per layer: {len(params)} layers, "
-                         f"{len(activations)} activations")
-    fan_in = 2
-    for index, (W, W0) in enumerate(params):
-        W = np.asarray(W)
-        if W.ndim != 2 or W.shape[0] != fan_in or np.size(W0) != W.shape[1]:
-            raise ValueError(f"layer {index + 1}: W must be {fan_in} x n and W0 n x 1, "
-                             f"got {W.shape} and {np.shape(W0)}")
-        fan_in = W.shape[1]
-    hidden, output = activations[:-1], activations[-1]
-    if any(name not in HIDDEN_ACTIVATIONS for name in hidden):
-        raise ValueError(f"hidden activations must be in {HIDDEN_ACTIVATIONS}: {hidden}")
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {tuple(OUTPUTS)}, not {output!r}")
-    if (output == "sigmoid") != (fan_in == 1):
-        raise ValueError(f"a {output} output needs {'1' if output == 'sigmoid' else '>= 2'} "
-                         f"units, the last layer has {fan_in}")
-    return grid_axes(extent, resolution)
-
-
-def _quiet(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with np.errstate(over="ignore", invalid="ignore"):
-            return fn(*args, **kwargs)
-    return wrapper
-
-
-# grid points per block: a block's hidden activations stay in cache (for the
-# 2-100-10-3 frame 512 ran 10% faster than 1024 and 25% faster than 2048 here)
-BLOCK_POINTS = 512
-
-
-def _activate_into(name: str, Z: np.ndarray, A: np.ndarray, zeros: np.ndarray) -> None:
-    """A = activation(Z), written into A (no new array per block).  ``zeros``
-    is Z's shape of 0s: numpy 2.4's maximum against an array runs about 2.5x
-    faster than against the scalar 0 (only the former is SIMD here)."""
-    if name == "relu":
-        np.maximum(Z, zeros, out=A)
-    elif name == "tanh":
-        np.tanh(Z, out=A)
-    else:
-        A[...] = ACTIVATIONS[name].fn(Z)
-
-
-def _blocks(params, activations, xs, ys, dtype=np.float32, depth=None):
-    """Evaluate the grid xs x ys a block of rows at a time.
-
-    Yields ``(cells, layers)``: ``cells`` is the slice of the flattened R*R grid
-    the block covers, ``layers`` a list of (Z, A) per layer, units x block, in
-    ``dtype``, for the first ``depth`` layers (all by default).  The output
-    layer's A is its Z: the output activation is the caller's business.
-    Blocking keeps each layer's activations in cache; on a 2-core VM it makes a
-    100 x 100 grid of 2-100-10-3 about 3x faster than one 100 x 10^4 pass.
-    The arrays are buffers reused by the next block: copy out what you keep.
-    Reusing them (products and activations written with ``out=``) halves the
-    time again: a fresh 100 x 1000 array per layer and block costs more than
-    the arithmetic that fills it.
-    """
-    depth = len(params) if depth is None else depth
-    R = xs.shape[0]
-    # Every bias rides along as a row of ones under the layer's input:
-    # [W; W0'].T @ [A; 1] is one matrix product, cheaper than a separate pass
-    # adding the bias (the ones sit under each A in its buffer, set once).
-    weights = [np.vstack([np.asarray(W, dtype=dtype), np.asarray(W0, dtype=dtype).reshape(1, -1)]).T
-               for W, W0 in params[:depth]]                              # n x (m + 1) each
-    grid = np.empty((3, R, R), dtype=dtype)
-    grid[0], grid[1], grid[2] = xs[None, :], ys[:, None], 1
-    grid = grid.reshape(3, -1)
-    rows = max(1, BLOCK_POINTS // R)
-    buffers = {}   # block width -> per layer (Z, A), and each A with its row of ones
-    widest = max(W.shape[0] for W in weights)
-    zeros = {}     # block width -> widest x width of 0s
-    for top in range(0, R, rows):
-        cells = slice(top * R, min(R, top + rows) * R)
-        width = cells.stop - cells.start
-        if width not in buffers:
-            zeros[width] = np.zeros((widest, width), dtype=dtype)
-            layers, inputs = [], [None]
-            for index, W in enumerate(weights):
-                Z = np.empty((W.shape[0], width), dtype=dtype)
-                if index == len(params) - 1:
-                    layers.append((Z, Z))
-                    continue
-                with_ones = np.empty((W.shape[0] + 1, width), dtype=dtype)
-                with_ones[-1] = 1
-                layers.append((Z, with_ones[:-1]))
-                inputs.append(with_ones)
-            buffers[width] = layers, inputs
-        layers, inputs = buffers[width]
-        for index, (Z, A) in enumerate(layers):
-            np.matmul(weights[index], grid[:, cells] if index == 0 else inputs[index], out=Z)
-            if A is not Z:
-                _activate_into(activations[index], Z, A, zeros[width][:Z.shape[0]])
-        yield cells, layers
-
-
-def _gather(params, activations, xs, ys, layer) -> np.ndarray:
-    """Layer ``layer``'s (0-based) pre-activations over the whole grid, units x R*R."""
-    out = np.empty((np.shape(params[layer][0])[1], xs.shape[0] * ys.shape[0]), dtype=np.float32)
-    for cells, layers in _blocks(params, activations, xs, ys, depth=layer + 1):
-        out[:, cells] = layers[layer][0]
-    return out
-
-
-def _network_key(params, activations, extent, resolution) -> tuple:
-    """Everything the grid's output scores depend on, weights by value."""
-    weights = tuple((np.shape(W), np.asarray(W, dtype=np.float64).tobytes(),
-                     np.asarray(W0, dtype=np.float64).tobytes()) for W, W0 in params)
-    return weights, tuple(activations), tuple(float(v) for v in extent), int(resolution)
-
-
-# evaluate_grid's output scores (k x R*R float32) and winning classes under
-# their _network_key, one entry per thread.  A frame asks for the classes and
-# then the boundary of the same network and view; this makes that one forward
-# pass and one classification instead of two.  Per thread because a gthread
-# worker draws several frames at once: with one shared entry, another thread's
-# evaluate_grid replaced it between a frame's two calls in about one frame in
-# five (4 threads), and that boundary paid a second forward pass.  Keyed by
-# weight values, so weights changed in place are never served stale.
-_last = threading.local()
-
-
-def _last_scores() -> tuple:
-    """(key, scores, classes) of this thread's last evaluate_grid, or Nones."""
-    return getattr(_last, "scores", (None, None, None))
-
-
-def forget_scores() -> None:
-    """Drop this thread's remembered scores (benchmarks of a cold boundary)."""
-    _last.scores = (None, None, None)
-
-
-def _winner(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row index of each column's largest value (the first of equals), as
-    argmax(axis=0) gives it, and that largest value: (classes uint8 (b,),
-    best (b,)).  A pass per row: argmax down the columns of a k x b array
-    strides across rows and was the slowest part of classifying a grid."""
-    best = Z[0].copy()
-    classes = np.zeros(Z.shape[1], dtype=np.uint8)
-    for row in range(1, Z.shape[0]):
-        np.copyto(classes, row, where=Z[row] > best)
-        np.maximum(best, Z[row], out=best)
-    return classes, best
-
-
-def _classify(Z, output, with_probs):
-    """Output pre-activations (k x b) -> classes (b,), confidence (b,), probs k x b | None."""
-    if output == "sigmoid":
-        z = Z[0]
-        probs = np.stack([sigmoid(-z), sigmoid(z)]) if with_probs else None   # not 1 - p: exact tails
-        return z > 0, sigmoid(np.abs(z)), probs
-    classes, best = _winner(Z)
-    e = np.exp(Z - best)
-    total = np.add.reduce(e, axis=0)
-    return classes, 1 / total, (e / total if with_probs else None)
-
-
-@_quiet
-def evaluate_grid(params, activations, extent, resolution, dtype=np.float32,
-                  with_probs=False) -> GridResult:
-    """Predicted class and its probability on every grid cell.
-
-    softmax: argmax and the largest softmax probability.  sigmoid: class 1
-    where p > 0.5 (z > 0), confidence max(p, 1 - p).  linear: argmax of the
-    outputs, confidence the largest softmax of the outputs (a linear output
-    has no probabilities; this is the usual way to read scores as ones).
-    Where the outputs are not finite (a diverged network) confidence is 0.
-    """
-    xs, ys = _check(params, activations, extent, resolution)
-    R = xs.shape[0]
-    k = max(2, np.shape(params[-1][0])[1])   # a sigmoid's one output gives [1 - p; p]
-    scores = np.empty((np.shape(params[-1][0])[1], R * R), dtype=dtype)
-    for cells, layers in _blocks(params, activations, xs, ys, dtype):
-        scores[:, cells] = layers[-1][0]
-    classes, confidence, probs = _classify(scores, activations[-1], with_probs)
-    classes = classes.astype(np.uint8, copy=False)
-    confidence = confidence.astype(np.float32, copy=False)
-    confidence[~np.isfinite(confidence)] = 0
-    if scores.dtype == np.float32:   # what decision_boundary computes in when it has to
-        _last.scores = (_network_key(params, activations, extent, resolution), scores, classes)
-    return GridResult(classes.reshape(R, R), confidence.reshape(R, R),
-                      None if probs is None else probs.astype(np.float32, copy=False).reshape(k, R, R))
 
 
 class LineTable(NamedTuple):
@@ -340,22 +117,36 @@ def _zero_set(values: np.ndarray, mesh: tuple[np.ndarray, np.ndarray]) -> list[n
     return polylines
 
 
+def _needs(grid: GridPass, kept: str) -> list[np.ndarray]:
+    layers = grid.hidden_z if kept == "z" else grid.hidden_a
+    if len(layers) != len(grid.activations) - 1:
+        raise ValueError(f"this needs the grid pass's hidden layers: GridPass(..., keep={kept!r})")
+    return layers
+
+
 @_quiet
-def unit_level_sets(params, activations, layer, extent, resolution) -> list[list[np.ndarray]]:
+def unit_level_sets_of(grid: GridPass, layer: int) -> list[list[np.ndarray]]:
     """Zero level sets of hidden layer ``layer``'s pre-activations (layer 1 is
-    the first hidden layer): per unit, a list of polylines, each N x 2 [x, y].
-    Beyond layer 1 they bend where earlier units switch."""
-    xs, ys = _check(params, activations, extent, resolution)
+    the first hidden layer) on a grid pass that kept them (keep "z"): per
+    unit, a list of polylines, each N x 2 [x, y].  Beyond layer 1 they bend
+    where earlier units switch."""
+    hidden_z = _needs(grid, "z")
+    if not 1 <= layer <= len(hidden_z):
+        raise ValueError(f"layer must be a hidden layer, 1..{len(hidden_z)}, not {layer}")
+    R, mesh = grid.resolution, _mesh(grid.xs, grid.ys)
+    return [_zero_set(z.reshape(R, R), mesh) for z in hidden_z[layer - 1]]
+
+
+def unit_level_sets(params, activations, layer, extent, resolution) -> list[list[np.ndarray]]:
+    """unit_level_sets_of a grid pass of its own."""
+    _check(params, activations, extent, resolution)
     if not 1 <= layer <= len(params) - 1:
         raise ValueError(f"layer must be a hidden layer, 1..{len(params) - 1}, not {layer}")
-    R = xs.shape[0]
-    Z = _gather(params, activations, xs, ys, layer - 1)
-    mesh = _mesh(xs, ys)
-    return [_zero_set(z.reshape(R, R), mesh) for z in Z]
+    return unit_level_sets_of(GridPass(params, activations, extent, resolution, keep="z"), layer)
 
 
 @_quiet
-def decision_boundary(params, activations, extent, resolution) -> list[np.ndarray]:
+def decision_boundary_of(grid: GridPass) -> list[np.ndarray]:
     """Polylines (N x 2) where the predicted class changes.
 
     Marching squares over the winning classes (``boundary.class_boundary``):
@@ -365,65 +156,41 @@ def decision_boundary(params, activations, extent, resolution) -> list[np.ndarra
     classes meet in a grid square their lines join at one point in it.
     Closed polylines end with their first vertex; open ones run to the
     view's edge or to such a meeting point.  Nodes with a non-finite score
-    are left out.  Reuses the scores of the last evaluate_grid call (in this
-    thread) when it had the same network and view.
+    are left out.  The winners are the grid pass's own (``GridPass.winner``),
+    worked out once for the classes and the boundary.
     """
-    xs, ys = _check(params, activations, extent, resolution)
-    key, scores, winner = _last_scores()
-    if key != _network_key(params, activations, extent, resolution):
-        scores, winner = _gather(params, activations, xs, ys, len(params) - 1), None
-    if activations[-1] == "sigmoid":
+    scores = grid.scores
+    if grid.output == "sigmoid":
         scores = np.vstack([np.zeros_like(scores), scores])   # class 1 iff z > 0
-    winner = _winner(scores)[0] if winner is None else winner
-    return class_boundary(scores, winner, xs, ys)
+    return class_boundary(scores, grid.winner()[0], grid.xs, grid.ys)
 
 
-@_quiet
+def decision_boundary(params, activations, extent, resolution) -> list[np.ndarray]:
+    """decision_boundary_of a grid pass of its own."""
+    return decision_boundary_of(GridPass(params, activations, extent, resolution))
+
+
 def unit_activations(params, activations, extent, resolution) -> list[np.ndarray]:
     """Every hidden unit's activation over the grid, for thumbnails: per hidden
     layer a float32 array units x R x R."""
-    xs, ys = _check(params, activations, extent, resolution)
-    R = xs.shape[0]
-    hidden = len(params) - 1
-    out = [np.empty((np.shape(W)[1], R * R), dtype=np.float32) for W, _ in params[:hidden]]
-    if hidden:
-        for cells, layers in _blocks(params, activations, xs, ys, depth=hidden):
-            for grid, (_, A) in zip(out, layers):
-                grid[:, cells] = A
-    return [grid.reshape(-1, R, R) for grid in out]
-
-
-BITS = 24   # pattern bits summed into one float32 code: exact below 2 ** 24
+    grid = GridPass(params, activations, extent, resolution, keep="a")
+    return [a.reshape(-1, grid.resolution, grid.resolution) for a in grid.hidden_a]
 
 
 @_quiet
-def activation_regions(params, activations, extent, resolution) -> tuple[np.ndarray, int]:
-    """The on/off pattern of every ReLU unit per cell: region ids (int32 R x R,
-    equal id = equal pattern, numbered in the patterns' sorted order) and the
-    number of distinct patterns, i.e. of linear pieces of the network seen on
-    the grid (pieces thinner than a cell can be missed; a network without ReLU
-    units is one region).
+def activation_regions_of(grid: GridPass) -> tuple[np.ndarray, int]:
+    """The linear regions on the grid (creases.linear_regions), from a grid
+    pass that kept the hidden pre-activations (keep "z"): region ids (int32
+    R x R, equal id = equal on/off pattern of the ReLU units, numbered by first
+    appearance row by row) and their number (pieces thinner than a cell can
+    be missed; a network without ReLU units is one region)."""
+    R = grid.resolution
+    hidden_z = _needs(grid, "z")
+    relu = [hidden_z[i] for i in relu_layers(grid.activations) if i < len(hidden_z)]
+    regions = linear_regions(relu or [np.zeros((0, R * R), dtype=np.float32)])
+    return regions.ids.reshape(R, R), regions.count
 
-    Each cell's pattern becomes exact integer codes, BITS units at a time, by
-    one matrix product of the 0/1 pattern with powers of two; equal patterns
-    are then found by sorting the codes.
-    """
-    xs, ys = _check(params, activations, extent, resolution)
-    R = xs.shape[0]
-    relu_layers = [i for i, name in enumerate(activations[:-1]) if name == "relu"]
-    units = sum(np.shape(params[i][0])[1] for i in relu_layers)
-    if units == 0:
-        return np.zeros((R, R), dtype=np.int32), 1
-    unit = np.arange(units)
-    powers = np.zeros((-(-units // BITS), units), dtype=np.float32)
-    powers[unit // BITS, unit] = 2.0 ** (unit % BITS)
-    codes = np.empty((powers.shape[0], R * R), dtype=np.float32)
-    for cells, layers in _blocks(params, activations, xs, ys, depth=relu_layers[-1] + 1):
-        on = np.vstack([layers[i][0] > 0 for i in relu_layers]).astype(np.float32)
-        codes[:, cells] = powers @ on
-    order = np.lexsort(codes[::-1])
-    ordered = codes[:, order]
-    new = np.any(ordered[:, 1:] != ordered[:, :-1], axis=0)
-    region = np.empty(R * R, dtype=np.int32)
-    region[order] = np.concatenate([[0], np.cumsum(new)])
-    return region.reshape(R, R), int(new.sum()) + 1
+
+def activation_regions(params, activations, extent, resolution) -> tuple[np.ndarray, int]:
+    """activation_regions_of a grid pass of its own."""
+    return activation_regions_of(GridPass(params, activations, extent, resolution, keep="z"))

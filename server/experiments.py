@@ -26,6 +26,7 @@ from flask import Blueprint, Response, render_template
 from engine.datafile import DataFileError
 from engine.experiment.harness import Experiment, prepare_data
 from engine.experiment.summary import merge_results
+from engine.grid import GridPass
 from engine.network import NetworkSpec
 from engine.optim import OptimizerSpec
 
@@ -216,7 +217,8 @@ class Experiments:
             for name, entry in merged.pop("extremes").items():
                 params = [(np.array(w["W"]), np.array(w["W0"]).reshape(-1, 1)) for w in entry["weights"]]
                 regions[name] = {"trial": entry["trial"], "score": entry["score"],
-                                 "grid": frames.grid(params, acts, extent, grid, merged["n_classes"], False)}
+                                 "grid": frames.grid(GridPass(params, acts, extent, grid),
+                                                     merged["n_classes"], False)}
             architectures.append({**merged, "regions": regions})
         points = None if first.points is None else first.points.tolist()
         degraded = None if grid == asked else {

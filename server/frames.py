@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from engine.creases import TINTS, dead_units, linear_regions, relu_layers
-from engine.geometry import (decision_boundary, evaluate_grid, first_layer_segments,
-                             unit_activations, unit_level_sets)
+from engine.geometry import decision_boundary_of, first_layer_segments, unit_level_sets_of
+from engine.grid import GridPass
 from engine.network import layer_params
 from engine.training import METRIC_KEYS
 
@@ -91,6 +91,10 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
     include = set(view.include)
     digits = decimals(session.extent)
     with np.errstate(all="ignore"):   # a diverging network draws what it can, silently
+        # one forward pass over the view's grid feeds everything drawn from it
+        keep = ("z" if include & {"curves", "regions", "tint", "active"} else "") + \
+               ("a" if "thumbnails" in include and view.thumb == view.grid else "")
+        plane = GridPass(params, acts, session.extent, view.grid, keep=keep)
         frame = {
             "version": VERSION, "session": sid, "resumed": resumed,
             "counters": {"step": run.step, "epoch": run.epoch,
@@ -100,22 +104,19 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
             "metrics": {k: sig(v) for k, v in run.metrics().items()},
             "history": history_since(run.history, view.since_epoch),
             "extent": session.extent,
-            "grid": grid(params, acts, session.extent, view.grid, run.spec.n_classes,
-                         "probs" in include),
+            "grid": grid(plane, run.spec.n_classes, "probs" in include),
             "lines": lines(params[0], session.extent),
-            "boundary": polylines(decision_boundary(params, acts, session.extent, view.grid),
-                                  session.extent, digits),
+            "boundary": polylines(decision_boundary_of(plane), session.extent, digits),
         }
         if "curves" in include:
-            frame["curves"] = curves(params, acts, session.extent, view,
-                                     len(run.spec.hidden), digits)
+            frame["curves"] = curves(plane, view, len(run.spec.hidden), session.extent, digits)
         if "thumbnails" in include:
-            frame["thumbnails"] = thumbnails(params, acts, session.extent, view.thumb)
+            small = plane if "a" in keep else GridPass(params, acts, session.extent, view.thumb, keep="a")
+            frame["thumbnails"] = thumbnails(small)
         if "regions" in include or "tint" in include:
-            frame["regions"] = creases(params, acts, session.extent, view.grid, run.X_train,
-                                       "tint" in include)
+            frame["regions"] = creases(plane, params, acts, run.X_train, "tint" in include)
         if "active" in include and run.spec.hidden:
-            frame["active"] = active_units(params, acts, session.extent, view.grid)
+            frame["active"] = active_units(plane)
         frame["weights"] = [{"shape": list(W.shape), "dtype": str(W.dtype), "W": exact_b64(W),
                              "W0": exact_b64(W0.reshape(-1))} for W, W0 in params]
         frame["layers"] = [{"units": W.shape[1], "activation": a} for (W, _), a in zip(params, acts)]
@@ -135,12 +136,12 @@ def history_since(history: dict, since_epoch: int) -> dict:
     return out
 
 
-def grid(params, acts, extent, resolution: int, n_classes: int, with_probs: bool) -> dict:
+def grid(plane: GridPass, n_classes: int, with_probs: bool) -> dict:
     """Winning class and its confidence per cell, two uint8 planes deflated."""
-    g = evaluate_grid(params, acts, extent, resolution, with_probs=with_probs)
+    g = plane.classify(with_probs)
     confidence = to_uint8(g.confidence) & np.uint8(256 - CONFIDENCE_STEP)   # down to a step
     planes = g.classes.tobytes() + confidence.tobytes()
-    out = {"resolution": resolution, "n_classes": n_classes, "encoding": "zlib+base64",
+    out = {"resolution": plane.resolution, "n_classes": n_classes, "encoding": "zlib+base64",
            "data": b64(zlib.compress(planes, GRID_LEVEL))}
     if with_probs:
         out["probs"] = b64(zlib.compress(to_uint8(g.probs).tobytes(), 6))
@@ -159,25 +160,25 @@ def lines(first_layer, extent) -> dict:
     return {"units": int(table.shape[0]), "encoding": "float32+base64", "data": b64(table.tobytes())}
 
 
-def curves(params, acts, extent, view, n_hidden: int, digits: int) -> dict:
+def curves(plane: GridPass, view, n_hidden: int, extent, digits: int) -> dict:
     """Hidden layer -> unit -> zero-level polylines (layers numbered from 1)."""
     layers = [layer for layer in (view.curve_layers or range(1, n_hidden + 1)) if layer <= n_hidden]
-    per_unit = [unit for layer in layers
-                for unit in unit_level_sets(params, acts, layer, extent, view.grid)]
+    per_unit = [unit for layer in layers for unit in unit_level_sets_of(plane, layer)]
     # one simplification pass over every unit's polylines, then back to units
     flat = iter(polylines([p for unit in per_unit for p in unit], extent, digits))
     drawn = [[next(flat) for _ in unit] for unit in per_unit]
     out, at = {}, 0
     for layer in layers:
-        units = np.shape(params[layer - 1][0])[1]
+        units = plane.hidden_z[layer - 1].shape[0]
         out[str(layer)] = drawn[at:at + units]
         at += units
     return out
 
 
-def thumbnails(params, acts, extent, size: int) -> list[dict]:
-    out = []
-    for layer, A in enumerate(unit_activations(params, acts, extent, size), start=1):
+def thumbnails(plane: GridPass) -> list[dict]:
+    """Each hidden layer's activations, per unit a uint8 plane scaled to the layer's range."""
+    out, size = [], plane.resolution
+    for layer, A in enumerate(plane.hidden_a, start=1):
         finite = A[np.isfinite(A)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
         out.append({"layer": layer, "size": size, "data": b64(to_uint8(A, lo, hi).tobytes()),
@@ -185,41 +186,36 @@ def thumbnails(params, acts, extent, size: int) -> list[dict]:
     return out
 
 
-def active_units(params, acts, extent, resolution: int) -> dict:
+def active_units(plane: GridPass) -> dict:
     """How many first-layer units are on the "+" side of their line (z > 0; a
     ReLU unit is then active) per grid cell: deflated little-endian uint16 RxR,
-    row i = y (a layer may have 256 units and more, so uint8 would wrap to 0).
-    The first layer's activation read as "linear" makes unit_activations give
-    its z, in float32 cell for cell like the heatmap."""
-    # the first two layers only: the deeper ones would be computed for nothing
-    z = unit_activations(params[:2], ("linear", "linear"), extent, resolution)[0]
+    row i = y (a layer may have 256 units and more, so uint8 would wrap to 0),
+    from the grid pass's first-layer z, cell for cell like the heatmap."""
+    z = plane.hidden_z[0]
     count = (z > 0).sum(axis=0).astype("<u2")
-    return {"resolution": resolution, "units": int(z.shape[0]), "encoding": ACTIVE_ENCODING,
+    return {"resolution": plane.resolution, "units": int(z.shape[0]), "encoding": ACTIVE_ENCODING,
             "data": b64(zlib.compress(count.tobytes(), 6))}
 
 
 # --- creases (issue 18.3) ------------------------------------------------------
 
-def creases(params, acts, extent, resolution: int, X_train, with_ids: bool) -> dict:
+def creases(plane: GridPass, params, acts, X_train, with_ids: bool) -> dict:
     """Dead ReLU units per hidden layer (unit indices; dead on every training
-    point), the ReLU units in all, and the linear regions on the grid; with
-    the tint view also each cell's region (deflated little-endian uint16 RxR,
-    uint32 past 65,536 regions, row i = y) and each region's tint (uint8,
-    < ``palette``): engine.creases says how ids and tints are chosen."""
+    point), the ReLU units in all, and the linear regions on the frame's grid
+    pass; with the tint view also each cell's region (deflated little-endian
+    uint16 RxR, uint32 past 65,536 regions, row i = y) and each region's tint
+    (uint8, < ``palette``): engine.creases says how ids and tints are chosen."""
     dead = dead_units(params, acts, X_train)
-    relu = relu_layers(acts)
-    # MERGE (gridpass): the frame's one grid pass keeps the pre-activations; until
-    # then the ReLU outputs from unit_activations, whose signs are the same.
-    outputs = unit_activations(params, acts, extent, resolution) if relu else []
+    relu = [plane.hidden_z[i] for i in relu_layers(acts)]
+    R = plane.resolution
     # no ReLU layer: one layer of no units, so that the grid's cells are one region
-    hidden_z = [outputs[i].reshape(outputs[i].shape[0], -1) for i in relu] or [np.zeros((0, resolution ** 2))]
-    regions = linear_regions(hidden_z)
-    out = {"count": regions.count, "relu_units": sum(int(outputs[i].shape[0]) for i in relu),
+    regions = linear_regions(relu or [np.zeros((0, R * R), dtype=np.float32)])
+    out = {"count": regions.count, "relu_units": sum(int(z.shape[0]) for z in relu),
            "dead": [np.flatnonzero(layer).tolist() for layer in dead]}
     if with_ids:
         wide = regions.count > 2 ** 16
         ids = regions.ids.astype("<u4" if wide else "<u2")
-        out["ids"] = {"resolution": resolution, "palette": TINTS,
+        out["ids"] = {"resolution": R, "palette": TINTS,
                       "encoding": "zlib+base64+uint32le" if wide else "zlib+base64+uint16le",
                       "data": b64(zlib.compress(ids.tobytes(), 6)),
                       "tints": b64(regions.tints.tobytes())}

@@ -17,6 +17,8 @@ route it still counts against that session.
 """
 from __future__ import annotations
 
+import time
+
 import limits
 from flask import Flask, request
 from flask_limiter import Limit, Limiter
@@ -133,17 +135,29 @@ def init_app(app: Flask, config: Config) -> Limiter:
         hops = config.trust_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    return Limiter(
+    limiter = Limiter(
         client_key,
         app=app,
         default_limits=client_limits(config),
         storage_uri=limiter_storage_uri(config.redis_url),
         storage_options={"socket_timeout": 2, "socket_connect_timeout": 2} if config.redis_url else {},
         swallow_errors=True,  # Redis down: serve (the store answers 503) rather than fail here
-        headers_enabled=True,
+        # X-RateLimit-* on every answer cost two storage round trips a request;
+        # the page reads only a refusal's Retry-After, set below
+        headers_enabled=False,
         key_prefix="crease",
         enabled=bool(config.rate_limit),
     )
+
+    @app.after_request
+    def retry_after(response):
+        if response.status_code == 429 and "Retry-After" not in response.headers:
+            refused = limiter.current_limit
+            if refused is not None and refused.breached:
+                response.headers["Retry-After"] = str(max(1, int(refused.reset_at - time.time())))
+        return response
+
+    return limiter
 
 
 def client_limits(config: Config) -> list[Limit]:

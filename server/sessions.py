@@ -226,9 +226,9 @@ class Sessions:
         if not routing.SESSION_ID_RE.fullmatch(sid):
             raise not_found(sid)
 
-    def _load(self, sid: str, reuse: bool = False) -> Session:
+    def _load(self, sid: str, reuse: bool = False, held=None) -> Session:
         self._check_id(sid)
-        blob = self.store.get(sid)
+        blob = self.store.get(sid, held)
         if blob is None:
             raise not_found(sid)
         if reuse and (kept := self.decoded.take(sid, blob)) is not None:
@@ -246,11 +246,11 @@ class Sessions:
         With ``reuse`` the session may be this worker's object for the stored
         bytes, and is left to it afterwards: the block must be done with it."""
         self._check_id(sid)
-        with self.store.lock(sid) as held:
-            session = self._load(sid, reuse)
+        with self.store.lock(sid, read=True) as held:   # taken and read in one round trip
+            session = self._load(sid, reuse, held)
             yield session
             blob = session.to_bytes()
-            self.store.put(sid, blob, held)
+            self.store.put(sid, blob, held, release=True)   # one round trip for both
         if reuse:
             self.decoded.keep(sid, blob, session)
 

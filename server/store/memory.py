@@ -36,7 +36,7 @@ class MemoryStore(SessionStore):
         self._mutex = threading.Lock()
         self._locks: dict[str, list] = {}  # sid -> [Lock, number of requests holding or waiting]
 
-    def get(self, sid: str) -> bytes | None:
+    def get(self, sid: str, held: Held | None = None) -> bytes | None:
         with self._mutex:
             self._drop_idle()
             entry = self._blobs.get(sid)
@@ -46,7 +46,7 @@ class MemoryStore(SessionStore):
             self._blobs.move_to_end(sid)
             return entry[0] if isinstance(entry[0], bytes) else entry[0][:]
 
-    def put(self, sid: str, blob: bytes, held: Held | None = None) -> None:
+    def put(self, sid: str, blob: bytes, held: Held | None = None, release: bool = False) -> None:
         with self._mutex:
             self._remove(sid)
             self._blobs[sid] = (_kept(blob), self.clock())
@@ -55,13 +55,16 @@ class MemoryStore(SessionStore):
             while len(self._blobs) > 1 and (len(self._blobs) > self.max_sessions
                                             or self._bytes > self.max_bytes):
                 self._remove(next(iter(self._blobs)))
+            if release and held is not None and not held.released:
+                held.released = True
+                self._locks[sid][0].release()
 
     def delete(self, sid: str) -> bool:
         with self._mutex:
             return self._remove(sid)
 
     @contextmanager
-    def lock(self, sid: str) -> Iterator[Held]:
+    def lock(self, sid: str, read: bool = False) -> Iterator[Held]:   # get is as cheap: no read
         # Lock objects are shared by refcount, so an entry is never replaced
         # while someone holds or waits for it.
         with self._mutex:
@@ -70,10 +73,12 @@ class MemoryStore(SessionStore):
         try:
             if not entry[0].acquire(timeout=self.lock_wait_s):
                 raise SessionBusy(sid)
+            held = Held(sid, "")
             try:
-                yield Held(sid, "")
+                yield held
             finally:
-                entry[0].release()
+                if not held.released:
+                    entry[0].release()
         finally:
             with self._mutex:
                 entry[1] -= 1

@@ -45,6 +45,11 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+# KEYS: lock, blob; ARGV: token, lock ttl ms, idle ms -> {} taken by another, {1[, blob]} ours
+_LOCK_AND_READ = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {} end
+return {1, redis.call('GETEX', KEYS[2], 'PX', ARGV[3])}
+"""
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
@@ -91,7 +96,8 @@ end
 """.replace("REAP_BATCH", str(REAP_BATCH))
 
 # KEYS: blob, lock, live, sizes, bytes, owner's set (or '')
-# ARGV: token (or ''), blob, idle ms, sid, prefix, new-key bound, total bound, per-owner cap
+# ARGV: token (or ''), blob, idle ms, sid, prefix, new-key bound, total bound, per-owner cap,
+#       '1' to release the lock with the write
 # -> {0} written, {-1} lock lost, {1, s} owner at its cap, {2, s} store full
 _PUT = _SHARED + """
 if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1} end
@@ -114,6 +120,7 @@ if KEYS[6] ~= '' then
   redis.call('ZADD', KEYS[6], now + tonumber(ARGV[3]), ARGV[4])
   redis.call('PEXPIRE', KEYS[6], ARGV[3])
 end
+if ARGV[9] == '1' and ARGV[1] ~= '' then redis.call('DEL', KEYS[2]) end
 return {0}
 """
 
@@ -155,6 +162,7 @@ class RedisStore(SessionStore):
         self.lock_wait_s, self.lock_ttl_ms, self.prefix = lock_wait_s, lock_ttl_ms, prefix
         self.max_session_bytes, self.sessions_per_address = max_session_bytes, sessions_per_address
         self.store_bytes = store_bytes
+        self._lock_and_read = self.client.register_script(_LOCK_AND_READ)
         self._release = self.client.register_script(_RELEASE)
         self._renew = self.client.register_script(_RENEW)
         self._put = self.client.register_script(_PUT)
@@ -167,15 +175,19 @@ class RedisStore(SessionStore):
     def _lock_key(self, sid: str) -> str:
         return f"{self.prefix}l:{sid}"
 
-    def get(self, sid: str) -> bytes | None:
+    def get(self, sid: str, held: Held | None = None) -> bytes | None:
+        if held is not None and held.read:
+            return held.take_read()
         with _answering():
             return self.client.getex(self._key(sid), px=self.idle_ms)
 
-    def put(self, sid: str, blob: bytes, held: Held | None = None) -> None:
-        self._write(sid, blob, held.token if held else "", None)
+    def put(self, sid: str, blob: bytes, held: Held | None = None, release: bool = False) -> None:
+        self._write(sid, blob, held.token if held else "", None, release and held is not None)
+        if release and held is not None:
+            held.released = True
 
     def create(self, sid: str, blob: bytes, owner: str) -> None:
-        self._write(sid, blob, "", owner)
+        self._write(sid, blob, "", owner, False)
 
     def admit(self, owner: str) -> None:
         keys = [self.prefix + "live", self.prefix + "sizes", self.prefix + "bytes",
@@ -185,13 +197,13 @@ class RedisStore(SessionStore):
                                                   self.sessions_per_address])
         self._raise_refusal(answer)
 
-    def _write(self, sid: str, blob: bytes, token: str, owner: str | None) -> None:
+    def _write(self, sid: str, blob: bytes, token: str, owner: str | None, release: bool) -> None:
         if len(blob) > self.max_session_bytes:
             raise SessionTooLarge(len(blob), self.max_session_bytes)
         keys = [self._key(sid), self._lock_key(sid), self.prefix + "live", self.prefix + "sizes",
                 self.prefix + "bytes", "" if owner is None else f"{self.prefix}a:{owner}"]
         args = [token, blob, self.idle_ms, sid, self.prefix, int(self.store_bytes * NEW_SHARE),
-                self.store_bytes, self.sessions_per_address]
+                self.store_bytes, self.sessions_per_address, "1" if release else ""]
         with _answering():
             answer = self._put(keys=keys, args=args)
         if answer[0] == -1:
@@ -210,11 +222,22 @@ class RedisStore(SessionStore):
             return bool(self._delete(keys=keys, args=[sid]))
 
     @contextmanager
-    def lock(self, sid: str) -> Iterator[Held]:
+    def lock(self, sid: str, read: bool = False) -> Iterator[Held]:
         key, token = self._lock_key(sid), secrets.token_hex(16)
         deadline, pause = time.monotonic() + self.lock_wait_s, 0.002
+        held = Held(sid, token)
+
+        def take() -> bool:
+            if not read:
+                return bool(self.client.set(key, token, nx=True, px=self.lock_ttl_ms))
+            answer = self._lock_and_read(keys=[key, self._key(sid)],
+                                         args=[token, self.lock_ttl_ms, self.idle_ms])
+            if answer:   # a missing blob ends the list early: [1]
+                held.read, held.blob = True, (answer[1] if len(answer) > 1 else None)
+            return bool(answer)
+
         with _answering():
-            while not self.client.set(key, token, nx=True, px=self.lock_ttl_ms):
+            while not take():
                 if time.monotonic() >= deadline:
                     raise SessionBusy(sid)
                 time.sleep(pause)
@@ -224,12 +247,13 @@ class RedisStore(SessionStore):
                                    name=f"lock-renewer-{sid[:6]}", daemon=True)
         renewer.start()
         try:
-            yield Held(sid, token)
+            yield held
         finally:
             done.set()
             renewer.join()
             try:
-                self._release(keys=[key], args=[token])
+                if not held.released:
+                    self._release(keys=[key], args=[token])
             except redis.RedisError:
                 pass  # the lock expires by itself; the request's own outcome matters more
 

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import boundary, geometry
-from engine.geometry import decision_boundary, evaluate_grid, grid_axes
+from engine import boundary, geometry, grid
+from engine.geometry import decision_boundary
+from engine.grid import evaluate_grid, grid_axes
 
 VIEW = (-3.0, 3.0, -3.0, 3.0)
 CURVE_TOL = 1e-5   # vertices come from float32 scores
@@ -227,7 +228,7 @@ def test_any_scores_give_finite_polylines(seed, resolution, k, broken):
     bad = rng.random(scores.shape) < broken
     scores[bad] = rng.choice(np.array([np.nan, np.inf, -np.inf], dtype=np.float32), bad.sum())
     with np.errstate(invalid="ignore"):
-        classes = geometry._winner(scores)[0]
+        classes = grid._winner(scores)[0]
     xs, ys = grid_axes((-2.0, 3.0, -1.0, 1.5), resolution)
     lines = boundary.class_boundary(scores, classes, xs, ys)
     assert all(np.isfinite(line).all() and len(line) >= 2 for line in lines)
@@ -241,7 +242,7 @@ def test_two_class_network_draws_contourpys_zero_set(seed):
     R = 70
     xs, ys = grid_axes(VIEW, R)
     mine = decision_boundary(params, acts, VIEW, R)
-    scores = geometry._gather(params, acts, xs, ys, 2)
+    scores = grid.GridPass(params, acts, VIEW, R).scores
     theirs = contourpy_lines(scores[1] - scores[0], xs, ys)
     assert len(mine) == len(theirs) > 0
     assert canonical(mine) == canonical(theirs)
@@ -264,6 +265,6 @@ def test_two_class_field_draws_contourpys_zero_set(seed, resolution, coarse):
 def test_sigmoid_boundary_is_contourpys_zero_set_of_z():
     params, acts = random_network((2, 16, 1), ("tanh", "sigmoid"), seed=2)
     xs, ys = grid_axes(VIEW, 50)
-    (z,) = geometry._gather(params, acts, xs, ys, 1)
+    (z,) = grid.GridPass(params, acts, VIEW, 50).scores
     mine = decision_boundary(params, acts, VIEW, 50)
     assert len(mine) > 0 and canonical(mine) == canonical(contourpy_lines(z, xs, ys))

@@ -3,28 +3,15 @@ import json
 import numpy as np
 import pytest
 
-from engine import geometry
-from engine.geometry import (activation_regions, decision_boundary, evaluate_grid,
-                             first_layer_lines, grid_axes, unit_activations, unit_level_sets)
+from engine import geometry, grid
+from engine.geometry import (activation_regions, decision_boundary, first_layer_lines,
+                             unit_activations, unit_level_sets)
+from engine.grid import evaluate_grid
 
-VIEW = (-3.0, 3.0, -3.0, 3.0)
+from .test_grid import VIEW, hidden_sum, homework_network, mesh, random_network
+
 ALIGNED = 61   # grid step 0.1: every kink of the hand-set networks lies on a grid line
 CURVE_TOL = 1e-5   # curves come from float32 scores: vertices good to ~1e-6 of the view
-
-
-def homework_network():
-    """The homework's problem-2 network: four ReLU units with lines x1 = 1,
-    x2 = 1, x1 = -1, x2 = -1, and softmax scores z = (S, 2 - S), where S is
-    the sum of the hidden outputs, max(|x1| - 1, 0) + max(|x2| - 1, 0)."""
-    W1 = np.array([[1.0, 0, -1, 0], [0, 1, 0, -1]])
-    W01 = np.full((4, 1), -1.0)
-    W2 = np.array([[1.0, -1]] * 4)
-    W02 = np.array([[0.0], [2.0]])
-    return [(W1, W01), (W2, W02)], ["relu", "softmax"]
-
-
-def hidden_sum(x1, x2):
-    return np.maximum(np.abs(x1) - 1, 0) + np.maximum(np.abs(x2) - 1, 0)
 
 
 def bend_network():
@@ -36,57 +23,6 @@ def bend_network():
     W02 = np.array([[0.5], [-2.0]])
     W3 = np.array([[1.0, -1], [1, -1]])
     return [(W1, np.zeros((3, 1))), (W2, W02), (W3, np.zeros((2, 1)))], ["relu", "relu", "softmax"]
-
-
-def mesh(resolution, extent=VIEW):
-    xs, ys = grid_axes(extent, resolution)
-    return np.meshgrid(xs, ys)   # row i is y = ys[i]
-
-
-def forward(params, activations, X):
-    """An independent plain forward pass, X 2 x b -> output pre-activations."""
-    fns = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
-           "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "linear": lambda z: z}
-    A = X
-    for index, (W, W0) in enumerate(params):
-        Z = W.T @ A + W0
-        A = fns[activations[index]](Z) if index < len(params) - 1 else Z
-    return Z
-
-
-def random_network(sizes, hidden, output, seed=0):
-    rng = np.random.default_rng(seed)
-    params = [(rng.normal(0, 1, (m, n)), rng.normal(0, 0.5, (n, 1)))
-              for m, n in zip(sizes[:-1], sizes[1:])]
-    return params, list(hidden) + [output]
-
-
-# --- the grid -----------------------------------------------------------------
-
-def test_grid_axes_include_both_ends():
-    xs, ys = grid_axes((-1, 3, 0, 2), 5)
-    np.testing.assert_array_equal(xs, [-1, 0, 1, 2, 3])
-    np.testing.assert_array_equal(ys, [0, 0.5, 1, 1.5, 2])
-
-
-@pytest.mark.parametrize("extent, resolution, message", [
-    ((1, 0, 0, 1), 10, "extent"), ((0, 1, 2, 2), 10, "extent"),
-    ((0, np.inf, 0, 1), 10, "extent"), ((0, np.nan, 0, 1), 10, "extent"),
-    ((0, 1, 0, 1), 1, "resolution"), ((0, 1, 0, 1), 2.5, "resolution"),
-])
-def test_bad_views_are_rejected(extent, resolution, message):
-    with pytest.raises(ValueError, match=message):
-        grid_axes(extent, resolution)
-
-
-def test_rows_are_y_and_columns_are_x():
-    # one linear unit, sigmoid output: class 1 where x1 > 0.5 (so by column)
-    params, acts = [(np.array([[1.0], [0.0]]), np.array([[-0.5]]))], ["sigmoid"]
-    classes = evaluate_grid(params, acts, (0, 1, 0, 2), 3).classes
-    np.testing.assert_array_equal(classes, [[0, 0, 1]] * 3)
-    params = [(np.array([[0.0], [1.0]]), np.array([[-0.5]]))]
-    classes = evaluate_grid(params, acts, (0, 1, 0, 2), 3).classes
-    np.testing.assert_array_equal(classes, [[0] * 3, [1] * 3, [1] * 3])
 
 
 BAD_NETWORKS = [
@@ -115,77 +51,6 @@ BAD_NETWORKS = [
 def test_malformed_networks_are_rejected(call, params, activations, message):
     with pytest.raises(ValueError, match=message):
         call(params, activations)
-
-
-# --- evaluate_grid --------------------------------------------------------------
-
-def test_homework_network_classes_and_confidence_match_the_algebra():
-    params, acts = homework_network()
-    result = evaluate_grid(params, acts, VIEW, 101, with_probs=True)
-    assert result.classes.dtype == np.uint8 and result.confidence.dtype == np.float32
-    assert result.probs.shape == (2, 101, 101) and result.probs.dtype == np.float32
-    S = hidden_sum(*mesh(101))
-    away = np.abs(S - 1) > 1e-6                       # S = 1 is an exact tie
-    np.testing.assert_array_equal(result.classes[away], (S < 1)[away])
-    expected = 1 / (1 + np.exp(-np.abs(2 - 2 * S)))  # the larger of two softmax outputs
-    np.testing.assert_allclose(result.confidence, expected, rtol=1e-6)
-    np.testing.assert_allclose(result.probs[1], 1 / (1 + np.exp(2 * S - 2)), rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(result.probs.sum(axis=0), 1, rtol=1e-6)
-    np.testing.assert_array_equal(result.probs.max(axis=0), result.confidence)
-
-
-def test_homework_numbers_at_the_origin_and_at_3_14():
-    params, acts = homework_network()
-    origin = evaluate_grid(params, acts, (0, 1, 0, 1), 2, dtype=np.float64)
-    assert origin.classes[0, 0] == 1          # S = 0: z = (0, 2), the second class
-    assert origin.confidence[0, 0] == np.float32(0.8807970779778823)   # e^2 / (1 + e^2)
-    far = evaluate_grid(params, acts, (3, 4, 14, 15), 2, dtype=np.float64, with_probs=True)
-    assert far.classes[0, 0] == 0             # hidden [2, 13, 0, 0]: z = (15, -13)
-    assert far.probs[1, 0, 0] == np.float32(np.exp(-28) / (1 + np.exp(-28)))
-
-
-@pytest.mark.parametrize("resolution", [7, 37, 150])   # one block, two blocks, many
-@pytest.mark.parametrize("hidden, output, sizes", [
-    (("tanh", "sigmoid"), "softmax", (2, 9, 7, 5)),
-    (("relu", "linear", "relu"), "linear", (2, 6, 6, 6, 3)),
-    (("relu",), "sigmoid", (2, 12, 1)),
-    ((), "softmax", (2, 8)),
-])
-def test_grid_agrees_with_a_plain_forward_pass(hidden, output, sizes, resolution):
-    params, acts = random_network(sizes, hidden, output)
-    gx, gy = mesh(resolution, (-4, 5, -2, 3))
-    Z = forward(params, acts, np.stack([gx.ravel(), gy.ravel()]))
-    if output == "sigmoid":
-        p = 1 / (1 + np.exp(-Z[0]))
-        probs = np.stack([1 - p, p])
-    else:
-        e = np.exp(Z - Z.max(axis=0))
-        probs = e / e.sum(axis=0)
-    classes = probs.argmax(axis=0).reshape(resolution, resolution)
-    for dtype, rtol in ((np.float64, 1e-6), (np.float32, 1e-4)):
-        result = evaluate_grid(params, acts, (-4, 5, -2, 3), resolution, dtype, with_probs=True)
-        assert np.mean(result.classes == classes) > 0.995
-        np.testing.assert_allclose(result.confidence.ravel(), probs.max(axis=0), rtol=rtol, atol=1e-6)
-        np.testing.assert_allclose(result.probs.reshape(len(probs), -1), probs, rtol=rtol, atol=1e-6)
-    assert evaluate_grid(params, acts, (-4, 5, -2, 3), resolution).probs is None
-
-
-def test_sigmoid_output_is_class_one_above_one_half():
-    params, acts = [(np.array([[1.0], [1.0]]), np.array([[-1.0]]))], ["sigmoid"]
-    result = evaluate_grid(params, acts, (0, 2, 0, 2), 3, with_probs=True)
-    # z = x1 + x2 - 1 on the grid {0, 1, 2}^2
-    np.testing.assert_array_equal(result.classes, [[0, 0, 1], [0, 1, 1], [1, 1, 1]])
-    assert result.confidence[0, 0] == np.float32(0.7310585786300049)   # sigmoid(1) at z = -1
-    assert result.confidence[1, 0] == np.float32(0.5)                  # z = 0: p = 1/2, class 0
-    np.testing.assert_allclose(result.probs[:, 2, 2], [0.04742587317756678, 0.9525741268224334], rtol=1e-7)
-
-
-def test_linear_output_reads_scores_through_a_softmax():
-    params, acts = [(np.array([[1.0, -1.0], [0.0, 0.0]]), np.zeros((2, 1)))], ["linear"]
-    result = evaluate_grid(params, acts, (-1, 1, 0, 1), 3)
-    np.testing.assert_array_equal(result.classes[0], [1, 0, 0])   # x1 = -1, 0 (tie), 1
-    np.testing.assert_allclose(result.confidence[0], [0.8807970779778823, 0.5, 0.8807970779778823],
-                               rtol=2e-7)   # one float32 ulp
 
 
 # --- first-layer lines --------------------------------------------------------------
@@ -378,16 +243,6 @@ def test_regions_are_exact_for_more_units_than_one_code_holds():
     assert len(set(zip(region.ravel().tolist(), patterns))) == n == len(np.unique(region))
 
 
-def test_blocks_cover_the_grid_exactly_once(monkeypatch):
-    monkeypatch.setattr(geometry, "BLOCK_POINTS", 50)
-    params, acts = homework_network()
-    covered = np.zeros(23 * 23, dtype=int)
-    for cells, layers in geometry._blocks(params, acts, *grid_axes(VIEW, 23)):
-        covered[cells] += 1
-        assert layers[0][0].shape == (4, cells.stop - cells.start)
-    assert covered.tolist() == [1] * (23 * 23)
-
-
 @pytest.mark.parametrize("value", [1e30, np.nan, np.inf])
 def test_a_diverged_network_still_draws(value):
     params, acts = random_network((2, 6, 5, 3), ("relu", "tanh"), "softmax")
@@ -401,21 +256,36 @@ def test_a_diverged_network_still_draws(value):
     assert 1 <= activation_regions(params, acts, VIEW, 12)[1] <= 144
 
 
-def test_boundary_reuses_the_grid_scores_of_the_same_network_and_view(monkeypatch):
-    params, acts = random_network((2, 8, 3), ("relu",), "softmax", seed=5)
-    fresh = decision_boundary(params, acts, VIEW, 30)
-    evaluate_grid(params, acts, VIEW, 30)
+def test_pictures_of_one_grid_pass_need_no_other_pass(monkeypatch):
+    """Classes, boundary, level sets and regions of one GridPass: the same
+    pictures as the separate calls, with no forward pass of their own."""
+    params, acts = random_network((2, 8, 5, 3), ("relu", "relu"), "softmax", seed=5)
+    separate = (evaluate_grid(params, acts, VIEW, 30), decision_boundary(params, acts, VIEW, 30),
+                unit_level_sets(params, acts, 2, VIEW, 30), activation_regions(params, acts, VIEW, 30))
+    plane = grid.GridPass(params, acts, VIEW, 30, keep="z")
 
-    def no_forward_pass(*args):
-        raise AssertionError("the scores should have been reused")
-    monkeypatch.setattr(geometry, "_gather", no_forward_pass)
-    reused = decision_boundary(params, acts, VIEW, 30)
-    assert len(reused) == len(fresh) > 0
-    for a, b in zip(reused, fresh):
-        np.testing.assert_array_equal(a, b)
-    for other_view in [(VIEW, 31), ((-3, 3, -3, 2), 30)]:
-        with pytest.raises(AssertionError, match="reused"):
-            decision_boundary(params, acts, *other_view)
+    def no_forward_pass(*args, **kwargs):
+        raise AssertionError("a second forward pass")
+    monkeypatch.setattr(grid, "_blocks", no_forward_pass)
+    classes, boundary, level_sets, (region, count) = (
+        plane.classify(), geometry.decision_boundary_of(plane),
+        geometry.unit_level_sets_of(plane, 2), geometry.activation_regions_of(plane))
+    np.testing.assert_array_equal(classes.classes, separate[0].classes)
+    np.testing.assert_array_equal(classes.confidence, separate[0].confidence)
+    assert len(boundary) == len(separate[1]) > 0
+    assert all(np.array_equal(a, b) for a, b in zip(boundary, separate[1]))
+    assert [[p.tolist() for p in unit] for unit in level_sets] == \
+        [[p.tolist() for p in unit] for unit in separate[2]]
+    assert count == separate[3][1] > 1
+    np.testing.assert_array_equal(region, separate[3][0])
+
+
+@pytest.mark.parametrize("call", [lambda g: geometry.unit_level_sets_of(g, 1),
+                                  geometry.activation_regions_of])
+def test_pictures_of_hidden_layers_need_a_pass_that_kept_them(call):
+    params, acts = homework_network()
+    with pytest.raises(ValueError, match="keep='z'"):
+        call(grid.GridPass(params, acts, VIEW, 10))
 
 
 def test_boundary_is_never_stale_after_an_in_place_weight_change():
@@ -424,13 +294,3 @@ def test_boundary_is_never_stale_after_an_in_place_weight_change():
     params[1][1][1, 0] = 3.0      # W02 = [0, 3]: the boundary moves out to S = 1.5
     (octagon,) = decision_boundary(params, acts, VIEW, ALIGNED)
     np.testing.assert_allclose(hidden_sum(octagon[:, 0], octagon[:, 1]), 1.5, atol=CURVE_TOL)
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_the_winner_is_argmax_with_ties_to_the_first(seed):
-    """geometry._winner replaces argmax(axis=0) for speed: same classes, ties included."""
-    rng = np.random.default_rng(seed)
-    Z = rng.integers(-2, 3, size=(1 + seed * 2, 500)).astype(np.float32)   # many exact ties
-    classes, best = geometry._winner(Z)
-    np.testing.assert_array_equal(classes, Z.argmax(axis=0))
-    np.testing.assert_array_equal(best, Z.max(axis=0))

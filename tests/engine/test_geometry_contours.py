@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine import geometry
+from engine import geometry, grid
 
 
 def reference(values, xs, ys) -> list[np.ndarray]:
@@ -32,7 +32,7 @@ fields = st.integers(2, 24).flatmap(lambda r: arrays(
 def test_zero_set_is_contour_generators(values, dtype):
     values = values.astype(dtype)      # the level sets come as float32, the boundary float64
     r = values.shape[0]
-    xs, ys = geometry.grid_axes((-2.0, 3.0, -1.0, 1.5), r)
+    xs, ys = grid.grid_axes((-2.0, 3.0, -1.0, 1.5), r)
     with np.errstate(all="ignore"):
         got = geometry._zero_set(values, geometry._mesh(xs, ys))
         want = reference(values, xs, ys)
@@ -46,9 +46,9 @@ def test_a_trained_looking_network_draws_each_pairs_boundary_and_the_same_level_
               (rng.normal(0, 0.3, (12, 6)), rng.normal(0, 0.5, (6, 1))),
               (rng.normal(0, 0.4, (6, 4)), rng.normal(0, 0.5, (4, 1)))]
     acts, extent = ["relu", "tanh", "softmax"], (-3.0, 3.0, -3.0, 3.0)
-    xs, ys = geometry.grid_axes(extent, 60)
+    xs, ys = grid.grid_axes(extent, 60)
     boundary = geometry.decision_boundary(params, acts, extent, 60)
-    scores = geometry._gather(params, acts, xs, ys, 2)
+    scores = grid.GridPass(params, acts, extent, 60).scores
     winner = scores.argmax(axis=0).reshape(60, 60)
     expected = []
     for a in range(4):
@@ -68,5 +68,5 @@ def test_a_trained_looking_network_draws_each_pairs_boundary_and_the_same_level_
     assert len(on_grid) > 100
     assert max(np.abs(ours - p).max(axis=1).min() for p in on_grid) < 1e-12
     for unit, lines in enumerate(geometry.unit_level_sets(params, acts, 2, extent, 60)):
-        z = geometry._gather(params, acts, xs, ys, 1)[unit].reshape(60, 60)
+        z = grid.GridPass(params, acts, extent, 60, keep="z").hidden_z[1][unit].reshape(60, 60)
         assert [p.tolist() for p in lines] == [p.tolist() for p in reference(z, xs, ys)]

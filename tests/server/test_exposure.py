@@ -135,7 +135,7 @@ def test_internal_errors_never_show_internals(make_app, expect_internal_error, d
     client = app.test_client()
     sid = client.post("/api/sessions", json=SESSION).json["session"]
     store = app.extensions["crease"].store
-    store.get = lambda _sid: (_ for _ in ()).throw(ValueError(secret))   # the store itself fails
+    store.get = lambda *_: (_ for _ in ()).throw(ValueError(secret))   # the store itself fails
     answers = [client.get(f"/boom/{kind}") for kind in ("runtime", "key", "recursion", "memory")]
     answers.append(client.post(f"/api/sessions/{sid}/advance", json={"steps": 1}))
     for response in answers:

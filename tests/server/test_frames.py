@@ -8,7 +8,10 @@ import zlib
 import numpy as np
 import pytest
 
-from engine.geometry import decision_boundary, evaluate_grid, first_layer_lines
+from engine import grid as engine_grid
+from engine.geometry import (activation_regions, decision_boundary, first_layer_lines,
+                             unit_activations, unit_level_sets)
+from engine.grid import evaluate_grid
 from engine.network import NetworkSpec, layer_params, predict_proba
 from engine.training import Run
 
@@ -148,3 +151,64 @@ def test_active_counts_every_unit_past_255(units):
     frame = build(Session(run, {}, 1, [-2.0, 2.0, -2.0, 2.0]), grid=20, include=["active"])
     assert frame["active"]["units"] == units
     np.testing.assert_array_equal(fd.active_counts(frame), np.full((20, 20), units))
+
+
+def test_active_counts_where_the_second_layer_has_one_unit():
+    """2-3-1 with a sigmoid output: counting the first layer's units once ran
+    its first two layers as a network of their own, whose one-unit output
+    no "linear" output may have (a 500 for this view)."""
+    X = np.array([[-1.0, 1.0], [0.0, 0.5]])
+    run = Run(NetworkSpec(2, (3,), ("relu",), "sigmoid", 2), X, np.array([0, 1]),
+              X[:, :0], np.zeros(0, int), seed=1)
+    run.set_layer(0, np.array([[1.0, 0.0, -1.0], [0.0, 0.0, 0.0]]), np.array([0.0, 1.0, 0.0]))
+    frame = build(Session(run, {}, 1, [-2.0, 2.0, -2.0, 2.0]), grid=4, include=["active"])
+    # x = -2, -2/3, 2/3, 2 per column: unit 2 always on, unit 1 right of 0, unit 3 left of it
+    np.testing.assert_array_equal(fd.active_counts(frame), np.full((4, 4), 2))
+
+
+ALL_EXTRAS = ["curves", "thumbnails", "regions", "probs", "active"]
+
+
+@pytest.mark.parametrize("thumb", [8, 40])   # its own grid, or the view's
+def test_one_grid_pass_draws_what_the_separate_calls_drew(session, thumb):
+    """Everything the frame draws from its grid, as each geometry call of its
+    own (its own check of the network and view, its own forward pass) gives it."""
+    frame = build(session, grid=40, include=ALL_EXTRAS, thumb=thumb)
+    params, acts, extent = layer_params(session.run.model), session.run.spec.all_activations, session.extent
+    digits = frames.decimals(extent)
+    classes, confidence = fd.grid_planes(frame)
+    engine = evaluate_grid(params, acts, extent, 40, with_probs=True)
+    assert np.array_equal(classes, engine.classes)
+    assert np.array_equal(confidence, frames.to_uint8(engine.confidence) & np.uint8(252))
+    assert frame["grid"]["probs"] == frames.b64(zlib.compress(frames.to_uint8(engine.probs).tobytes(), 6))
+    assert frame["boundary"] == frames.polylines(decision_boundary(params, acts, extent, 40), extent, digits)
+    for layer in (1, 2):
+        level_sets = unit_level_sets(params, acts, layer, extent, 40)
+        flat = iter(frames.polylines([p for unit in level_sets for p in unit], extent, digits))
+        assert frame["curves"][str(layer)] == [[next(flat) for _ in unit] for unit in level_sets]
+    assert frame["regions"]["count"] == activation_regions(params, acts, extent, 40)[1] > 1
+    first_z = unit_activations(params, ["linear", *acts[1:]], extent, 40)[0]   # layer 1's z
+    np.testing.assert_array_equal(fd.active_counts(frame), (first_z > 0).sum(axis=0))
+    for drawn, A in zip(frame["thumbnails"], unit_activations(params, acts, extent, thumb), strict=True):
+        lo, hi = float(A.min()), float(A.max())
+        assert drawn["size"] == thumb and drawn["scale"] == [frames.sig(lo), frames.sig(hi)]
+        assert base64.b64decode(drawn["data"]) == frames.to_uint8(A, lo, hi).tobytes()
+
+
+@pytest.mark.parametrize("include, thumb, passes", [
+    ([], 16, [40]), (["curves", "regions", "active", "probs"], 16, [40]),
+    (ALL_EXTRAS, 16, [40, 16]), (ALL_EXTRAS, 40, [40]),
+])
+def test_a_frame_makes_one_forward_pass_per_grid(session, monkeypatch, include, thumb, passes):
+    """One pass over the view's grid feeds the classes, the boundary, the
+    curves, the regions and the active counts; thumbnails of another size
+    are another grid, with a pass of their own."""
+    grids = []
+    real_blocks = engine_grid._blocks
+
+    def counted(params, activations, xs, ys, *args, **kwargs):
+        grids.append(xs.shape[0])
+        return real_blocks(params, activations, xs, ys, *args, **kwargs)
+    monkeypatch.setattr(engine_grid, "_blocks", counted)
+    build(session, grid=40, include=include, thumb=thumb)
+    assert grids == passes

@@ -109,6 +109,25 @@ def test_rate_limit_is_shared_through_redis(make_app, redis_url):
     assert codes == [200, 200, 200, 429]
 
 
+def test_answers_within_their_limits_look_up_no_window(make_app, monkeypatch):
+    """X-RateLimit-* headers on every answer cost the limiter's storage two
+    round trips a request (Redis: GET and TTL) beside its counting; the page
+    reads only a refusal's Retry-After, which a refusal still carries."""
+    app = make_app(RATE_LIMIT="4 per minute;1000 per hour",
+                   ADDRESS_RATE_LIMIT="1000 per minute;5000 per hour")
+    strategy = app.extensions["crease"].limiter.limiter
+    looked = []
+    real = strategy.get_window_stats
+    monkeypatch.setattr(strategy, "get_window_stats", lambda *a, **k: looked.append(a) or real(*a, **k))
+    client = app.test_client()
+    sid = client.post("/api/sessions", json=SMALL).json["session"]
+    answers = [client.post(f"/api/sessions/{sid}/advance", json={"steps": 1}) for _ in range(4)]
+    assert [r.status_code for r in answers] == [200] * 4 and looked == []
+    assert not any("X-RateLimit-Remaining" in r.headers for r in answers)
+    refused = client.post(f"/api/sessions/{sid}/advance", json={"steps": 1})
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+
+
 def test_bad_rate_limit_setting_fails_at_start(make_app):
     from server.config import ConfigError
     with pytest.raises(ConfigError, match="RATE_LIMIT"):

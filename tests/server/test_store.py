@@ -127,6 +127,61 @@ def test_lock_is_released_when_the_block_fails(store):
         pass
 
 
+def test_a_write_can_release_the_lock_with_it(make_store):
+    """The block's last write may release its lock at once (on Redis in the
+    same round trip); the block's end then releases nothing more."""
+    store = make_store(wait=0.2)
+    sid = new_session_id()
+    with store.lock(sid) as held:
+        store.put(sid, b"done", held, release=True)
+        with store.lock(sid) as after:          # free already, no wait
+            store.put(sid, b"next", after)
+            with pytest.raises(SessionBusy):    # and held by the next block, not freed by the first
+                with store.lock(sid):
+                    pass
+    assert store.get(sid) == b"next"
+    with store.lock(sid):
+        pass
+
+
+def test_redis_write_and_release_are_one_round_trip(redis_url, monkeypatch):
+    store = RedisStore(redis_url, 60, lock_wait_s=1, lock_ttl_ms=2000)
+    sid = new_session_id()
+    sent = []
+    real = store.client.execute_command
+    monkeypatch.setattr(store.client, "execute_command", lambda *a, **k: sent.append(a[0]) or real(*a, **k))
+    with store.lock(sid) as held:
+        store.put(sid, b"x", held, release=True)
+    assert [c for c in sent if c != "SCRIPT LOAD"] == ["SET", "EVALSHA"]
+    assert store.client.exists(store._lock_key(sid)) == 0
+
+
+def test_a_lock_can_read_the_session_as_it_is_taken(store):
+    sid, missing = new_session_id(), new_session_id()
+    store.put(sid, b"saved")
+    with store.lock(sid, read=True) as held:
+        assert store.get(sid, held) == b"saved"
+        store.put(sid, b"changed", held)
+        assert store.get(sid, held) == b"changed"       # what was read is handed out once
+    with store.lock(missing, read=True) as held:
+        assert store.get(missing, held) is None
+
+
+def test_redis_a_request_on_a_session_is_two_round_trips(redis_url, monkeypatch):
+    """Lock and read in one, write and release in another."""
+    store = RedisStore(redis_url, 60, lock_wait_s=1, lock_ttl_ms=2000)
+    sid = new_session_id()
+    store.put(sid, b"saved")
+    sent = []
+    real = store.client.execute_command
+    monkeypatch.setattr(store.client, "execute_command", lambda *a, **k: sent.append(a[0]) or real(*a, **k))
+    with store.lock(sid, read=True) as held:
+        assert store.get(sid, held) == b"saved"
+        store.put(sid, b"x", held, release=True)
+    assert [c for c in sent if c != "SCRIPT LOAD"] == ["EVALSHA", "EVALSHA"]
+    assert store.client.exists(store._lock_key(sid)) == 0 and store.get(sid) == b"x"
+
+
 def test_locks_of_different_sessions_do_not_block(make_store):
     store = make_store(wait=0.1)
     with store.lock(new_session_id()):
