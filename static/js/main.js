@@ -18,6 +18,7 @@ import { SETTINGS, Store, defaults, fromQuery, groupOf, setDatasetNames, setLimi
 import { answerForSession, forgetKeptRun, heldElsewhere, keepRun, keptRun, unsaved } from './tab-run.js';
 import { TinyDataNote } from './tiny-data.js';
 import { Trainer } from './trainer.js';
+import { BusyHint } from './busy-hint.js';
 
 const $ = (id) => document.getElementById(id);
 const status = new Status($('status'));
@@ -75,7 +76,9 @@ const trainer = new Trainer(session, {
     if (!playing) render(); // the curves and the links canvas, thinned out while playing, catch up
   },
   onError: reportError,
+  onPace: (pacing) => busyHint.update(pacing),
 });
+const busyHint = new BusyHint($('busy-hint'));
 // the inspector in the side panel and the export/import bar (playground-homework.js)
 const homework = mountHomework({ api, session, store, controls, run: (request) => run(request), status: (text, kind, seconds) => status.show(text, kind, seconds), mark: (at) => plane.setMarker(at) },
   { panel: $('side-panel'), exportBar: $('export-bar') });
