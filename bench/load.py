@@ -148,7 +148,7 @@ class Student(threading.Thread):
         if self.conn is not None:
             self.conn.close()
 
-    def _request(self, path: str, body: dict) -> tuple[int, bytes, str | None]:
+    def _request(self, path: str, body: dict) -> tuple[int, bytes, tuple[str | None, str | None]]:
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
@@ -162,7 +162,7 @@ class Student(threading.Thread):
             raise
         if response.getheader("Content-Encoding") == "gzip":
             data = zlib.decompress(data, wbits=31)
-        return response.status, data, response.getheader("Crease-Busy")
+        return response.status, data, (response.getheader("Crease-Busy"), response.getheader("Crease-Headroom"))
 
     def _create(self) -> None:
         status, data, _ = self._request("/api/sessions", self.scenario.create_body(self.index + 1))
@@ -187,14 +187,14 @@ class Student(threading.Thread):
         counters, advance = _COUNTERS.search(data, 0, 400), _ADVANCE.search(data, 0, 600)
         if status == 200 and (counters is None or advance is None):
             status = -1
-        load = busy_load(busy)
+        load, headroom = busy_load(busy[0]), busy_load(busy[1])
         self.results.append((ended, ended - started, status,
                              int(advance.group(1)) if advance else 0,
                              bool(advance and advance.group(2) == b"true"),
                              int(counters.group(2)) if status == 200 else self.epoch, load, scale))
         if status == 200 and self.scenario.paced:
             interval = None if self.arrived is None else 1000 * (ended - self.arrived)
-            self.pacing.observe(load, interval)
+            self.pacing.observe(load, interval, headroom)
         self.arrived = ended
         if status == -1:
             self._error("frame without counters")

@@ -4,7 +4,8 @@ A student honours the server's busy signal (``Crease-Busy``, server/busy.py)
 the way the page does: after BUSY_FRAMES busy answers in a row, twice the
 frame interval it got and the epochs per frame scaled by the same factor (the
 same epochs per second), at most MAX_LEVEL times and never slower than
-MAX_INTERVAL_MS; after CALM_FRAMES calm answers, one level back.  The
+MAX_INTERVAL_MS, and a frame never grows past the server's Crease-Headroom;
+after CALM_FRAMES calm answers, one level back.  The
 constants are the page's (tests/bench/test_pacing.py reads them from the JS
 and runs both on the same cases).
 """
@@ -19,6 +20,7 @@ BUSY_FRAMES = 3
 CALM_FRAMES = 8
 MAX_LEVEL = 3
 MAX_INTERVAL_MS = 1000
+MIN_STEP = 1.25
 
 
 def busy_load(header: str | None) -> float | None:
@@ -40,15 +42,18 @@ class Pacing:
         self.interval_ms = 0.0
         self._loads: list[float] = []
         self._intervals: list[float] = []
+        self._headroom = math.inf
 
     @property
     def busy(self) -> bool:
         return self.level > 0
 
-    def observe(self, load: float | None, interval_ms: float | None) -> bool:
+    def observe(self, load: float | None, interval_ms: float | None,
+                headroom: float | None = None) -> bool:
         """One frame answered; True when the pace changed."""
         if load is None:
             return False
+        self._headroom = math.inf if headroom is None else headroom
         self._loads.append(load)
         if interval_ms is not None:
             self._intervals.append(interval_ms)
@@ -62,12 +67,15 @@ class Pacing:
 
     def _slower(self) -> bool:
         got = max(self.interval_ms, statistics.median(self._intervals) if self._intervals else 0.0)
-        interval = min(MAX_INTERVAL_MS, 2 * got)
-        if not got > 0 or interval <= got:
+        if not got > 0:
             self._loads = []
             return False
-        self.scale *= interval / got
-        self.interval_ms = interval
+        factor = min(2.0, MAX_INTERVAL_MS / got, self._headroom)
+        if factor < MIN_STEP:
+            self._loads = []
+            return False
+        self.scale *= factor
+        self.interval_ms = got * factor
         self.level += 1
         return self._changed()
 

@@ -9,7 +9,10 @@ of several workers answers.
 
 load = wait / BUSY_WAIT_MS: 1 or more means busy.  The page
 (static/js/pacing.js) then asks for more epochs per frame at a lower frame
-rate, and bench/load.py's students do the same.
+rate, and bench/load.py's students do the same.  So that a larger frame does
+not become a heavy request (heavy.py: 429 past one in flight per address), a
+request whose work was estimated also says how many times larger it could be
+and stay light: ``Crease-Headroom: HEAVY_MS / estimate``.
 """
 from __future__ import annotations
 
@@ -18,7 +21,10 @@ import time
 
 from flask import Flask, g
 
+from .heavy import HEAVY_MS
+
 HEADER = "Crease-Busy"
+HEADROOM = "Crease-Headroom"
 
 # Clocks, replaceable by tests: the wall clock and this thread's CPU time.
 wall_clock = time.perf_counter
@@ -52,4 +58,7 @@ def init_app(app: Flask, budget_ms: int) -> None:
             wall0, cpu0, queued = started
             ratio = load(wall_clock() - wall0, cpu_clock() - cpu0, queued, budget_ms)
             response.headers[HEADER] = f"{ratio:.2f}"
+        estimate = g.get("work_estimate_ms")
+        if estimate:
+            response.headers[HEADROOM] = f"{HEAVY_MS / estimate:.2f}"
         return response

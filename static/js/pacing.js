@@ -4,7 +4,10 @@
 // more epochs per frame at a lower frame rate: the frame interval doubles (to
 // at most MAX_INTERVAL_MS) and the epochs per frame grow by the same factor as
 // the interval, so training goes on as fast as it was going while the server
-// draws fewer frames. Calm again, it steps back, one level at a time.
+// draws fewer frames. Calm again, it steps back, one level at a time. A frame
+// never grows past the server's `Crease-Headroom` (how many times larger the
+// last one could have been and still been light, not a heavy request that
+// waits its turn: server/heavy.py).
 // This is pacing, not a setting: it never touches the state, the link or a
 // reload, and a step (+1 epoch, Step) is never scaled.
 // bench/load.py's students follow the same rule (a test compares the constants).
@@ -15,8 +18,9 @@ export const BUSY_FRAMES = 3; // frames in a row, at a level, before going up
 export const CALM_FRAMES = 8; // ... before going down (slower: a class settles instead of swinging)
 export const MAX_LEVEL = 3; // at most three doublings of the frame interval
 export const MAX_INTERVAL_MS = 1000; // never slower than a frame a second
+export const MIN_STEP = 1.25; // a smaller change is not worth making
 
-/** Crease-Busy's value, or null when the answer has none. */
+/** Crease-Busy's (or Crease-Headroom's) value, or null when the answer has none. */
 export function busyLoad(header) {
   if (header === null || header === undefined || header === '') return null;
   const load = Number(header);
@@ -41,6 +45,7 @@ export class Pacing {
     this.intervalMs = 0; // least time between two frames' requests
     this._loads = [];
     this._intervals = [];
+    this._headroom = Infinity;
   }
 
   get busy() {
@@ -49,11 +54,12 @@ export class Pacing {
 
   /**
    * One frame answered: load from its Crease-Busy (null: none), intervalMs
-   * since the previous frame arrived (null for the first). Returns true when
-   * the pace changed.
+   * since the previous frame arrived (null for the first), headroom from its
+   * Crease-Headroom (null: none). Returns true when the pace changed.
    */
-  observe(load, intervalMs) {
+  observe(load, intervalMs, headroom = null) {
     if (load === null) return false;
+    this._headroom = headroom ?? Infinity;
     this._loads.push(load);
     if (intervalMs !== null) this._intervals.push(intervalMs);
     const recentBusy = this._loads.length >= BUSY_FRAMES && this._loads.slice(-BUSY_FRAMES).every((l) => l >= BUSY);
@@ -66,10 +72,11 @@ export class Pacing {
   _slower() {
     // The interval the page actually got, which under load is longer than the one it asked for.
     const got = Math.max(this.intervalMs, this._intervals.length ? median(this._intervals) : 0);
-    const interval = Math.min(MAX_INTERVAL_MS, 2 * got);
-    if (!(got > 0) || interval <= got) return this._hold(); // already as slow as it may go
-    this.scale *= interval / got; // the same epochs per second as before
-    this.intervalMs = interval;
+    // twice as slow, or less: a frame a second at most, and frames that stay light
+    const factor = Math.min(2, MAX_INTERVAL_MS / got, this._headroom);
+    if (!(got > 0) || factor < MIN_STEP) return this._hold(); // as slow or as large as it may go
+    this.scale *= factor; // the same epochs per second as before
+    this.intervalMs = got * factor;
     this.level += 1;
     return this._changed();
   }

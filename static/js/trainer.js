@@ -109,7 +109,8 @@ export class Trainer {
     const now = performance.now();
     const interval = this._arrivedAt === null ? null : now - this._arrivedAt;
     this._arrivedAt = now;
-    if (this.pacing.observe(busyLoad(this.session.api.busy), interval)) this.onPace(this.pacing);
+    const { load, headroom } = this.session.api.busy ?? {};
+    if (this.pacing.observe(busyLoad(load), interval, busyLoad(headroom))) this.onPace(this.pacing);
   }
 
   async _frames(run) {

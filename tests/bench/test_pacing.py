@@ -15,7 +15,8 @@ JS = Path(__file__).resolve().parents[2] / "static" / "js" / "pacing.js"
 
 def test_the_constants_are_the_pages():
     found = dict(re.findall(r"^export const ([A-Z_]+) = ([\d.]+);", JS.read_text(), re.M))
-    assert set(found) == {"BUSY", "CALM", "BUSY_FRAMES", "CALM_FRAMES", "MAX_LEVEL", "MAX_INTERVAL_MS"}
+    assert set(found) == {"BUSY", "CALM", "BUSY_FRAMES", "CALM_FRAMES", "MAX_LEVEL", "MAX_INTERVAL_MS",
+                          "MIN_STEP"}
     for name, value in found.items():
         assert getattr(pacing, name) == float(value), name
 
@@ -23,9 +24,14 @@ def test_the_constants_are_the_pages():
 def test_the_rule_gives_the_pages_answers():
     rule = pacing.Pacing()
     for frames, expected in RULE_CASES:
-        for load, interval in frames:
-            rule.observe(pacing.busy_load(None if load is None else str(load)), interval)
+        for load, interval, *headroom in frames:
+            headroom = headroom[0] if headroom else None
+            rule.observe(pacing.busy_load(None if load is None else str(load)), interval,
+                         pacing.busy_load(None if headroom is None else str(headroom)))
         assert (rule.level, round(rule.scale, 4), rule.interval_ms) == pytest.approx(expected)
+    assert rule.amount({"epochs": 3}) == {"epochs": 5}          # 4.5 rounded as JavaScript does
+    assert rule.amount({"steps": 7}, {"max_steps": 10}) == {"steps": 10}
+    rule.reset()
     assert rule.amount({"epochs": 3}) == {"epochs": 3}
     rule.scale, rule.interval_ms = 8.3333, 500
     assert rule.amount({"epochs": 3}) == {"epochs": 25}

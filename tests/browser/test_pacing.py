@@ -10,17 +10,19 @@ import json
 
 from tests.browser.app import open_app, settle
 
-# The rule, fed (Crease-Busy, ms since the previous frame) per frame; after
-# each batch: (level, epochs-per-frame scale, least ms between frames).
+# The rule, fed (Crease-Busy, ms since the previous frame[, Crease-Headroom])
+# per frame; after each batch: (level, epochs-per-frame scale, least ms between frames).
 RULE_CASES = [
     ([(0.2, None), (0.9, 40), (3.0, 40), (0.7, 40)], (0, 1, 0)),       # never 3 busy in a row
     ([(1.0, 40), (2.0, 40), (1.5, 40)], (1, 2, 80)),                   # busy 3 in a row: twice the interval
     ([(4.0, 300), (4.0, 300), (4.0, 300)], (2, 4, 600)),               # it got 300 ms: 600, same epochs/s
-    ([(4.0, 900), (4.0, 900), (4.0, 900)], (3, 4.4444, 1000)),         # never slower than a frame a second
-    ([(4.0, 1000)] * 6, (3, 4.4444, 1000)),                            # the last level holds
-    ([(0.4, 1000)] * 7 + [(None, 1000)], (3, 4.4444, 1000)),           # 7 calm (no header: not counted)
-    ([(0.4, 1000)], (2, 2.2222, 500)),                                 # the 8th: one level down
+    ([(4.0, 450), (4.0, 450), (4.0, 450)], (3, 6.6667, 1000)),         # never slower than a frame a second
+    ([(4.0, 1000)] * 6, (3, 6.6667, 1000)),                            # the last level holds
+    ([(0.4, 1000)] * 7 + [(None, 1000)], (3, 6.6667, 1000)),           # 7 calm (no header: not counted)
+    ([(0.4, 1000)], (2, 3.3333, 500)),                                 # the 8th: one level down
     ([(0.4, 500)] * 16, (0, 1, 0)),                                    # and on to the full pace
+    ([(2.0, 40, 1.5)] * 3, (1, 1.5, 60)),                              # no larger than stays light
+    ([(2.0, 60, 1.1)] * 3, (1, 1.5, 60)),                              # 1.1x is not worth a change
 ]
 
 RUN_RULE = """async ([src, cases]) => {
@@ -28,7 +30,9 @@ RUN_RULE = """async ([src, cases]) => {
   const pacing = new Pacing();
   const seen = [];
   for (const [frames] of cases) {
-    for (const [load, interval] of frames) pacing.observe(busyLoad(load === null ? null : String(load)), interval);
+    for (const [load, interval, headroom = null] of frames) {
+      pacing.observe(busyLoad(load === null ? null : String(load)), interval, busyLoad(headroom === null ? null : String(headroom)));
+    }
     seen.push([pacing.level, Math.round(pacing.scale * 1e4) / 1e4, pacing.intervalMs]);
   }
   const amounts = [pacing.amount({epochs: 3}), pacing.amount({steps: 7}, {max_steps: 10})];
@@ -47,8 +51,8 @@ def test_the_pacing_rule(page):
     open_app(page, "data=moons&hidden=4")
     result = page.evaluate(RUN_RULE, [main_script(page), [[frames] for frames, _ in RULE_CASES]])
     assert [tuple(s) for s in result["seen"]] == [expected for _, expected in RULE_CASES]
-    # full pace: the amount untouched; slowed: scaled and rounded, within the server's limit, never below
-    assert result["amounts"] == [{"epochs": 3}, {"steps": 7}, {"epochs": 25}, {"steps": 10}, {"epochs": 100}]
+    # scaled and rounded half up (1.5 x 3 = 4.5: 5), within the server's limit, never below the user's
+    assert result["amounts"] == [{"epochs": 5}, {"steps": 10}, {"epochs": 25}, {"steps": 10}, {"epochs": 100}]
     assert result["bad"] == [None, None, None, None]
     assert result["delay"] == [0, 200]   # the first frame at once; 300 ms after the last, 200 ms more
 

@@ -113,3 +113,13 @@ def test_under_gunicorn_requests_queued_behind_a_busy_thread_raise_the_signal(tm
     assert last_load >= 1, together
     # what it waited is most of what its client waited (the rest: its own work, the network)
     assert 0.5 * last_latency <= last_load * 0.050 <= last_latency, together
+
+
+def test_a_frame_says_how_many_times_larger_it_could_be_and_stay_light(client):
+    """Crease-Headroom = HEAVY_MS / the request's estimated work: more epochs,
+    less room; below 1 the request itself was heavy.  No estimate, no header."""
+    sid = client.post("/api/sessions", json=SPIRAL).json["session"]
+    room = [float(client.post(f"/api/sessions/{sid}/advance", json={"epochs": n}).headers[busy.HEADROOM])
+            for n in (1, 2, 4, 16)]
+    assert room == sorted(room, reverse=True) and room[0] > 1 > room[-1], room
+    assert busy.HEADROOM not in client.get("/api/datasets").headers
