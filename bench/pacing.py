@@ -21,6 +21,7 @@ CALM_FRAMES = 8
 MAX_LEVEL = 3
 MAX_INTERVAL_MS = 1000
 MIN_STEP = 1.25
+HEADROOM_USED = 0.8
 
 
 def busy_load(header: str | None) -> float | None:
@@ -70,7 +71,7 @@ class Pacing:
         if not got > 0:
             self._loads = []
             return False
-        factor = min(2.0, MAX_INTERVAL_MS / got, self._headroom)
+        factor = min(2.0, MAX_INTERVAL_MS / got, HEADROOM_USED * self._headroom)
         if factor < MIN_STEP:
             self._loads = []
             return False

@@ -16,7 +16,7 @@ JS = Path(__file__).resolve().parents[2] / "static" / "js" / "pacing.js"
 def test_the_constants_are_the_pages():
     found = dict(re.findall(r"^export const ([A-Z_]+) = ([\d.]+);", JS.read_text(), re.M))
     assert set(found) == {"BUSY", "CALM", "BUSY_FRAMES", "CALM_FRAMES", "MAX_LEVEL", "MAX_INTERVAL_MS",
-                          "MIN_STEP"}
+                          "MIN_STEP", "HEADROOM_USED"}
     for name, value in found.items():
         assert getattr(pacing, name) == float(value), name
 

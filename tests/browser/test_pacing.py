@@ -21,8 +21,8 @@ RULE_CASES = [
     ([(0.4, 1000)] * 7 + [(None, 1000)], (3, 6.6667, 1000)),           # 7 calm (no header: not counted)
     ([(0.4, 1000)], (2, 3.3333, 500)),                                 # the 8th: one level down
     ([(0.4, 500)] * 16, (0, 1, 0)),                                    # and on to the full pace
-    ([(2.0, 40, 1.5)] * 3, (1, 1.5, 60)),                              # no larger than stays light
-    ([(2.0, 60, 1.1)] * 3, (1, 1.5, 60)),                              # 1.1x is not worth a change
+    ([(2.0, 40, 1.875)] * 3, (1, 1.5, 60)),                            # no larger than stays light, 0.8 of it
+    ([(2.0, 60, 1.5)] * 3, (1, 1.5, 60)),                              # 1.2x is not worth a change
 ]
 
 RUN_RULE = """async ([src, cases]) => {
