@@ -84,7 +84,7 @@ def test_under_gunicorn_requests_queued_behind_a_busy_thread_raise_the_signal(tm
     """One worker with one thread: eight advances sent at once wait for each
     other in gunicorn's queue, which only the worker sees (each then runs
     alone, so its own wall and CPU time hardly differ).  One at a time, the
-    same advances are not busy; together, the later ones say about how long
+    same advances wait much less; together, the later ones say about how long
     they waited."""
     server = Gunicorn({"REDIS_URL": "", "RATE_LIMIT": "", "ADDRESS_RATE_LIMIT": "", "THREADS": "1",
                        "LOG_LEVEL": "WARNING", "BUSY_WAIT_MS": "50"}, tmp_path / "gunicorn.log").start()
@@ -108,9 +108,10 @@ def test_under_gunicorn_requests_queued_behind_a_busy_thread_raise_the_signal(tm
     finally:
         server.stop()
     assert len(together) == 8
-    assert statistics.median(alone) < 1, alone
     last_load, last_latency = max(together, key=lambda answer: answer[1])
-    assert last_load >= 1, together
+    # alone, a request waits only for the processor (other work on this machine); the
+    # last of eight also waited for seven requests to be handled before it
+    assert last_load >= 1 and last_load > 2 * statistics.median(alone), (alone, together)
     # what it waited is most of what its client waited (the rest: its own work, the network)
     assert 0.5 * last_latency <= last_load * 0.050 <= last_latency, together
 
