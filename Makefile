@@ -57,7 +57,7 @@ test-fast: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 tests/engine tests/server $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(BASE),--base $(BASE))
 
 bench-load: $(VENV)/.dev
 	$(BIN)/python -m bench.load

@@ -41,7 +41,7 @@ util.write_error = _write_error
 bind = [f"{_config.host}:{_config.port}"]
 workers = _config.web_concurrency if _config.store_kind == "redis" else 1
 threads = _config.threads
-worker_class = "gthread"
+worker_class = "server.worker.ThreadWorker"   # gthread, timing the wait for a thread (server/busy.py)
 timeout = 30            # far above ADVANCE_BUDGET_MS: a request is cut by the budget first
 graceful_timeout = 10
 keepalive = 5

@@ -1,8 +1,9 @@
 """Load benchmark: a lecture hall of students playing at once.
 
-    python -m bench.load [--students 40] [--seconds 20] [--workers 2] [--threads 4]
+    python -m bench.load [--students 40 | 10,20,40] [--seconds 20] [--workers 2] [--threads 4]
                          [--hidden 100,10] [--dataset spiral_k] [--points 400]
-                         [--amount epochs=1] [--no-thumbnails] [--sweep] [--json FILE]
+                         [--amount epochs=1] [--no-thumbnails] [--no-pacing | --baseline]
+                         [--sweep] [--json FILE]
 
 Starts its own redis-server and gunicorn (the project's gunicorn.conf.py,
 REDIS_URL set, W workers) on free ports of 127.0.0.1, then N students, one
@@ -11,11 +12,18 @@ on 400 points of a three-class spiral) and then asks for frames back to back
 the way the page's play loop does: ``POST /api/sessions/<id>/advance
 {"epochs": 1, "view": {"grid": 100, "since_epoch": <last>, "include":
 ["thumbnails"], "thumb": 16}}`` with gzip accepted, the next request when the
-answer is in but no sooner than 1/30 s after the previous one (the page's
-MAX_FPS).  Sessions are created at most 20 per second, below the default
-rate limit per address.  After T seconds of play it reports frames per
-second (in all and per student), latency percentiles, errors, and the CPU
-and memory of gunicorn (master + workers), of Redis, of itself (the load
+answer is in but no sooner than 1/30 s after the previous one (a page
+drawing at 30 frames/s).  Like the page, a student honours the server's busy
+signal (``Crease-Busy``, server/busy.py) with the page's pacing rule
+(bench/pacing.py = static/js/pacing.js): busy, more epochs per frame at a
+lower frame rate; calm, back.  ``--no-pacing`` ignores the signal (the page
+before it had one); ``--baseline`` runs each scenario both ways, the
+ignoring run first, so that both are measured in the same run.
+
+Sessions are created at most 20 per second, below the default rate limit per
+address.  After T seconds of play it reports frames and epochs per second
+(in all and per student), latency percentiles, errors, and the CPU and
+memory of gunicorn (master + workers), of Redis, of itself (the load
 generator shares the machine) and of everything else running on the machine.
 Everything it started is stopped when it ends, also on Ctrl-C or SIGTERM.
 
@@ -41,11 +49,15 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import procstat
+from server.config import Limits
 
-MAX_FPS = 30                 # the page's cap until issue 16.1 lifted it; kept here as a student's pace
+from . import procstat
+from .pacing import Pacing, busy_load
+
+MAX_FPS = 30                 # a student's pace: the page drawing a 2-100-10-3 frame takes about 1/30 s
+LIMITS = {"max_epochs": Limits.max_epochs, "max_steps": Limits.max_steps}   # the server's defaults
 CREATE_PER_SECOND = 20       # below the default 25 per second per address
-TARGET = {"fps": 8.0, "p99_ms": 250.0}
+TARGET = {"fps": 4.0, "p99_ms": 300.0}   # issue 16.5: 40 students on 2 workers
 _COUNTERS = re.compile(rb'"counters":\{"step":(\d+),"epoch":(\d+)')
 _ADVANCE = re.compile(rb'"steps_done":(\d+),"partial":(true|false)')
 
@@ -67,6 +79,7 @@ class Scenario:
     thumbnails: bool = True
     grid: int = 100
     rate_limit: str | None = None   # None: the server's default
+    paced: bool = True              # honours the busy signal as the page does
 
     def create_body(self, seed: int) -> dict:
         return {"data": {"source": "generated", "name": self.dataset, "n": self.points,
@@ -103,8 +116,10 @@ class Student(threading.Thread):
         self.sid: str | None = None
         self.epoch = 0
         self.created = threading.Event()
-        # (end time, seconds, status, steps trained, partial): one per advance
-        self.results: list[tuple[float, float, int, int, bool]] = []
+        self.pacing = Pacing()
+        self.arrived: float | None = None
+        # (end time, seconds, status, steps trained, partial, epoch after, busy, pace scale): one per advance
+        self.results: list[tuple[float, float, int, int, bool, int, float | None, float]] = []
         self.errors: dict[str, int] = {}
         self.conn: http.client.HTTPConnection | None = None
 
@@ -124,7 +139,8 @@ class Student(threading.Thread):
             now = time.perf_counter()
             if now >= self.stop_at[0]:
                 break
-            wait = last + 1 / MAX_FPS - now
+            wait = max(last + 1 / MAX_FPS - now,
+                       self.pacing.delay_ms(None if last == -math.inf else 1000 * last, 1000 * now) / 1000)
             if wait > 0:
                 time.sleep(wait)
             last = time.perf_counter()
@@ -132,7 +148,7 @@ class Student(threading.Thread):
         if self.conn is not None:
             self.conn.close()
 
-    def _request(self, path: str, body: dict) -> tuple[int, bytes]:
+    def _request(self, path: str, body: dict) -> tuple[int, bytes, tuple[str | None, str | None]]:
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
@@ -146,31 +162,40 @@ class Student(threading.Thread):
             raise
         if response.getheader("Content-Encoding") == "gzip":
             data = zlib.decompress(data, wbits=31)
-        return response.status, data
+        return response.status, data, (response.getheader("Crease-Busy"), response.getheader("Crease-Headroom"))
 
     def _create(self) -> None:
-        status, data = self._request("/api/sessions", self.scenario.create_body(self.index + 1))
+        status, data, _ = self._request("/api/sessions", self.scenario.create_body(self.index + 1))
         if status != 201:
             self._error(f"create {status}: {data[:80]!r}")
             return
         self.sid = json.loads(data)["session"]
 
     def _advance(self) -> None:
-        body = {**self.scenario.amount, "view": self.scenario.view(self.epoch, len(self.results))}
+        scale = self.pacing.scale
+        body = {**self.pacing.amount(self.scenario.amount, LIMITS),
+                "view": self.scenario.view(self.epoch, len(self.results))}
         started = time.perf_counter()
         try:
-            status, data = self._request(f"/api/sessions/{self.sid}/advance", body)
+            status, data, busy = self._request(f"/api/sessions/{self.sid}/advance", body)
         except Exception as e:                         # noqa: BLE001 - counted, reported
             self._error(type(e).__name__)
-            self.results.append((time.perf_counter(), time.perf_counter() - started, 0, 0, False))
+            self.results.append((time.perf_counter(), time.perf_counter() - started, 0, 0, False,
+                                 self.epoch, None, scale))
             return
         ended = time.perf_counter()
         counters, advance = _COUNTERS.search(data, 0, 400), _ADVANCE.search(data, 0, 600)
         if status == 200 and (counters is None or advance is None):
             status = -1
+        load, headroom = busy_load(busy[0]), busy_load(busy[1])
         self.results.append((ended, ended - started, status,
                              int(advance.group(1)) if advance else 0,
-                             bool(advance and advance.group(2) == b"true")))
+                             bool(advance and advance.group(2) == b"true"),
+                             int(counters.group(2)) if status == 200 else self.epoch, load, scale))
+        if status == 200 and self.scenario.paced:
+            interval = None if self.arrived is None else 1000 * (ended - self.arrived)
+            self.pacing.observe(load, interval, headroom)
+        self.arrived = ended
         if status == -1:
             self._error("frame without counters")
         elif status != 200:
@@ -195,6 +220,9 @@ class Result:
     usage: dict[str, procstat.Usage]
     steps: int = 0          # minibatch steps trained by the counted frames
     partial: int = 0        # frames the time budget cut short
+    epochs_per_student: list[float] = field(default_factory=list)   # epochs trained per second
+    busy_share: float = 0.0     # answers that said busy (Crease-Busy >= 1)
+    paced_share: float = 0.0    # frames asked at a slower pace (more epochs each)
 
     @property
     def fps(self) -> float:
@@ -207,18 +235,22 @@ class Result:
 
     def target_met(self) -> bool:
         return (min(self.per_student, default=0) >= TARGET["fps"]
-                and self.latency_ms.get("p99", math.inf) < TARGET["p99_ms"]
+                and self.latency_ms.get("p99", math.inf) <= TARGET["p99_ms"]
                 and not self.errors)
 
     def to_dict(self) -> dict:
         s = self.scenario
-        return {"students": s.students, "workers": s.workers, "threads": s.threads,
+        return {"students": s.students, "workers": s.workers, "threads": s.threads, "paced": s.paced,
                 "seconds": round(self.seconds, 2), "frames": self.frames,
                 "fps": round(self.fps, 2), "steps_per_s": round(self.steps / self.seconds, 1),
                 "partial_frames": self.partial,
                 "fps_per_student": {"mean": round(statistics.fmean(self.per_student), 2),
                                     "min": round(min(self.per_student), 2)}
                 if self.per_student else None,
+                "epochs_per_s_per_student": {"mean": round(statistics.fmean(self.epochs_per_student), 2),
+                                             "min": round(min(self.epochs_per_student), 2)}
+                if self.epochs_per_student else None,
+                "busy_share": round(self.busy_share, 3), "paced_share": round(self.paced_share, 3),
                 "latency_ms": {k: round(v, 1) for k, v in self.latency_ms.items()},
                 "errors": self.errors,
                 "cpu_percent": {k: round(100 * u.cpu_seconds / self.seconds, 1)
@@ -287,71 +319,15 @@ def _play(scenario: Scenario, gunicorn, redis_server, log) -> Result:
         for kind, n in s.errors.items():
             errors[kind] = errors.get(kind, 0) + n
     latencies = [r[1] * 1000 for r in ok]
+    said = [r[6] for r in ok if r[6] is not None]
     return Result(scenario, seconds, len(ok),
                   [sum(r[2] == 200 for r in rs) / seconds for rs in counted],
                   {f"p{q}": percentile(latencies, q) for q in (50, 95, 99)}
                   | {"max": max(latencies, default=math.nan)},
-                  errors, usage, steps=sum(r[3] for r in ok), partial=sum(r[4] for r in ok))
-
-
-# ---- reporting -----------------------------------------------------------------------
-
-HEADER = ("| workers | students | frames/s | per student mean (min) | p50 ms | p95 ms | p99 ms "
-          "| errors | partial | gunicorn CPU % | gunicorn MB | Redis CPU % | Redis MB | load generator CPU % "
-          "| others CPU % | server CPU ms/frame |")
-
-
-def row(r: Result) -> str:
-    d = r.to_dict()
-    cpu, rss = d["cpu_percent"], d["rss_mb"]
-    others = cpu["machine"] - cpu["gunicorn"] - cpu["redis"] - cpu["loadgen"]
-    per = d["fps_per_student"] or {"mean": 0, "min": 0}
-    lat = d["latency_ms"]
-    errors = sum(r.errors.values())
-    return (f"| {r.scenario.workers} | {r.scenario.students} | {d['fps']:.1f} | "
-            f"{per['mean']:.1f} ({per['min']:.1f}) | {lat['p50']:.0f} | {lat['p95']:.0f} | "
-            f"{lat['p99']:.0f} | {errors} | {r.partial} | {cpu['gunicorn']:.0f} | {rss['gunicorn']:.0f} | "
-            f"{cpu['redis']:.0f} | {rss['redis']:.0f} | {cpu['loadgen']:.0f} | {max(others, 0):.0f} | "
-            f"{d['server_cpu_ms_per_frame']:.1f} |")
-
-
-def capacity(results: list[Result]) -> str:
-    """Students a host serves at the target rate, from the server CPU per frame."""
-    best = min((r for r in results if r.frames), key=lambda r: r.server_cpu_per_frame_ms,
-               default=None)
-    if best is None:
-        return "no frames: no estimate"
-    ms = best.server_cpu_per_frame_ms
-    per_core = 1000 / ms / TARGET["fps"]
-    sizes = ", ".join(f"{c} cores ~{int(c * per_core * 0.8)}" for c in (2, 4, 8, 16))
-    return (f"server CPU per frame (gunicorn + Redis): {ms:.1f} ms -> one core serves about "
-            f"{per_core:.0f} students at {TARGET['fps']:.0f} frames/s when fully used; at 80% "
-            f"use, with the load generator elsewhere: {sizes} students")
-
-
-def report(results: list[Result], machine_before: str, log=print) -> None:
-    s = results[0].scenario
-    log(f"\nLoad benchmark (bench/load.py), {time.strftime('%Y-%m-%d %H:%M')}")
-    log(f"machine: {machine_before}")
-    log(f"each student: {s.describe()}; at most {MAX_FPS} frames/s (the page's cap)")
-    log(f"gunicorn gthread, {s.threads} threads per worker, Redis store on 127.0.0.1; "
-        f"the load generator runs on the same machine. CPU % is of one core; \"others\" is "
-        f"every other process on the machine during the run.\n")
-    log(HEADER)
-    log("|" + "---|" * (HEADER.count("|") - 1))
-    for r in results:
-        log(row(r))
-    log("")
-    for r in results:
-        if r.errors:
-            log(f"errors with {r.scenario.workers} workers, {r.scenario.students} students: "
-                f"{r.errors}")
-    log(capacity(results))
-    for r in results:
-        verdict = "met" if r.target_met() else "NOT met"
-        log(f"target ({r.scenario.students} students >= {TARGET['fps']:.0f} frames/s each, "
-            f"p99 < {TARGET['p99_ms']:.0f} ms, no errors) with {r.scenario.workers} workers: "
-            f"{verdict}")
+                  errors, usage, steps=sum(r[3] for r in ok), partial=sum(r[4] for r in ok),
+                  epochs_per_student=[max((r[5] for r in rs), default=0) / seconds for rs in counted],
+                  busy_share=sum(x >= 1 for x in said) / len(said) if said else 0.0,
+                  paced_share=sum(r[7] > 1 for r in ok) / len(ok) if ok else 0.0)
 
 
 # ---- command line --------------------------------------------------------------------
@@ -365,7 +341,8 @@ def parse_amount(text: str) -> dict:
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
-    p.add_argument("--students", type=int, default=40, help="students playing at once (40)")
+    p.add_argument("--students", type=student_counts, default=[40],
+                   help="students playing at once, or several runs: 10,20,40 (40)")
     p.add_argument("--seconds", type=float, default=20, help="seconds of play per run (20)")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     p.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
@@ -375,27 +352,42 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--amount", type=parse_amount, default={"epochs": 1},
                    help="what one frame trains: epochs=N or steps=N (epochs=1)")
     p.add_argument("--no-thumbnails", action="store_true", help="frames without unit thumbnails")
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument("--no-pacing", action="store_true", help="students ignore the busy signal")
+    pace.add_argument("--baseline", action="store_true",
+                      help="each scenario also without pacing, first (the baseline of the same run)")
     p.add_argument("--rate-limit", default=None,
                    help="RATE_LIMIT for the server (default: the server's own)")
     p.add_argument("--sweep", action="store_true", help="workers 1, 2, 4 x --sweep-students")
     p.add_argument("--sweep-students", default="10,20,40", help="students in a sweep (10,20,40)")
     p.add_argument("--json", type=Path, help="also write the results here as JSON")
     args = p.parse_args(argv)
-    if args.students < 1 or args.seconds <= 0 or args.seconds > 600 or args.workers < 1:
+    if min(args.students) < 1 or args.seconds <= 0 or args.seconds > 600 or args.workers < 1:
         p.error("need --students >= 1, 0 < --seconds <= 600, --workers >= 1")
     return args
 
 
+def student_counts(text: str) -> list[int]:
+    try:
+        counts = [int(n) for n in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError("STUDENTS is a number or numbers with commas: 10,20,40") from None
+    return counts
+
+
 def scenarios(args) -> list[Scenario]:
-    base = Scenario(students=args.students, seconds=args.seconds, workers=args.workers,
+    base = Scenario(students=args.students[0], seconds=args.seconds, workers=args.workers,
                     threads=args.threads, hidden=tuple(int(h) for h in args.hidden.split(",") if h),
                     dataset=args.dataset, points=args.points, amount=args.amount,
-                    thumbnails=not args.no_thumbnails, rate_limit=args.rate_limit)
-    if not args.sweep:
-        return [base]
-    counts = [int(n) for n in args.sweep_students.split(",")]
-    return [Scenario(**{**base.__dict__, "workers": w, "students": n})
-            for w in (1, 2, 4) for n in counts]
+                    thumbnails=not args.no_thumbnails, rate_limit=args.rate_limit,
+                    paced=not args.no_pacing)
+    if args.sweep:
+        runs = [(w, n) for w in (1, 2, 4) for n in student_counts(args.sweep_students)]
+    else:
+        runs = [(args.workers, n) for n in args.students]
+    paces = (False, True) if args.baseline else (base.paced,)
+    return [Scenario(**{**base.__dict__, "workers": w, "students": n, "paced": paced})
+            for w, n in runs for paced in paces]
 
 
 def _stop_on_sigterm(signum, frame):
@@ -404,6 +396,8 @@ def _stop_on_sigterm(signum, frame):
 
 def main(argv=None) -> int:
     from tests.server.servers import RedisServer
+
+    from .load_report import report   # it imports this module
     args = parse_args(argv)
     binary = shutil.which("redis-server")
     if binary is None:
@@ -416,7 +410,8 @@ def main(argv=None) -> int:
         redis_server = RedisServer(binary, Path(tmp)).start()
         try:
             for scenario in scenarios(args):
-                print(f"{scenario.workers} workers, {scenario.students} students:", flush=True)
+                print(f"{scenario.workers} workers, {scenario.students} students, "
+                      f"{'paced' if scenario.paced else 'not paced'}:", flush=True)
                 redis_server_flush(redis_server)
                 results.append(run_once(scenario, redis_server, Path(tmp),
                                         log=lambda m: print(m, flush=True)))

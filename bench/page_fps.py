@@ -13,7 +13,9 @@ validation) and measures, one after the other on the same page:
 - draw only: two frames drawn in turn, no requests (the page's ceiling).
 
 Playing overlaps fetching with drawing, so it should come near the smaller
-ceiling (the `play/ceiling` column). Renderer CPU per frame is the honest
+ceiling (the `play/ceiling` column), unless the server said it was busy: then
+the page slows down on purpose (static/js/pacing.js), and `pace` is the
+highest level it went to (0: full pace). Renderer CPU per frame is the honest
 cost of a frame in the browser: the renderer's main-thread task time from the
 DevTools protocol (Performance.getMetrics TaskDuration) and the CPU of the
 renderer process from /proc (all its threads: raster and compositor too).
@@ -135,7 +137,11 @@ def measure_page(browser, url: str, query: str, seconds: float, size: tuple[int,
     page.get_by_test_id("play").click()
     time.sleep(1.0)   # warm-up: JIT, first layouts
     t0, cpu0 = page.evaluate("performance.now()"), meter.read()
-    time.sleep(seconds)
+    out["pace"] = 0   # the most the page slowed for a busy server (trainer.pacing.level; a base may have none)
+    end = time.perf_counter() + seconds
+    while (left := end - time.perf_counter()) > 0:
+        time.sleep(min(0.5, left))
+        out["pace"] = max(out["pace"], page.evaluate("window.crease.trainer.pacing?.level ?? 0"))
     t1, cpu1 = page.evaluate("performance.now()"), meter.read()
     page.get_by_test_id("play").click()
     page.wait_for_function("() => window.crease.idle()", timeout=60_000)
@@ -182,13 +188,13 @@ def row(label: str, r: dict) -> str:
     iv = r["intervals"]
     return (f"{label:<12}{r['play']:>7.1f}{r['fetch']:>8.1f}{r['draw']:>8.1f}{r['play'] / ceiling:>9.2f}"
             f"{statistics.median(iv) if iv else float('nan'):>9.0f}{pct(iv, 0.9):>6.0f}{max(iv, default=float('nan')):>6.0f}"
-            f"{r['cpu'][0]:>9.1f}{r['cpu'][1]:>8.1f}{r['draw_cpu'][0]:>9.1f}{r['load']:>6.1f}")
+            f"{r['cpu'][0]:>9.1f}{r['cpu'][1]:>8.1f}{r['draw_cpu'][0]:>9.1f}{r['load']:>6.1f}{r['pace']:>6}")
 
 
 HEADER = (f"{'':<12}{'play':>7}{'fetch':>8}{'draw':>8}{'play/':>9}{'interval ms':>21}{'renderer ms/frame':>17}"
-          f"{'draw':>9}{'load':>6}\n"
+          f"{'draw':>9}{'load':>6}{'pace':>6}\n"
           f"{'':<12}{'fps':>7}{'only':>8}{'only':>8}{'ceiling':>9}{'median':>9}{'p90':>6}{'max':>6}"
-          f"{'tasks':>9}{'/proc':>8}{'tasks':>9}")
+          f"{'tasks':>9}{'/proc':>8}{'tasks':>9}{'':>6}{'level':>6}")
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 import orjson
 
-from . import assets, bodies, compression, errors, heavy, security, timing
+from . import assets, bodies, busy, compression, errors, heavy, security, timing
 from .config import Config
 from .store import SessionStore, make_store
 
@@ -70,7 +70,8 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
                       MAX_FORM_MEMORY_SIZE=config.max_content_length)
     bodies.init_app(app)
     store = make_store(config)
-    timing.init_app(app)   # first: its after_request runs last, so it counts the others
+    busy.init_app(app, config.busy_wait_ms)   # before timing: its after_request runs last of all
+    timing.init_app(app)   # early: its after_request runs after the others, so it counts them
     heavy.init_app(app, store, config)   # before the limiter: its Retry-After wins on its 429s
     limiter = security.init_app(app, config)
     static = assets.init_app(app, config.static_cache_dir, security.security_headers(config))

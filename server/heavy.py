@@ -139,6 +139,7 @@ def admit(estimate_ms: float, locked: bool = False) -> None:
     is the route's session or experiment, if it has one, unless the request
     holds the session's lock (``locked``), which already lets one at a time in
     and keeps later ones waiting for it, as they did before."""
+    g.work_estimate_ms = max(estimate_ms, g.get("work_estimate_ms", 0.0))   # busy.py's headroom
     if estimate_ms < HEAVY_MS or "heavy_slots" in g:
         return
     route = request.view_args or {}

@@ -43,6 +43,7 @@ export class Api {
     this.recreate = null; // async () => SessionCreate body (with "resume")
     this.onRecreated = null; // (answer {session, frame}) => void
     this.timing = null; // the last request's {sentAt, fetchMs, serverMs}
+    this.busy = null; // the last answer's Crease-Busy and Crease-Headroom (server/busy.py, pacing.js)
     this._tail = Promise.resolve();
     this._pending = 0;
   }
@@ -72,6 +73,7 @@ export class Api {
           headers: body === undefined ? {} : { 'Content-Type': contentType },
           body: body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : body,
         });
+        this.busy = { load: response.headers.get('Crease-Busy'), headroom: response.headers.get('Crease-Headroom') };
         if (!RETRY_STATUSES.has(response.status)) {
           const data = response.status === 204 ? null : await response.json().catch(() => null);
           this.timing = {

@@ -19,6 +19,7 @@ import { Session } from './session.js';
 import { SETTINGS, Store, defaults, fromQuery, groupOf, setDatasetNames, setLimits, toQuery } from './state.js';
 import { answerForSession, forgetKeptRun, heldElsewhere, keepRun, keptRun, unsaved } from './tab-run.js';
 import { Trainer } from './trainer.js';
+import { BusyHint } from './busy-hint.js';
 
 const $ = (id) => document.getElementById(id);
 const status = new Status($('status'));
@@ -78,7 +79,9 @@ const trainer = new Trainer(session, {
     if (!playing) render(); // the curves and the links canvas, thinned out while playing, catch up
   },
   onError: reportError,
+  onPace: (pacing) => busyHint.update(pacing),
 });
+const busyHint = new BusyHint($('busy-hint'));
 // the inspector in the side panel and the export/import bar (playground-homework.js);
 // the inspector's point walked through on the network diagram (backprop-walk.js)
 const walk = new BackpropWalk({ network, bar: $('walk-bar'), pause: () => trainer.pause() });

@@ -6,21 +6,32 @@
 // the display's rate. api.js keeps requests in call order, so a pause, a step
 // or an edit made while a frame is on its way lands after that frame, and the
 // next frame is trained from it.
+// A busy server slows the pace (pacing.js): more epochs per frame, fewer
+// frames; onPace(pacing) tells the page, which says so.
+
+import { busyLoad, Pacing } from './pacing.js';
+import { limits } from './state.js';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Trainer {
   /**
    * session: Session; render(): draws session.frame (returns a promise);
-   * amount(): {epochs: n} or {steps: n} per frame; onChange(playing); onError(err).
+   * amount(): {epochs: n} or {steps: n} per frame, the user's setting;
+   * onChange(playing); onError(err); onPace(pacing) when the pace changes.
    */
-  constructor(session, { render, amount, onChange = () => {}, onError = () => {} }) {
+  constructor(session, { render, amount, onChange = () => {}, onError = () => {}, onPace = () => {} }) {
     this.session = session;
     this.render = render;
     this.amount = amount;
     this.onChange = onChange;
     this.onError = onError;
+    this.onPace = onPace;
+    this.pacing = new Pacing();
     this.playing = false;
     this.running = false; // the loop is still finishing (a frame may be on its way)
     this.frames = 0;
+    this._run = 0; // which play this is: a loop left over from an earlier one stops
   }
 
   toggle() {
@@ -32,14 +43,22 @@ export class Trainer {
     if (this.playing) return;
     if (this.session.frame?.state === 'diverged') return;
     this.playing = true;
+    this._run += 1;
     this.onChange(true);
-    this._loop();
+    this._loop(this._run);
   }
 
   pause() {
     if (!this.playing) return;
     this.playing = false;
     this.onChange(false);
+  }
+
+  /** The pace back to full (playing starts from it), saying so if it was slowed. */
+  _resetPace() {
+    const was = this.pacing.busy;
+    this.pacing.reset();
+    if (was) this.onPace(this.pacing);
   }
 
   /** One minibatch step or one epoch ({steps: 1} / {epochs: 1}), pausing first. */
@@ -53,10 +72,10 @@ export class Trainer {
     }
   }
 
-  async _loop() {
+  async _loop(run) {
     this.running = true;
     try {
-      await this._frames();
+      await this._frames(run);
       // Paused on a frame that reused older thumbnails: draw the current ones.
       if (this.session.frame?.thumbnailsStale) {
         await this.session.refresh();
@@ -65,18 +84,39 @@ export class Trainer {
     } catch (err) {
       this.onError(err);
     } finally {
-      this.running = false;
+      if (run === this._run) {
+        this.running = false;
+        if (!this.playing) this._resetPace();
+      }
     }
   }
 
-  /** The next advance; null once paused. */
-  async _next() {
-    if (!this.playing) return null;
-    return this.session.advance(this.amount(), { streaming: true });
+  /** The next advance, no sooner than the pace allows; null once paused. */
+  async _next(run) {
+    const live = () => this.playing && run === this._run;
+    if (!live()) return null;
+    const wait = this.pacing.delayMs(this._sentAt, performance.now());
+    if (wait > 0) {
+      await sleep(wait);
+      if (!live()) return null;
+    }
+    this._sentAt = performance.now();
+    return this.session.advance(this.pacing.amount(this.amount(), limits()), { streaming: true });
   }
 
-  async _frames() {
-    let pending = this._next();
+  /** The busy signal of the frame just answered, and the time since the previous one. */
+  _observe() {
+    const now = performance.now();
+    const interval = this._arrivedAt === null ? null : now - this._arrivedAt;
+    this._arrivedAt = now;
+    const { load, headroom } = this.session.api.busy ?? {};
+    if (this.pacing.observe(busyLoad(load), interval, busyLoad(headroom))) this.onPace(this.pacing);
+  }
+
+  async _frames(run) {
+    this._sentAt = null;
+    this._arrivedAt = null;
+    let pending = this._next(run);
     for (;;) {
       let frame;
       try {
@@ -87,8 +127,9 @@ export class Trainer {
         return;
       }
       if (!frame) return;
+      this._observe();
       if (frame.state === 'diverged') this.pause();
-      pending = this._next();
+      pending = this._next(run);
       pending.catch(() => {}); // awaited (and reported) above on the next turn
       performance.mark('crease:frame');
       this.frames += 1;

@@ -2,16 +2,18 @@
 percentiles, and one short real run that must clean up after itself."""
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
 import pytest
 
-from bench import load, procstat
+from bench import load, pacing, procstat
 from tests.server.servers import require_redis_server
 
 
@@ -59,6 +61,77 @@ def test_cpu_and_memory_of_a_busy_child_and_its_children(tmp_path):
     assert usage["machine"].cpu_seconds >= usage["tree"].cpu_seconds * 0.9
 
 
+class FakeServer:
+    """Answers sessions and advances the way the app does, as busy as told, and
+    keeps each advance's arrival time and body."""
+
+    def __init__(self, load: str):
+        self.load, self.advances, self.epoch = load, [], 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path == "/api/sessions":
+                    self.answer(201, {"session": "s1"})
+                    return
+                outer.advances.append((time.perf_counter(), body))
+                outer.epoch += body["epochs"]
+                self.answer(200, {"counters": {"step": 40 * outer.epoch, "epoch": outer.epoch},
+                                  "advance": {"steps_done": 40 * body["epochs"], "partial": False}})
+
+            def answer(self, status, doc):
+                data = json.dumps(doc, separators=(",", ":")).encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Crease-Busy", outer.load)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def play(self, seconds: float, paced: bool = True) -> load.Student:
+        play, start = threading.Event(), time.perf_counter()
+        student = load.Student(0, self.port, load.Scenario(students=1, paced=paced), start, play,
+                               [start + seconds])
+        student.start()
+        play.set()
+        student.join(seconds + 10)
+        self.server.shutdown()
+        return student
+
+
+@pytest.mark.parametrize("paced", [True, False])
+def test_a_student_paces_itself_as_the_page_does_while_the_server_says_busy(paced):
+    server = FakeServer("3.00")
+    student = server.play(2.5, paced)
+    asked = [body["epochs"] for _, body in server.advances]
+    assert student.errors == {} and len(asked) >= 8
+    if not paced:          # the baseline ignores the signal
+        assert set(asked) == {1}
+        return
+    assert asked[:3] == [1, 1, 1] and asked[3] >= 2 and asked[-1] >= 4, asked
+    assert asked == sorted(asked)      # busy all along: only ever slower
+    assert student.pacing.level == pacing.MAX_LEVEL
+    # frames no closer together than the pace asked (the last interval is the longest)
+    gaps = [b[0] - a[0] for a, b in zip(server.advances[-3:], server.advances[-2:])]
+    assert min(gaps) >= 0.9 * student.pacing.interval_ms / 1000, (gaps, student.pacing.interval_ms)
+
+
+def test_a_calm_server_leaves_the_student_at_full_pace():
+    server = FakeServer("0.20")
+    student = server.play(0.8)
+    assert {body["epochs"] for _, body in server.advances} == {1} and student.pacing.level == 0
+    assert len(server.advances) >= 8
+
+
 def test_parse_amount():
     assert load.parse_amount("epochs=2") == {"epochs": 2}
     assert load.parse_amount("steps=40") == {"steps": 40}
@@ -82,6 +155,8 @@ def test_a_short_run_reports_and_leaves_nothing_running(tmp_path):
     assert run["frames"] > 6 and run["fps"] == pytest.approx(run["frames"] / run["seconds"], rel=0.01)
     assert 0 < run["latency_ms"]["p50"] <= run["latency_ms"]["p95"] <= run["latency_ms"]["p99"]
     assert run["steps_per_s"] >= run["fps"] * 0.9 and 0 <= run["partial_frames"] <= run["frames"]
+    assert run["paced"] is True and 0 <= run["busy_share"] <= 1 and 0 <= run["paced_share"] <= 1
+    assert run["epochs_per_s_per_student"]["mean"] >= run["epochs_per_s_per_student"]["min"] > 0
     assert run["cpu_percent"]["gunicorn"] > 0 and run["rss_mb"]["gunicorn"] > 20
     assert run["rss_mb"]["redis"] > 0 and run["server_cpu_ms_per_frame"] > 0
     assert "cores" in report["machine"] and report["date"]

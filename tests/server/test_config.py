@@ -98,7 +98,7 @@ def test_gunicorn_forces_one_worker_with_the_memory_store(monkeypatch, capsys):
 
 def test_gunicorn_runs_many_workers_with_redis(monkeypatch):
     settings = gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3", REDIS_URL="redis://h:1/0")
-    assert settings["workers"] == 3 and settings["worker_class"] == "gthread"
+    assert settings["workers"] == 3 and settings["worker_class"] == "server.worker.ThreadWorker"
     assert settings["accesslog"] == "-"
     assert settings["logconfig_dict"]["handlers"]["console"]["stream"] == "ext://sys.stdout"
 
