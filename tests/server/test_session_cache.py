@@ -58,10 +58,10 @@ def test_a_session_given_back_is_not_walked_again(monkeypatch):
     """Its arrays are the ones counted when it was kept (training reuses
     them); walking it again cost a frame up to 1.3 ms once its history
     held 2,000 epochs of Python numbers."""
-    from server import decoded
+    from server import session_cache as decoded
     walks = []
     monkeypatch.setattr(decoded, "footprint", lambda obj: walks.append(obj) or 1000)
-    kept = DecodedSessions(size=4, max_bytes=1100)
+    kept = SessionCache(size=4, max_bytes=1100)
     session, other = Lent(), Lent()
     kept.keep("a", bytes(10), session)
     assert kept.take("a", bytes(10)) is session
@@ -77,7 +77,7 @@ def test_a_session_given_back_is_not_walked_again(monkeypatch):
 
 
 def test_a_session_never_given_back_is_not_kept_alive():
-    kept = DecodedSessions(size=4)
+    kept = SessionCache(size=4)
     kept.keep("a", b"x", Lent())
     lent = weakref.ref(kept.take("a", b"x"))
     assert lent() is None          # the failed request dropped it, and so did the cache
