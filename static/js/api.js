@@ -3,6 +3,10 @@
 // network error pauses and retries with back-off (and says so through
 // onStatus), and a session the server no longer knows (404) is recreated from
 // what the page holds (`recreate`), after which the original request is retried.
+// Advances, a playing page's every frame, are fetched and decoded in a worker
+// (frame-worker.js), so the main thread only draws.
+
+import { decodeFrame } from './frame.js';
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -32,6 +36,98 @@ export function serverMs(header) {
   return found ? total : null;
 }
 
+/**
+ * One HTTP exchange as plain data (it may cross to a worker and back):
+ * {status, ok, serverMs, retryAfter, busy, data, failure}. data: the JSON answer, or
+ * null; with decode, a Frame answer comes back decoded (decodeFrame), or
+ * failure says why it could not be. Throws on a network error only.
+ */
+export async function exchange({ method, path, body, contentType, decode = false }) {
+  const response = await fetch(path, { method, headers: body === undefined ? {} : { 'Content-Type': contentType }, body });
+  const answer = {
+    status: response.status,
+    ok: response.ok,
+    serverMs: serverMs(response.headers.get('Server-Timing')),
+    retryAfter: Number(response.headers.get('Retry-After')) || 0,
+    busy: { load: response.headers.get('Crease-Busy'), headroom: response.headers.get('Crease-Headroom') },
+    data: null,
+    failure: null,
+  };
+  if (RETRY_STATUSES.has(response.status) || response.status === 204) return answer;
+  answer.data = await response.json().catch(() => null);
+  if (decode && response.ok) {
+    try {
+      answer.data = await decodeFrame(answer.data);
+    } catch (err) {
+      answer.failure = `this frame cannot be read: ${err.message}`;
+    }
+  }
+  return answer;
+}
+
+/**
+ * Exchanges run in frame-worker.js. The decoded frame's typed arrays come back
+ * transferred, not copied; the page's main thread then spends nothing on the
+ * response, the JSON or the base64 and inflating (a few ms a frame, while it
+ * should be drawing). A worker that cannot start hands its requests back to
+ * the page before any was sent; one that fails later fails the request it
+ * held (never sent twice: an advance trains).
+ */
+class FrameWorker {
+  /** A started worker, or null where the browser has none. */
+  static start() {
+    if (typeof Worker === 'undefined') return null;
+    try {
+      return new FrameWorker(new Worker(new URL('./frame-worker.js', import.meta.url), { type: 'module' }));
+    } catch {
+      return null;
+    }
+  }
+
+  constructor(worker) {
+    this.worker = worker;
+    this.waiting = new Map(); // id -> {request, resolve, reject}
+    this.nextId = 0;
+    this.state = 'starting'; // 'ready' once its module runs; 'failed': everything on the page
+    worker.onmessage = ({ data }) => this._answer(data);
+    worker.onerror = (event) => this._failed(event);
+  }
+
+  send(request) {
+    if (this.state === 'failed') return exchange(request);
+    return new Promise((resolve, reject) => {
+      const id = ++this.nextId;
+      this.waiting.set(id, { request, resolve, reject });
+      this.worker.postMessage({ id, request });
+    });
+  }
+
+  _answer({ id, ready, answer, networkError, failure }) {
+    if (ready) {
+      this.state = 'ready';
+      return;
+    }
+    const waiting = this.waiting.get(id);
+    if (!waiting) return;
+    this.waiting.delete(id);
+    if (answer) waiting.resolve(answer);
+    else if (networkError) waiting.reject(new TypeError(networkError));
+    else waiting.resolve({ status: 0, ok: true, data: null, failure });
+  }
+
+  _failed(event) {
+    event.preventDefault();
+    const unsent = this.state === 'starting';
+    this.state = 'failed';
+    this.worker.terminate();
+    for (const { request, resolve, reject } of this.waiting.values()) {
+      if (unsent) exchange(request).then(resolve, reject);
+      else resolve({ status: 0, ok: true, data: null, failure: `the frame worker failed: ${event.message}` });
+    }
+    this.waiting.clear();
+  }
+}
+
 export class Api {
   /**
    * onStatus(kind, detail): kind is "retrying" ({attempt, delayMs, reason}),
@@ -48,6 +144,11 @@ export class Api {
     this._pending = 0;
   }
 
+  /** Where advance frames are decoded: 'worker' once frame-worker.js runs, else 'page'. */
+  get decodesIn() {
+    return this._decoder?.state === 'ready' ? 'worker' : 'page';
+  }
+
   /** Requests queued or in flight. */
   get pending() {
     return this._pending;
@@ -62,36 +163,35 @@ export class Api {
     return run;
   }
 
-  async _fetchWithRetry(method, path, body, contentType) {
+  /** One exchange (see `exchange`): frames to decode go to the worker where there is one. */
+  exchange(request) {
+    if (request.decode) {
+      this._decoder ??= FrameWorker.start();
+      if (this._decoder) return this._decoder.send(request);
+    }
+    return exchange(request);
+  }
+
+  async _fetchWithRetry(method, path, body, contentType, decode = false) {
+    const text = body === undefined || contentType !== 'application/json' ? body : JSON.stringify(body);
     for (let attempt = 1; ; attempt++) {
       const sentAt = performance.now();
-      let response;
-      let reason;
+      let answer = null;
       try {
-        response = await fetch(path, {
-          method,
-          headers: body === undefined ? {} : { 'Content-Type': contentType },
-          body: body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : body,
-        });
-        this.busy = { load: response.headers.get('Crease-Busy'), headroom: response.headers.get('Crease-Headroom') };
-        if (!RETRY_STATUSES.has(response.status)) {
-          const data = response.status === 204 ? null : await response.json().catch(() => null);
-          this.timing = {
-            sentAt,
-            fetchMs: performance.now() - sentAt,
-            serverMs: serverMs(response.headers.get('Server-Timing')),
-          };
-          if (attempt > 1) this.onStatus('online', {});
-          if (!response.ok) throw new ApiError(response.status, data);
-          return data;
-        }
-        reason = response.status === 429 ? 'the server asks for fewer requests' : `HTTP ${response.status}`;
-      } catch (err) {
-        if (err instanceof ApiError) throw err;
-        reason = 'network error';
+        answer = await this.exchange({ method, path, body: text, contentType, decode });
+      } catch {
+        // a network error: retried below
       }
-      const retryAfter = Number(response?.headers.get('Retry-After'));
-      const delayMs = retryAfter > 0 ? retryAfter * 1000 : Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (attempt - 1));
+      if (answer) this.busy = answer.busy;
+      if (answer && !RETRY_STATUSES.has(answer.status)) {
+        this.timing = { sentAt, fetchMs: performance.now() - sentAt, serverMs: answer.serverMs };
+        if (attempt > 1) this.onStatus('online', {});
+        if (!answer.ok) throw new ApiError(answer.status, answer.data);
+        if (answer.failure) throw new Error(answer.failure); // a frame the page cannot read: retrying won't help
+        return answer.data;
+      }
+      const reason = !answer ? 'network error' : answer.status === 429 ? 'the server asks for fewer requests' : `HTTP ${answer.status}`;
+      const delayMs = answer?.retryAfter > 0 ? answer.retryAfter * 1000 : Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (attempt - 1));
       this.onStatus('retrying', { attempt, delayMs, reason });
       await sleep(delayMs);
     }
@@ -103,18 +203,18 @@ export class Api {
   }
 
   /** A request on the current session, recreating the session once if the server lost it. */
-  sessionRequest(method, suffix, body) {
+  sessionRequest(method, suffix, body, { decode = false } = {}) {
     return this._enqueue(async () => {
       const path = () => `/api/sessions/${encodeURIComponent(this.sessionId)}${suffix}`;
       try {
-        return await this._fetchWithRetry(method, path(), body, 'application/json');
+        return await this._fetchWithRetry(method, path(), body, 'application/json', decode);
       } catch (err) {
         if (!(err instanceof ApiError) || err.status !== 404 || !this.recreate) throw err;
         const answer = await this._fetchWithRetry('POST', '/api/sessions', await this.recreate(), 'application/json');
         this.sessionId = answer.session;
         this.onRecreated?.(answer);
         this.onStatus('resumed', {});
-        return this._fetchWithRetry(method, path(), body, 'application/json');
+        return this._fetchWithRetry(method, path(), body, 'application/json', decode);
       }
     });
   }
@@ -129,8 +229,9 @@ export class Api {
     return answer;
   }
 
+  /** The Frame after advancing, already decoded (frame.js's decodeFrame). */
   advance(body) {
-    return this.sessionRequest('POST', '/advance', body);
+    return this.sessionRequest('POST', '/advance', body, { decode: true });
   }
 
   /** A frame of the current state drawn as `view` asks; nothing trains. */

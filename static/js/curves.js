@@ -77,8 +77,7 @@ export class Curves {
     const last = hist.epoch.at(-1) ?? 0;
     const xaxis = { range: [0, Math.max(10, last)], title: { text: 'epoch', font: { size: theme.titleFont }, standoff: 2 }, tickfont: { size: theme.tickFont }, zeroline: false, gridcolor: '#eef0f4', fixedrange: true, automargin: false };
     const yaxis = { tickfont: { size: theme.tickFont }, zeroline: false, gridcolor: '#eef0f4', fixedrange: true, automargin: false };
-    const accValues = [...hist.train_acc, ...hist.val_acc].filter((v) => v !== null);
-    const accLow = accValues.length ? Math.min(0.5, ...accValues) : 0.5;
+    const { accLow } = new Extremes().update(hist);
     const marker = best >= 0
       ? [0, 1].map((k) => ({ type: 'line', xref: k ? 'x2' : 'x', yref: 'paper', x0: hist.epoch[best], x1: hist.epoch[best], y0: 0, y1: 1, line: { color: NEGATIVE, width: 1, dash: 'dot' } }))
       : [];
@@ -128,8 +127,12 @@ export class Curves {
       Plotly.react(this.el, this._traces(history), this._layout(history));
       return;
     }
-    if (this.live && !isPrefix(this.liveLayer.held, history)) this.live = null; // cut (reset, undo): fresh axes
-    const ranges = liveRanges(history, this.live);
+    if (!this.live || !follows(this.liveLayer.held, history)) {
+      this.live = null; // the first live frame, or a cut (reset, undo): fresh axes
+      this.extremes = new Extremes();
+    }
+    this.extremes.update(history);
+    const ranges = liveRanges(history, this.extremes, this.live);
     const held = this.live;
     this.live = ranges;
     // Plotly draws the frame and the y axes (their reach changes rarely); the
@@ -151,12 +154,30 @@ export class Curves {
   }
 }
 
+/**
+ * The largest loss and the lowest accuracy so far (finite values), kept up to
+ * date from the new epochs only: a frame's cost must not grow with the run.
+ */
+class Extremes {
+  constructor() {
+    this.seen = 0;
+    this.lossTop = 0;
+    this.accLow = 0.5;
+  }
+
+  update(hist) {
+    for (let i = this.seen; i < hist.epoch.length; i++) {
+      for (const v of [hist.train_loss[i], hist.val_loss[i]]) if (v !== null && Number.isFinite(v) && v > this.lossTop) this.lossTop = v;
+      for (const v of [hist.train_acc[i], hist.val_acc[i]]) if (v !== null && Number.isFinite(v) && v < this.accLow) this.accLow = v;
+    }
+    this.seen = hist.epoch.length;
+    return this;
+  }
+}
+
 /** The axes' reach while playing: kept while the data fit, grown by LIVE_GROWTH when they do not. */
-function liveRanges(hist, held) {
-  const finite = (values) => values.filter((v) => v !== null && Number.isFinite(v));
+function liveRanges(hist, { lossTop, accLow }, held) {
   const last = hist.epoch.at(-1) ?? 0;
-  const lossTop = Math.max(0, ...finite([...hist.train_loss, ...hist.val_loss]));
-  const accLow = Math.min(0.5, ...finite([...hist.train_acc, ...hist.val_acc]));
   const keep = held && last <= held.x && lossTop <= held.loss && accLow >= held.acc;
   if (keep) return held;
   return {
@@ -250,12 +271,13 @@ class LiveCurves {
 
   extend(hist) {
     let from = this.held.epoch.length;
-    if (!isPrefix(this.held, hist)) {
+    if (!follows(this.held, hist)) {
       this.lines.getContext('2d').clearRect(0, 0, this.width, this.height);
       this.held = emptyHistory();
       this.dashAt = {};
       from = 0;
     }
+    if (from === 0) this.best = -1;
     const ctx = this.lines.getContext('2d');
     const series = [
       ['train_loss', this.loss, { color: POSITIVE, dash: [] }],
@@ -297,14 +319,18 @@ class LiveCurves {
       ctx.restore();
       this.dashAt[key] = length;
     }
-    for (let i = from; i < hist.epoch.length; i++) for (const k of HISTORY_KEYS) this.held[k].push(hist[k][i]);
+    for (let i = from; i < hist.epoch.length; i++) {
+      for (const k of HISTORY_KEYS) this.held[k].push(hist[k][i]);
+      const v = hist.val_loss[i]; // minValLossIndex, one epoch at a time
+      if (v !== null && Number.isFinite(v) && (this.best < 0 || v < hist.val_loss[this.best])) this.best = i;
+    }
     this._paintMarker(hist);
   }
 
   _paintMarker(hist) {
     const ctx = this.marker.getContext('2d');
     ctx.clearRect(0, 0, this.width, this.height);
-    const best = minValLossIndex(hist);
+    const best = this.best;
     this.drawn = { points: this.held.epoch.length, marker: null };
     if (best < 0) return;
     const epoch = hist.epoch[best];
@@ -351,16 +377,17 @@ function niceStep(raw) {
   return Math.max(1, step);
 }
 
-/** Whether `held` is the start of `hist` (nothing cut or changed since it was drawn). */
-function isPrefix(held, hist) {
+/**
+ * Whether `hist` goes on from `held` (what was drawn): nothing cut since. The
+ * session cuts the history only to regrow it from another run (reset, undo), so
+ * held's last epoch is compared, not all of them (a frame's cost must not grow
+ * with the run): a regrown history that matched it to the bit in every series
+ * would be the same run.
+ */
+function follows(held, hist) {
   const n = held.epoch.length;
   if (n > hist.epoch.length) return false;
-  for (const k of HISTORY_KEYS) {
-    const a = held[k];
-    const b = hist[k];
-    for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) return false;
-  }
-  return true;
+  return n === 0 || HISTORY_KEYS.every((k) => Object.is(held[k][n - 1], hist[k][n - 1]));
 }
 
 export function emptyHistory() {

@@ -69,9 +69,14 @@ export class Session {
    * are merged strictly in arrival order even though decoding is asynchronous.
    */
   ingest(raw) {
+    return this._merge(() => decodeFrame(raw));
+  }
+
+  /** ingest's merge; decode() gives the decoded frame (an advance's comes decoded from api.js). */
+  _merge(decode) {
     const merged = this._ingestTail.then(async () => {
       const start = performance.now();
-      const frame = await decodeFrame(raw);
+      const frame = await decode();
       performance.measure('crease:decode', { start, end: performance.now() });
       this._mergeHistory(frame.history, frame.counters.epoch);
       if (frame.points) this.points = frame.points;
@@ -134,8 +139,9 @@ export class Session {
   }
 
   /** streaming: a frame of the play loop (it may reuse the last thumbnails). */
-  advance(amount, { streaming = false } = {}) {
-    return this._call(() => this.api.advance({ ...amount, view: this.view({ streaming }) }));
+  async advance(amount, { streaming = false } = {}) {
+    const frame = await this.api.advance({ ...amount, view: this.view({ streaming }) });
+    return this._merge(() => frame);
   }
 
   /** The current state drawn again (the view changed: curves of another layer, thumbnails). */

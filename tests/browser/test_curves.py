@@ -95,6 +95,27 @@ def test_paused_curves_are_one_plotly_figure_again(page):
     assert shown == {"hidden": True, "x": 120, "min": [60, 0.3]}
 
 
+def test_a_long_run_is_drawn_live_and_paused(page):
+    # 150,000 epochs (a small network at 100 epochs a frame gets there in
+    # minutes): the curves' extremes used to be spread into Math.max/min as
+    # arguments, more than a call can take
+    open_app(page, "hidden=4")
+    settle(page)
+    page.evaluate("""() => {
+        const n = 150000, h = window.__hist = {epoch: [], train_loss: [], train_acc: [], val_loss: [], val_acc: []};
+        for (let e = 1; e <= n; e++) {
+            h.epoch.push(e); h.train_loss.push(1 / e); h.train_acc.push(0.9);
+            h.val_loss.push(e === 123456 ? 1e-9 : 1 / e + 1e-5); h.val_acc.push(0.4);
+        } }""")
+    got = page.evaluate(FEED, [2, 123456, 1e-9, None])
+    assert got["drawn"]["points"] == 150002
+    assert got["drawn"]["marker"]["epoch"] == 123456 and got["drawn"]["marker"]["value"] == 1e-9
+    page.evaluate("() => window.crease.curves.render(window.__hist)")
+    paused = page.evaluate("""() => { const c = window.crease.curves;
+        return {x: c.el.data[0].x.length, min: c.el.data[4].x[0], acc: c.el._fullLayout.yaxis2.range[0]}; }""")
+    assert paused == {"x": 150002, "min": 123456, "acc": 0.4}
+
+
 def test_playing_draws_the_curves_on_the_canvas_and_pausing_hands_back_to_plotly(page):
     open_app(page, "hidden=4")
     settle(page)

@@ -7,17 +7,23 @@ import time
 
 from tests.browser.app import open_app, settle
 
-# Logs, in page time: every /advance sent and answered, every plane paint
-# (with the frame's step and the first unit's bias), and the pause click.
+# Logs, in page time: every /advance sent and answered (api.js's exchange: the
+# request goes out in the frame worker, the answer is the decoded frame back on
+# the page), every plane paint (with the frame's step and the first unit's
+# bias), and the pause click.
 RECORD = """() => {
-  const log = window.__log = {sent: [], arrived: [], paints: [], pausedAt: null};
-  const fetch0 = window.fetch;
-  window.fetch = async (url, init) => {
-    const advance = String(url).endsWith('/advance');
+  const log = window.__log = {sent: [], arrived: [], answered: [], paints: [], pausedAt: null};
+  const api = window.crease.api;
+  const exchange0 = api.exchange.bind(api);
+  api.exchange = async (request) => {
+    const advance = request.path.endsWith('/advance');
     if (advance) log.sent.push(performance.now());
-    const response = await fetch0(url, init);
-    if (advance) log.arrived.push(performance.now());
-    return response;
+    const answer = await exchange0(request);
+    if (advance) {
+      log.arrived.push(performance.now());
+      log.answered.push(answer.data.counters.step);
+    }
+    return answer;
   };
   const plane = window.crease.plane;
   const render0 = plane.render.bind(plane);
@@ -48,6 +54,10 @@ def test_the_next_frame_is_in_flight_while_one_is_drawn_and_frames_come_in_order
     assert len(paints) >= 5
     steps = [p["step"] for p in log["paints"]]
     assert steps == sorted(steps), steps                       # never an older frame after a newer one
+    # the frames came decoded from the worker, each answer newer than the last
+    assert page.evaluate("window.crease.api.decodesIn") == "worker"
+    answered = log["answered"]
+    assert len(answered) >= len(paints) and all(a < b for a, b in zip(answered, answered[1:])), answered
     assert log["paints"][-1]["step"] == page.evaluate("window.crease.session.frame.counters.step")
     # while a frame is drawn, a request is under way: some advance's [sent, answered]
     # overlaps the paint (one at a time, the i-th answer is the i-th request's);
