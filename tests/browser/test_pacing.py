@@ -1,12 +1,11 @@
 """The play loop under a busy server (static/js/pacing.js, trainer.js,
 busy-hint.js): the rule itself, then the page given busy answers (the
-Crease-Busy header set by route interception on the real answers) asking for
+Crease-Busy value replaced where the page reads it, api.exchange, on the real
+answers: advances are fetched in the frame worker) asking for
 more epochs per frame at a lower frame rate with a visible hint, and back to
 one epoch a frame without the hint once the server is calm, its settings and
 link untouched throughout."""
 from __future__ import annotations
-
-import json
 
 from tests.browser.app import open_app, settle
 
@@ -58,15 +57,21 @@ def test_the_pacing_rule(page):
 
 
 # Each advance as the page sends it: time (page clock), body, and the least
-# interval the pace then asked for.
-RECORD_ADVANCES = """
-window.__advances = [];
-const fetchAsSent = window.fetch;
-window.fetch = (url, options) => {
-  if (String(url).endsWith('/advance')) window.__advances.push([performance.now(), JSON.parse(options.body), window.crease.trainer.pacing.intervalMs]);
-  return fetchAsSent(url, options);
-};
-"""
+# interval the pace then asked for; window.__busyLoad, when set, stands for the
+# Crease-Busy header of every advance's answer.
+RECORD_ADVANCES = """() => {
+  window.__advances = [];
+  window.__busyLoad = null;
+  const api = window.crease.api;
+  const exchange0 = api.exchange.bind(api);
+  api.exchange = async (request) => {
+    const advance = request.path.endsWith('/advance');
+    if (advance) window.__advances.push([performance.now(), JSON.parse(request.body), window.crease.trainer.pacing.intervalMs]);
+    const answer = await exchange0(request);
+    if (advance && window.__busyLoad !== null) answer.busy = { ...answer.busy, load: window.__busyLoad };
+    return answer;
+  };
+}"""
 
 
 def advances(page, since: int = 0, at_least: int = 0) -> list:
@@ -75,19 +80,13 @@ def advances(page, since: int = 0, at_least: int = 0) -> list:
 
 
 def test_a_busy_server_gets_more_epochs_per_frame_at_a_lower_rate_and_a_hint_until_it_is_calm(page):
-    page.add_init_script(RECORD_ADVANCES)
     open_app(page, "data=moons&hidden=6&speed=2")
     settle(page)
+    page.evaluate(RECORD_ADVANCES)
     link = page.evaluate("() => location.href")
     hint = page.get_by_test_id("busy-hint")
     assert hint.is_hidden()
-    busy = {"load": "3.00"}
-
-    def answer(route):
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, "crease-busy": busy["load"]})
-
-    page.route("**/advance", answer)
+    page.evaluate("() => { window.__busyLoad = '3.00'; }")
     page.get_by_test_id("play").click()
     hint.wait_for(state="visible", timeout=30_000)
     assert "Server busy" in hint.text_content() and "×" in hint.text_content()
@@ -104,7 +103,7 @@ def test_a_busy_server_gets_more_epochs_per_frame_at_a_lower_rate_and_a_hint_unt
     assert page.evaluate("() => window.crease.store.state.speed") == 2
     assert page.evaluate("() => location.href") == link
 
-    busy["load"] = "0.10"
+    page.evaluate("() => { window.__busyLoad = '0.10'; }")
     hint.wait_for(state="hidden", timeout=90_000)
     assert page.evaluate("() => window.crease.trainer.pacing.level") == 0
     calm = len(advances(page))
@@ -118,12 +117,13 @@ def test_a_busy_server_gets_more_epochs_per_frame_at_a_lower_rate_and_a_hint_unt
 def test_a_server_that_never_says_busy_changes_nothing(page):
     open_app(page, "data=moons&hidden=6")
     settle(page)
-    sent = []
-    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/advance") else None)
+    page.evaluate(RECORD_ADVANCES)
     page.get_by_test_id("play").click()
     page.wait_for_function("() => window.crease.trainer.frames >= 12", timeout=30_000)
     page.get_by_test_id("play").click()
     settle(page)
     assert page.get_by_test_id("busy-hint").is_hidden()
-    assert {body["epochs"] for body in sent} == {1}
+    assert {body["epochs"] for _, body, _ in advances(page)} == {1}
+    # the server's own signal reached the page through the frame worker, and said calm
+    assert 0 <= float(page.evaluate("() => window.crease.api.busy.load")) < 1
     assert page.evaluate("() => window.crease.trainer.pacing.intervalMs") == 0
