@@ -25,6 +25,8 @@ export const LIVE_CANVAS_MS = 90;
 const WALK_FADE = 0.25;
 // How near (px) a pointer must come to a link or unit to hit it: a fingertip is wide.
 const REACH_PX = { mouse: 5, pen: 5, touch: 12 };
+// A dragged value is shown this far above the press (the editor's height and a margin).
+const DRAG_LIFT_PX = 72;
 
 export class NetworkDiagram {
   /** onEdit({layer, kind: 'W'|'W0', i, j, value}); onSelect(unit|null); onHover(unit|null), unit = {layer, unit}. */
@@ -250,7 +252,8 @@ export class NetworkDiagram {
     this.tooltip.hidden = true;
     this.render({ ...this.model, weights: withValue(this.model.weights, target, value) });
     const rect = this.svg.getBoundingClientRect();
-    this.weightEditor.show(target, value, x - rect.left, y - rect.top, this.width, this.height, { focus: false });
+    // above the press, where the finger does not cover it
+    this.weightEditor.show(target, value, x - rect.left, Math.max(0, y - rect.top - DRAG_LIFT_PX), this.width, this.height, { focus: false });
   }
 
   _value({ layer, kind, i, j }) {

@@ -99,6 +99,18 @@ def test_a_tap_draws_a_point_where_tapped_and_a_tap_on_it_removes_it(tablet):
     assert all((p[0] - x) ** 2 + (p[1] - y) ** 2 > 4 for p in points_at(page))
 
 
+def test_a_tap_on_a_point_sends_it_to_the_inspector(tablet):
+    page = tablet
+    open_app(page, "n=40")
+    settle(page)
+    x, y = points_at(page)[0]
+    page.touchscreen.tap(x + 3, y + 2)    # a fingertip lands beside the marker's centre
+    page.wait_for_function("() => window.crease.plane.overlay.drawn.marker")
+    canvas = page.get_by_test_id("plane-overlay").bounding_box()
+    marker = page.evaluate("() => window.crease.plane.overlay.drawn.marker")
+    assert abs(canvas["x"] + marker[0] - x) <= 1.5 and abs(canvas["y"] + marker[1] - y) <= 1.5, "the inspector took the tap, not the point"
+
+
 def link_at(page, layer: int, i: int, j: int, t: float = 0.8) -> tuple[float, float]:
     """Client px at t of the link from node i of column layer-1 to node j of column layer."""
     a = page.locator(f"[data-testid=network] rect[data-unit='{layer - 1},{i}']").bounding_box()
