@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.app import along, open_app, point_count, settle, unit_lines, wait_for_api
+from tests.browser.app import READY, along, open_app, point_count, settle, unit_lines, wait_for_api
 from tests.browser.shared_page import SCREENSHOTS
 
 TABLET = {"width": 1024, "height": 768}
@@ -282,3 +282,24 @@ def test_a_mouse_keeps_the_compact_controls(page):
     settle(page)
     assert page.evaluate("() => matchMedia('(pointer: fine)').matches")
     assert page.get_by_test_id("step").bounding_box()["height"] < FINGER_PX
+
+
+def test_a_finger_drags_the_probe_along_a_lessons_function_plot(tablet):
+    page = tablet
+    page.goto("/lesson/one-relu")
+    page.wait_for_selector(READY, timeout=30_000)
+    page.wait_for_function("() => document.querySelector('[data-testid=function-plot] .nsewdrag')")
+    plot = page.get_by_test_id("function-plot")
+    plot.scroll_into_view_if_needed()
+    area = page.locator("[data-testid=function-plot] .nsewdrag").bounding_box()
+    y = area["y"] + area["height"] / 2
+    before = page.evaluate("() => [scrollX, scrollY]")
+    readout = page.get_by_test_id("function-readout")
+    start = readout.text_content()
+    touch_drag(page, (area["x"] + 0.2 * area["width"], y), (area["x"] + 0.8 * area["width"], y + 8))
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => [scrollX, scrollY]") == before
+    x_range = page.evaluate("() => document.querySelector('[data-testid=function-plot]')._fullLayout.xaxis.range")
+    expected = x_range[0] + 0.8 * (x_range[1] - x_range[0])
+    shown = float(readout.locator("b.num").first.text_content().replace("−", "-"))
+    assert readout.text_content() != start and abs(shown - expected) <= 0.05 * (x_range[1] - x_range[0]), (shown, expected)
