@@ -275,6 +275,24 @@ def test_every_control_is_big_enough_for_a_finger(tablet):
     assert small_targets(page) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "touch-settings.png"))
+    # the inspector, opened by a tap on a point
+    page.get_by_test_id("controls-close").tap()
+    page.touchscreen.tap(*points_at(page)[0])
+    expect(page.get_by_test_id("side-panel")).to_be_visible()
+    settle(page)
+    page.evaluate("() => document.querySelectorAll('[data-testid=side-panel] details').forEach(d => { d.open = true; })")
+    small = small_targets(page)
+    assert small == [], "\n".join(small)
+    page.screenshot(path=str(SCREENSHOTS / "touch-inspector.png"))
+
+
+def test_a_lessons_controls_are_big_enough_for_a_finger(tablet):
+    page = tablet
+    page.goto("/lesson/one-relu")
+    page.wait_for_selector(READY, timeout=30_000)
+    page.wait_for_function("() => window.lessonIdle && window.lessonIdle()", timeout=30_000)
+    small = small_targets(page)
+    assert small == [], "\n".join(small)
 
 
 def test_a_mouse_keeps_the_compact_controls(page):
