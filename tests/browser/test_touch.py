@@ -147,6 +147,25 @@ def test_a_touch_drag_on_a_link_moves_that_weight_up_or_down(tablet, dy, sign):
     assert page.evaluate("() => window.scrollY") == 0
 
 
+def test_a_mouse_drags_a_bias_the_same_way(page):
+    open_app(page, "hidden=3")
+    settle(page)
+    old = page.evaluate("() => window.crease.network.model.weights[0].W0[1]")
+    bias = page.locator("[data-testid=network] circle[data-bias='1,1']").bounding_box()
+    x, y = bias["x"] + bias["width"] / 2, bias["y"] + bias["height"] / 2
+    with wait_for_api(page, "/weights", "PUT") as answer:
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x, y + 25, steps=5)
+        page.mouse.move(x, y + 50, steps=5)
+        page.mouse.up()
+    sent = answer.value.request.post_data_json
+    assert (sent["layer"], sent["kind"], sent["j"]) == (0, "W0", 1)
+    assert sent["value"] == pytest.approx(round(old - 50 * 0.02, 2), abs=0.011)
+    settle(page)
+    assert page.get_by_test_id("weight-editor").is_hidden()   # the release is no click on the bias
+
+
 def test_a_tap_on_a_link_opens_its_editor_and_a_tap_on_a_unit_shows_what_it_is(tablet):
     page = tablet
     open_app(page, "hidden=3")
