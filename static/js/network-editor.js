@@ -1,6 +1,7 @@
 // The diagram's weight editor: a small form over the diagram for one weight
 // w^l_{i,j} or bias w^l_{0,j}. Enter sets the value (onSet), Esc or a press
-// elsewhere leaves it.
+// elsewhere leaves it. A drag on a link or a bias (WeightDrag) changes its
+// value without a keyboard, which is how a finger sets a weight.
 
 import { h } from './dom.js';
 
@@ -35,9 +36,10 @@ export class WeightEditor {
 
   /**
    * Edit target ({layer, kind, i, j}) whose value is `value`, the form placed
-   * near (px, py) and kept inside a width x height box.
+   * near (px, py) and kept inside a width x height box. focus: false only shows
+   * the value (a drag under way: no on-screen keyboard).
    */
-  show(target, value, px, py, width, height) {
+  show(target, value, px, py, width, height, { focus = true } = {}) {
     this.target = target;
     this.label.replaceChildren(h('span', {}, 'w', h('sup', {}, target.layer),
       h('sub', {}, target.kind === 'W' ? `${target.i + 1},${target.j + 1}` : `0,${target.j + 1}`), ' ='));
@@ -46,6 +48,7 @@ export class WeightEditor {
     const ew = this.form.offsetWidth;
     this.form.style.left = `${Math.min(Math.max(0, px - ew / 2), width - ew)}px`;
     this.form.style.top = `${Math.min(py + 12, height - this.form.offsetHeight)}px`;
+    if (!focus) return;
     this.input.focus();
     this.input.select();
   }
@@ -53,5 +56,48 @@ export class WeightEditor {
   close() {
     this.form.hidden = true;
     this.target = null;
+  }
+}
+
+// A press that moves this far is a drag, not a click or a tap.
+export const DRAG_START_PX = 6;
+// Up for larger: a drag across a small diagram's height moves a weight by a few units.
+export const DRAG_PER_PX = 0.02;
+
+/** A weight or bias dragged up or down, from press to release (one pointer). */
+export class WeightDrag {
+  constructor() {
+    this.press = null;
+  }
+
+  /** A press on target ({layer, kind, i, j}) whose value is `value`, at ev's pointer. */
+  start(target, value, ev) {
+    this.press = { target, value, pointerId: ev.pointerId, x: ev.clientX, y: ev.clientY, dragging: false };
+  }
+
+  /** The value the pointer now asks for, or null while this is no drag (yet). */
+  move(ev) {
+    const press = this.press;
+    if (!press || ev.pointerId !== press.pointerId) return null;
+    const dy = ev.clientY - press.y;
+    if (!press.dragging && Math.hypot(ev.clientX - press.x, dy) < DRAG_START_PX) return null;
+    press.dragging = true;
+    return Math.round((press.value - dy * DRAG_PER_PX) * 100) / 100;
+  }
+
+  /** The end of a press: {...target, value} when it was a drag, else null. */
+  end(ev) {
+    const value = this.move(ev);
+    const press = this.press;
+    this.press = null;
+    return press?.dragging && value !== null ? { ...press.target, value } : null;
+  }
+
+  get dragging() {
+    return Boolean(this.press?.dragging);
+  }
+
+  cancel() {
+    this.press = null;
   }
 }

@@ -101,10 +101,10 @@ export function describeHit(hit, { weights, layers }, layout) {
     const { n, W } = weights[hit.layer - 1];
     const from = hit.layer === 1 ? `x${sub(hit.i + 1)}` : `a${sup(hit.layer - 1)}${sub(hit.i + 1)}`;
     return h('div', {}, h('b', {}, 'w', h('sup', {}, hit.layer), h('sub', {}, `${hit.i + 1},${hit.j + 1}`)), ` = ${formatNumber(W[hit.i * n + hit.j])}`,
-      h('div', { class: 'muted' }, `${from} → ${unitName(hit.layer, hit.j)} · click to edit`));
+      h('div', { class: 'muted' }, `${from} → ${unitName(hit.layer, hit.j)} · click to edit, drag up or down`));
   }
   const b = weights[hit.layer - 1].W0[hit.unit];
   return h('div', {}, h('b', {}, unitName(hit.layer, hit.unit)), ` · ${layers[hit.layer - 1].activation}`, h('div', {}, 'bias w', h('sup', {}, hit.layer), h('sub', {}, `0,${hit.unit + 1}`), ` = ${formatNumber(b)}`),
-    h('div', { class: 'muted' }, hit.kind === 'bias' ? 'click to edit'
+    h('div', { class: 'muted' }, hit.kind === 'bias' ? 'click to edit, drag up or down'
       : layout.columns[hit.layer].collapsed ? 'click to select it and edit its bias' : 'click to select it'));
 }

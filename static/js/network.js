@@ -1,7 +1,9 @@
 // The network diagram: inputs, hidden units (each with a thumbnail of its
 // activation over the plane) and outputs; links coloured by sign and thicker
 // for larger magnitude; a bias marker per unit. Click a link or a bias to type
-// a new value; click a unit to select it (the plane highlights its line).
+// a new value, or drag it up or down; click a unit to select it (the plane
+// highlights its line). Mouse, pen and finger share the pointer events; a tap
+// shows what a hover would.
 // Links and thumbnails are painted on a canvas (network-links.js,
 // network-thumbnails.js); unit frames, bias markers and labels are SVG on top
 // (network-nodes.js). Pointing is hit-tested by geometry (network-layout.js).
@@ -9,7 +11,7 @@
 // (network-walk.js), and an applied step moves the links (network-motion.js).
 
 import { h } from './dom.js';
-import { WeightEditor } from './network-editor.js';
+import { WeightDrag, WeightEditor } from './network-editor.js';
 import { hitTest, layoutNetwork } from './network-layout.js';
 import { chooseLinks, paintLinks } from './network-links.js';
 import { WeightMotion } from './network-motion.js';
@@ -21,6 +23,10 @@ import { WalkLayer, walkNotes } from './network-walk.js';
 export const LIVE_CANVAS_MS = 90;
 // During a walkthrough step, links of layers the step does not use fade to this opacity.
 const WALK_FADE = 0.25;
+// How near (px) a pointer must come to a link or unit to hit it: a fingertip is wide.
+const REACH_PX = { mouse: 5, pen: 5, touch: 12 };
+// A dragged value is shown this far above the press (the editor's height and a margin).
+const DRAG_LIFT_PX = 72;
 
 export class NetworkDiagram {
   /** onEdit({layer, kind: 'W'|'W0', i, j, value}); onSelect(unit|null); onHover(unit|null), unit = {layer, unit}. */
@@ -53,8 +59,14 @@ export class NetworkDiagram {
     this.weightEditor = new WeightEditor({ onSet: (edit) => this.callbacks.onEdit(edit), inside: (target) => this.svg.contains(target) });
     this.editor = this.weightEditor.form;
     el.append(this.canvas, this.svg, this.caption, this.tooltip, this.editor);
-    this.svg.addEventListener('mousemove', (ev) => this._pointer(ev));
-    this.svg.addEventListener('mouseleave', () => this._hover(null));
+    this.drag = new WeightDrag();
+    this.pointerType = 'mouse';
+    this.svg.addEventListener('pointerdown', (ev) => this._press(ev));
+    this.svg.addEventListener('pointermove', (ev) => this._pointer(ev));
+    this.svg.addEventListener('pointerup', (ev) => this._release(ev));
+    this.svg.addEventListener('pointercancel', () => this._cancelDrag());
+    // a lifted finger leaves too: what its tap showed stays until the next tap
+    this.svg.addEventListener('pointerleave', (ev) => ev.pointerType !== 'touch' && this._hover(null));
     this.svg.addEventListener('click', (ev) => this._click(ev));
   }
 
@@ -201,11 +213,61 @@ export class NetworkDiagram {
     return [ev.clientX - rect.left, ev.clientY - rect.top];
   }
 
+  _hitAt(ev) {
+    const [px, py] = this._local(ev);
+    return hitTest(this.layout, this.drawn, this.biases, px, py, REACH_PX[this.pointerType] ?? REACH_PX.mouse);
+  }
+
+  /** A press on a link or a bias may become a drag of its value (network-editor.js). */
+  _press(ev) {
+    this.pointerType = ev.pointerType;
+    this.dragged = false;
+    if (!this.layout || !this.model || ev.button !== 0) return;
+    const hit = this._hitAt(ev);
+    const target = hit?.kind === 'link' ? { layer: hit.layer, kind: 'W', i: hit.i, j: hit.j }
+      : hit?.kind === 'bias' ? { layer: hit.layer, kind: 'W0', i: null, j: hit.unit } : null;
+    if (!target) return;
+    this.drag.start(target, this._value(target), ev);
+    this.svg.setPointerCapture(ev.pointerId);
+  }
+
   _pointer(ev) {
     if (!this.layout) return;
-    const [px, py] = this._local(ev);
-    const hit = hitTest(this.layout, this.drawn, this.biases, px, py);
-    this._hover(hit, ev);
+    const value = this.drag.move(ev);
+    if (value !== null) this._dragTo(value);
+    else if (ev.pointerType !== 'touch' && !this.drag.dragging) this._hover(this._hitAt(ev), ev);
+  }
+
+  _release(ev) {
+    const edit = this.drag.end(ev);
+    if (!edit) return;
+    this.dragged = true; // the click that may follow ends the drag, not a click on the link
+    this.weightEditor.close();
+    this.callbacks.onEdit(edit);
+  }
+
+  _cancelDrag() {
+    const press = this.drag.press;
+    this.drag.cancel();
+    if (press?.dragging) {
+      this.weightEditor.close();
+      this.render({ ...this.model, weights: withValue(this.model.weights, press.target, press.value) });
+    }
+  }
+
+  /** The dragged link or bias drawn at `value`, and the value shown beside it, until the release sets it. */
+  _dragTo(value) {
+    const { target, x, y } = this.drag.press;
+    this.tooltip.hidden = true;
+    this.render({ ...this.model, weights: withValue(this.model.weights, target, value) });
+    const rect = this.svg.getBoundingClientRect();
+    // above the press, where the finger does not cover it
+    this.weightEditor.show(target, value, x - rect.left, Math.max(0, y - rect.top - DRAG_LIFT_PX), this.width, this.height, { focus: false });
+  }
+
+  _value({ layer, kind, i, j }) {
+    const { n, W, W0 } = this.model.weights[layer - 1];
+    return kind === 'W' ? W[i * n + j] : W0[j];
   }
 
   _hover(hit, ev) {
@@ -231,11 +293,13 @@ export class NetworkDiagram {
   }
 
   _click(ev) {
-    if (!this.layout) return;
+    if (!this.layout || this.dragged) return;
     const [px, py] = this._local(ev);
-    const hit = hitTest(this.layout, this.drawn, this.biases, px, py);
+    const hit = this._hitAt(ev);
+    const touch = this.pointerType === 'touch';
     if (!hit) {
       this._closeEditor();
+      if (touch) this._hover(null);
       return;
     }
     if (hit.kind === 'link') this._openEditor({ layer: hit.layer, kind: 'W', i: hit.i, j: hit.j }, px, py);
@@ -250,18 +314,28 @@ export class NetworkDiagram {
       this._drawNodes();
       this._closeEditor();
       if (this.layout.columns[hit.layer].collapsed) this._openEditor({ layer: hit.layer, kind: 'W0', i: null, j: hit.unit }, px, py);
+      else if (touch) this._hover(hit, ev); // what a mouse would have shown on the way there
     }
   }
 
   /** Open the editor on target ({layer, kind: 'W'|'W0', i, j}) near (px, py). */
   _openEditor(target, px, py) {
-    const { n, W, W0 } = this.model.weights[target.layer - 1];
-    const value = target.kind === 'W' ? W[target.i * n + target.j] : W0[target.j];
     this.tooltip.hidden = true;
-    this.weightEditor.show(target, value, px, py, this.width, this.height);
+    this.weightEditor.show(target, this._value(target), px, py, this.width, this.height);
   }
 
   _closeEditor() {
     this.weightEditor.close();
   }
+}
+
+/** weights (decoded, per layer {m, n, W, W0}) with target's one entry set to value; the rest shared. */
+function withValue(weights, { layer, kind, i, j }, value) {
+  const copy = weights.slice();
+  const { n, W, W0 } = weights[layer - 1];
+  const changed = kind === 'W' ? { W: W.slice() } : { W0: W0.slice() };
+  if (kind === 'W') changed.W[i * n + j] = value;
+  else changed.W0[j] = value;
+  copy[layer - 1] = { ...weights[layer - 1], ...changed };
+  return copy;
 }

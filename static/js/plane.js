@@ -134,6 +134,10 @@ function activationTrace({ thumbnails, extent }, { layer, unit }) {
 
 // How near (CSS px) the pointer must come to a unit's line to point at it.
 const LINE_PICK_PX = 6;
+// A fingertip covers more than a cursor: lines and points this near a touch are hit.
+const TOUCH_PICK_PX = 14;
+// A press released within this distance is a click or a tap (not a drag).
+const TAP_SLOP_PX = 8;
 
 function pointsTrace(uid, points, open) {
   return {
@@ -194,7 +198,17 @@ export class Plane {
       this._hideTooltip();
       this._pointLine(null);
     });
-    this.pointsGraph.addEventListener('click', (ev) => this._click(ev));
+    // Clicks and taps are told from presses: on a touch Plotly sends a click of
+    // its own besides the browser's, and one tap must add one point. The release
+    // is heard on the window: Plotly covers the page while a mouse button is down.
+    this.pointsGraph.addEventListener('pointerdown', (ev) => {
+      this.press = ev.isPrimary && ev.button === 0 ? { id: ev.pointerId, x: ev.clientX, y: ev.clientY } : null;
+    });
+    window.addEventListener('pointerup', (ev) => {
+      const press = this.press;
+      this.press = null;
+      if (press?.id === ev.pointerId && Math.hypot(ev.clientX - press.x, ev.clientY - press.y) <= TAP_SLOP_PX) this._click(ev);
+    });
   }
 
   _layout(extent, withAxes, legend = false) {
@@ -323,14 +337,14 @@ export class Plane {
    * pointer, nearest first; null when none does, or while drawing points
    * (a click there adds a point).
    */
-  _lineAt(clientX, clientY) {
+  _lineAt(clientX, clientY, reach = LINE_PICK_PX * theme.lineScale) {
     if (this.el.classList.contains('drawing')) return null;
     const box = this.overlay.canvas.getBoundingClientRect();
     const at = [clientX - box.left, clientY - box.top];
     let best = null;
     for (const line of this.overlay.drawn.lines) {
       const d = segmentDistance(at, [line.from, line.to]);
-      if (d <= LINE_PICK_PX * theme.lineScale && (!best || d < best.d)) best = { d, unit: line.unit };
+      if (d <= reach && (!best || d < best.d)) best = { d, unit: line.unit };
     }
     return best ? best.unit : null;
   }
@@ -344,7 +358,8 @@ export class Plane {
   }
 
   _click(ev) {
-    const unit = this._lineAt(ev.clientX, ev.clientY);
+    const touch = ev.pointerType === 'touch';
+    const unit = this._lineAt(ev.clientX, ev.clientY, touch ? TOUCH_PICK_PX : undefined);
     if (unit !== null) {
       const line = this.model.lines.find((l) => l.unit === unit);
       const box = this.el.getBoundingClientRect();
@@ -354,15 +369,14 @@ export class Plane {
       this.linePopup.hide();
     }
     const at = this.dataCoordinates(ev.clientX, ev.clientY);
-    if (at) this.onClick(at[0], at[1], ev, this._pointAt(ev.clientX, ev.clientY));
+    if (at) this.onClick(at[0], at[1], ev, this._pointAt(ev.clientX, ev.clientY, touch ? TOUCH_PICK_PX : theme.marker));
   }
 
-  /** The shown data point whose marker is under the client pixel (the nearest one), or null. */
-  _pointAt(clientX, clientY) {
+  /** The shown data point nearest the client pixel within reach px (theme.marker: a marker's radius and as much again), or null. */
+  _pointAt(clientX, clientY, reach) {
     const rect = this.pointsGraph.querySelector('.nsewdrag').getBoundingClientRect();
     const [x0, x1, y0, y1] = this.model.extent;
     const toClient = ([x, y]) => [rect.left + ((x - x0) / (x1 - x0)) * rect.width, rect.top + ((y1 - y) / (y1 - y0)) * rect.height];
-    const reach = theme.marker; // a marker's radius and as much again: a click on its edge counts
     let best = null;
     const shown = [...(this.model.points?.train ?? []), ...(this.view.showVal ? this.model.points?.val ?? [] : [])];
     for (const p of shown) {
