@@ -239,8 +239,9 @@ store.subscribe((changed, state, meta, previous) => {
 /** point: the data point [x1, x2, label] clicked, or null: the inspector shows it with its own label as the target. */
 function onPlaneClick(x, y, ev, point) {
   if (!ui.drawing) return track(point ? homework.inspect([point[0], point[1]], point[2]) : homework.inspect([x, y]));
-  // a press on a point takes it away (a finger has no shift key); shift takes the nearest
-  if (point) run(() => session.removeNearest(point[0], point[1]));
+  // a finger has no shift key: a tap on a point takes it away; a click always adds
+  // (points drawn close together), shift-click takes the nearest away
+  if (point && ev.pointerType === 'touch') run(() => session.removeNearest(point[0], point[1]));
   else if (ev.shiftKey) run(() => session.removeNearest(x, y));
   else run(() => session.addPoint(x, y, ui.drawClass));
 }

@@ -359,6 +359,9 @@ export class Plane {
 
   _click(ev) {
     const touch = ev.pointerType === 'touch';
+    // where it landed, read before a line's popup and selection can move the plane
+    const at = this.dataCoordinates(ev.clientX, ev.clientY);
+    const point = at && this._pointAt(ev.clientX, ev.clientY, touch ? TOUCH_PICK_PX : theme.marker);
     const unit = this._lineAt(ev.clientX, ev.clientY, touch ? TOUCH_PICK_PX : undefined);
     if (unit !== null) {
       const line = this.model.lines.find((l) => l.unit === unit);
@@ -368,8 +371,7 @@ export class Plane {
     } else {
       this.linePopup.hide();
     }
-    const at = this.dataCoordinates(ev.clientX, ev.clientY);
-    if (at) this.onClick(at[0], at[1], ev, this._pointAt(ev.clientX, ev.clientY, touch ? TOUCH_PICK_PX : theme.marker));
+    if (at) this.onClick(at[0], at[1], ev, point);
   }
 
   /** The shown data point nearest the client pixel within reach px (theme.marker: a marker's radius and as much again), or null. */

@@ -104,11 +104,12 @@ def test_a_tap_on_a_point_sends_it_to_the_inspector(tablet):
     open_app(page, "n=40")
     settle(page)
     x, y = points_at(page)[0]
+    first = page.evaluate("() => window.crease.plane.model.points.train[0]")
     page.touchscreen.tap(x + 3, y + 2)    # a fingertip lands beside the marker's centre
     page.wait_for_function("() => window.crease.plane.overlay.drawn.marker")
-    canvas = page.get_by_test_id("plane-overlay").bounding_box()
-    marker = page.evaluate("() => window.crease.plane.overlay.drawn.marker")
-    assert abs(canvas["x"] + marker[0] - x) <= 1.5 and abs(canvas["y"] + marker[1] - y) <= 1.5, "the inspector took the tap, not the point"
+    # the inspector took the point itself, not the tap (in the plane's coordinates: a
+    # unit line under the finger opens its card too, and the plane may move for it)
+    assert page.evaluate("() => window.crease.plane.marker") == first[:2], "the inspector took the tap, not the point"
 
 
 def link_at(page, layer: int, i: int, j: int, t: float = 0.8) -> tuple[float, float]:
