@@ -11,103 +11,19 @@
 //      change, and it takes the pointer (hover, clicks: on a unit's line they
 //      point at that unit, see _lineAt).
 
-import { clearedContext, formatNumber, h, sizeCanvas } from './dom.js';
+import { formatNumber, h } from './dom.js';
 import { classProbabilities } from './forward.js';
 import { segmentDistance } from './line-labels.js';
 import { LinePopup } from './line-popup.js';
 import { axisTitles, legendLayout, legendTraces } from './plane-legend.js';
 import { className } from './notation.js';
-import { CLASS_SYMBOLS, NEGATIVE, POSITIVE, classColor, regionLut } from './palette.js';
+import { CLASS_SYMBOLS, NEGATIVE, POSITIVE, classColor } from './palette.js';
 import { Overlay } from './plane-overlay.js';
+import { RegionsLayer } from './plane-regions.js';
 import { TintLayer } from './creases.js';
 import { theme } from './theme.js';
 
 const linspace = (a, b, n) => Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
-
-const luts = new Map(); // "k/mode" -> regionLut
-
-/**
- * The class regions, a pixel per grid cell (top row = largest y), into
- * `cells` (an r x r canvas). A lookup colours the cells; the regions layer
- * scales them onto the plot area (RegionsLayer.paint).
- */
-function paintCells(cells, { grid }, mode) {
-  const { resolution: r, classes, confidence, nClasses } = grid;
-  const key = `${nClasses}/${mode}`;
-  if (!luts.has(key)) luts.set(key, regionLut(nClasses, mode));
-  const lut = luts.get(key);
-  if (cells.width !== r) cells.width = r;
-  if (cells.height !== r) cells.height = r;
-  const ctx = cells.getContext('2d');
-  const image = ctx.createImageData(r, r);
-  const px = image.data;
-  for (let i = 0; i < r; i++) {
-    const out = (r - 1 - i) * r * 4; // grid row i is y = ys[i], upwards
-    for (let j = 0; j < r; j++) {
-      const cell = i * r + j;
-      const at = ((classes[cell] % nClasses) * 256 + confidence[cell]) * 4;
-      const o = out + j * 4;
-      px[o] = lut[at];
-      px[o + 1] = lut[at + 1];
-      px[o + 2] = lut[at + 2];
-      px[o + 3] = 255;
-    }
-  }
-  ctx.putImageData(image, 0, 0);
-}
-
-/**
- * The class regions drawn straight into a canvas over the plot area, under
- * the axes. It replaced a PNG data URL per frame handed to Plotly as a layout
- * image (encoding and decoding it was most of the plane's drawing time); the
- * geometry is the same: each cell's colour sits at its grid point, the cells
- * reach half a cell past the plot area and are clipped there, and the browser
- * scales them smoothly.
- */
-class RegionsLayer {
-  constructor(canvas) {
-    this.canvas = canvas;
-    // The unscaled picture, a pixel per cell (read by tests and the SVG export).
-    this.cells = document.createElement('canvas');
-    canvas.cells = this.cells;
-    this.size = 0;
-    this.area = null;
-  }
-
-  /** area: the plot area {left, top, width, height} in CSS pixels of a size x size canvas. */
-  resize(size, area) {
-    sizeCanvas(this.canvas, size);
-    this.size = size;
-    this.area = area;
-  }
-
-  paint(model, mode) {
-    paintCells(this.cells, model, mode);
-    this.canvas.dataset.resolution = String(this.cells.width);
-    this._draw();
-  }
-
-  clear() {
-    this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
-    delete this.canvas.dataset.resolution;
-  }
-
-  _draw() {
-    const ctx = clearedContext(this.canvas, this.size);
-    if (!this.area) return;
-    const { left, top, width, height } = this.area;
-    const r = this.cells.width;
-    const dx = width / (r - 1);
-    const dy = height / (r - 1);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, width, height);
-    ctx.clip();
-    ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(this.cells, left - dx / 2, top - dy / 2, width + dx, height + dy);
-    ctx.restore();
-  }
-}
 
 /** One hidden unit's activation over the plane, from its thumbnail; null without one. */
 function activationTrace({ thumbnails, extent }, { layer, unit }) {
