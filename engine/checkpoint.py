@@ -36,7 +36,7 @@ from engine.training import Run
 
 MAGIC = b"CREASE\x00\x01"
 FORMAT = "crease-run"
-VERSION = 1
+CHECKPOINT_VERSION = 1
 _LEN = struct.Struct("<I")
 _ALIGN = 8   # the header and every array are padded to 8 bytes: NumPy is slow on unaligned data
 # name -> stored dtype; anything else is refused on load
@@ -235,15 +235,15 @@ def run_to_dict(run: Run) -> dict:
         if code[0] == "f":
             flat = [None if v != v else v for v in flat]
         out[name] = {"dtype": code, "shape": list(np.shape(value)), "data": flat}
-    return {"format": FORMAT, "version": VERSION, "meta": json.loads(json.dumps(meta)), "arrays": out}
+    return {"format": FORMAT, "version": CHECKPOINT_VERSION, "meta": json.loads(json.dumps(meta)), "arrays": out}
 
 
 def run_from_dict(d: dict) -> Run:
     """Inverse of run_to_dict (also after a JSON round trip); CheckpointError otherwise."""
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         raise CheckpointError(f"not a Crease run checkpoint (format must be {FORMAT!r})")
-    if d.get("version") != VERSION:
-        raise CheckpointError(f"unsupported checkpoint version {d.get('version')!r}; expected {VERSION}")
+    if d.get("version") != CHECKPOINT_VERSION:
+        raise CheckpointError(f"unsupported checkpoint version {d.get('version')!r}; expected {CHECKPOINT_VERSION}")
     meta, entries = d.get("meta"), d.get("arrays")
     if not isinstance(meta, dict) or not isinstance(entries, dict):
         raise CheckpointError("checkpoint needs 'meta' and 'arrays' objects")

@@ -13,7 +13,8 @@ import re
 
 import numpy as np
 
-MAX_CLASSES = 8
+from engine.network import MAX_CLASSES
+
 COLUMNS = 3
 # Lines a file may have per point allowed, blank and comment lines included:
 # counted before any line is read, so a file of millions of blank lines is

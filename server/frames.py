@@ -23,7 +23,7 @@ from engine.training import METRIC_KEYS
 from .datasource import to_rows
 from .polylines import TOLERANCE, simplify_many
 
-VERSION = 1
+FRAME_VERSION = 1
 SIGNIFICANT = 6       # significant digits kept for metrics and losses
 RESOLVE = 2000        # polyline coordinates are rounded to 1/RESOLVE of the view or finer
 CONFIDENCE_STEP = 4   # confidence is sent in steps of 4/255: 64 shades, a third of the bytes
@@ -96,7 +96,7 @@ def build(sid: str, session, view, *, advance: dict | None = None, resumed: bool
                ("a" if "thumbnails" in include and view.thumb == view.grid else "")
         plane = GridPass(params, acts, session.extent, view.grid, keep=keep)
         frame = {
-            "version": VERSION, "session": sid, "resumed": resumed,
+            "version": FRAME_VERSION, "session": sid, "resumed": resumed,
             "counters": {"step": run.step, "epoch": run.epoch,
                          "batch_in_epoch": run.batch_in_epoch,
                          "batches_per_epoch": run.batches_per_epoch},

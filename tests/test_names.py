@@ -9,13 +9,6 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Defined twice, each to be resolved where the module lives (another branch's area):
-SHARED_NAMES = {
-    "VERSION",          # engine/checkpoint.py's format and server/frames.py's Frame version
-    "MAX_CLASSES",      # engine/datafile.py and engine/network.py: one fact kept twice
-    "RETRY_STATUSES",   # static/js/api.js and experiment-runner.js (which also retries 409)
-    "CONFIG",           # the Plotly config in lesson-function.js and experiment-results.js
-}
 
 
 def python_constants() -> dict[str, list[str]]:
@@ -48,11 +41,5 @@ def test_the_scan_finds_the_constants():
 
 def test_every_constant_is_defined_in_one_module():
     twice = {name: places for table in (python_constants(), js_constants())
-             for name, places in table.items() if len(places) > 1 and name not in SHARED_NAMES}
+             for name, places in table.items() if len(places) > 1}
     assert twice == {}
-
-
-def test_the_shared_names_are_still_shared():
-    """An entry resolved elsewhere leaves the list."""
-    both = {**python_constants(), **js_constants()}
-    assert {name for name in SHARED_NAMES if len(both[name]) > 1} == SHARED_NAMES

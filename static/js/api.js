@@ -18,7 +18,7 @@ export class ApiError extends Error {
   }
 }
 
-const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+export const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 8000;
 

@@ -8,8 +8,8 @@ import { h } from './dom.js';
 import { decodeGrid } from './frame.js';
 import { fmt } from './notation.js';
 import { CLASS_SYMBOLS, INK, POSITIVE, classColor, regionColorscale } from './palette.js';
+import { PLOT_CONFIG } from './theme.js';
 
-const CONFIG = { displayModeBar: false, responsive: false, doubleClick: false, scrollZoom: false };
 const FONT = { family: 'system-ui, sans-serif', color: INK, size: 11 };
 
 export const archName = (hidden) => (hidden.length ? `(${hidden.join(', ')})` : '() no hidden layer');
@@ -60,7 +60,7 @@ function accuracyChart(el, results, width) {
     paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: '#fff',
     xaxis: { type: 'category', fixedrange: true, tickfont: { size: 11 } },
     yaxis: { title: { text: 'accuracy' }, fixedrange: true, gridcolor: '#eef0f4' },
-  }, CONFIG);
+  }, PLOT_CONFIG);
 }
 
 function lossCurves(el, arch, width) {
@@ -83,7 +83,7 @@ function lossCurves(el, arch, width) {
     paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: '#fff',
     xaxis: { title: { text: 'epoch (from 0, as the homework\'s plots)', standoff: 2 }, fixedrange: true, gridcolor: '#eef0f4' },
     yaxis: { title: { text: 'loss' }, fixedrange: true, gridcolor: '#eef0f4', rangemode: 'tozero' },
-  }, CONFIG);
+  }, PLOT_CONFIG);
 }
 
 async function regionPlot(el, region, results, size, predict) {
@@ -103,7 +103,7 @@ async function regionPlot(el, region, results, size, predict) {
     width: size, height: size, margin: { l: 30, r: 4, t: 4, b: 22 }, showlegend: false, font: FONT,
     xaxis: { range: [x0, x1], fixedrange: true, showgrid: false, zeroline: false, constrain: 'domain' },
     yaxis: { range: [y0, y1], fixedrange: true, showgrid: false, zeroline: false, scaleanchor: 'x', constrain: 'domain' },
-  }, CONFIG);
+  }, PLOT_CONFIG);
 }
 
 function predictionsTable(results, arch) {

@@ -5,9 +5,12 @@
 // Progress is the sum over parts of the steps done, so the bar moves with every
 // chunk; the time left is extrapolated from the wall-clock time so far.
 
+import { RETRY_STATUSES } from './api.js';
+
 const PARALLEL = 1;
 const BUDGET_MS = 400;
-const RETRY_STATUSES = new Set([409, 429, 502, 503, 504]);
+// the page's retried answers, and 409: another request still holds the part
+const EXPERIMENT_RETRY = new Set([409, ...RETRY_STATUSES]);
 
 export class RequestError extends Error {
   constructor(status, body) {
@@ -35,7 +38,7 @@ export async function call(method, path, body) {
       continue;
     }
     // 429 says when to ask again (another heavy request of ours, or the class's, is running)
-    if (RETRY_STATUSES.has(response.status) && (attempt < 6 || response.status === 429)) {
+    if (EXPERIMENT_RETRY.has(response.status) && (attempt < 6 || response.status === 429)) {
       const after = Number(response.headers.get('Retry-After'));
       await sleep(after > 0 ? after * 1000 : 250 * 2 ** attempt);
       continue;

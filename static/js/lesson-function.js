@@ -15,12 +15,11 @@ import { fmt, rich, sym, symbol } from './notation.js';
 import { probeCache, readPath, resolveProbe, sideX, valueOf } from './lesson-model.js';
 import { questionList, testid } from './lesson-ui.js';
 import { ACCENT, INK, NEGATIVE, POSITIVE } from './palette.js';
-import { theme } from './theme.js';
+import { PLOT_CONFIG, theme } from './theme.js';
 
 const SAMPLES = 241;
 const ANSWERS_DELAY_MS = 150;
 const RANGES = { y: [-5, 10, 0.1], lr: [0.01, 1, 0.01], weight: [-5, 5, 0.1] };
-const CONFIG = { displayModeBar: false, responsive: false, doubleClick: false, scrollZoom: false };
 
 /** The lesson's network and inputs as the student has set them: {layers, inputs: {x, y, lr}}. */
 class HandSetNetwork {
@@ -122,7 +121,7 @@ class FunctionPlot {
   }
 
   async init() {
-    await Plotly.newPlot(this.el, [], {}, CONFIG);
+    await Plotly.newPlot(this.el, [], {}, PLOT_CONFIG);
     this.el.addEventListener('pointerdown', (ev) => this.drag(ev));
   }
 
@@ -168,7 +167,7 @@ class FunctionPlot {
       xaxis: { ...axis, range: this.range, title: { text: 'x', standoff: 4 } },
       yaxis: { ...axis, title: { text: 'a₂', standoff: 4 } },
       shapes: [{ type: 'line', x0: x, x1: x, yref: 'paper', y0: 0, y1: 1, line: { color: ACCENT, width: line, dash: 'dot' } }],
-    }, CONFIG);
+    }, PLOT_CONFIG);
   }
 }
 

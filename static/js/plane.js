@@ -21,7 +21,7 @@ import { CLASS_SYMBOLS, NEGATIVE, POSITIVE, classColor } from './palette.js';
 import { Overlay } from './plane-overlay.js';
 import { RegionsLayer } from './plane-regions.js';
 import { TintLayer } from './creases.js';
-import { theme } from './theme.js';
+import { PLOT_CONFIG, theme } from './theme.js';
 
 const linspace = (a, b, n) => Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
 
@@ -102,9 +102,8 @@ export class Plane {
   }
 
   async init() {
-    const config = { displayModeBar: false, responsive: false, doubleClick: false, scrollZoom: false };
-    await Plotly.newPlot(this.regionsGraph, [], this._layout([-1, 1, -1, 1], false), { ...config, staticPlot: true });
-    await Plotly.newPlot(this.pointsGraph, [], this._layout([-1, 1, -1, 1], true), config);
+    await Plotly.newPlot(this.regionsGraph, [], this._layout([-1, 1, -1, 1], false), { ...PLOT_CONFIG, staticPlot: true });
+    await Plotly.newPlot(this.pointsGraph, [], this._layout([-1, 1, -1, 1], true), PLOT_CONFIG);
     this.pointsGraph.on('plotly_hover', (ev) => this._hoverPoint(ev));
     this.pointsGraph.on('plotly_unhover', () => {
       this.overPoint = false;

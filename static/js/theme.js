@@ -34,6 +34,9 @@ const PRESENTER = {
 
 export const theme = { ...NORMAL };
 
+/** Plotly's config for the page's figures: no mode bar, no zooming or resizing of its own. */
+export const PLOT_CONFIG = { displayModeBar: false, responsive: false, doubleClick: false, scrollZoom: false };
+
 /** Switch every chart's sizes at once ('normal' | 'presenter'); the caller redraws. */
 export function useTheme(name) {
   Object.assign(theme, name === 'presenter' ? PRESENTER : NORMAL);
