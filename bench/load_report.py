@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from .load import MAX_FPS, TARGET, Result
-
+from .load import TARGET, Result
+from .student import MAX_FPS
 
 HEADER = ("| workers | students | paced | frames/s | per student mean (min) | epochs/s per student "
           "mean (min) | p50 ms | p95 ms | p99 ms | errors | partial | busy answers % | paced frames % "
