@@ -3,6 +3,7 @@ side; no module of engine/ or server/ takes part in an import loop; every
 engine module has a test file of its name."""
 import ast
 import pathlib
+import re
 
 FORBIDDEN = {"flask", "plotly", "server", "werkzeug", "redis", "pydantic", "gunicorn"}
 
@@ -130,3 +131,18 @@ def test_every_server_module_has_a_test_file_of_its_name():
     tests = {p.stem.removeprefix("test_") for p in root.joinpath("tests", "server").glob("test_*.py")}
     assert sorted(modules - tests - UNNAMED_TESTS) == []
     assert UNNAMED_TESTS <= modules - tests   # an entry that got its file leaves the list
+
+
+def _page_imports() -> dict[str, set[str]]:
+    """static/js's modules and the page modules each imports (static imports)."""
+    folder = ROOT / "static" / "js"
+    found = re.compile(r"^\s*(?:import|export)\b[^;]*?from\s+['\"]\./([\w-]+)\.js['\"]"
+                       r"|^import\s+['\"]\./([\w-]+)\.js['\"]", re.M)
+    return {path.stem: {a or b for a, b in found.findall(path.read_text())}
+            for path in folder.glob("*.js")}
+
+
+def test_no_page_module_takes_part_in_an_import_loop():
+    graph = _page_imports()
+    assert {"api", "state"} <= graph["main"]
+    assert _loops(graph) == []

@@ -1,44 +1,12 @@
 // Creases: what a frame says about the ReLU units (include "regions" and
 // "tint", engine/creases.py): the units dead on every training point, the
 // number of linear regions the network cuts the plane into, and for the tint
-// view each cell's region with each region's tint. Here: decoding, the
-// readout's words, and the tint layer the plane stacks over its class colours.
+// view each cell's region with each region's tint (decoded in frame.js). Here:
+// the readout's words, and the tint layer the plane stacks over its class colours.
 // The diagram greys dead units (NetworkDiagram.setDead), the overlay dashes
 // their lines (plane-overlay.js).
 
-import { base64Bytes, inflate } from './frame.js';
 import { clearedContext, sizeCanvas } from './dom.js';
-
-const ID_TYPES = { 'zlib+base64+uint16le': 2, 'zlib+base64+uint32le': 4 };
-
-/**
- * A frame's `regions` decoded: {count, reluUnits, dead (per hidden layer, unit
- * indices), deadCount, ids: null | {resolution, palette, cells (R*R, row i = y),
- * tints (one per region)}}; null when the frame has none.
- */
-export async function decodeRegions(regions) {
-  if (!regions) return null;
-  const out = {
-    count: regions.count,
-    reluUnits: regions.relu_units,
-    dead: regions.dead,
-    deadCount: regions.dead.reduce((sum, layer) => sum + layer.length, 0),
-    ids: null,
-  };
-  const ids = regions.ids;
-  if (ids) {
-    const size = ID_TYPES[ids.encoding];
-    if (!size) throw new Error(`unknown region id encoding ${ids.encoding}`);
-    const bytes = await inflate(base64Bytes(ids.data));
-    const n = ids.resolution * ids.resolution;
-    if (bytes.length !== size * n) throw new Error(`region ids have ${bytes.length} bytes, expected ${size * n}`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const cells = size === 2 ? new Uint16Array(n) : new Uint32Array(n);
-    for (let k = 0; k < n; k++) cells[k] = size === 2 ? view.getUint16(2 * k, true) : view.getUint32(4 * k, true);
-    out.ids = { resolution: ids.resolution, palette: ids.palette, cells, tints: base64Bytes(ids.tints) };
-  }
-  return out;
-}
 
 /** The readout's words, "dead units 3 · linear regions 41"; '' for a network without ReLU units. */
 export function creasesText(regions) {

@@ -1,8 +1,6 @@
 // Decoding of a Frame (version 1, docs/design.md) into typed arrays the
 // renderers draw from. Nothing here touches the DOM.
 
-import { decodeRegions } from './creases.js';
-
 export const FRAME_VERSION = 1;
 
 /** Bytes of a base64 string. */
@@ -100,6 +98,37 @@ export function decodeThumbnails(thumbnails) {
 }
 
 /** Everything a frame says, decoded. Optional parts are null when absent. */
+const ID_TYPES = { 'zlib+base64+uint16le': 2, 'zlib+base64+uint32le': 4 };
+
+/**
+ * A frame's `regions` decoded: {count, reluUnits, dead (per hidden layer, unit
+ * indices), deadCount, ids: null | {resolution, palette, cells (R*R, row i = y),
+ * tints (one per region)}}; null when the frame has none.
+ */
+export async function decodeRegions(regions) {
+  if (!regions) return null;
+  const out = {
+    count: regions.count,
+    reluUnits: regions.relu_units,
+    dead: regions.dead,
+    deadCount: regions.dead.reduce((sum, layer) => sum + layer.length, 0),
+    ids: null,
+  };
+  const ids = regions.ids;
+  if (ids) {
+    const size = ID_TYPES[ids.encoding];
+    if (!size) throw new Error(`unknown region id encoding ${ids.encoding}`);
+    const bytes = await inflate(base64Bytes(ids.data));
+    const n = ids.resolution * ids.resolution;
+    if (bytes.length !== size * n) throw new Error(`region ids have ${bytes.length} bytes, expected ${size * n}`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const cells = size === 2 ? new Uint16Array(n) : new Uint32Array(n);
+    for (let k = 0; k < n; k++) cells[k] = size === 2 ? view.getUint16(2 * k, true) : view.getUint32(4 * k, true);
+    out.ids = { resolution: ids.resolution, palette: ids.palette, cells, tints: base64Bytes(ids.tints) };
+  }
+  return out;
+}
+
 export async function decodeFrame(frame) {
   if (frame.version !== FRAME_VERSION) throw new Error(`frame version ${frame.version}, page speaks ${FRAME_VERSION}`);
   const weights = decodeWeights(frame.weights);
