@@ -22,8 +22,8 @@ import json
 
 from engine.export_modules import (MODULE_BASE, MODULES, OPTIMIZER_CLASSES, OPTIMIZER_SOURCE,
                                    SEQUENTIAL)
-from engine.export_run import (INIT_SOURCE, ORDER_SOURCE, data_source, page_weights_source,
-                               replay_length, settings_source)
+from engine.export_run import (INIT_SOURCE, ORDER_SOURCE, data_source, epoch_loop,
+                               page_weights_source, replay_length, settings_source)
 from engine.export_scripts import MODULE_NAMES, OUTPUT_MODULES, _architecture
 
 NBFORMAT, NBFORMAT_MINOR = 4, 5
@@ -93,16 +93,7 @@ optimizer = OPTIMIZER_CLASS(params, **settings)
 N, B = X_train.shape[1], min(BATCH_SIZE, X_train.shape[1])
 X_fit, Y_fit = X_train.astype(DTYPE), targets(y_train)
 
-history = {"epoch": [], "train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
-for epoch in range(1, EPOCHS + 1):
-    if not train_epoch():
-        print(f"Diverged in epoch {epoch}: the page stops there too (lower the rate).")
-        break
-    (train_loss, train_acc), (val_loss, val_acc) = evaluate(X_train, y_train), evaluate(X_val, y_val)
-    for key, value in zip(history, (epoch, train_loss, train_acc, val_loss, val_acc)):
-        history[key].append(value)
-if len(history["epoch"]) == EPOCHS and EXTRA_BATCHES:   # the page stood inside the next epoch
-    train_epoch(EXTRA_BATCHES)
+''' + epoch_loop() + '''\
 
 
 def show(v):

@@ -102,3 +102,32 @@ def page_weights_source(run) -> str:
                      f"     np.array({_matrix(np.asarray(W0, np.float64), ' ' * 14)})),")
     return "PAGE_WEIGHTS = [  # (W, W0) of each Linear on the page when this was downloaded\n" \
            + "\n".join(parts) + "\n]"
+
+
+EPOCH_REPORT = '''\
+    show = [("-" if v is None else f"{v:.6f}") for v in (train_loss, train_acc, val_loss, val_acc)]
+    print(f"epoch {epoch:4d}  train loss {show[0]}  acc {show[1]}  val loss {show[2]}  acc {show[3]}")
+'''
+
+EPOCH_LOOP = '''\
+history = {"epoch": [], "train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+for epoch in range(1, EPOCHS + 1):
+    if not train_epoch():
+        print(f"Diverged in epoch {epoch}: the page stops there too (lower the rate).")
+        break
+    (train_loss, train_acc), (val_loss, val_acc) = evaluate(X_train, y_train), evaluate(X_val, y_val)
+    for key, value in zip(history, (epoch, train_loss, train_acc, val_loss, val_acc)):
+        history[key].append(value)
+{report}if len(history["epoch"]) == EPOCHS and EXTRA_BATCHES:   # the page stood inside the next epoch
+    train_epoch(EXTRA_BATCHES)
+'''
+
+
+def epoch_loop(report: bool = False) -> str:
+    """The epochs of a replay as source text, after ``train_epoch`` and
+    ``evaluate`` are defined: the page's history, cut at a divergence as the
+    page cuts it, then the minibatches the page took of the epoch after.
+    ``report`` prints each epoch's figures (the script; the notebook plots them)."""
+    lines = '' if not report else EPOCH_REPORT
+    return EPOCH_LOOP.replace("{report}", lines)
+

@@ -10,8 +10,8 @@ flattened.  PyTorch puts data points in rows (a batch is b x d).
 """
 from __future__ import annotations
 
-from engine.export_run import (INIT_SOURCE, ORDER_SOURCE, data_source, page_weights_source,
-                               replay_length, settings_source)
+from engine.export_run import (INIT_SOURCE, ORDER_SOURCE, data_source, epoch_loop,
+                               page_weights_source, replay_length, settings_source)
 from engine.export_scripts import _architecture
 
 TORCH_MODULES = {"relu": "nn.ReLU()", "tanh": "nn.Tanh()", "sigmoid": "nn.Sigmoid()",
@@ -93,18 +93,7 @@ def evaluate(X, y):
     return (total / b if math.isfinite(total / b) else None), accuracy
 
 
-history = {"epoch": [], "train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
-for epoch in range(1, EPOCHS + 1):
-    if not train_epoch():
-        print(f"Diverged in epoch {epoch}: the page stops there too (lower the rate).")
-        break
-    (train_loss, train_acc), (val_loss, val_acc) = evaluate(X_train, y_train), evaluate(X_val, y_val)
-    for key, value in zip(history, (epoch, train_loss, train_acc, val_loss, val_acc)):
-        history[key].append(value)
-    show = [("-" if v is None else f"{v:.6f}") for v in (train_loss, train_acc, val_loss, val_acc)]
-    print(f"epoch {epoch:4d}  train loss {show[0]}  acc {show[1]}  val loss {show[2]}  acc {show[3]}")
-if len(history["epoch"]) == EPOCHS and EXTRA_BATCHES:   # the page stood inside the next epoch
-    train_epoch(EXTRA_BATCHES)
+''' + epoch_loop(report=True) + '''\
 
 with torch.no_grad():
     gap = max(float((p - torch.tensor(page, dtype=TORCH_DTYPE)).abs().max())

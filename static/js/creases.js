@@ -6,7 +6,7 @@
 // The diagram greys dead units (NetworkDiagram.setDead), the overlay dashes
 // their lines (plane-overlay.js).
 
-import { clearedContext, sizeCanvas } from './dom.js';
+import { clearedContext, drawCellGrid, sizeCanvas } from './dom.js';
 
 /** The readout's words, "dead units 3 · linear regions 41"; '' for a network without ReLU units. */
 export function creasesText(regions) {
@@ -77,16 +77,7 @@ export class TintLayer {
       }
     }
     this.cells.getContext('2d').putImageData(image, 0, 0);
-    const { left, top, width, height } = this.area;
-    const dx = width / (r - 1);
-    const dy = height / (r - 1);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, width, height);
-    ctx.clip();
-    ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(this.cells, left - dx / 2, top - dy / 2, width + dx, height + dy);
-    ctx.restore();
+    drawCellGrid(ctx, this.cells, this.area);
     this.drawn = { regions: new Set(cells).size, edges: regionEdges(cells, r) };
   }
 }

@@ -71,3 +71,19 @@ export function clearedContext(canvas, size) {
   ctx.clearRect(0, 0, size, size);
   return ctx;
 }
+
+/** Stretch an r x r canvas of grid cells over the plot area ({left, top, width,
+ * height}), each cell centred on its grid point (the outer half cells are clipped). */
+export function drawCellGrid(ctx, cells, area) {
+  const { left, top, width, height } = area;
+  const r = cells.width;
+  const dx = width / (r - 1);
+  const dy = height / (r - 1);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(cells, left - dx / 2, top - dy / 2, width + dx, height + dy);
+  ctx.restore();
+}

@@ -1,7 +1,7 @@
 // The class regions of the plane: a pixel per grid cell coloured by a lookup
 // (class and confidence), drawn scaled onto the plot area under the axes.
 
-import { clearedContext, sizeCanvas } from './dom.js';
+import { clearedContext, drawCellGrid, sizeCanvas } from './dom.js';
 import { regionLut } from './palette.js';
 
 const luts = new Map(); // "k/mode" -> regionLut
@@ -75,16 +75,6 @@ export class RegionsLayer {
   _draw() {
     const ctx = clearedContext(this.canvas, this.size);
     if (!this.area) return;
-    const { left, top, width, height } = this.area;
-    const r = this.cells.width;
-    const dx = width / (r - 1);
-    const dy = height / (r - 1);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, width, height);
-    ctx.clip();
-    ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(this.cells, left - dx / 2, top - dy / 2, width + dx, height + dy);
-    ctx.restore();
+    drawCellGrid(ctx, this.cells, this.area);
   }
 }

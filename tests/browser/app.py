@@ -3,7 +3,9 @@ rendered DOM (Plotly's SVG, the diagram's SVG), not the page's own variables,
 wherever the rendering is what a test is about."""
 from __future__ import annotations
 
+import json
 import re
+from contextlib import contextmanager
 
 from playwright.sync_api import Page
 
@@ -131,3 +133,38 @@ def upload_lines(page: Page, folder, lines: list[str], name: str = "grid.txt") -
     with wait_for_api(page, "/data", "PUT"):
         page.get_by_test_id("upload").set_input_files(str(path))
 
+
+
+def watch_problems(page: Page) -> list[str]:
+    """A list that collects the page's console errors, page errors, failed
+    requests and 4xx/5xx answers from now on."""
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.method} {r.url} {r.failure}"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.request.method} {r.url}"))
+    return problems
+
+
+@contextmanager
+def touch_device(browser, context_args: dict, viewport: dict):
+    """A page on a touch-only device (no mouse) of the viewport's size at device
+    scale 2; fails if the page reported a problem."""
+    context = browser.new_context(**{**context_args, "viewport": viewport, "device_scale_factor": 2,
+                                     "is_mobile": True, "has_touch": True})
+    page = context.new_page()
+    problems = watch_problems(page)
+    yield page
+    context.close()
+    assert problems == [], "the page reported problems:\n" + "\n".join(problems)
+
+
+def other_rate_bounds(page: Page, lr_min: float = 0.01, lr_max: float = 5) -> None:
+    """Answer GET /api/datasets with the server's own limits but these rate bounds,
+    as a server configured otherwise would."""
+    def answer(route):
+        got = route.fetch()
+        body = got.json()
+        body["limits"].update(lr_min=lr_min, lr_max=lr_max)
+        route.fulfill(response=got, body=json.dumps(body))
+    page.route("**/api/datasets", answer)

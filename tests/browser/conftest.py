@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.app import watch_problems
 from tests.browser.live_server import start_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,11 +85,7 @@ def page_errors(request):
         yield []
         return
     page = request.getfixturevalue("page")
-    problems: list[str] = []
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.method} {r.url} {r.failure}"))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.request.method} {r.url}"))
+    problems = watch_problems(page)
     yield problems
     allowed = [s for mark in request.node.iter_markers("allow_page_errors") for s in mark.args]
     unexpected = [p for p in problems if not any(s in p for s in allowed)]

@@ -9,7 +9,7 @@ import pytest
 
 from playwright.sync_api import expect
 
-from tests.browser.app import open_app, settle, wait_for_api
+from tests.browser.app import open_app, other_rate_bounds, settle, wait_for_api
 
 SEVEN_WIDE = ",".join(["128"] * 7)   # 99,714 parameters: one layer more is 116,226
 
@@ -141,12 +141,7 @@ def test_a_rate_below_the_least_one_is_refused_naming_it(page):
 
 def test_the_rate_bounds_come_from_the_server(page):
     """The learning rate's bounds, like the limits, come from GET /api/datasets alone."""
-    def other(route):
-        answer = route.fetch()
-        body = answer.json()
-        body["limits"].update(lr_min=0.01, lr_max=5)
-        route.fulfill(response=answer, body=json.dumps(body))
-    page.route("**/api/datasets", other)
+    other_rate_bounds(page)
     open_app(page, "lr=6")
     expect(page.get_by_test_id("link-note")).to_contain_text("lr=6: at most 5 on this server")
     settle(page)

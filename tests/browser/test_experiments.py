@@ -4,13 +4,12 @@ trials finished, the bar stopped, those trials' results marked partial, nothing
 left of the run before)."""
 from __future__ import annotations
 
-import json
 import math
 import re
 
 from playwright.sync_api import expect
 
-from tests.browser.app import READY
+from tests.browser.app import READY, other_rate_bounds
 
 # Every change of the bar, with the text shown beside it at that moment.
 WATCH = """() => {
@@ -78,12 +77,7 @@ def test_cancel_leaves_a_consistent_screen_and_progress_text_matches_the_bar(pag
 
 
 def test_the_rate_field_is_bounded_by_the_server(page):
-    def other(route):
-        answer = route.fetch()
-        body = answer.json()
-        body["limits"].update(lr_min=0.01, lr_max=5)
-        route.fulfill(response=answer, body=json.dumps(body))
-    page.route("**/api/datasets", other)
+    other_rate_bounds(page)
     page.goto("/experiments")
     page.wait_for_selector(READY)
     lr = page.get_by_test_id("lr")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.app import READY, open_app, settle
+from tests.browser.app import READY, open_app, settle, touch_device
 from tests.browser.shared_page import SCREENSHOTS
 
 SCREENS = [(390, 844), (768, 1024)]
@@ -42,16 +42,8 @@ BEYOND_THE_VIEWPORT = """() => {
 def touch_page(browser, browser_context_args, request):
     """A page in a phone-like context: width x height, touch, device scale 2, mobile."""
     width, height = request.param
-    context = browser.new_context(**{**browser_context_args, "viewport": {"width": width, "height": height},
-                                     "device_scale_factor": 2, "is_mobile": True, "has_touch": True})
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
-    yield page
-    context.close()
-    assert problems == [], "the page reported problems:\n" + "\n".join(problems)
+    with touch_device(browser, browser_context_args, {"width": width, "height": height}) as page:
+        yield page
 
 
 def box(page, testid: str) -> dict:

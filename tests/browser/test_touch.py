@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.app import READY, along, open_app, point_count, settle, unit_lines, wait_for_api
+from tests.browser.app import (READY, along, open_app, point_count, settle, touch_device, unit_lines,
+                               wait_for_api)
 from tests.browser.shared_page import SCREENSHOTS
 
 TABLET = {"width": 1024, "height": 768}
@@ -19,16 +20,8 @@ FINGER_PX = 44
 @pytest.fixture
 def tablet(browser, browser_context_args):
     """A page on a touch tablet (no mouse): width x height 1024x768, device scale 2."""
-    context = browser.new_context(**{**browser_context_args, "viewport": TABLET, "device_scale_factor": 2,
-                                     "is_mobile": True, "has_touch": True})
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
-    yield page
-    context.close()
-    assert problems == [], "the page reported problems:\n" + "\n".join(problems)
+    with touch_device(browser, browser_context_args, TABLET) as page:
+        yield page
 
 
 def touch_drag(page, start, end, steps: int = 10) -> None:
