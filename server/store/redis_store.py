@@ -2,10 +2,11 @@
 
 Keys: ``<prefix>s:<sid>`` holds the blob and expires after the idle time
 (refreshed on every read and write); ``<prefix>l:<sid>`` is the session's
-lock, ``SET NX PX`` with a random token.  While the ``with`` block runs, a
-small thread renews the lock every third of its TTL, so a request that works
-longer than the TTL keeps it; the TTL only matters when the holder's process
-is gone.  Renewing, releasing and writing under the lock are Lua scripts that
+lock, ``SET NX PX`` with a random token.  While the ``with`` block runs, the
+store's one renewing thread (``LockKeeper``, shared by every lock the process
+holds: a thread started per request cost a frame about 0.5 ms) renews it
+every third of its TTL, so a request that works longer than the TTL keeps
+it; the TTL only matters when the holder's process is gone.  Renewing, releasing and writing under the lock are Lua scripts that
 first check the token, so a request whose lock expired (a stalled worker) can
 neither renew, release nor overwrite another's work.
 
@@ -24,6 +25,7 @@ compute).
 """
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
@@ -151,6 +153,44 @@ def _answering() -> Iterator[None]:
         raise StoreUnavailable(str(e)) from None
 
 
+class LockKeeper:
+    """Renews every lock this process holds, each third of the TTL, from one
+    daemon thread (started on first use, and again in a forked worker, which
+    inherits no threads).  A lock found lost is dropped: ``put`` then refuses."""
+
+    def __init__(self, renew, ttl_ms: int):
+        self.renew, self.period = renew, max(ttl_ms / 3000, 0.01)
+        self.held: dict[str, str] = {}
+        self.mutex = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def hold(self, key: str, token: str) -> None:
+        with self.mutex:
+            self.held[key] = token
+            if self.pid != os.getpid() or self.thread is None or not self.thread.is_alive():
+                self.pid = os.getpid()
+                self.thread = threading.Thread(target=self._run, name="lock-keeper", daemon=True)
+                self.thread.start()
+
+    def drop(self, key: str, token: str) -> None:
+        with self.mutex:
+            if self.held.get(key) == token:
+                del self.held[key]
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.period)
+            with self.mutex:
+                held = list(self.held.items())
+            for key, token in held:
+                try:
+                    if not self.renew(keys=[key], args=[token, int(self.period * 3000)]):
+                        self.drop(key, token)
+                except redis.RedisError:
+                    pass   # Redis away for a moment: try again; the TTL covers a longer outage
+
+
 class RedisStore(SessionStore):
     kind = "redis"
 
@@ -168,6 +208,7 @@ class RedisStore(SessionStore):
         self._put = self.client.register_script(_PUT)
         self._admit = self.client.register_script(_ADMIT)
         self._delete = self.client.register_script(_DELETE)
+        self._keeper = LockKeeper(self._renew, lock_ttl_ms)
 
     def _key(self, sid: str) -> str:
         return f"{self.prefix}s:{sid}"
@@ -242,29 +283,16 @@ class RedisStore(SessionStore):
                     raise SessionBusy(sid)
                 time.sleep(pause)
                 pause = min(pause * 2, 0.05)
-        done = threading.Event()
-        renewer = threading.Thread(target=self._keep, args=(key, token, done),
-                                   name=f"lock-renewer-{sid[:6]}", daemon=True)
-        renewer.start()
+        self._keeper.hold(key, token)
         try:
             yield held
         finally:
-            done.set()
-            renewer.join()
+            self._keeper.drop(key, token)
             try:
                 if not held.released:
                     self._release(keys=[key], args=[token])
             except redis.RedisError:
                 pass  # the lock expires by itself; the request's own outcome matters more
-
-    def _keep(self, key: str, token: str, done: threading.Event) -> None:
-        """Renew the lock until ``done``; stop if it was lost (``put`` then refuses)."""
-        while not done.wait(max(self.lock_ttl_ms / 3000, 0.01)):
-            try:
-                if not self._renew(keys=[key], args=[token, self.lock_ttl_ms]):
-                    return
-            except redis.RedisError:
-                pass   # Redis away for a moment: try again; the TTL covers a longer outage
 
     def stats(self) -> dict:
         """Keys listed as live (some may have expired since) and their bytes."""

@@ -302,13 +302,21 @@ def test_redis_lock_is_renewed_while_its_holder_works(redis_url):
 
 
 def test_redis_lock_renewal_stops_with_the_block(redis_url):
+    """Once the block ends nothing renews its lock (were its release lost, the
+    lock would still expire), and locks share one renewing thread."""
     store = RedisStore(redis_url, 60, lock_wait_s=1, lock_ttl_ms=150)
     sid = new_session_id()
     before = threading.active_count()
-    with store.lock(sid):
-        pass
+    with store.lock(sid) as held:
+        time.sleep(0.3)                                  # renewed meanwhile: still ours
+        assert store.client.get(store._lock_key(sid)) == held.token.encode()
     assert store.client.exists(store._lock_key(sid)) == 0
-    assert wait_for(lambda: threading.active_count() == before)
+    store.client.set(store._lock_key(sid), held.token, px=150)   # as if the release were lost
+    assert wait_for(lambda: store.client.exists(store._lock_key(sid)) == 0)
+    for _ in range(20):
+        with store.lock(new_session_id()):
+            pass
+    assert threading.active_count() <= before + 1
 
 
 def wait_for(predicate, timeout: float = 2.0) -> bool:
