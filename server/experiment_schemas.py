@@ -170,5 +170,6 @@ class TrialMultiples(BaseModel):
     done: bool
     degraded: dict[str, Any] | None = None
     extent: tuple[float, float, float, float]
+    poor_margin: float = Field(description="a trial this far below the best one's accuracy is 'poor'")
     points: dict[str, list[tuple[float, float, int]]]
     architectures: list[dict[str, Any]]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from flask import Blueprint
 
-from engine.experiment.summary import verdicts
+from engine.experiment.summary import POOR_MARGIN, verdicts
 from engine.grid import GridPass
 from engine.network import layer_params
 
@@ -76,7 +76,7 @@ def multiples(eid: str, grid: int) -> dict:
         "budget_ms": runner.config.frame_budget_ms, "estimate_ms": round(estimate, 1),
         "asked": {"grid": asked}, "drawn": {"grid": grid}}
     return {"experiment": eid, "done": all(exp.done for _, exp in parts), "degraded": degraded,
-            "extent": extent,
+            "extent": extent, "poor_margin": POOR_MARGIN,
             "points": {"train": datasource.to_rows(first.X_train, first.y_train),
                        "val": datasource.to_rows(first.X_val, first.y_val)},
             "architectures": architectures}

@@ -20,7 +20,6 @@ from engine.network import layer_params
 # architecture sits in a poor optimum: 10 points of accuracy is more than the
 # spread of trials that found the same solution on the homework's data sets.
 POOR_MARGIN = 0.1
-VERDICTS = ("fine", "poor", "stuck")
 
 
 def _stats(values: list) -> dict | None:
