@@ -86,6 +86,11 @@ def test_every_trial_arrives_as_it_finishes_marked_sorted_and_opens_exactly(page
     lines = trials[chosen]["lines"]
     assert [[W[j] for W in first["W"]] + [first["W0"][j]] for j in range(2)] == lines
     expect(page.get_by_test_id("status")).to_contain_text("Opened the experiment's trial at epoch 200")
+    shot("trials-opened")
+    page.reload()                       # the address now says the trial's settings: a reload resumes it
+    page.wait_for_selector(READY, timeout=30_000)
+    settle(page)
+    assert counters(page)["epoch"] == 200 and exact_weights(page)[0] == first
 
 
 def test_presenter_mode_shows_every_trial_larger_on_one_screen(page, shot):
