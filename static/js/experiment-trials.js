@@ -173,7 +173,9 @@ export class TrialMultiples {
     const acc = accuracy(t);
     const canvas = h('canvas', { 'aria-hidden': 'true' });
     draw(canvas, size, this.grids.get(`${arch.architecture}:${t.trial}`), t, data);
-    const label = `Trial ${t.trial}: validation accuracy ${fmt(acc)}${badge ? `, ${badge.text} (${badge.why})` : ''}. Open it in the playground.`;
+    // the accessible name starts with what the button shows (WCAG's label in name)
+    const shown = `${fmt(acc)} #${t.trial}${badge ? ` ${badge.mark} ${badge.tag}` : ''}`;
+    const label = `${shown}: trial ${t.trial}, validation accuracy ${fmt(acc)}${badge ? `, ${badge.text} (${badge.why})` : ''}. Opens it in the playground.`;
     return h('button', {
       type: 'button', class: `trial-multiple verdict-${t.verdict}`, 'aria-label': label, title: label,
       'data-testid': `trial-${arch.architecture}-${t.trial}`, 'data-trial': String(t.trial), 'data-verdict': t.verdict,
@@ -181,6 +183,6 @@ export class TrialMultiples {
     },
     canvas,
     h('span', { class: 'trial-caption' }, h('span', { class: 'trial-acc' }, fmt(acc)), h('span', { class: 'trial-number' }, `#${t.trial}`)),
-    badge ? h('span', { class: 'trial-badge', 'aria-hidden': 'true' }, `${badge.mark} ${badge.tag}`) : '');
+    badge ? h('span', { class: 'trial-badge' }, `${badge.mark} ${badge.tag}`) : '');
   }
 }

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.app import READY
 from tests.browser.shared_page import counters, exact_weights, settle, state
+from tests.browser.test_a11y import axe_problems
 
 # every change of the multiples, with how many there were
 WATCH = """() => {
@@ -96,10 +97,12 @@ def test_every_trial_arrives_as_it_finishes_marked_sorted_and_opens_exactly(page
 def test_presenter_mode_shows_every_trial_larger_on_one_screen(page, shot):
     run_preset(page, 20)
     normal = page.evaluate(READ)[0]["box"]["width"]
+    assert axe_problems(page, "[data-testid=every-trial]") == []
     page.get_by_test_id("presenter-toggle").click()
     shown = page.evaluate(READ)
     assert len(shown) == 20 and shown[0]["box"]["width"] > normal
     assert all(s["box"]["bottom"] <= 720 and s["box"]["right"] <= 1280 for s in shown)
+    assert axe_problems(page, "[data-testid=every-trial]") == []
     shot("trials-presenter")
 
 
