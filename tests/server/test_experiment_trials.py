@@ -81,7 +81,8 @@ def test_the_multiples_grid_is_fitted_to_the_frame_budget(make_app):
     assert {t["grid"]["resolution"] for t in got["architectures"][0]["trials"]} == {drawn}
 
 
-def test_an_opened_trial_is_that_trial_exactly_and_trains_on_as_it_would_have(api, app):
+def test_an_opened_trial_is_that_trial_exactly_and_trains_on_as_it_would_have(any_app):
+    api, app = CheckedClient(any_app), any_app
     status = start(api, BODY)
     drive(api, status, budget_ms=200)
     r = api.post(f"/api/experiments/{status['experiment']}/open", json={"architecture": 0, "trial": 5})
