@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.app import READY
-from tests.browser.shared_page import counters, exact_weights, settle, state
+from tests.browser.shared_page import advance_epochs, counters, exact_weights, settle, state
 from tests.browser.test_a11y import axe_problems
 
 # every change of the multiples, with how many there were
@@ -92,6 +92,12 @@ def test_every_trial_arrives_as_it_finishes_marked_sorted_and_opens_exactly(page
     page.wait_for_selector(READY, timeout=30_000)
     settle(page)
     assert counters(page)["epoch"] == 200 and exact_weights(page)[0] == first
+    # training on goes on with the trial's own settings: nothing but advances is sent
+    sent = []
+    page.on("request", lambda r: "/api/" in r.url and sent.append((r.method, r.url.split("/")[-1])))
+    advance_epochs(page, 1)
+    assert counters(page)["epoch"] == 201 and {m for m, _ in sent} == {"POST"}
+    assert {u.split("?")[0] for _, u in sent} == {"advance"}, sent
 
 
 def test_presenter_mode_shows_every_trial_larger_on_one_screen(page, shot):
