@@ -84,9 +84,10 @@ class Config:
         "Most drawing time one frame may use, estimated before drawing (server/cost.py); past it the "
         "frame is drawn coarser and says `degraded`.")
     trial_weights_kb: int = setting(
-        "TRIAL_WEIGHTS_KB", 8192,
+        "TRIAL_WEIGHTS_KB", 32768,
         "Most KB one experiment keeps of its trials' final states (weights, optimizer state, "
-        "history), so that any trial opens in the playground exactly; more: 400 naming `trials`.")
+        "history), so that any trial opens in the playground exactly (8 architectures of one "
+        "Adam trial at MAX_PARAMS take about 25 MB); more: 400 naming `trials`.")
     busy_wait_ms: int = setting(
         "BUSY_WAIT_MS", 100,
         "A request that waited this long for the processor or a thread (server/busy.py) answers "
