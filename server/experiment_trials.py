@@ -39,11 +39,26 @@ def _finished(eid: str):
     return runner, manifest, [(p, runner.part(eid, p["part"])) for p in manifest["parts"]]
 
 
+def _multiple(exp, result: dict, verdict: str, extent, grid: int) -> dict:
+    """One finished trial of ``exp`` drawn small: its regions and its first layer's lines."""
+    run = exp.trial_run(result["trial"])
+    params = layer_params(run.model)
+    acts = run.spec.activations + ("softmax",)
+    W, W0 = params[0]
+    return {
+        **{key: result[key] for key in ("trial", "seed", "epochs", "state", "final_val_acc",
+                                        "final_train_acc", "classes_predicted")},
+        "verdict": verdict,
+        "grid": frames.grid(GridPass(params, acts, extent, grid), run.spec.n_classes, False),
+        # unit j's line: w1 x1 + w2 x2 + b = 0 (only a hidden layer's units draw one)
+        "lines": [[float(W[0, j]), float(W[1, j]), float(W0[j, 0])] for j in range(W.shape[1])]
+        if run.spec.hidden else []}
+
+
 def multiples(eid: str, grid: int) -> dict:
     runner, manifest, parts = _finished(eid)
     k = manifest["n_classes"]
-    done = [(p, exp) for p, exp in parts if exp.results]
-    shapes = [cost.Shape((2, *p["hidden"], k), 0) for p, exp in done for _ in exp.results]
+    shapes = [cost.Shape((2, *p["hidden"], k), 0) for p, exp in parts for _ in exp.results]
     asked = grid
     grid, estimate = cost.fit_grids(shapes, grid, runner.config.frame_budget_ms)
     heavy.admit(estimate + runner.stored_ms(manifest, manifest["parts"]))
@@ -51,27 +66,12 @@ def multiples(eid: str, grid: int) -> dict:
     extent = datasource.extent_of(np.hstack([first.X_train, first.X_val]))
     architectures = []
     for arch, hidden in enumerate(manifest["architectures"]):
-        mine = [(p, exp) for p, exp in done if p["architecture"] == arch]
-        results = sorted((r for _, exp in mine for r in exp.results), key=lambda r: r["trial"])
-        acts = ("relu",) * len(hidden) + ("softmax",)
-        trials = []
-        for result, verdict in zip(results, verdicts(results)):
-            exp = next(exp for p, exp in mine if p["first_trial"] <= result["trial"] < p["first_trial"] + p["trials"])
-            params = [(W.copy(), W0.copy()) for W, W0 in layer_params(exp.trial_run(result["trial"]).model)]
-            first_layer = params[0]
-            trials.append({
-                "trial": result["trial"], "seed": result["seed"], "epochs": result["epochs"],
-                "state": result["state"], "final_val_acc": result["final_val_acc"],
-                "final_train_acc": result["final_train_acc"],
-                "classes_predicted": result["classes_predicted"], "verdict": verdict,
-                "grid": frames.grid(GridPass(params, acts, extent, grid), k, False),
-                # unit j's line: w1 x1 + w2 x2 + b = 0 (only a hidden layer's units draw one)
-                "lines": [[float(first_layer[0][0, j]), float(first_layer[0][1, j]), float(first_layer[1][j, 0])]
-                          for j in range(first_layer[0].shape[1])] if hidden else []})
-        architectures.append({"architecture": arch, "hidden": list(hidden),
-                              "trials_requested": sum(p["trials"] for p in manifest["parts"]
-                                                      if p["architecture"] == arch),
-                              "trials": trials})
+        mine = [(p, exp) for p, exp in parts if p["architecture"] == arch]
+        finished = sorted(((r, exp) for _, exp in mine for r in exp.results), key=lambda f: f[0]["trial"])
+        judged = verdicts([r for r, _ in finished])   # against the best trial finished so far
+        architectures.append({
+            "architecture": arch, "hidden": list(hidden), "trials_requested": sum(p["trials"] for p, _ in mine),
+            "trials": [_multiple(exp, r, v, extent, grid) for (r, exp), v in zip(finished, judged)]})
     degraded = None if grid == asked or not shapes else {
         "budget_ms": runner.config.frame_budget_ms, "estimate_ms": round(estimate, 1),
         "asked": {"grid": asked}, "drawn": {"grid": grid}}

@@ -129,3 +129,14 @@ def test_keeping_every_trial_is_bounded_by_trial_weights_kb(make_app):
     answer = r.get_json()
     assert r.status_code == 400 and answer["field"] == "trials", answer
     assert "TRIAL_WEIGHTS_KB" in answer["message"] and "64 KB" in answer["message"]
+
+
+def test_each_architecture_has_its_own_multiples_and_no_hidden_layer_draws_no_lines(api):
+    status = start(api, {**BODY, "architectures": [[], [3, 2]], "trials": 2})
+    drive(api, status, budget_ms=200)
+    got = trials_of(api, status["experiment"])
+    none, deep = got["architectures"]
+    assert (none["hidden"], deep["hidden"]) == ([], [3, 2])
+    assert [t["lines"] for t in none["trials"]] == [[], []]
+    assert [len(t["lines"]) for t in deep["trials"]] == [3, 3]      # the first hidden layer's units
+    assert all(t["verdict"] in ("fine", "poor", "stuck") for a in got["architectures"] for t in a["trials"])
