@@ -130,21 +130,24 @@ export class TrialMultiples {
   /** A new run: nothing to show until its first trial finishes. */
   clear(trials) {
     this.data = null;
-    this.expected = trials;
+    this.pending = null;
     this.el.hidden = false;
     this.heading.textContent = `Every trial: 0 of ${trials} finished`;
     this.legend.textContent = 'Each trial appears here as it finishes.';
     this.body.replaceChildren();
   }
 
-  /** The answer of GET /api/experiments/{id}/trials. */
+  /** The answer of GET /api/experiments/{id}/trials (a later answer wins over one still decoding). */
   async show(data) {
-    this.data = data;
-    this.grids = new Map();
+    this.pending = data;
+    const grids = new Map();
     await Promise.all(data.architectures.flatMap((a) => a.trials.map(async (t) => {
-      this.grids.set(`${a.architecture}:${t.trial}`, await decodeGrid(t.grid));
+      grids.set(`${a.architecture}:${t.trial}`, await decodeGrid(t.grid));
     })));
-    if (this.data === data) this.render();
+    if (this.pending !== data) return;
+    this.data = data;
+    this.grids = grids;
+    this.render();
   }
 
   /** Draw again (presenter mode changes the size). */
@@ -162,10 +165,13 @@ export class TrialMultiples {
       h('b', {}, `${BADGES.poor.mark} ${BADGES.poor.text}`), `: more than ${fmt(data.poor_margin)} below the best. `,
       'Click a trial, or Tab to it and press Enter, to open it in the playground.');
     const many = data.architectures.length > 1;
+    // a keyboard user on a multiple keeps their place when new trials arrive or the order changes
+    const focused = this.body.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
     this.body.replaceChildren(...data.architectures.map((a) => h('section', { class: 'trial-group', 'aria-label': `Trials of ${a.hidden.length ? `(${a.hidden.join(', ')})` : 'no hidden layer'}` },
       many ? h('h3', {}, a.hidden.length ? `(${a.hidden.join(', ')})` : '() no hidden layer') : '',
       h('div', { class: 'trial-multiples', 'data-testid': `trials-${a.architecture}` },
         ...ordered(a.trials, this.sort).map((t) => this._multiple(a, t, size, data))))));
+    if (focused) this.body.querySelector(`[data-testid="${focused}"]`)?.focus();
   }
 
   _multiple(arch, t, size, data) {

@@ -104,7 +104,10 @@ def test_presenter_mode_shows_every_trial_larger_on_one_screen(page, shot):
     run_preset(page, 20)
     normal = page.evaluate(READ)[0]["box"]["width"]
     assert axe_problems(page, "[data-testid=every-trial]") == []
-    page.get_by_test_id("presenter-toggle").click()
+    page.get_by_test_id("trial-0-7").focus()
+    page.keyboard.press("p")            # presenter mode from the keyboard; the focus stays on trial 7
+    expect(page.locator("body")).to_have_class("presenter")
+    assert page.evaluate("document.activeElement.dataset.testid") == "trial-0-7"
     shown = page.evaluate(READ)
     assert len(shown) == 20 and shown[0]["box"]["width"] > normal
     assert all(s["box"]["bottom"] <= 720 and s["box"]["right"] <= 1280 for s in shown)
