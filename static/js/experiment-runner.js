@@ -59,15 +59,19 @@ export class Runner {
     this.onTrialDone = onTrialDone;
     this.id = null;
     this.cancelled = false;
+    this.finished = false;
     this.inFlight = 0;
   }
 
+  /** Started, neither cancelled nor finished: leaving the page cancels it. (A finished run
+   * stays on the server until it expires, so its trials still open after Back.) */
   get running() {
-    return this.id !== null && !this.cancelled;
+    return this.id !== null && !this.cancelled && !this.finished;
   }
 
   async run(body) {
     this.cancelled = false;
+    this.finished = false;
     const status = await call('POST', '/api/experiments', body);
     this.id = status.experiment;
     this.parts = new Map(status.parts.map((p) => [p.part, p]));
@@ -105,6 +109,7 @@ export class Runner {
       throw err;
     }
     if (this.cancelled) return null;
+    this.finished = true;
     return call('GET', `/api/experiments/${this.id}/results?grid=80`);
   }
 

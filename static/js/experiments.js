@@ -22,6 +22,28 @@ let progress = null; // the last progress shown
 const TRIAL_GRID = 40; // cells per side of a small multiple (the server may draw fewer)
 const trials = new TrialMultiples($('every-trial'), { onOpen: openTrial });
 
+/** The finished run this page shows, in its address (?run=id), so that Back from an opened trial finds it. */
+function keepRunInAddress(id) {
+  const url = new URL(window.location.href);
+  if (id) url.searchParams.set('run', id);
+  else url.searchParams.delete('run');
+  window.history.replaceState(null, '', url);
+}
+
+/** Show the finished run the address names again: its trials and its results. */
+async function showKeptRun(id) {
+  try {
+    const [multiples, results] = await Promise.all([
+      call('GET', `/api/experiments/${id}/trials?grid=${TRIAL_GRID}`), call('GET', `/api/experiments/${id}/results?grid=80`)]);
+    await trials.show(multiples);
+    await renderResults($('results-body'), results);
+    status(`The run you left: ${results.architectures.map((a) => archName(a.hidden)).join(', ')}. Its trials open in the playground.`, 'info');
+  } catch (err) {
+    keepRunInAddress(null);
+    status(`The run in this address is gone from the server (${err.message}): run it again.`, 'warn');
+  }
+}
+
 /** Open one finished trial in the playground: a session of its own, exactly that trial. */
 async function openTrial(architecture, trial) {
   status(`Opening trial ${trial} in the playground…`, 'info');
@@ -147,6 +169,7 @@ async function run(ev) {
   $('run').disabled = true;
   $('cancel').disabled = false;
   status('Running on the server…', 'info');
+  keepRunInAddress(null);
   // the previous run's results go: what shows is always this run's
   $('results-body').replaceChildren(h('p', { class: 'hint' }, 'Running: the summary appears here when the trials are done.'));
   trials.clear(request.trials * request.architectures.length);
@@ -161,6 +184,7 @@ async function run(ev) {
     const results = await runner.run(request);
     if (results) {
       status(`Done: ${request.architectures.map(archName).join(', ')}.`, 'info');
+      keepRunInAddress(runner.id);
       await renderResults($('results-body'), results);
     }
   } catch (err) {
@@ -230,6 +254,8 @@ async function start() {
     describeData();
     refreshCommand();
   }
+  const kept = new URLSearchParams(window.location.search).get('run');
+  if (kept) await showKeptRun(kept);
   document.body.dataset.ready = 'true';
 }
 

@@ -5,6 +5,8 @@ their trial in the playground by click, Enter or a tap, exactly (weights,
 epoch, data split); they hold up in presenter mode."""
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import pytest
 from playwright.sync_api import expect
 
@@ -26,6 +28,13 @@ READ = """() => [...document.querySelectorAll('[data-testid=trials-0] .trial-mul
   trial: Number(b.dataset.trial), verdict: b.dataset.verdict, label: b.getAttribute('aria-label'),
   acc: Number(b.querySelector('.trial-acc').textContent), badge: b.querySelector('.trial-badge')?.textContent ?? null,
   outline: getComputedStyle(b).borderTopStyle, box: b.getBoundingClientRect().toJSON() }))"""
+
+
+def in_playground(page) -> None:
+    """Wait for the playground an opened trial navigates to (the runner has its own READY)."""
+    page.wait_for_url(lambda url: urlparse(url).path == "/", timeout=30_000)
+    page.wait_for_selector(READY, timeout=30_000)
+    settle(page)
 
 
 def run_preset(page, epochs: int, dataset: str = "clusters", seed: int = 0) -> dict:
@@ -79,9 +88,7 @@ def test_every_trial_arrives_as_it_finishes_marked_sorted_and_opens_exactly(page
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.trial") == str(chosen)
     page.keyboard.press("Enter")
-    page.wait_for_url("**/?*", timeout=30_000)
-    page.wait_for_selector(READY, timeout=30_000)
-    settle(page)
+    in_playground(page)
     assert counters(page)["epoch"] == 200 and state(page)["hidden"] == [2]
     first = exact_weights(page)[0]
     lines = trials[chosen]["lines"]
@@ -98,6 +105,17 @@ def test_every_trial_arrives_as_it_finishes_marked_sorted_and_opens_exactly(page
     advance_epochs(page, 1)
     assert counters(page)["epoch"] == 201 and {m for m, _ in sent} == {"POST"}
     assert {u.split("?")[0] for _, u in sent} == {"advance"}, sent
+
+
+def test_back_from_an_opened_trial_finds_the_trials_and_opens_another(page):
+    run_preset(page, 5)
+    page.get_by_test_id("trial-0-4").click()
+    in_playground(page)
+    page.go_back()
+    expect(page.get_by_test_id("status")).to_contain_text("The run you left")
+    page.get_by_test_id("trial-0-11").click()
+    in_playground(page)
+    assert counters(page)["epoch"] == 5
 
 
 def test_presenter_mode_shows_every_trial_larger_on_one_screen(page, shot):
@@ -125,6 +143,5 @@ def tablet(browser, browser_context_args):
 def test_a_tap_opens_a_trial(tablet):
     run_preset(tablet, 5)
     tablet.get_by_test_id("trial-0-3").tap()
-    tablet.wait_for_selector(READY, timeout=30_000)
-    settle(tablet)
+    in_playground(tablet)
     assert counters(tablet)["epoch"] == 5
