@@ -49,7 +49,7 @@ async function openTrial(architecture, trial) {
   status(`Opening trial ${trial} in the playground…`, 'info');
   try {
     const opened = await call('POST', `/api/experiments/${trials.data.experiment}/open`, { architecture, trial });
-    window.location.assign(`/#trial=${opened.session}`);
+    window.location.assign(`/#trial=${opened.session}&n=${trial}`);
   } catch (err) {
     status(`Trial ${trial} could not be opened: ${err.message}`, 'warn');
   }

@@ -93,7 +93,9 @@ def test_every_trial_arrives_as_it_finishes_marked_sorted_and_opens_exactly(page
     first = exact_weights(page)[0]
     lines = trials[chosen]["lines"]
     assert [[W[j] for W in first["W"]] + [first["W0"][j]] for j in range(2)] == lines
-    expect(page.get_by_test_id("status")).to_contain_text("Opened the experiment's trial at epoch 200")
+    expect(page.get_by_test_id("status")).to_contain_text(f"Opened trial {chosen} at epoch 200")
+    # the data panel names the trial's points, not the page's default set
+    expect(page.get_by_test_id("data-source")).to_have_text(f"From trial {chosen} of the experiment: 300 training + 100 validation points.")
     shot("trials-opened")
     page.reload()                       # the address now says the trial's settings: a reload resumes it
     page.wait_for_selector(READY, timeout=30_000)
