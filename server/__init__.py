@@ -79,7 +79,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.extensions["crease"] = Crease(config, store, static, limiter)
 
-    from . import api, experiments, lessons, pages, sessions
+    from . import api, experiment_trials, experiments, lessons, pages, sessions
     from .routing import SessionIdConverter
     app.url_map.converters["sid"] = SessionIdConverter
     app.extensions["crease"].sessions = sessions.Sessions(store, config)
@@ -87,7 +87,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.api)
     app.register_blueprint(pages.pages)
     for bp in (lessons.lessons_api, lessons.lesson_pages, experiments.experiments_api,
-               experiments.experiment_pages):
+               experiments.experiment_pages, experiment_trials.trials_api):
         app.register_blueprint(bp)
     return app
 

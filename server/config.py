@@ -83,6 +83,11 @@ class Config:
         "FRAME_BUDGET_MS", 250,
         "Most drawing time one frame may use, estimated before drawing (server/cost.py); past it the "
         "frame is drawn coarser and says `degraded`.")
+    trial_weights_kb: int = setting(
+        "TRIAL_WEIGHTS_KB", 32768,
+        "Most KB one experiment keeps of its trials' final states (weights, optimizer state, "
+        "history), so that any trial opens in the playground exactly (8 architectures of one "
+        "Adam trial at MAX_PARAMS take about 25 MB); more: 400 naming `trials`.")
     busy_wait_ms: int = setting(
         "BUSY_WAIT_MS", 100,
         "A request that waited this long for the processor or a thread (server/busy.py) answers "
@@ -153,7 +158,7 @@ class Config:
 
     def _check(self) -> None:
         positive = ["port", "web_concurrency", "threads", "session_idle_seconds", "max_sessions",
-                    "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "frame_budget_ms", "busy_wait_ms",
+                    "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "frame_budget_ms", "trial_weights_kb", "busy_wait_ms",
                     "heavy_per_address", "max_content_length",
                     *[f.name for f in dataclasses.fields(Limits)]]
         positive += ["session_max_kb", "sessions_per_address", "redis_store_mb", "clients_per_address"]

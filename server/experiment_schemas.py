@@ -137,3 +137,39 @@ class ExperimentResults(BaseModel):
     points: dict[str, list[tuple[float, float, int]]]
     predict_points: list[tuple[float, float]] | None
     architectures: list[dict[str, Any]]
+
+
+# --- every trial (experiment_trials.py) ----------------------------------------------
+
+class TrialsQuery(Strict):
+    model_config = ConfigDict(strict=False)  # query strings are strings
+    grid: Annotated[int, Field(ge=10, le=200)] = 40
+
+
+class TrialOpen(Strict):
+    """Which finished trial to open in the playground."""
+    architecture: Annotated[int, Field(ge=0, lt=ARCHITECTURES_MAX), INTEGRAL]
+    trial: Annotated[int, Field(ge=0, lt=TRIALS_MAX), INTEGRAL]
+
+
+class TrialOpened(Described):
+    session: str
+    architecture: int
+    trial: int
+    epoch: int
+    step: int
+
+
+class TrialMultiples(BaseModel):
+    """Every finished trial of each architecture, as a small multiple: its
+    class regions on a small grid, its first-layer unit lines (w1, w2, b), its
+    validation accuracy and verdict ("fine", "poor", "stuck":
+    ``engine.experiment.summary.verdicts``)."""
+    model_config = ConfigDict(extra="allow")
+    experiment: str
+    done: bool
+    degraded: dict[str, Any] | None = None
+    extent: tuple[float, float, float, float]
+    poor_margin: float = Field(description="a trial this far below the best one's accuracy is 'poor'")
+    points: dict[str, list[tuple[float, float, int]]]
+    architectures: list[dict[str, Any]]

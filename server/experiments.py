@@ -24,6 +24,7 @@ import numpy as np
 from flask import Blueprint, Response, render_template
 
 from engine.datafile import DataFileError
+from engine.experiment.finals import final_size
 from engine.experiment.harness import Experiment, prepare_data
 from engine.experiment.summary import merge_results
 from engine.grid import GridPass
@@ -83,6 +84,19 @@ def data_of(body: ExperimentCreate, limits):
         raise ApiError(400, "invalid", f"data: {e}", "data") from None
 
 
+def check_kept(body: ExperimentCreate, n_classes: int, n_train: int, limit_kb: int) -> None:
+    """400 naming ``trials`` when every trial's final state (kept so that any
+    trial opens in the playground, experiment_trials.py) would pass TRIAL_WEIGHTS_KB."""
+    total = 0
+    for hidden in body.architectures:
+        spec = NetworkSpec(2, tuple(hidden), ("relu",) * len(hidden), "softmax", n_classes)
+        total += body.trials * final_size(spec.n_params(), body.optimizer, n_train, body.epochs)
+    if total > limit_kb * 1024:
+        raise ApiError(400, "limit_exceeded", f"trials: keeping every trial's final state (to open it "
+                       f"in the playground) takes about {-(-total // 1024)} KB; this server allows "
+                       f"{limit_kb} KB (TRIAL_WEIGHTS_KB): use fewer trials or smaller networks", "trials")
+
+
 def _progress_sum(parts: list[dict]) -> dict:
     """One progress over parts that run side by side."""
     def add(a, b):
@@ -117,6 +131,7 @@ class Experiments:
                                f"{step:.0f} ms; this server allows {self.config.advance_budget_ms} ms "
                                "a chunk (ADVANCE_BUDGET_MS): use a smaller batch_size or network",
                                f"architectures.{index}")
+        check_kept(body, k, y_tr.shape[0], self.config.trial_weights_kb)
         groups = len(trial_groups(body.trials))
         heavy.admit(cost.stored_parts_ms(len(body.architectures) * groups,
                                          y_tr.shape[0] + y_val.shape[0]))
@@ -141,30 +156,32 @@ class Experiments:
         return cost.step_ms(shape, min(batch_size, n_train))
 
     @staticmethod
-    def _stored_ms(manifest: dict, parts: list[dict]) -> float:
-        """Reading ``parts`` of the manifest's experiment from the store."""
+    def stored_ms(manifest: dict, parts: list[dict]) -> float:
+        """Reading ``parts`` of the manifest's experiment from the store: the
+        best and worst trial's weights, and every trial's kept final state (weights
+        and at most two optimiser arrays)."""
         k = manifest["n_classes"]
-        weights = sum(2 * cost.Shape((2, *p["hidden"], k), 0).params for p in parts)
+        weights = sum((2 + 3 * p["trials"]) * cost.Shape((2, *p["hidden"], k), 0).params for p in parts)
         return cost.stored_parts_ms(len(parts), manifest["n_train"] + manifest["n_val"], weights)
 
-    def _manifest(self, eid: str) -> dict:
+    def manifest(self, eid: str) -> dict:
         blob = self.store.get(manifest_key(eid)) if EXPERIMENT_ID.fullmatch(eid) else None
         if blob is None:
             raise ApiError(404, "not_found", "No such experiment: it was cancelled, expired or never existed.")
         return json.loads(blob)
 
-    def _part(self, eid: str, part: int) -> Experiment:
+    def part(self, eid: str, part: int) -> Experiment:
         blob = self.store.get(part_key(eid, part))
         if blob is None:
             raise ApiError(404, "not_found", "No such experiment: it was cancelled or expired.")
         return Experiment.from_bytes(blob)
 
     def status(self, eid: str) -> dict:
-        manifest = self._manifest(eid)
-        heavy.admit(self._stored_ms(manifest, manifest["parts"]))
+        manifest = self.manifest(eid)
+        heavy.admit(self.stored_ms(manifest, manifest["parts"]))
         parts = []
         for p in manifest["parts"]:
-            exp = self._part(eid, p["part"])
+            exp = self.part(eid, p["part"])
             parts.append({**p, "done": exp.done, "progress": exp.progress()})
         return {"experiment": eid, "architectures": manifest["architectures"],
                 "n_train": manifest["n_train"], "n_val": manifest["n_val"],
@@ -173,14 +190,14 @@ class Experiments:
                 "done": all(p["done"] for p in parts)}
 
     def advance(self, eid: str, body: ChunkRequest) -> dict:
-        manifest = self._manifest(eid)
+        manifest = self.manifest(eid)
         if body.part >= len(manifest["parts"]):
             raise ApiError(400, "out_of_range", f"part: this experiment has parts "
                            f"0..{len(manifest['parts']) - 1}", "part")
         key = part_key(eid, body.part)
         budget = min(body.budget_ms, self.config.advance_budget_ms)
         with self.store.lock(key) as held:
-            exp = self._part(eid, body.part)
+            exp = self.part(eid, body.part)
             # the last step started must end within the budget (as a session's advance)
             step = self._step_ms(exp.spec.hidden, manifest["n_classes"], manifest["n_train"],
                                  manifest["n_val"], exp.config.batch_size)
@@ -189,7 +206,7 @@ class Experiments:
                                f"at {step:.0f} ms; ask for at least that (this server allows at most "
                                f"{self.config.advance_budget_ms} ms, ADVANCE_BUDGET_MS)", "budget_ms")
             if not exp.done:
-                heavy.admit(budget + self._stored_ms(manifest, [manifest["parts"][body.part]]),
+                heavy.admit(budget + self.stored_ms(manifest, [manifest["parts"][body.part]]),
                             locked=True)
                 exp.advance(time.perf_counter() + (budget - step) / 1000)
                 # DELETE takes this lock before removing the part: no cancel can slip in here.
@@ -197,14 +214,14 @@ class Experiments:
         return {"part": body.part, "done": exp.done, "progress": exp.progress()}
 
     def results(self, eid: str, grid: int) -> dict:
-        manifest = self._manifest(eid)
+        manifest = self.manifest(eid)
         asked = grid
         # every architecture draws its best and its worst trial: all at one grid, within the budget
         shapes = [cost.Shape((2, *hidden, manifest["n_classes"]), 0)
                   for hidden in manifest["architectures"]] * 2
         grid, estimate = cost.fit_grids(shapes, grid, self.config.frame_budget_ms)
-        heavy.admit(estimate + self._stored_ms(manifest, manifest["parts"]))
-        parts = [self._part(eid, p["part"]) for p in manifest["parts"]]
+        heavy.admit(estimate + self.stored_ms(manifest, manifest["parts"]))
+        parts = [self.part(eid, p["part"]) for p in manifest["parts"]]
         first = parts[0]
         X = np.hstack([first.X_train, first.X_val])
         extent = datasource.extent_of(X)
@@ -231,7 +248,7 @@ class Experiments:
                 "predict_points": points, "architectures": architectures}
 
     def delete(self, eid: str) -> None:
-        manifest = self._manifest(eid)
+        manifest = self.manifest(eid)
         for p in manifest["parts"]:
             key = part_key(eid, p["part"])
             with self.store.lock(key):   # a chunk in flight finishes first

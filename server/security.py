@@ -34,7 +34,8 @@ UNLIMITED_ENDPOINTS = {"health.healthz"}
 COSTS = {
     "api.create_session": 5, "api.import_session": 5, "api.update_network": 5,
     "api.update_data": 5, "experiments_api.create_experiment": 5,
-    "experiments_api.experiment_results": 5,
+    "experiments_api.experiment_results": 5, "experiment_trials.open_in_playground": 5,
+    "experiment_trials.trial_multiples": 2,
     "api.datafile": 2, "api.export": 2,
     "api.get_session": 1, "api.advance": 1, "api.frame": 1, "api.update_training": 1,
     "api.reset": 1, "api.set_weights": 1, "api.probe": 1, "api.apply_probe": 1,

@@ -47,6 +47,7 @@ import numpy as np
 
 from engine import datafile, datasets
 from engine.checkpoint import run_from_bytes, run_from_dict, run_to_bytes, run_to_dict
+from engine.experiment.finals import keep_final, reopen
 from engine.experiment.summary import keep_extremes, score, summarise, trial_result, weights_of
 from engine.network import NetworkSpec
 from engine.optim import OptimizerSpec
@@ -172,6 +173,7 @@ class Experiment:
         self.points = points
         self.results: list[dict] = []
         self.extremes: dict = {}       # "best"/"worst" -> {"trial", "score", "weights"}
+        self.finals: list[dict] = []   # every finished trial's state (finals.keep_final)
         self.run: Run | None = None    # the trial in progress
         self.compute_seconds = 0.0
 
@@ -230,7 +232,17 @@ class Experiment:
         self.results.append(result)
         entry = {"trial": result["trial"], "score": score(result), "weights": weights_of(self.run)}
         keep_extremes(self.extremes, entry)
+        self.finals.append(keep_final(self.run))
         self.run = None
+
+    def trial_run(self, trial: int) -> Run:
+        """Finished trial ``trial`` (its number in the whole experiment) as a Run
+        that continues exactly as the trial would have; IndexError if it is not
+        one of this Experiment's finished trials."""
+        local = trial - self.first_trial
+        if not 0 <= local < len(self.finals):
+            raise IndexError(f"trial {trial} is not a finished trial of this part")
+        return reopen(self.finals[local], self.X_train, self.y_train, self.X_val, self.y_val)
 
     def result(self) -> dict:
         """The report: configuration, every finished trial, ``summary`` over the
@@ -300,7 +312,7 @@ class Experiment:
             "data": {"X_train": self.X_train.tolist(), "y_train": self.y_train.tolist(),
                      "X_val": self.X_val.tolist(), "y_val": self.y_val.tolist()},
             "predict_points": None if self.points is None else self.points.tolist(),
-            "results": self.results, "extremes": self.extremes,
+            "results": self.results, "extremes": self.extremes, "finals": self.finals,
             "compute_seconds": self.compute_seconds,
         }
 
@@ -318,6 +330,7 @@ class Experiment:
                       d.get("init", "homework"))   # a state from before the setting
             exp.results = list(d["results"])
             exp.extremes = dict(d["extremes"])
+            exp.finals = list(d.get("finals", []))   # a state from before finals were kept
             exp.compute_seconds = float(d["compute_seconds"])
         except (KeyError, TypeError) as e:
             raise ValueError(f"malformed experiment state: {e!r}") from None

@@ -16,6 +16,11 @@ import numpy as np
 
 from engine.network import layer_params
 
+# A trial whose score is more than this below the best trial's of its
+# architecture sits in a poor optimum: 10 points of accuracy is more than the
+# spread of trials that found the same solution on the homework's data sets.
+POOR_MARGIN = 0.1
+
 
 def _stats(values: list) -> dict | None:
     values = [v for v in values if v is not None]
@@ -37,6 +42,9 @@ def trial_result(index: int, seed: int, run, points: np.ndarray | None) -> dict:
     finite = [(loss, e) for loss, e in zip(val_loss, h["epoch"]) if loss is not None]
     best = min(finite) if finite else None
     predictions = None
+    X_judged = run.X_val if run.X_val.shape[1] else run.X_train
+    with np.errstate(all="ignore"):   # a diverged run's last weights may overflow
+        judged = run.model.modules[-1].class_fun(run.model.forward(X_judged))
     if points is not None and points.shape[0]:
         model = run.model
         predictions = model.modules[-1].class_fun(model.forward(points.T)).tolist()
@@ -53,6 +61,9 @@ def trial_result(index: int, seed: int, run, points: np.ndarray | None) -> dict:
         "min_val_loss_epoch": best[1] - 1 if best else None,   # 0-based, first minimum
         "min_val_loss_epoch_1based": best[1] if best else None,
         "predictions": predictions,
+        # how many classes it predicts for the validation points (the training
+        # points without a validation set): 1 is a trial stuck at one class
+        "classes_predicted": int(np.unique(judged).size),
         "history": {key: [int(v) if key == "epoch" else _number(v) for v in values]
                     for key, values in h.items()},
     }
@@ -68,6 +79,17 @@ def score(result: dict) -> float:
     training accuracy without a validation set."""
     value = result["final_val_acc"] if result["final_val_acc"] is not None else result["final_train_acc"]
     return -1.0 if value is None else value
+
+
+def verdicts(trials: list[dict]) -> list[str]:
+    """Per trial of one architecture, in order: "stuck" when it predicts one
+    class for every validation point (``classes_predicted`` 1), "poor" when its
+    ``score`` is more than POOR_MARGIN below the best trial's, else "fine"."""
+    if not trials:
+        return []
+    best = max(score(t) for t in trials)
+    return ["stuck" if t.get("classes_predicted") == 1 else
+            "poor" if score(t) < best - POOR_MARGIN else "fine" for t in trials]
 
 
 def keep_extremes(extremes: dict, entry: dict) -> None:

@@ -72,13 +72,15 @@ export class Controls {
 
   /** The data panel: the built-in set's name, size and noise, or the file's name and size. */
   _syncData(state) {
-    const fromFile = this.data?.source === 'file';
+    // points the page holds under a name (an upload, an opened trial) stand in for the list's entry
+    const fromFile = this.data?.source === 'file' || Boolean(this.data?.source === 'points' && this.data.name);
+    const uploaded = this.data?.source === 'file';
     const info = this.datasets.find((d) => d.name === state.dataset);
     // an uploaded file stands in the list as the chosen entry while it is in use
     $('dataset').querySelector('[data-testid=dataset-file]')?.remove();
-    if (fromFile) $('dataset').append(h('option', { value: '', hidden: true, disabled: true, dataset: { testid: 'dataset-file' } }, `${this.data.name} (uploaded)`));
+    if (fromFile) $('dataset').append(h('option', { value: '', hidden: true, disabled: true, dataset: { testid: 'dataset-file' } }, `${this.data.name}${uploaded ? ' (uploaded)' : ''}`));
     if (this.datasets.length) $('dataset').value = fromFile ? '' : state.dataset;
-    $('dataset-description').textContent = fromFile ? 'Points from your file.' : info?.description ?? '';
+    $('dataset-description').textContent = uploaded ? 'Points from your file.' : fromFile ? `The points of ${this.data.name}.` : info?.description ?? '';
     $('classes-field').hidden = fromFile || !info?.class_range || info.class_range[0] === info.class_range[1];
     for (const key of ['n', 'noise']) $(key).disabled = fromFile;
     if (fromFile) {

@@ -50,20 +50,28 @@ export async function call(method, path, body) {
 }
 
 export class Runner {
-  /** onProgress({fraction, trialsDone, trials, secondsLeft, elapsed}); the promise of run() gives the results. */
-  constructor({ onProgress = () => {} } = {}) {
+  /**
+   * onProgress({fraction, trialsDone, trials, secondsLeft, elapsed}); onTrialDone(id), awaited
+   * between chunks, after a chunk that finished a trial; the promise of run() gives the results.
+   */
+  constructor({ onProgress = () => {}, onTrialDone = async () => {} } = {}) {
     this.onProgress = onProgress;
+    this.onTrialDone = onTrialDone;
     this.id = null;
     this.cancelled = false;
+    this.finished = false;
     this.inFlight = 0;
   }
 
+  /** Started, neither cancelled nor finished: leaving the page cancels it. (A finished run
+   * stays on the server until it expires, so its trials still open after Back.) */
   get running() {
-    return this.id !== null && !this.cancelled;
+    return this.id !== null && !this.cancelled && !this.finished;
   }
 
   async run(body) {
     this.cancelled = false;
+    this.finished = false;
     const status = await call('POST', '/api/experiments', body);
     this.id = status.experiment;
     this.parts = new Map(status.parts.map((p) => [p.part, p]));
@@ -85,10 +93,13 @@ export class Runner {
           this.inFlight -= 1;
         }
         if (this.cancelled) break; // what it did shows in the partial results, not in the bar
+        const finished = answer.progress.trials_done > this.parts.get(part).progress.trials_done;
         this.parts.get(part).progress = answer.progress;
         this.parts.get(part).done = answer.done;
         if (!answer.done) queue.push(part); // round robin: every part moves
         this._report();
+        // one request at a time: the trials are drawn between chunks
+        if (finished && !this.cancelled) await this.onTrialDone(this.id).catch((err) => console.warn(err));
       }
     };
     try {
@@ -98,6 +109,7 @@ export class Runner {
       throw err;
     }
     if (this.cancelled) return null;
+    this.finished = true;
     return call('GET', `/api/experiments/${this.id}/results?grid=80`);
   }
 

@@ -5,6 +5,8 @@
 import { h } from './dom.js';
 import { Runner, call } from './experiment-runner.js';
 import { archName, renderResults } from './experiment-results.js';
+import { TrialMultiples } from './experiment-trials.js';
+import { LessonPresenter } from './lesson-presenter.js';
 import { fmt } from './notation.js';
 
 const $ = (id) => document.getElementById(id);
@@ -17,6 +19,41 @@ let presets = [];
 let preset = null;
 let runner = null;
 let progress = null; // the last progress shown
+const TRIAL_GRID = 40; // cells per side of a small multiple (the server may draw fewer)
+const trials = new TrialMultiples($('every-trial'), { onOpen: openTrial });
+
+/** The finished run this page shows, in its address (?run=id), so that Back from an opened trial finds it. */
+function keepRunInAddress(id) {
+  const url = new URL(window.location.href);
+  if (id) url.searchParams.set('run', id);
+  else url.searchParams.delete('run');
+  window.history.replaceState(null, '', url);
+}
+
+/** Show the finished run the address names again: its trials and its results. */
+async function showKeptRun(id) {
+  try {
+    const [multiples, results] = await Promise.all([
+      call('GET', `/api/experiments/${id}/trials?grid=${TRIAL_GRID}`), call('GET', `/api/experiments/${id}/results?grid=80`)]);
+    await trials.show(multiples);
+    await renderResults($('results-body'), results);
+    status(`The run you left: ${results.architectures.map((a) => archName(a.hidden)).join(', ')}. Its trials open in the playground.`, 'info');
+  } catch (err) {
+    keepRunInAddress(null);
+    status(`The run in this address is gone from the server (${err.message}): run it again.`, 'warn');
+  }
+}
+
+/** Open one finished trial in the playground: a session of its own, exactly that trial. */
+async function openTrial(architecture, trial) {
+  status(`Opening trial ${trial} in the playground…`, 'info');
+  try {
+    const opened = await call('POST', `/api/experiments/${trials.data.experiment}/open`, { architecture, trial });
+    window.location.assign(`/#trial=${opened.session}&n=${trial}`);
+  } catch (err) {
+    status(`Trial ${trial} could not be opened: ${err.message}`, 'warn');
+  }
+}
 
 function status(text, kind = '') {
   $('status').textContent = text;
@@ -132,17 +169,23 @@ async function run(ev) {
   $('run').disabled = true;
   $('cancel').disabled = false;
   status('Running on the server…', 'info');
+  keepRunInAddress(null);
   // the previous run's results go: what shows is always this run's
-  $('results').replaceChildren(h('p', { class: 'hint' }, 'Running: the results appear here when the trials are done.'));
+  $('results-body').replaceChildren(h('p', { class: 'hint' }, 'Running: the summary appears here when the trials are done.'));
+  trials.clear(request.trials * request.architectures.length);
   $('progress-bar').classList.remove('stopped');
   showProgress({ fraction: 0, trialsDone: 0, trials: request.trials * request.architectures.length, secondsLeft: null });
-  runner = new Runner({ onProgress: showProgress });
+  runner = new Runner({
+    onProgress: showProgress,
+    onTrialDone: async (id) => trials.show(await call('GET', `/api/experiments/${id}/trials?grid=${TRIAL_GRID}`)),
+  });
   document.body.dataset.running = 'true';
   try {
     const results = await runner.run(request);
     if (results) {
       status(`Done: ${request.architectures.map(archName).join(', ')}.`, 'info');
-      await renderResults($('results'), results);
+      keepRunInAddress(runner.id);
+      await renderResults($('results-body'), results);
     }
   } catch (err) {
     $('form-error').textContent = `The server refused: ${err.message}`;
@@ -167,8 +210,8 @@ async function cancel() {
   $('progress-text').textContent = `${text} · stopped at ${fmt(Math.round((progress?.fraction ?? 0) * 1000) / 10)}% of the training`;
   $('progress-bar').setAttribute('aria-valuetext', $('progress-text').textContent);
   const shown = partial && { ...partial, done: false, architectures: partial.architectures.filter((a) => a.trials.length) };
-  if (shown?.architectures.length) await renderResults($('results'), shown);
-  else $('results').replaceChildren(h('p', { class: 'hint', 'data-testid': 'no-results' }, `${text}: no trial had finished, so there are no results.`));
+  if (shown?.architectures.length) await renderResults($('results-body'), shown);
+  else $('results-body').replaceChildren(h('p', { class: 'hint', 'data-testid': 'no-results' }, `${text}: no trial had finished, so there are no results.`));
 }
 
 async function readFile(input, slot) {
@@ -199,6 +242,7 @@ async function start() {
     refreshCommand();
   });
   $('cancel').addEventListener('click', cancel);
+  new LessonPresenter($('presenter-toggle'), () => trials.render());
   $('train-file').addEventListener('change', () => readFile($('train-file'), 'train'));
   $('val-file').addEventListener('change', () => readFile($('val-file'), 'val'));
   window.addEventListener('pagehide', () => runner?.running && fetch(`/api/experiments/${runner.id}`, { method: 'DELETE', keepalive: true }));
@@ -210,6 +254,8 @@ async function start() {
     describeData();
     refreshCommand();
   }
+  const kept = new URLSearchParams(window.location.search).get('run');
+  if (kept) await showKeptRun(kept);
   document.body.dataset.ready = 'true';
 }
 

@@ -12,6 +12,7 @@ import { DivergenceNote } from './divergence.js';
 import { subText, supText } from './dom.js';
 import { NetworkDiagram } from './network.js';
 import { Plane } from './plane.js';
+import { openTrial, pendingTrial } from './open-trial.js';
 import { mountHomework } from './playground-homework.js';
 import { Status, degradedNote, showNumbers, showPlaying } from './readouts.js';
 import { SettingsDrawer } from './drawer.js';
@@ -369,7 +370,9 @@ async function start() {
     checkLink(list);
     session.data = data.generated();
     const kept = keptRun(toQuery(store.state));
-    if (kept) {
+    if (pendingTrial()) {
+      await openTrial({ api, session, store, controls, status }, pendingTrial());
+    } else if (kept) {
       await resumeRun(kept);
     } else {
       forgetKeptRun(api, toQuery(store.state));
