@@ -102,8 +102,10 @@ export class Runner {
         if (finished && !this.cancelled) await this.onTrialDone(this.id).catch((err) => console.warn(err));
       }
     };
+    // cancel() waits for this: the run's requests end before the partial results are asked
+    this.pool = Promise.all(Array.from({ length: PARALLEL }, worker));
     try {
-      await Promise.all(Array.from({ length: PARALLEL }, worker));
+      await this.pool;
     } catch (err) {
       if (this.cancelled && err instanceof RequestError && err.status === 404) return null;
       throw err;
@@ -119,6 +121,9 @@ export class Runner {
     this.cancelled = true;
     const id = this.id;
     this.id = null;
+    // the chunk or drawing in flight ends first: a heavy request of ours still running
+    // would have the results refused (429, one heavy request per address at a time)
+    await this.pool?.catch(() => {});
     const partial = await call('GET', `/api/experiments/${id}/results?grid=80`).catch(() => null);
     await call('DELETE', `/api/experiments/${id}`).catch(() => {});
     return partial;
