@@ -26,6 +26,8 @@ const BADGES = {
 const UNIT_LINE = '#7a1f5c';
 
 const accuracy = (t) => t.final_val_acc ?? t.final_train_acc ?? -1;
+// every tile to two decimals, so a column of them reads alike (0.70 beside 0.87)
+const shownAccuracy = (acc) => (acc < 0 ? '–' : acc.toFixed(2));
 
 function ordered(trials, sort) {
   const out = [...trials];
@@ -180,7 +182,7 @@ export class TrialMultiples {
     const canvas = h('canvas', { 'aria-hidden': 'true' });
     draw(canvas, size, this.grids.get(`${arch.architecture}:${t.trial}`), t, data);
     // the accessible name starts with what the button shows (WCAG's label in name)
-    const shown = `${fmt(acc)} #${t.trial}${badge ? ` ${badge.mark} ${badge.tag}` : ''}`;
+    const shown = `${shownAccuracy(acc)} #${t.trial}${badge ? ` ${badge.mark} ${badge.tag}` : ''}`;
     const label = `${shown}: trial ${t.trial}, validation accuracy ${fmt(acc)}${badge ? `, ${badge.text} (${badge.why})` : ''}. Opens it in the playground.`;
     return h('button', {
       type: 'button', class: `trial-multiple verdict-${t.verdict}`, 'aria-label': label, title: label,
@@ -188,7 +190,7 @@ export class TrialMultiples {
       onclick: () => this.onOpen(arch.architecture, t.trial),
     },
     canvas,
-    h('span', { class: 'trial-caption' }, h('span', { class: 'trial-acc' }, fmt(acc)), h('span', { class: 'trial-number' }, `#${t.trial}`)),
+    h('span', { class: 'trial-caption' }, h('span', { class: 'trial-acc' }, shownAccuracy(acc)), h('span', { class: 'trial-number' }, `#${t.trial}`)),
     badge ? h('span', { class: 'trial-badge' }, `${badge.mark} ${badge.tag}`) : '');
   }
 }
