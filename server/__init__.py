@@ -15,11 +15,11 @@ from typing import Any, Mapping
 from engine.allocator import keep_freed_memory
 from flask import Flask, current_app
 from flask.json.provider import DefaultJSONProvider
-from flask_limiter import Limiter
 import orjson
 
 from . import assets, bodies, busy, compression, errors, heavy, security, timing
 from .config import Config
+from .ratelimit import RateLimiter
 from .store import SessionStore, make_store
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class Crease:
     config: Config
     store: SessionStore
     assets: assets.Assets
-    limiter: Limiter
+    limiter: RateLimiter
     sessions: Any = None
     _openapi: dict | None = None
 
@@ -72,7 +72,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     store = make_store(config)
     busy.init_app(app, config.busy_wait_ms)   # before timing: its after_request runs last of all
     timing.init_app(app)   # early: its after_request runs after the others, so it counts them
-    heavy.init_app(app, store, config)   # before the limiter: its Retry-After wins on its 429s
+    heavy.init_app(app, store, config)
     limiter = security.init_app(app, config)
     static = assets.init_app(app, config.static_cache_dir, security.security_headers(config))
     compression.init_app(app)

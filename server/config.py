@@ -101,7 +101,7 @@ class Config:
     rate_limit: str = setting(
         "RATE_LIMIT", "60 per second;3000 per minute",
         "Requests per session over all its routes, and per address for requests without one "
-        "(Flask-Limiter syntax); empty: every rate limit off.")
+        "(`N per [M] second|minute|hour|day`, windows joined by `;`); empty: every rate limit off.")
     address_rate_limit: str = setting(
         "ADDRESS_RATE_LIMIT", "60 per second;2400 per minute",
         "Work per client address over all its sessions and routes, in units (an advance or "

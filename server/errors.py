@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
-# HTTP status -> error code, for errors raised by Flask, Werkzeug and Flask-Limiter.
+# HTTP status -> error code, for errors raised by Flask and Werkzeug.
 HTTP_CODES = {
     400: "bad_request", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
     409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "rate_limited",
@@ -145,8 +145,6 @@ def init_app(app: Flask) -> None:
 def _message(e: HTTPException) -> str:
     if e.code == 413:
         return "The request body is larger than this server accepts."
-    if e.code == 429:
-        return f"Too many requests ({e.description}); slow down and try again."
     if e.code == 404:
         return "No such page or API route."
     return e.description or e.name

@@ -115,17 +115,8 @@ def init_app(app: Flask, store, config) -> None:
             except Exception:   # noqa: BLE001 - Redis gone: the slot expires by itself
                 pass
 
-    @app.after_request
-    def keep_retry_after(response):
-        # Flask-Limiter sets Retry-After on every answer to its own window's
-        # reset (up to a minute); on this 429 the slot is what is waited for
-        if "heavy_retry_after" in g:
-            response.headers["Retry-After"] = g.heavy_retry_after
-        return response
-
     @app.errorhandler(HeavyBusy)
     def busy(e: HeavyBusy):
-        g.heavy_retry_after = str(e.retry_after_s)
         return error_response(
             429, "heavy_in_flight",
             f"{BUSY[e.whose]}; this one is estimated at {HEAVY_MS} ms of work or more, so it "

@@ -13,18 +13,17 @@ and route, shares ADDRESS_RATE_LIMIT, each request charged its route's
 class behind one NAT); a session keeps its own share either way.  A request
 refused as malformed is not charged to its address (it cost little, and one
 client's flood must not use up its classmates' allowance); on a session
-route it still counts against that session.
+route it still counts against that session.  The counting is ratelimit.py's:
+one storage round trip a request.
 """
 from __future__ import annotations
 
-import time
-
-import limits
-from flask import Flask, request
-from flask_limiter import Limit, Limiter
+from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config, ConfigError
+from .errors import error_response
+from .ratelimit import Charge, MemoryCounters, RateLimiter, RedisCounters, Rule, parse, scaled
 
 # Endpoints that are never rate limited: health checks must always answer.
 UNLIMITED_ENDPOINTS = {"health.healthz"}
@@ -86,13 +85,6 @@ def session_of_request() -> str | None:
     return args.get("sid") or args.get("eid")
 
 
-def client_key() -> str:
-    """One rate-limit bucket per session on session routes, else per address."""
-    sid = session_of_request()
-    address = client_address()
-    return f"{address}|{sid}" if sid else address
-
-
 def unlimited() -> bool:
     return request.endpoint in UNLIMITED_ENDPOINTS
 
@@ -101,21 +93,7 @@ def request_cost() -> int:
     return COSTS.get(request.endpoint or "", 0)
 
 
-def times(rate_limit: str, factor: int) -> str:
-    """'60 per second;3000 per minute' with every amount multiplied by ``factor``."""
-    return ";".join(f"{item.amount * factor} per {item.multiples} {item.GRANULARITY.name}"
-                    for item in limits.parse_many(rate_limit))
-
-
-def limiter_storage_uri(redis_url: str) -> str:
-    if not redis_url:
-        return "memory://"
-    if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://"):]
-    return redis_url
-
-
-def init_app(app: Flask, config: Config) -> Limiter:
+def init_app(app: Flask, config: Config) -> RateLimiter:
     headers = security_headers(config)
 
     @app.after_request
@@ -127,7 +105,7 @@ def init_app(app: Flask, config: Config) -> Limiter:
     for env, value in (("RATE_LIMIT", config.rate_limit),
                        ("ADDRESS_RATE_LIMIT", config.address_rate_limit)):
         try:
-            limits.parse_many(value) if value else None
+            parse(value) if value else None
         except ValueError:
             raise ConfigError(f"{env} is not a rate limit: {value!r} "
                               "(e.g. '25 per second;1000 per minute')") from None
@@ -136,52 +114,49 @@ def init_app(app: Flask, config: Config) -> Limiter:
         hops = config.trust_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    limiter = Limiter(
-        client_key,
-        app=app,
-        default_limits=client_limits(config),
-        storage_uri=limiter_storage_uri(config.redis_url),
-        storage_options={"socket_timeout": 2, "socket_connect_timeout": 2} if config.redis_url else {},
-        swallow_errors=True,  # Redis down: serve (the store answers 503) rather than fail here
-        # X-RateLimit-* on every answer cost two storage round trips a request;
-        # the page reads only a refusal's Retry-After, set below
-        headers_enabled=False,
-        key_prefix="crease",
-        enabled=bool(config.rate_limit),
-    )
+    counters = RedisCounters(config.redis_url) if config.redis_url else MemoryCounters()
+    limiter = RateLimiter(client_limits(config), counters)
+
+    @app.before_request
+    def rate_limit():
+        outcome = limiter.check(exempt=unlimited())
+        if isinstance(outcome, Charge):
+            g.rate_charge = outcome
+        elif outcome is not None:
+            return error_response(429, "rate_limited", f"Too many requests ({outcome.rule.message}); "
+                                  "slow down and try again.", headers={"Retry-After": str(outcome.retry_after_s)})
+        return None
 
     @app.after_request
-    def retry_after(response):
-        if response.status_code == 429 and "Retry-After" not in response.headers:
-            refused = limiter.current_limit
-            if refused is not None and refused.breached:
-                response.headers["Retry-After"] = str(max(1, int(refused.reset_at - time.time())))
+    def settle(response):
+        charge = g.pop("rate_charge", None)
+        if charge is not None:
+            limiter.settle(charge, response.status_code)
         return response
 
     return limiter
 
 
-def client_limits(config: Config) -> list[Limit]:
+def client_limits(config: Config) -> list[Rule]:
     """Per session over all its routes; per address without a session; the
     address's work over everything (see the module docstring)."""
     if not config.rate_limit:
         return []
     clients = config.clients_per_address
+    by_address = scaled(config.rate_limit, clients)
     made = [
-        Limit(config.rate_limit, scope="session", shared=True,
-              exempt_when=lambda: unlimited() or session_of_request() is None,
-              error_message=f"{config.rate_limit} for one session (RATE_LIMIT)"),
-        Limit(times(config.rate_limit, clients), key_function=client_address, scope="address",
-              shared=True, exempt_when=lambda: unlimited() or session_of_request() is not None,
-              deduct_when=lambda response: response.status_code not in MALFORMED,
-              error_message=f"{times(config.rate_limit, clients)} for one address (RATE_LIMIT "
-                            "times CLIENTS_PER_ADDRESS)"),
+        Rule("session", parse(config.rate_limit), message=f"{config.rate_limit} for one session (RATE_LIMIT)",
+             key=lambda: (f"{client_address()}|{session_of_request()}"
+                          if session_of_request() is not None else None)),
+        Rule("address", parse(by_address),
+             message=f"{by_address} for one address (RATE_LIMIT times CLIENTS_PER_ADDRESS)",
+             key=lambda: client_address() if session_of_request() is None else None,
+             refund_when=lambda status: status in MALFORMED),
     ]
     if config.address_rate_limit:
-        work = times(config.address_rate_limit, clients)
-        made.append(Limit(work, key_function=client_address, scope="work", shared=True,
-                          cost=request_cost, exempt_when=lambda: request_cost() == 0,
-                          deduct_when=lambda response: response.status_code < 400,
-                          error_message=f"{work} units of work for one address "
-                                        "(ADDRESS_RATE_LIMIT times CLIENTS_PER_ADDRESS)"))
+        work = scaled(config.address_rate_limit, clients)
+        made.append(Rule("work", parse(work), key=client_address, cost=request_cost,
+                         refund_when=lambda status: status >= 400,
+                         message=f"{work} units of work for one address "
+                                 "(ADDRESS_RATE_LIMIT times CLIENTS_PER_ADDRESS)"))
     return made

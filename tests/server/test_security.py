@@ -109,23 +109,30 @@ def test_rate_limit_is_shared_through_redis(make_app, redis_url):
     assert codes == [200, 200, 200, 429]
 
 
-def test_answers_within_their_limits_look_up_no_window(make_app, monkeypatch):
-    """X-RateLimit-* headers on every answer cost the limiter's storage two
-    round trips a request (Redis: GET and TTL) beside its counting; the page
-    reads only a refusal's Retry-After, which a refusal still carries."""
+def test_the_limits_cost_a_request_one_round_trip(make_app, redis_url, monkeypatch):
+    """Every limit of a request (the session's two windows, the address's work
+    in two) is counted in one call to Redis; only an answer that gives its
+    charge back (a malformed request is not the address's work) costs a second.
+    A refusal still says when to ask again."""
     app = make_app(RATE_LIMIT="4 per minute;1000 per hour",
-                   ADDRESS_RATE_LIMIT="1000 per minute;5000 per hour")
-    strategy = app.extensions["crease"].limiter.limiter
-    looked = []
-    real = strategy.get_window_stats
-    monkeypatch.setattr(strategy, "get_window_stats", lambda *a, **k: looked.append(a) or real(*a, **k))
+                   ADDRESS_RATE_LIMIT="1000 per minute;5000 per hour", REDIS_URL=redis_url)
+    limiter_redis = app.extensions["crease"].limiter.counters.client
+    sent = []
+    real = limiter_redis.execute_command
+    monkeypatch.setattr(limiter_redis, "execute_command", lambda *a, **k: sent.append(a[0]) or real(*a, **k))
     client = app.test_client()
     sid = client.post("/api/sessions", json=SMALL).json["session"]
-    answers = [client.post(f"/api/sessions/{sid}/advance", json={"steps": 1}) for _ in range(4)]
-    assert [r.status_code for r in answers] == [200] * 4 and looked == []
+    client.post("/api/sessions", json={"data": 1})       # Redis learns both scripts (SCRIPT LOAD)
+    sent.clear()
+    answers = [client.post(f"/api/sessions/{sid}/advance", json={"steps": 1}) for _ in range(3)]
+    assert [r.status_code for r in answers] == [200] * 3 and len(sent) == 3
     assert not any("X-RateLimit-Remaining" in r.headers for r in answers)
+    sent.clear()
+    assert client.post(f"/api/sessions/{sid}/advance", json={"steps": "many"}).status_code == 400
+    assert len(sent) == 2                                # counted, then the work given back
     refused = client.post(f"/api/sessions/{sid}/advance", json={"steps": 1})
     assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "RATE_LIMIT" in refused.json["message"]
 
 
 def test_bad_rate_limit_setting_fails_at_start(make_app):
