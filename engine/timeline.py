@@ -1,0 +1,207 @@
+"""A run's past epochs, kept so that any of them can be shown again or trained on from.
+
+A checkpoint is a run's state as an epoch ended: its parameters, the
+optimiser's arrays and numbers, the generator, the counters, the state and the
+training config (a rate changed mid-run is the old one at the older epochs).
+At an epoch's end there is no batch order to keep: the next epoch draws its
+permutation from the generator.  The points and the history are not stored:
+the run at hand supplies them (``Timeline.restore``), so a change of points,
+network or seed must start a new timeline, and the history is the current one
+cut at the checkpoint's epoch.  Restoring is exact: the run continues bit for
+bit as it did the first time.
+
+One checkpoint's bytes: zlib(header length (uint32 LE) | header (JSON: the
+snapshot's meta, checkpoint.snapshot_meta, and the optimiser arrays' names) |
+params | each optimiser array), the arrays little-endian in the run's dtype.
+
+Keeping (``keep_epochs``): at most ``max_count`` checkpoints of at most
+``max_bytes`` in all.  Over either bound, the most recent half of the count
+keeps every epoch; older epochs are kept only when they are multiples of the
+smallest power of two that fits them in the rest; the first epoch, the one of
+the lowest validation loss and the latest are always kept.  The count is
+lowered until the bytes fit.  When even those three do not fit, the lowest
+loss goes, then the first; a single checkpoint larger than ``max_bytes``
+leaves the timeline empty and ``refused`` says how large it was.
+"""
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+
+import numpy as np
+
+from engine.checkpoint import history_arrays, run_from_state, snapshot_meta
+from engine.training import Run
+
+TIMELINE_MAGIC = b"CRT1"
+_HEAD = struct.Struct("<4sII")   # magic, checkpoints, refused (bytes of one that did not fit, or 0)
+_ENTRY = struct.Struct("<II")    # epoch, length
+_LEN = struct.Struct("<I")
+_LEVEL = 1   # zlib level: float arrays shrink little, and this runs once per epoch
+
+
+def capture(run: Run) -> bytes:
+    """The run's state as its last epoch ended (the module docstring's bytes);
+    ValueError when the run is inside an epoch."""
+    s = run.snapshot()
+    if s.order is not None or s.pos or s.batch_in_epoch:
+        raise ValueError("a checkpoint is taken between epochs")
+    names = sorted(s.optimizer)
+    header = json.dumps({"meta": snapshot_meta(s), "optimizer": names}, separators=(",", ":")).encode()
+    dtype = np.dtype(s.config.dtype).newbyteorder("<")
+    arrays = [np.ascontiguousarray(a, dtype=dtype).tobytes() for a in (s.params, *(s.optimizer[n] for n in names))]
+    return zlib.compress(b"".join([_LEN.pack(len(header)), header, *arrays]), _LEVEL)
+
+
+def restore(blob: bytes, run: Run) -> Run:
+    """A new run in the state ``blob`` captured, with ``run``'s points and its
+    history up to that epoch; ValueError when it does not fit ``run``."""
+    data = zlib.decompress(blob)
+    (size,) = _LEN.unpack_from(data)
+    header = json.loads(data[_LEN.size:_LEN.size + size])
+    meta, names = header["meta"], header["optimizer"]
+    dtype = np.dtype(meta["config"]["dtype"]).newbyteorder("<")
+    n = run.spec.n_params()
+    flat = np.frombuffer(data, dtype, offset=_LEN.size + size)
+    if flat.size != n * (1 + len(names)):
+        raise ValueError(f"checkpoint holds {flat.size} numbers, not {n * (1 + len(names))} for this network")
+    epoch = meta["epoch"]
+    keep = [i for i, e in enumerate(run.history["epoch"]) if e <= epoch]
+    history = {key: [values[i] for i in keep] for key, values in run.history.items()}
+    arrays = {"params": flat[:n], "X_train": run.X_train, "y_train": run.y_train,
+              "X_val": run.X_val, "y_val": run.y_val, **history_arrays(history)}
+    for i, name in enumerate(names, start=1):
+        arrays["opt_" + name] = flat[i * n:(i + 1) * n]
+    restored = run_from_state(meta, arrays)
+    if restored.spec != run.spec:
+        raise ValueError("checkpoint is of another network")
+    return restored
+
+
+def keep_epochs(epochs: list[int], sizes: list[int], best: int | None,
+                max_count: int, max_bytes: int) -> list[int]:
+    """The epochs to keep of ``epochs`` (ascending, checkpoints of ``sizes``
+    bytes) by the module docstring's rule; ``best``: the epoch of the lowest
+    validation loss, or None."""
+    if not epochs:
+        return []
+    size = dict(zip(epochs, sizes))
+    fits = lambda kept: sum(size[e] for e in kept) <= max_bytes   # noqa: E731
+    must = [epochs[-1], epochs[0]] + ([best] if best in size else [])
+    must = list(dict.fromkeys(must))   # latest first: the last to go
+    # no more checkpoints than the smallest ones would fill max_bytes with
+    limit = min(max_count, len(epochs), max(len(must), max_bytes // max(1, min(sizes))))
+    for count in range(limit, len(must) - 1, -1):
+        kept = _spread(epochs, must, count)
+        if fits(kept):
+            return kept
+    for count in range(len(must) - 1, 0, -1):
+        if fits(must[:count]):
+            return sorted(must[:count])
+    return []
+
+
+def _spread(epochs: list[int], must: list[int], count: int) -> list[int]:
+    """``count`` (>= len(must)) of ``epochs``: the latest ones, then older
+    ones on multiples of a power of two, and ``must``."""
+    if len(epochs) <= count:
+        return list(epochs)
+    recent = epochs[-max(1, count // 2):]
+    pinned = set(must) - set(recent)
+    room = count - len(recent) - len(pinned)
+    older = [e for e in epochs[:-len(recent)] if e not in pinned]
+    stride = 1
+    while sum(1 for e in older if e % stride == 0) > room:
+        stride *= 2
+    return sorted(pinned | set(recent) | {e for e in older if e % stride == 0})
+
+
+class Timeline:
+    """A run's checkpoints by epoch (ascending), bounded as ``record`` is told;
+    ``refused``: the bytes of a checkpoint too large to keep at all, or 0."""
+
+    def __init__(self, entries: dict[int, bytes] | None = None, refused: int = 0):
+        self._entries = dict(sorted((entries or {}).items()))
+        self.refused = refused
+        self._bytes: bytes | None = None
+
+    @property
+    def epochs(self) -> list[int]:
+        return list(self._entries)
+
+    @property
+    def nbytes(self) -> int:
+        """The checkpoints' bytes in all (what the bound counts)."""
+        return sum(map(len, self._entries.values()))
+
+    def record(self, run: Run, max_count: int, max_bytes: int) -> None:
+        """Add the run's state as its epoch ended (replacing one of the same
+        epoch), then thin to the bounds."""
+        blob = capture(run)
+        self._entries[run.epoch] = blob
+        self._entries = dict(sorted(self._entries.items()))
+        self._thin(run, max_count, max_bytes)
+        self.refused = 0 if self._entries else len(blob)
+        self._bytes = None
+
+    def _thin(self, run: Run, max_count: int, max_bytes: int) -> None:
+        epochs = self.epochs
+        kept = keep_epochs(epochs, [len(self._entries[e]) for e in epochs], best_epoch(run.history),
+                           max_count, max_bytes)
+        self._entries = {e: self._entries[e] for e in kept}
+
+    def restore(self, epoch: int, run: Run) -> Run:
+        """The run as it was at ``epoch`` (a kept one: KeyError otherwise); see restore()."""
+        return restore(self._entries[epoch], run)
+
+    def cut(self, epoch: int) -> None:
+        """Forget the checkpoints after ``epoch`` (a run continued from it)."""
+        self._entries = {e: b for e, b in self._entries.items() if e <= epoch}
+        self._bytes = None
+
+    def to_bytes(self) -> bytes:
+        """TIMELINE_MAGIC, count, refused, then (epoch, length, checkpoint) each;
+        kept until the next change (a session is saved every frame)."""
+        if self._bytes is None:
+            parts = [_HEAD.pack(TIMELINE_MAGIC, len(self._entries), self.refused)]
+            for epoch, blob in self._entries.items():
+                parts += [_ENTRY.pack(epoch, len(blob)), blob]
+            self._bytes = b"".join(parts)
+        return self._bytes
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Timeline":
+        """Inverse of to_bytes; ValueError for anything else."""
+        data = bytes(data)
+        if len(data) < _HEAD.size:
+            raise ValueError("timeline is truncated")
+        magic, count, refused = _HEAD.unpack_from(data)
+        if magic != TIMELINE_MAGIC:
+            raise ValueError("not a timeline")
+        entries, offset = {}, _HEAD.size
+        for _ in range(count):
+            if offset + _ENTRY.size > len(data):
+                raise ValueError("timeline is truncated")
+            epoch, size = _ENTRY.unpack_from(data, offset)
+            offset += _ENTRY.size
+            if offset + size > len(data):
+                raise ValueError("timeline is truncated")
+            entries[epoch] = data[offset:offset + size]
+            offset += size
+        if offset != len(data):
+            raise ValueError("timeline has trailing bytes")
+        timeline = cls(entries, refused)
+        timeline._bytes = data
+        return timeline
+
+    def __repr__(self) -> str:
+        epochs = self.epochs
+        span = f"{epochs[0]}..{epochs[-1]}" if epochs else "none"
+        return f"Timeline({len(epochs)} epochs {span}, {self.nbytes} bytes)"
+
+
+def best_epoch(history: dict) -> int | None:
+    """The epoch of the lowest validation loss in ``history`` (the first if tied), or None."""
+    scored = [(v, e) for e, v in zip(history["epoch"], history["val_loss"]) if v is not None]
+    return min(scored)[1] if scored else None

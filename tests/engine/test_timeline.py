@@ -1,0 +1,143 @@
+import numpy as np
+import pytest
+
+from engine.network import NetworkSpec, layer_params
+from engine.optim import OptimizerSpec
+from engine.timeline import Timeline, best_epoch, capture, keep_epochs, restore
+from engine.training import Run, TrainConfig
+
+BIG = 1 << 30   # a byte bound that never binds
+
+
+def make_run(opt=OptimizerSpec.torch_adam(lr=0.01), dtype="float64", seed=5):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(2, 50))
+    y = (X[0] * X[1] > 0).astype(int)
+    spec = NetworkSpec(hidden=(6, 4), activations=("relu", "tanh"))
+    return Run(spec, X[:, :40], y[:40], X[:, 40:], y[40:], TrainConfig(opt, batch_size=7, dtype=dtype), seed)
+
+
+def weights(run):
+    return [w.copy() for pair in layer_params(run.model) for w in pair]
+
+
+def assert_same_weights(a, b):
+    for x, y in zip(weights(a), weights(b), strict=True):
+        np.testing.assert_array_equal(x, y)
+        assert x.dtype == y.dtype
+
+
+@pytest.mark.parametrize("opt", [OptimizerSpec.torch_adam(lr=0.01), OptimizerSpec(lr=0.1, momentum=0.9)],
+                         ids=["adam", "sgd-momentum"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_continuing_from_a_checkpoint_is_the_uninterrupted_run(opt, dtype):
+    straight = make_run(opt, dtype)
+    straight.train_epochs(12)
+    branched = make_run(opt, dtype)
+    timeline = Timeline()
+    for _ in range(9):
+        branched.train_epochs(1)
+        timeline.record(branched, 100, BIG)
+    again = timeline.restore(4, branched)
+    assert (again.epoch, again.step, again.history["epoch"]) == (4, 4 * 6, [1, 2, 3, 4])
+    again.train_epochs(8)
+    assert_same_weights(again, straight)
+    assert again.history == straight.history
+    assert again.optimizer.state()[0] == straight.optimizer.state()[0]
+
+
+def test_a_checkpoint_keeps_the_rate_it_was_trained_with():
+    run = make_run(OptimizerSpec(lr=0.1))
+    run.train_epochs(2)
+    blob = capture(run)
+    run.set_config(TrainConfig(OptimizerSpec(lr=0.5), batch_size=7))
+    run.train_epochs(1)
+    assert restore(blob, run).config.optimizer.lr == 0.1
+
+
+def test_a_checkpoint_is_taken_between_epochs_only():
+    run = make_run()
+    run.train_steps(3)
+    with pytest.raises(ValueError, match="between epochs"):
+        capture(run)
+
+
+def test_a_checkpoint_does_not_fit_another_network():
+    run = make_run()
+    other = Run(NetworkSpec(hidden=(3,), activations=("relu",)), run.X_train, run.y_train, run.X_val, run.y_val,
+                run.config, 5)
+    with pytest.raises(ValueError, match="numbers"):
+        restore(capture(run), other)
+
+
+def test_keep_epochs_under_the_bounds_keeps_all():
+    assert keep_epochs([0, 1, 2, 3], [10] * 4, 2, 10, 100) == [0, 1, 2, 3]
+    assert keep_epochs([], [], None, 10, 100) == []
+
+
+def test_keep_epochs_the_documented_rule():
+    epochs = list(range(0, 21))
+    # 10: the latest 5 kept, older on multiples of 4, and epoch 7 (the lowest loss)
+    assert keep_epochs(epochs, [1] * 21, 7, 10, BIG) == [0, 4, 7, 8, 12, 16, 17, 18, 19, 20]
+    # the bytes bind before the count: fewer, by the same rule
+    assert keep_epochs(epochs, [1] * 21, 7, 10, 6) == [0, 7, 16, 18, 19, 20]
+    # the three that always stay, then the lowest loss goes, then the first
+    assert keep_epochs(epochs, [1] * 21, 7, 10, 3) == [0, 7, 20]
+    assert keep_epochs(epochs, [1] * 21, 7, 10, 2) == [0, 20]
+    assert keep_epochs(epochs, [1] * 21, 7, 10, 1) == [20]
+    assert keep_epochs(epochs, [2] * 21, 7, 10, 1) == []
+
+
+def test_recording_a_long_run_stays_within_the_bounds_and_keeps_what_it_promises():
+    rng = np.random.default_rng(0)
+    kept, losses = [], {}
+    for epoch in range(0, 600):
+        losses[epoch] = float(rng.random())
+        kept = keep_epochs(kept + [epoch], [100] * (len(kept) + 1), min(losses, key=losses.get), 40, 3000)
+        assert len(kept) <= 30 and kept[0] == 0 and kept[-1] == epoch   # 3000 bytes: 30 of 100
+        assert min(losses, key=losses.get) in kept
+        assert kept[-15:] == list(range(epoch - 14, epoch + 1))[-len(kept[-15:]):]
+
+
+def test_a_timeline_bounds_its_bytes_and_says_when_one_checkpoint_is_too_large():
+    run = make_run()
+    timeline = Timeline()
+    one = len(capture(run))
+    for _ in range(30):
+        timeline.record(run, 100, 5 * one + one // 2)
+        assert timeline.nbytes <= 5 * one + one // 2
+        run.train_epochs(1)
+    assert len(timeline.epochs) >= 3 and timeline.epochs[0] == 0 and timeline.refused == 0
+    small = Timeline()
+    small.record(run, 100, one // 2)
+    assert small.epochs == [] and small.refused > one // 2
+
+
+def test_timeline_bytes_round_trip_and_cut():
+    run = make_run()
+    timeline = Timeline()
+    for _ in range(5):
+        timeline.record(run, 100, BIG)
+        run.train_epochs(1)
+    again = Timeline.from_bytes(timeline.to_bytes())
+    assert again.epochs == [0, 1, 2, 3, 4] and again.to_bytes() == timeline.to_bytes()
+    assert_same_weights(again.restore(3, run), timeline.restore(3, run))
+    again.cut(2)
+    assert again.epochs == [0, 1, 2]
+    assert Timeline.from_bytes(again.to_bytes()).epochs == [0, 1, 2]
+
+
+@pytest.mark.parametrize("data", [b"", b"CRT1", b"XXXX\x00\x00\x00\x00\x00\x00\x00\x00",
+                                  b"CRT1\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x09\x00\x00\x00ab"])
+def test_bad_timeline_bytes(data):
+    with pytest.raises(ValueError):
+        Timeline.from_bytes(data)
+
+
+def test_best_epoch():
+    assert best_epoch({"epoch": [1, 2, 3], "val_loss": [0.5, None, 0.5]}) == 1
+    assert best_epoch({"epoch": [1], "val_loss": [None]}) is None
+
+
+def test_repr():
+    assert repr(Timeline()) == "Timeline(0 epochs none, 0 bytes)"
