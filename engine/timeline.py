@@ -20,8 +20,9 @@ keeps every epoch; older epochs are kept only when they are multiples of the
 smallest power of two that fits them in the rest; the first epoch, the one of
 the lowest validation loss and the latest are always kept.  The count is
 lowered until the bytes fit.  When even those three do not fit, the lowest
-loss goes, then the first; a single checkpoint larger than ``max_bytes``
-leaves the timeline empty and ``refused`` says how large it was.
+loss goes, then the first; a checkpoint larger than ``max_bytes`` (its
+arrays before compression, or after) is not kept and ``refused`` says how
+large it was.
 """
 from __future__ import annotations
 
@@ -41,12 +42,23 @@ _LEN = struct.Struct("<I")
 _LEVEL = 1   # zlib level: float arrays shrink little, and this runs once per epoch
 
 
+def at_epoch_end(run: Run) -> bool:
+    """Whether the run is between epochs (no batch order drawn, none of it done)."""
+    s = run.snapshot()
+    return s.order is None and not s.pos and not s.batch_in_epoch
+
+
+def raw_size(run: Run) -> int:
+    """A checkpoint's arrays in bytes before compression: the parameters and the optimiser's."""
+    return run.spec.n_params() * (1 + len(run.optimizer.state()[1])) * run.dtype.itemsize
+
+
 def capture(run: Run) -> bytes:
     """The run's state as its last epoch ended (the module docstring's bytes);
     ValueError when the run is inside an epoch."""
-    s = run.snapshot()
-    if s.order is not None or s.pos or s.batch_in_epoch:
+    if not at_epoch_end(run):
         raise ValueError("a checkpoint is taken between epochs")
+    s = run.snapshot()
     names = sorted(s.optimizer)
     header = json.dumps({"meta": snapshot_meta(s), "optimizer": names}, separators=(",", ":")).encode()
     dtype = np.dtype(s.config.dtype).newbyteorder("<")
@@ -137,13 +149,17 @@ class Timeline:
 
     def record(self, run: Run, max_count: int, max_bytes: int) -> None:
         """Add the run's state as its epoch ended (replacing one of the same
-        epoch), then thin to the bounds."""
+        epoch), then thin to the bounds.  One whose arrays alone are over
+        max_bytes is not even taken (``refused``)."""
+        self._bytes = None
+        if raw_size(run) > max_bytes:
+            self.refused = raw_size(run)
+            return
         blob = capture(run)
         self._entries[run.epoch] = blob
         self._entries = dict(sorted(self._entries.items()))
         self._thin(run, max_count, max_bytes)
         self.refused = 0 if self._entries else len(blob)
-        self._bytes = None
 
     def _thin(self, run: Run, max_count: int, max_bytes: int) -> None:
         epochs = self.epochs

@@ -21,13 +21,13 @@ from engine.checkpoint import CheckpointError
 from engine.probe import probe
 from engine.training import Run
 
-from . import cost, datasource, downloads, frames, heavy, routing
+from . import cost, datasource, downloads, frames, heavy, replay, routing
 from .config import Config
 from .errors import ApiError
 from .imports import import_run
 from .runs import (check_target, data_settings, edited_points, network_settings, new_run, resume,
                    set_weights, train_config, training_settings)
-from .schemas import (Advance, LayerEdit, NetworkSettings, PointsEdit, Reset, SessionCreate,
+from .schemas import (Advance, LayerEdit, NetworkSettings, PointsEdit, ReplayAt, Reset, SessionCreate,
                       SessionImport, TrainingSettings, TrainingUpdate, View, WeightEdit)
 from .security import client_address
 from .session_blob import Session
@@ -52,6 +52,7 @@ class Sessions:
         if body.resume is not None:
             resume(run, body.resume)
         session = Session(run, data_settings(body.data), 1, data.extent)
+        replay.begin(session, self.config)
         view = self._view(body.view, run)
         sid = new_session_id()
         self.store.create(sid, session.to_bytes(), client_address())
@@ -63,6 +64,7 @@ class Sessions:
         run = import_run(body.model_dump(exclude={"view"}, exclude_none=True), self.limits)
         X = np.hstack([run.X_train, run.X_val])
         session = Session(run, {"source": "points"}, 1, datasource.extent_of(X))
+        replay.begin(session, self.config)
         view = self._view(body.view, run)
         sid = new_session_id()
         self.store.create(sid, session.to_bytes(), client_address())
@@ -94,14 +96,13 @@ class Sessions:
             steps = body.steps if body.steps is not None else body.epochs * run.batches_per_epoch
             view = self._view(body.view, run, min(steps * step, training))
             deadline = time.perf_counter() + training / 1000
+            goal = run.epoch + (body.epochs or 0)
+            # each epoch's end is kept for replay as it comes (replay.py)
+            done = replay.train(session, self.config, body.steps, body.epochs, deadline)
             if body.steps is not None:
-                requested = {"steps": body.steps}
-                done = run.train_steps(body.steps, deadline)
-                partial = done < body.steps
+                requested, partial = {"steps": body.steps}, done < body.steps
             else:
-                requested, goal = {"epochs": body.epochs}, run.epoch + body.epochs
-                done = run.train_epochs(body.epochs, deadline)
-                partial = run.epoch < goal
+                requested, partial = {"epochs": body.epochs}, run.epoch < goal
             advance = {"requested": requested, "steps_done": done,
                        "partial": partial and run.state != "diverged"}
             # drawn here, before the session object is handed back for reuse
@@ -126,6 +127,7 @@ class Sessions:
                                          old.spec.n_classes, session.extent)
             training = TrainingSettings.model_validate(training_settings(old), context=self._context)
             session.run = new_run(data, body, training, old.seed, self.limits, None)
+            replay.begin(session, self.config)
             view = self._view(body.view, session.run)
         return frames.build(sid, session, view)
 
@@ -139,12 +141,14 @@ class Sessions:
             session.data = data_settings(body)
             session.revision += 1
             session.extent = data.extent
+            replay.begin(session, self.config)
         return frames.build(sid, session, view, points=True)
 
     def reset(self, sid: str, body: Reset) -> dict:
         with self._locked(sid) as session:
             view = self._view(body.view, session.run)
             session.run.reset(body.seed)
+            replay.begin(session, self.config)
         return frames.build(sid, session, view)
 
     # ---- by hand ------------------------------------------------------------------
@@ -180,6 +184,7 @@ class Sessions:
             view = self._view(body.view, run)
             X_tr, y_tr, X_val, y_val = edited_points(run, body, self.limits.max_points)
             run.set_data(X_tr, y_tr, X_val, y_val, reinit=False)
+            replay.begin(session, self.config)   # the older epochs' checkpoints hold no points
             session.revision += 1
             session.data = {"source": "points"}
             everything = np.hstack([X_tr, X_val])
@@ -188,6 +193,22 @@ class Sessions:
                     and (y0 <= everything[1]).all() and (everything[1] <= y1).all()):
                 session.extent = datasource.extent_of(everything)
         return frames.build(sid, session, view, points=True)
+
+    # ---- past epochs (replay.py) ----------------------------------------------------
+
+    def replay_info(self, sid: str) -> dict:
+        return replay.info(self._load(sid), self.config)
+
+    def replay_frame(self, sid: str, body: ReplayAt) -> dict:
+        """The session drawn as it was at ``body.epoch``; nothing changes, so no lock."""
+        past = replay.at(self._load(sid), body.epoch)
+        return frames.build(sid, past, self._view(body.view, past.run, locked=False))
+
+    def replay_continue(self, sid: str, body: ReplayAt) -> dict:
+        with self._locked(sid) as session:
+            view = self._view(body.view, session.run)
+            replay.branch(session, body.epoch)
+        return frames.build(sid, session, view)
 
     def export(self, sid: str, fmt: str) -> tuple[bytes, str, str]:
         return downloads.export(self._load(sid).run, fmt, sid)

@@ -3,7 +3,7 @@ import pytest
 
 from engine.network import NetworkSpec, layer_params
 from engine.optim import OptimizerSpec
-from engine.timeline import Timeline, best_epoch, capture, keep_epochs, restore
+from engine.timeline import Timeline, at_epoch_end, best_epoch, capture, keep_epochs, raw_size, restore
 from engine.training import Run, TrainConfig
 
 BIG = 1 << 30   # a byte bound that never binds
@@ -57,7 +57,9 @@ def test_a_checkpoint_keeps_the_rate_it_was_trained_with():
 
 def test_a_checkpoint_is_taken_between_epochs_only():
     run = make_run()
+    assert at_epoch_end(run)
     run.train_steps(3)
+    assert not at_epoch_end(run)
     with pytest.raises(ValueError, match="between epochs"):
         capture(run)
 
@@ -111,6 +113,11 @@ def test_a_timeline_bounds_its_bytes_and_says_when_one_checkpoint_is_too_large()
     small = Timeline()
     small.record(run, 100, one // 2)
     assert small.epochs == [] and small.refused > one // 2
+    # arrays over the bound are not even compressed: 3 x 6 + 7 x 4 + 5 x 2 = 56 numbers, 3 arrays (Adam)
+    assert raw_size(run) == 56 * 3 * 8
+    tiny = Timeline()
+    tiny.record(run, 100, 56 * 3 * 8 - 1)
+    assert tiny.epochs == [] and tiny.refused == 56 * 3 * 8
 
 
 def test_timeline_bytes_round_trip_and_cut():
