@@ -48,6 +48,13 @@ def at_epoch_end(run: Run) -> bool:
     return s.order is None and not s.pos and not s.batch_in_epoch
 
 
+def steps_to_epoch_end(run: Run) -> int:
+    """Minibatch steps until the run's current epoch ends (its points left over
+    the batch size: a batch size changed mid-epoch counts from where it is)."""
+    left = run.X_train.shape[1] - run.snapshot().pos
+    return -(-left // run.batch_size)
+
+
 def raw_size(run: Run) -> int:
     """A checkpoint's arrays in bytes before compression: the parameters and the optimiser's."""
     return run.spec.n_params() * (1 + len(run.optimizer.state()[1])) * run.dtype.itemsize

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 
-from engine.timeline import Timeline, at_epoch_end
+from engine.timeline import Timeline, at_epoch_end, steps_to_epoch_end
 
 from .config import Config
 from .errors import ApiError
@@ -52,13 +52,13 @@ def train(session: Session, config: Config, steps: int | None, epochs: int | Non
     goal = None if epochs is None else run.epoch + epochs
     while (goal is None and done < steps) or (goal is not None and run.epoch < goal):
         if goal is None:
-            chunk = min(steps - done, run.batches_per_epoch - run.batch_in_epoch)
+            chunk = min(steps - done, steps_to_epoch_end(run))
             n = run.train_steps(chunk, deadline)
         else:
             chunk = None
             n = run.train_epochs(1, deadline)
         done += n
-        if n and run.batch_in_epoch == 0:
+        if n and at_epoch_end(run):
             record(session, config)
         if n == 0 or run.state == "diverged" or (chunk is not None and n < chunk) \
                 or time.perf_counter() >= deadline:

@@ -3,7 +3,8 @@ import pytest
 
 from engine.network import NetworkSpec, layer_params
 from engine.optim import OptimizerSpec
-from engine.timeline import Timeline, at_epoch_end, best_epoch, capture, keep_epochs, raw_size, restore
+from engine.timeline import (Timeline, at_epoch_end, best_epoch, capture, keep_epochs, raw_size, restore,
+                             steps_to_epoch_end)
 from engine.training import Run, TrainConfig
 
 BIG = 1 << 30   # a byte bound that never binds
@@ -62,6 +63,17 @@ def test_a_checkpoint_is_taken_between_epochs_only():
     assert not at_epoch_end(run)
     with pytest.raises(ValueError, match="between epochs"):
         capture(run)
+
+
+def test_steps_to_epoch_end_counts_from_where_the_epoch_is():
+    run = make_run(OptimizerSpec(lr=0.1))
+    assert steps_to_epoch_end(run) == 6          # 40 points, batches of 7
+    run.train_steps(2)
+    assert steps_to_epoch_end(run) == 4          # 26 points left
+    run.set_config(TrainConfig(OptimizerSpec(lr=0.1), batch_size=20))
+    assert steps_to_epoch_end(run) == 2          # the same 26 points, in batches of 20
+    run.train_steps(2)
+    assert at_epoch_end(run) and run.epoch == 1
 
 
 def test_a_checkpoint_does_not_fit_another_network():

@@ -58,6 +58,15 @@ def test_each_epoch_is_kept_as_it_ends_from_the_first(api):
     assert 0 < info["bytes"] <= info["max_bytes"]
 
 
+def test_a_batch_size_changed_mid_epoch_still_trains_and_keeps_each_epoch(api):
+    sid = create(api)
+    ok(api.post(f"/api/sessions/{sid}/advance", json={"steps": 2}))     # 2 of 8 points left
+    ok(api.patch(f"/api/sessions/{sid}/training", json={"batch_size": 1}))
+    frame = ok(api.post(f"/api/sessions/{sid}/advance", json={"steps": 12}))
+    assert frame["advance"]["steps_done"] == 12 and frame["counters"]["epoch"] == 2   # 2 + 8 steps
+    assert kept(api, sid) == [0, 1, 2]
+
+
 def test_a_replayed_epoch_is_the_network_as_it_was_then(api):
     sid = create(api)
     ok(api.post(f"/api/sessions/{sid}/advance", json={"epochs": 9}))
