@@ -28,7 +28,7 @@ export class Timeline {
     this._listed = null; // the live counters the list was fetched at
     this._build(host);
     ctx.store.subscribe((changed, state, meta) => {
-      if (changed.includes('replay') && meta.from !== 'timeline') this.ctx.track(this.goTo(state.replay));
+      if (changed.includes('replay') && meta.from !== 'timeline') this._do(this.goTo(state.replay));
     });
   }
 
@@ -57,18 +57,26 @@ export class Timeline {
     // input jumps back to where the finger started, so its input events are ignored.
     this.slider.addEventListener('pointermove', (ev) => this._held === 'touch' && this._touchAt(ev));
     for (const type of ['pointerup', 'pointercancel']) window.addEventListener(type, () => { this._held = null; });
-    this.slider.addEventListener('focus', () => this.ctx.track(this.list()));
+    this.slider.addEventListener('focus', () => this._do(this.list()));
     this.slider.addEventListener('input', (ev) => {
       if (this._held === 'touch' && ev.isTrusted) {
         this.slider.value = this._touchIndex;
         return;
       }
       this.stop();
-      this.ctx.track(this.goTo(this.epochs[Number(this.slider.value)] ?? null, { index: true }));
+      this._do(this.goTo(this.epochs[Number(this.slider.value)] ?? null, { index: true }));
     });
-    this.playButton.addEventListener('click', () => (this.playing ? this.stop() : this.ctx.track(this.play())));
-    this.continueButton.addEventListener('click', () => this.ctx.track(this.continueHere()));
-    this.liveButton.addEventListener('click', () => this.ctx.track(this.goTo(null)));
+    this.playButton.addEventListener('click', () => (this.playing ? this.stop() : this._do(this.play())));
+    this.continueButton.addEventListener('click', () => this._do(this.continueHere()));
+    this.liveButton.addEventListener('click', () => this._do(this.goTo(null)));
+  }
+
+  /** Run an action as the page's busy work; a refusal or a lost connection is said in the status line. */
+  _do(promise) {
+    return this.ctx.track(promise).catch((err) => {
+      this.stop();
+      this.ctx.status.show(`The replay stopped: ${err.message}`, 'warn', 10);
+    });
   }
 
   _touchAt(ev) {
@@ -89,7 +97,7 @@ export class Timeline {
   /** After each paint: training or any change of the run ends a replay; a paused run's list is fetched anew. */
   follow(live, playing) {
     if (this.frame && (playing || !sameRun(live, this._live))) this._leave();
-    if (!playing && live && this._listed !== live) this.ctx.track(this.list());
+    if (!playing && live && this._listed !== live) this._do(this.list());
     if (!this.frame) this._sync(live?.counters.epoch);
   }
 
@@ -113,6 +121,7 @@ export class Timeline {
     const { session, trainer } = this.ctx;
     if (epoch === null || epoch === undefined) return this._leave({ draw: true });
     if (index) this._wanted = epoch; // at once: the slider is the user's until it is shown
+    if (!session.frame) return undefined; // before the first frame: start() shows the link's epoch
     trainer.pause();
     await this.ctx.api.settled();
     await session.settled();
