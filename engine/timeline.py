@@ -10,6 +10,9 @@ network or seed must start a new timeline, and the history is the current one
 cut at the checkpoint's epoch.  Restoring is exact: the run continues bit for
 bit as it did the first time.
 
+A Timeline is only the index (epochs, sizes): each checkpoint's bytes are
+handed to the caller once (``Timeline.take_changes``), to keep where it likes.
+
 One checkpoint's bytes: zlib(header length (uint32 LE) | header (JSON: the
 snapshot's meta, checkpoint.snapshot_meta, and the optimiser arrays' names) |
 params | each optimiser array), the arrays little-endian in the run's dtype.
@@ -35,9 +38,9 @@ import numpy as np
 from engine.checkpoint import history_arrays, run_from_state, snapshot_meta
 from engine.training import Run
 
-TIMELINE_MAGIC = b"CRT1"
-_HEAD = struct.Struct("<4sII")   # magic, checkpoints, refused (bytes of one that did not fit, or 0)
-_ENTRY = struct.Struct("<II")    # epoch, length
+TIMELINE_MAGIC = b"CRT2"   # CRT1 held the checkpoints too
+_HEAD = struct.Struct("<4sIII")  # magic, checkpoints, refused (bytes of one that did not fit, or 0), generation
+_ENTRY = struct.Struct("<II")    # epoch, its checkpoint's length
 _LEN = struct.Struct("<I")
 _LEVEL = 1   # zlib level: float arrays shrink little, and this runs once per epoch
 
@@ -136,23 +139,40 @@ def _spread(epochs: list[int], must: list[int], count: int) -> list[int]:
     return sorted(pinned | set(recent) | {e for e in older if e % stride == 0})
 
 
-class Timeline:
-    """A run's checkpoints by epoch (ascending), bounded as ``record`` is told;
-    ``refused``: the bytes of a checkpoint too large to keep at all, or 0."""
+class CheckpointMissing(LookupError):
+    """A kept epoch whose checkpoint's bytes could not be had (``Timeline.restore``)."""
 
-    def __init__(self, entries: dict[int, bytes] | None = None, refused: int = 0):
-        self._entries = dict(sorted((entries or {}).items()))
-        self.refused = refused
+
+class Timeline:
+    """The index of a run's checkpoints by epoch (ascending), bounded as
+    ``record`` is told; ``refused``: the bytes of a checkpoint too large to
+    keep at all, or 0.
+
+    The checkpoints' bytes are not part of it: each is handed over once, by
+    name, to be kept elsewhere (``take_changes``: those captured and those
+    thinned since the last call), so saving the index stays small however
+    many epochs are kept.  A name is never used twice, not even by a
+    timeline started again (``clear`` moves to the next ``generation``)."""
+
+    def __init__(self, sizes: dict[int, int] | None = None, refused: int = 0, generation: int = 0):
+        self._sizes = dict(sorted((sizes or {}).items()))
+        self.refused, self.generation = refused, generation
+        self._new: dict[int, bytes] = {}   # captured, not yet handed over
+        self._gone: list[str] = []         # handed over once, since thinned
         self._bytes: bytes | None = None
 
     @property
     def epochs(self) -> list[int]:
-        return list(self._entries)
+        return list(self._sizes)
 
     @property
     def nbytes(self) -> int:
         """The checkpoints' bytes in all (what the bound counts)."""
-        return sum(map(len, self._entries.values()))
+        return sum(self._sizes.values())
+
+    def name(self, epoch: int) -> str:
+        """The name ``epoch``'s checkpoint is handed over and asked for by."""
+        return f"{self.generation}.{epoch}"
 
     def record(self, run: Run, max_count: int, max_bytes: int) -> None:
         """Add the run's state as its epoch ended (replacing one of the same
@@ -163,33 +183,65 @@ class Timeline:
             self.refused = raw_size(run)
             return
         blob = capture(run)
-        self._entries[run.epoch] = blob
-        self._entries = dict(sorted(self._entries.items()))
-        self._thin(run, max_count, max_bytes)
-        self.refused = 0 if self._entries else len(blob)
-
-    def _thin(self, run: Run, max_count: int, max_bytes: int) -> None:
+        self._new[run.epoch] = blob
+        self._sizes[run.epoch] = len(blob)
+        self._sizes = dict(sorted(self._sizes.items()))
         epochs = self.epochs
-        kept = keep_epochs(epochs, [len(self._entries[e]) for e in epochs], best_epoch(run.history),
+        kept = keep_epochs(epochs, [self._sizes[e] for e in epochs], best_epoch(run.history),
                            max_count, max_bytes)
-        self._entries = {e: self._entries[e] for e in kept}
+        self._drop(set(epochs) - set(kept))
+        self.refused = 0 if self._sizes else len(blob)
 
-    def restore(self, epoch: int, run: Run) -> Run:
-        """The run as it was at ``epoch`` (a kept one: KeyError otherwise); see restore()."""
-        return restore(self._entries[epoch], run)
+    def _drop(self, epochs) -> None:
+        for epoch in epochs:
+            del self._sizes[epoch]
+            if self._new.pop(epoch, None) is None:
+                self._gone.append(self.name(epoch))
+        self._bytes = None
+
+    def take_changes(self) -> tuple[dict[str, bytes], list[str]]:
+        """({name: checkpoint} captured, [name] thinned) since the last call;
+        the caller now keeps them (the captured ones are no longer at hand)."""
+        new = {self.name(e): blob for e, blob in self._new.items()}
+        gone = [n for n in dict.fromkeys(self._gone) if n not in new]   # one thinned, then taken again
+        self._new, self._gone = {}, []
+        return new, gone
+
+    def restore(self, epoch: int, run: Run, load=None) -> Run:
+        """The run as it was at ``epoch`` (a kept one: KeyError otherwise); see
+        restore().  A checkpoint handed over is asked of ``load(name) -> bytes
+        | None``; CheckpointMissing when it has none."""
+        if epoch not in self._sizes:
+            raise KeyError(epoch)
+        blob = self._new.get(epoch)
+        if blob is None and load is not None:
+            blob = load(self.name(epoch))
+        if blob is None:
+            raise CheckpointMissing(epoch)
+        return restore(blob, run)
 
     def cut(self, epoch: int) -> None:
         """Forget the checkpoints after ``epoch`` (a run continued from it)."""
-        self._entries = {e: b for e, b in self._entries.items() if e <= epoch}
-        self._bytes = None
+        self._drop([e for e in self._sizes if e > epoch])
+
+    def forget(self, epoch: int) -> None:
+        """Take ``epoch`` off the index (its checkpoint was lost)."""
+        if epoch in self._sizes:
+            self._drop([epoch])
+
+    def clear(self) -> None:
+        """Start again empty (a new run): every checkpoint goes, and names
+        move to the next generation."""
+        self._drop(list(self._sizes))
+        self.generation += 1
+        self.refused = 0
 
     def to_bytes(self) -> bytes:
-        """TIMELINE_MAGIC, count, refused, then (epoch, length, checkpoint) each;
+        """TIMELINE_MAGIC, count, refused, generation, then (epoch, length) each;
         kept until the next change (a session is saved every frame)."""
         if self._bytes is None:
-            parts = [_HEAD.pack(TIMELINE_MAGIC, len(self._entries), self.refused)]
-            for epoch, blob in self._entries.items():
-                parts += [_ENTRY.pack(epoch, len(blob)), blob]
+            parts = [_HEAD.pack(TIMELINE_MAGIC, len(self._sizes), self.refused, self.generation)]
+            parts += [_ENTRY.pack(epoch, size) for epoch, size in self._sizes.items()]
             self._bytes = b"".join(parts)
         return self._bytes
 
@@ -199,22 +251,14 @@ class Timeline:
         data = bytes(data)
         if len(data) < _HEAD.size:
             raise ValueError("timeline is truncated")
-        magic, count, refused = _HEAD.unpack_from(data)
+        magic, count, refused, generation = _HEAD.unpack_from(data)
         if magic != TIMELINE_MAGIC:
             raise ValueError("not a timeline")
-        entries, offset = {}, _HEAD.size
-        for _ in range(count):
-            if offset + _ENTRY.size > len(data):
-                raise ValueError("timeline is truncated")
-            epoch, size = _ENTRY.unpack_from(data, offset)
-            offset += _ENTRY.size
-            if offset + size > len(data):
-                raise ValueError("timeline is truncated")
-            entries[epoch] = data[offset:offset + size]
-            offset += size
-        if offset != len(data):
-            raise ValueError("timeline has trailing bytes")
-        timeline = cls(entries, refused)
+        if len(data) != _HEAD.size + count * _ENTRY.size:
+            raise ValueError("timeline is truncated" if len(data) < _HEAD.size + count * _ENTRY.size
+                             else "timeline has trailing bytes")
+        sizes = dict(_ENTRY.iter_unpack(data[_HEAD.size:]))
+        timeline = cls(sizes, refused, generation)
         timeline._bytes = data
         return timeline
 

@@ -1,7 +1,9 @@
 """A session's past epochs: kept as training goes, shown again, trained on from.
 
-Each session carries a timeline (engine/timeline.py) in its stored bytes
-(session_blob.py), so any worker can replay any session.  Training records
+Each session carries a timeline (engine/timeline.py) in the store, so any
+worker can replay any session: its index in the session's bytes
+(session_blob.py), each epoch's checkpoint as a part of the session, written
+once and read only by the request that replays or continues from it.  Training records
 each epoch as it ends, the run's state before its first step included; a
 change of points, network or seed starts a new timeline (its checkpoints
 would not fit the new run), while a weight set by hand, an inspector step
@@ -10,16 +12,19 @@ The bound is the operator's: REPLAY_CHECKPOINTS and REPLAY_KB a session,
 thinned by engine.timeline.keep_epochs; a network whose one checkpoint is
 larger than REPLAY_KB (before compression) keeps none, and ``info`` says so.
 
-The session is saved every frame, timeline included: memory-store saves
-only join bytes already encoded, and a Redis save carries up to REPLAY_KB
-more.  Recording costs one compressed copy of the weights and the
-optimiser's state per epoch.
+The session is saved every frame, the index with it (8 bytes an epoch); a
+frame that ends an epoch also writes that checkpoint and deletes the ones
+thinned.  Recording costs one compressed copy of the weights and the
+optimiser's state per epoch.  A checkpoint gone from the store (it should
+go only with its session) is dropped from the index when asked for, and the
+request is answered as for an epoch not kept.
 """
 from __future__ import annotations
 
 import time
+from typing import Callable
 
-from engine.timeline import Timeline, at_epoch_end, steps_to_epoch_end
+from engine.timeline import at_epoch_end, steps_to_epoch_end
 
 from .config import Config
 from .errors import ApiError
@@ -34,7 +39,7 @@ def bounds(config: Config) -> tuple[int, int]:
 def begin(session: Session, config: Config) -> None:
     """A new timeline for a new run (created, reset, new network or points),
     starting with its current state when that is an epoch's end."""
-    session.timeline = Timeline()
+    session.timeline.clear()   # the old checkpoints are deleted with the next save
     record(session, config)
 
 
@@ -74,22 +79,44 @@ def info(session: Session, config: Config) -> dict:
             "max_bytes": max_bytes, "refused": timeline.refused}
 
 
-def _restored(session: Session, epoch: int):
+Load = Callable[[str], bytes | None]   # a checkpoint by name from the store (Timeline.restore)
+
+
+def not_kept(session: Session, epoch: int, why: str = "is not kept") -> ApiError:
+    kept = session.timeline.epochs
+    which = f"kept: {', '.join(map(str, kept[:12]))}{' …' if len(kept) > 12 else ''}" if kept else "none are kept"
+    return ApiError(400, "out_of_range", f"epoch: epoch {epoch} {why} for this session ({which}; "
+                    "GET /api/sessions/{id}/replay lists them)", "epoch")
+
+
+def lost(session: Session, epoch: int) -> ApiError:
+    """The answer when ``epoch``'s checkpoint was missing (see ``forget_lost``)."""
+    return not_kept(session, epoch, "is no longer kept (its checkpoint left the store)")
+
+
+def _restored(session: Session, epoch: int, load: Load):
+    """The run at ``epoch``; engine.timeline.CheckpointMissing when the store lacks it."""
     if epoch not in session.timeline.epochs:
-        kept = session.timeline.epochs
-        which = f"kept: {', '.join(map(str, kept[:12]))}{' …' if len(kept) > 12 else ''}" if kept else "none are kept"
-        raise ApiError(400, "out_of_range", f"epoch: epoch {epoch} is not kept for this session ({which}; "
-                       "GET /api/sessions/{id}/replay lists them)", "epoch")
-    return session.timeline.restore(epoch, session.run)
+        raise not_kept(session, epoch)
+    return session.timeline.restore(epoch, session.run, load)
 
 
-def at(session: Session, epoch: int) -> Session:
+def at(session: Session, epoch: int, load: Load) -> Session:
     """The session as it was at ``epoch`` (a copy: the stored one is untouched)."""
-    return Session(_restored(session, epoch), session.data, session.revision, session.extent, session.timeline)
+    return Session(_restored(session, epoch, load), session.data, session.revision, session.extent,
+                   session.timeline)
 
 
-def branch(session: Session, epoch: int) -> None:
+def branch(session: Session, epoch: int, load: Load) -> None:
     """The session becomes its run continued from ``epoch``: that epoch's
     exact state, the history and the timeline cut there."""
-    session.run = _restored(session, epoch)
+    session.run = _restored(session, epoch, load)
     session.timeline.cut(epoch)
+
+
+def forget_lost(session: Session, epoch: int, load: Load) -> None:
+    """Take ``epoch`` off the index if its checkpoint is still missing (a
+    request that read the index before a change may have asked for one
+    deleted since: then the index no longer lists it anyway)."""
+    if epoch in session.timeline.epochs and load(session.timeline.name(epoch)) is None:
+        session.timeline.forget(epoch)

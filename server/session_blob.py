@@ -7,6 +7,11 @@ settings and seed are the run's own, so they are read from it, never stored
 beside it.  The bytes are SESSION_MAGIC, the length of a JSON header (uint32
 little-endian), the header (its "timeline": the timeline's length, 0 or absent
 for none), the timeline's bytes, then the checkpoint.
+
+The timeline's bytes are only its index: each past epoch's checkpoint is a
+part of the session in the store (store/base.py), written once as the epoch
+is recorded and deleted when it is thinned, so a frame's save does not carry
+them.  ``take_parts`` hands the store what changed since the last save.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from engine.timeline import Timeline
 from engine.training import Run
 
 from .runs import network_settings, training_settings
+from .store.base import PartsChange
 
 SESSION_MAGIC = b"CRS1"
 
@@ -36,6 +42,12 @@ class Session:
         """{"data", "network", "training", "seed"}: what GET /api/sessions/{id} shows."""
         return {"data": self.data, "network": network_settings(self.run),
                 "training": training_settings(self.run), "seed": self.run.seed}
+
+    def take_parts(self) -> PartsChange | None:
+        """The parts to write and delete with this save (the timeline's
+        checkpoints recorded and thinned since the last), or None."""
+        new, gone = self.timeline.take_changes()
+        return PartsChange(new, gone) if new or gone else None
 
     def to_bytes(self) -> bytes:
         timeline = self.timeline.to_bytes() if self.timeline.epochs or self.timeline.refused else b""

@@ -19,6 +19,7 @@ import numpy as np
 
 from engine.checkpoint import CheckpointError
 from engine.probe import probe
+from engine.timeline import CheckpointMissing
 from engine.training import Run
 
 from . import cost, datasource, downloads, frames, heavy, replay, routing
@@ -55,7 +56,7 @@ class Sessions:
         replay.begin(session, self.config)
         view = self._view(body.view, run)
         sid = new_session_id()
-        self.store.create(sid, session.to_bytes(), client_address())
+        self.store.create(sid, session.to_bytes(), client_address(), session.take_parts())
         return sid, frames.build(sid, session, view, resumed=body.resume is not None, points=True)
 
     def import_(self, body: SessionImport) -> tuple[str, dict]:
@@ -67,7 +68,7 @@ class Sessions:
         replay.begin(session, self.config)
         view = self._view(body.view, run)
         sid = new_session_id()
-        self.store.create(sid, session.to_bytes(), client_address())
+        self.store.create(sid, session.to_bytes(), client_address(), session.take_parts())
         return sid, frames.build(sid, session, view, points=True)
 
     def info(self, sid: str) -> dict:
@@ -200,15 +201,32 @@ class Sessions:
         return replay.info(self._load(sid), self.config)
 
     def replay_frame(self, sid: str, body: ReplayAt) -> dict:
-        """The session drawn as it was at ``body.epoch``; nothing changes, so no lock."""
-        past = replay.at(self._load(sid), body.epoch)
+        """The session drawn as it was at ``body.epoch``; nothing changes, so no
+        lock (but for a checkpoint lost from the store: see replay.forget_lost)."""
+        load = self._part_loader(sid)
+        try:
+            past = replay.at(self._load(sid), body.epoch, load)
+        except CheckpointMissing:
+            with self._locked(sid) as session:
+                replay.forget_lost(session, body.epoch, load)
+            raise replay.lost(session, body.epoch) from None
         return frames.build(sid, past, self._view(body.view, past.run, locked=False))
 
     def replay_continue(self, sid: str, body: ReplayAt) -> dict:
+        missing = False
         with self._locked(sid) as session:
             view = self._view(body.view, session.run)
-            replay.branch(session, body.epoch)
+            try:
+                replay.branch(session, body.epoch, self._part_loader(sid))
+            except CheckpointMissing:
+                session.timeline.forget(body.epoch)   # saved as the block ends
+                missing = True
+        if missing:
+            raise replay.lost(session, body.epoch)
         return frames.build(sid, session, view)
+
+    def _part_loader(self, sid: str):
+        return lambda name: self.store.get_part(sid, name)
 
     def export(self, sid: str, fmt: str) -> tuple[bytes, str, str]:
         return downloads.export(self._load(sid).run, fmt, sid)
@@ -271,7 +289,8 @@ class Sessions:
             session = self._load(sid, reuse, held)
             yield session
             blob = session.to_bytes()
-            self.store.put(sid, blob, held, release=True)   # one round trip for both
+            # one round trip for both, with the checkpoints recorded or thinned meanwhile
+            self.store.put(sid, blob, held, release=True, parts=session.take_parts())
         if reuse:
             self.decoded.keep(sid, blob, session)
 

@@ -3,7 +3,7 @@ import pytest
 
 from engine.network import NetworkSpec, layer_params
 from engine.optim import OptimizerSpec
-from engine.timeline import (Timeline, at_epoch_end, best_epoch, capture, keep_epochs, raw_size, restore,
+from engine.timeline import (CheckpointMissing, Timeline, at_epoch_end, best_epoch, capture, keep_epochs, raw_size, restore,
                              steps_to_epoch_end)
 from engine.training import Run, TrainConfig
 
@@ -39,7 +39,7 @@ def test_continuing_from_a_checkpoint_is_the_uninterrupted_run(opt, dtype):
     for _ in range(9):
         branched.train_epochs(1)
         timeline.record(branched, 100, BIG)
-    again = timeline.restore(4, branched)
+    again = timeline.restore(4, branched)   # not handed over yet: still at hand
     assert (again.epoch, again.step, again.history["epoch"]) == (4, 4 * 6, [1, 2, 3, 4])
     again.train_epochs(8)
     assert_same_weights(again, straight)
@@ -132,22 +132,83 @@ def test_a_timeline_bounds_its_bytes_and_says_when_one_checkpoint_is_too_large()
     assert tiny.epochs == [] and tiny.refused == 56 * 3 * 8
 
 
-def test_timeline_bytes_round_trip_and_cut():
+def test_the_index_round_trips_and_the_checkpoints_are_handed_over_once():
     run = make_run()
-    timeline = Timeline()
+    timeline, stored = Timeline(), {}
     for _ in range(5):
         timeline.record(run, 100, BIG)
         run.train_epochs(1)
-    again = Timeline.from_bytes(timeline.to_bytes())
-    assert again.epochs == [0, 1, 2, 3, 4] and again.to_bytes() == timeline.to_bytes()
-    assert_same_weights(again.restore(3, run), timeline.restore(3, run))
+    new, gone = timeline.take_changes()
+    assert sorted(new) == ["0.0", "0.1", "0.2", "0.3", "0.4"] and gone == []
+    assert timeline.take_changes() == ({}, [])
+    stored.update(new)
+    data = timeline.to_bytes()
+    assert len(data) == 16 + 5 * 8            # the index only: no checkpoint in it
+    again = Timeline.from_bytes(data)
+    assert again.epochs == [0, 1, 2, 3, 4] and again.to_bytes() == data and again.nbytes == timeline.nbytes
+    assert_same_weights(again.restore(3, run, stored.get), restore(new["0.3"], run))
+    with pytest.raises(CheckpointMissing):
+        again.restore(3, run, {}.get)        # handed over, then lost where it was kept
+    with pytest.raises(KeyError):
+        again.restore(7, run, stored.get)
     again.cut(2)
-    assert again.epochs == [0, 1, 2]
+    assert again.epochs == [0, 1, 2] and again.take_changes() == ({}, ["0.3", "0.4"])
     assert Timeline.from_bytes(again.to_bytes()).epochs == [0, 1, 2]
 
 
-@pytest.mark.parametrize("data", [b"", b"CRT1", b"XXXX\x00\x00\x00\x00\x00\x00\x00\x00",
-                                  b"CRT1\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x09\x00\x00\x00ab"])
+def test_thinning_hands_over_what_went_and_a_new_timeline_never_reuses_a_name():
+    run = make_run()
+    timeline = Timeline()
+    for _ in range(3):
+        timeline.record(run, 3, BIG)
+        run.train_epochs(1)
+    assert sorted(timeline.take_changes()[0]) == ["0.0", "0.1", "0.2"]
+    for _ in range(2):
+        timeline.record(run, 3, BIG)      # epochs 3 and 4 over a bound of 3; 1 is the lowest loss
+        run.train_epochs(1)
+    assert timeline.epochs == [0, 1, 4] and best_epoch(run.history) == 1
+    # 2 went after it was handed over; 3 came and went unsaved
+    new, gone = timeline.take_changes()
+    assert list(new) == ["0.4"] and gone == ["0.2"]
+    timeline.record(run, 100, BIG)
+    timeline.cut(4)                       # epoch 5 taken and cut before it was handed over
+    assert timeline.take_changes() == ({}, [])
+    timeline.clear()
+    assert timeline.epochs == [] and timeline.generation == 1
+    timeline.record(run, 3, BIG)
+    new, gone = timeline.take_changes()
+    assert list(new) == ["1.5"] and sorted(gone) == ["0.0", "0.1", "0.4"]
+    assert Timeline.from_bytes(timeline.to_bytes()).generation == 1
+
+
+def test_a_checkpoint_thinned_and_taken_again_is_set_not_dropped():
+    run = make_run()
+    timeline = Timeline()
+    for _ in range(3):
+        timeline.record(run, 100, BIG)
+        run.train_epochs(1)
+    timeline.take_changes()
+    timeline.cut(0)
+    run = make_run()
+    run.train_epochs(1)
+    timeline.record(run, 100, BIG)
+    new, gone = timeline.take_changes()
+    assert list(new) == ["0.1"] and gone == ["0.2"]
+
+
+def test_forget_takes_an_epoch_off_the_index():
+    run = make_run()
+    timeline = Timeline()
+    timeline.record(run, 100, BIG)
+    timeline.take_changes()
+    timeline.forget(0)
+    timeline.forget(9)
+    assert timeline.epochs == [] and timeline.nbytes == 0
+
+
+@pytest.mark.parametrize("data", [b"", b"CRT2", b"XXXX" + b"\x00" * 12, b"CRT1" + b"\x00" * 12,
+                                  b"CRT2\x01" + b"\x00" * 11,
+                                  b"CRT2\x01" + b"\x00" * 11 + b"\x01\x00\x00\x00\x09\x00\x00\x00ab"])
 def test_bad_timeline_bytes(data):
     with pytest.raises(ValueError):
         Timeline.from_bytes(data)

@@ -8,6 +8,7 @@ import pytest
 from engine.network import layer_params
 from server.config import Config, ConfigError
 from server.session_blob import Session
+from server.store import PartsChange
 
 from . import framedecode as fd
 from .apicheck import CheckedClient
@@ -35,6 +36,22 @@ def ok(response) -> dict:
 
 def kept(api, sid) -> list[int]:
     return ok(api.get(f"/api/sessions/{sid}/replay"))["epochs"]
+
+
+def stored(app, sid):
+    """(the session's timeline as stored, the store's bytes in all)."""
+    store = app.extensions["crease"].store
+    return Session.from_bytes(store.get(sid)).timeline, store.stats()["bytes"]
+
+
+def assert_parts_are_the_kept_checkpoints(app, sid):
+    """The store holds the session's blob and one part per kept epoch, no more."""
+    store = app.extensions["crease"].store
+    blob = store.get(sid)
+    timeline, total = stored(app, sid)
+    assert total == len(blob) + timeline.nbytes
+    for epoch in timeline.epochs:
+        assert store.get_part(sid, timeline.name(epoch)) is not None
 
 
 def exact_weights(frame) -> list[np.ndarray]:
@@ -121,6 +138,45 @@ def test_a_new_run_starts_a_new_timeline_and_a_hand_edit_keeps_it(api):
     assert kept(api, sid) == [0]
 
 
+def test_each_checkpoint_is_a_part_of_the_session_stored_once(any_app):
+    """The blob saved every frame holds only the timeline's index; the old
+    timelines' checkpoints are deleted, and the session's with it."""
+    api = CheckedClient(any_app)
+    sid = create(api)
+    ok(api.post(f"/api/sessions/{sid}/advance", json={"epochs": 6}))
+    store = any_app.extensions["crease"].store
+    session = Session.from_bytes(store.get(sid))
+    assert len(store.get(sid)) < len(Session(session.run, session.data, 1, session.extent).to_bytes()) + 200
+    assert_parts_are_the_kept_checkpoints(any_app, sid)
+    ok(api.post(f"/api/sessions/{sid}/replay/continue", json={"epoch": 3}))
+    assert_parts_are_the_kept_checkpoints(any_app, sid)
+    for change in [("post", "/reset", {}), ("post", "/advance", {"epochs": 2}),
+                   ("put", "/network", {"hidden": [3], "activations": ["relu"]}),
+                   ("post", "/points", {"add": [{"x": [0.5, 0.5], "label": 1, "split": "train"}]})]:
+        method, path, body = change
+        ok(getattr(api, method)(f"/api/sessions/{sid}{path}", json=body))
+        assert_parts_are_the_kept_checkpoints(any_app, sid)
+    assert api.delete(f"/api/sessions/{sid}").status_code == 204
+    assert store.stats()["bytes"] == 0
+
+
+def test_a_checkpoint_lost_from_the_store_is_refused_and_no_longer_listed(any_app):
+    api = CheckedClient(any_app)
+    sid = create(api)
+    ok(api.post(f"/api/sessions/{sid}/advance", json={"epochs": 4}))
+    store = any_app.extensions["crease"].store
+    timeline = Session.from_bytes(store.get(sid)).timeline
+    store.put(sid, store.get(sid), parts=PartsChange(drop=[timeline.name(2), timeline.name(3)]))
+    for suffix, epoch, left in [("/replay", 2, [0, 1, 3, 4]), ("/replay/continue", 3, [0, 1, 4])]:
+        response = api.post(f"/api/sessions/{sid}{suffix}", json={"epoch": epoch})
+        assert_error(response, 400, "out_of_range", "epoch")
+        assert "left the store" in response.json["message"] and str(left)[1:-1] in response.json["message"]
+        assert kept(api, sid) == left
+    assert ok(api.post(f"/api/sessions/{sid}/frame", json={}))["counters"]["epoch"] == 4
+    assert ok(api.post(f"/api/sessions/{sid}/replay", json={"epoch": 1}))["counters"]["epoch"] == 1
+    assert_parts_are_the_kept_checkpoints(any_app, sid)
+
+
 def test_the_bound_holds_in_the_store(make_app):
     app = make_app(REPLAY_CHECKPOINTS=6, REPLAY_KB=2)
     api = CheckedClient(app)
@@ -130,6 +186,7 @@ def test_the_bound_holds_in_the_store(make_app):
         ok(api.post(f"/api/sessions/{sid}/advance", json={"epochs": 3}))
         timeline = Session.from_bytes(store.get(sid)).timeline
         assert len(timeline.epochs) <= 6 and timeline.nbytes <= 2048
+        assert_parts_are_the_kept_checkpoints(app, sid)   # the thinned ones are deleted
         assert timeline.epochs[0] == 0 and timeline.epochs[-1] == 3 * (_ + 1)
     info = ok(api.get(f"/api/sessions/{sid}/replay"))
     assert info["epochs"] == timeline.epochs and info["bytes"] == timeline.nbytes
