@@ -123,9 +123,9 @@ class Config:
         "first, the lowest validation loss and the latest always (engine/timeline.py).")
     replay_kb: int = setting(
         "REPLAY_KB", 512,
-        "Most KB of past epochs a session keeps (part of its stored size: SESSION_MAX_KB, "
-        "MAX_STORE_MB); thinned as above, and a network whose one epoch is larger keeps none "
-        "(the timeline says so).")
+        "Most KB of past epochs a session keeps (part of its stored size: MAX_STORE_MB; on Redis "
+        "no more than the session leaves of 7/8 of SESSION_MAX_KB); thinned as above, and a "
+        "network whose one epoch is larger keeps none (the timeline says so).")
     log_level: str = setting("LOG_LEVEL", "INFO", "Python logging level for the app's log (stdout).")
     max_layers: int = setting("MAX_LAYERS", Limits.max_layers, "Most hidden layers.")
     max_units: int = setting("MAX_UNITS", Limits.max_units, "Most units in one hidden layer.")

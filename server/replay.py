@@ -8,7 +8,8 @@ each epoch as it ends, the run's state before its first step included; a
 change of points, network or seed starts a new timeline (its checkpoints
 would not fit the new run), while a weight set by hand, an inspector step
 or new training settings keep it (the older epochs are then as they were).
-The bound is the operator's: REPLAY_CHECKPOINTS and REPLAY_KB a session,
+The bound is the operator's: REPLAY_CHECKPOINTS and REPLAY_KB a session
+(on Redis within what the session leaves of SESSION_MAX_KB: ``bounds``),
 thinned by engine.timeline.keep_epochs; a network whose one checkpoint is
 larger than REPLAY_KB (before compression) keeps none, and ``info`` says so.
 
@@ -31,22 +32,31 @@ from .errors import ApiError
 from .session_blob import Session
 
 
-def bounds(config: Config) -> tuple[int, int]:
-    """(most checkpoints, most bytes) a session's timeline keeps."""
-    return config.replay_checkpoints, config.replay_kb * 1024
+def bounds(config: Config, session: Session | None = None) -> tuple[int, int]:
+    """(most checkpoints, most bytes) a session's timeline keeps: REPLAY_CHECKPOINTS
+    and REPLAY_KB, and on Redis, where a session's checkpoints count toward
+    its SESSION_MAX_KB, only what ``session``'s bytes leave of that, an
+    eighth of it spare for the history to grow (else training would be
+    refused once the timeline filled the room)."""
+    most = config.replay_kb * 1024
+    if config.redis_url and session is not None:
+        cap = config.session_max_kb * 1024
+        most = min(most, max(0, cap - cap // 8 - (session.saved_size or len(session.to_bytes()))))
+    return config.replay_checkpoints, most
 
 
 def begin(session: Session, config: Config) -> None:
     """A new timeline for a new run (created, reset, new network or points),
     starting with its current state when that is an epoch's end."""
     session.timeline.clear()   # the old checkpoints are deleted with the next save
+    session.saved_size = 0     # another run: its bytes are measured again (bounds)
     record(session, config)
 
 
 def record(session: Session, config: Config) -> None:
     """Keep the run's state if it is at an epoch's end."""
     if at_epoch_end(session.run):
-        session.timeline.record(session.run, *bounds(config))
+        session.timeline.record(session.run, *bounds(config, session))
 
 
 def train(session: Session, config: Config, steps: int | None, epochs: int | None, deadline: float) -> int:
@@ -74,7 +84,7 @@ def train(session: Session, config: Config, steps: int | None, epochs: int | Non
 def info(session: Session, config: Config) -> dict:
     """The kept epochs and the bound (GET /api/sessions/{id}/replay)."""
     timeline = session.timeline
-    max_count, max_bytes = bounds(config)
+    max_count, max_bytes = bounds(config, session)
     return {"epochs": timeline.epochs, "bytes": timeline.nbytes, "max_checkpoints": max_count,
             "max_bytes": max_bytes, "refused": timeline.refused}
 

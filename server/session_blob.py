@@ -36,6 +36,7 @@ class Session:
     revision: int         # bumped whenever the points change
     extent: list[float]   # [x0, x1, y0, y1] of the plane drawn
     timeline: Timeline = field(default_factory=Timeline)   # its past epochs (replay.py)
+    saved_size: int = 0   # the length of the bytes it was last loaded or saved as, or 0
 
     @property
     def settings(self) -> dict:
@@ -53,7 +54,9 @@ class Session:
         timeline = self.timeline.to_bytes() if self.timeline.epochs or self.timeline.refused else b""
         meta = json.dumps({"data": self.data, "revision": self.revision, "extent": self.extent,
                            "timeline": len(timeline)}, separators=(",", ":")).encode()
-        return b"".join([SESSION_MAGIC, struct.pack("<I", len(meta)), meta, timeline, run_to_bytes(self.run)])
+        blob = b"".join([SESSION_MAGIC, struct.pack("<I", len(meta)), meta, timeline, run_to_bytes(self.run)])
+        self.saved_size = len(blob)
+        return blob
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> "Session":
@@ -68,4 +71,5 @@ class Session:
             timeline = Timeline.from_bytes(blob[start:start + length]) if length else Timeline()
         except ValueError as e:
             raise CheckpointError(f"session timeline: {e}") from None
-        return cls(run_from_bytes(blob[start + length:]), data, meta["revision"], meta["extent"], timeline)
+        return cls(run_from_bytes(blob[start + length:]), data, meta["revision"], meta["extent"], timeline,
+                   len(blob))

@@ -195,6 +195,23 @@ def test_the_bound_holds_in_the_store(make_app):
     assert ok(api.post(f"/api/sessions/{sid}/replay", json={"epoch": 0}))["counters"]["epoch"] == 0
 
 
+def test_on_redis_the_timeline_leaves_the_session_within_its_cap(make_app, redis_url):
+    """Checkpoints count toward SESSION_MAX_KB: the timeline keeps what the
+    session's own bytes leave (an eighth spare), so training is never refused."""
+    app = make_app(REDIS_URL=redis_url, SESSION_MAX_KB=8)
+    api = CheckedClient(app)
+    sid = create(api, ADAM)
+    store = app.extensions["crease"].store
+    for _ in range(15):
+        ok(api.post(f"/api/sessions/{sid}/advance", json={"epochs": 4}))
+        assert store.stats()["bytes"] <= 8 * 1024
+    info = ok(api.get(f"/api/sessions/{sid}/replay"))
+    assert info["max_bytes"] == 8 * 1024 - 1024 - len(store.get(sid))
+    # (bounded by the bytes the session had as the request began: the history grew since)
+    assert info["bytes"] <= info["max_bytes"] + 256 and info["epochs"][0] == 0 and info["epochs"][-1] == 60
+    assert_parts_are_the_kept_checkpoints(app, sid)
+
+
 def test_a_network_at_the_limits_keeps_no_epochs_and_says_so(api):
     body = {**SMALL, "network": {"hidden": [256, 256, 128], "activations": ["relu"] * 3}}
     sid = create(api, body)
