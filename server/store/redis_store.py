@@ -1,9 +1,7 @@
 """Redis session store: any number of workers and hosts share the sessions.
 
 Keys: ``<prefix>s:<sid>`` holds the blob and expires after the idle time
-(refreshed on every read and write); ``<prefix>p:<sid>`` (hash) holds the
-session's parts, written by the same scripts and given the same expiry
-whenever the blob's is set or refreshed; ``<prefix>l:<sid>`` is the session's
+(refreshed on every read and write); ``<prefix>l:<sid>`` is the session's
 lock, ``SET NX PX`` with a random token.  While the ``with`` block runs, a
 small thread renews the lock every third of its TTL, so a request that works
 longer than the TTL keeps it; the TTL only matters when the holder's process
@@ -25,6 +23,10 @@ bounds and writes together: a session larger than ``max_session_bytes``
 a stored key may grow into the rest, up to ``store_bytes`` (Redis 5 or later,
 for TIME in a writing script; not Redis Cluster: the scripts name keys they
 compute).
+
+A session's parts are the hash ``<prefix>p:<sid>``, changed by the script
+that writes the blob and given the blob's expiry whenever that is set or
+refreshed (a write, ``_LOCK_AND_READ``, ``_READ``), deleted with it.
 """
 from __future__ import annotations
 
