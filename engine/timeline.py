@@ -39,7 +39,7 @@ from engine.checkpoint import history_arrays, run_from_state, snapshot_meta
 from engine.training import Run
 
 TIMELINE_MAGIC = b"CRT2"   # CRT1 held the checkpoints too
-_HEAD = struct.Struct("<4sIII")  # magic, checkpoints, refused (bytes of one that did not fit, or 0), generation
+_HEAD = struct.Struct("<4sIII")  # magic, checkpoints, refused (bytes of one too large, or 0), generation
 _ENTRY = struct.Struct("<II")    # epoch, its checkpoint's length
 _LEN = struct.Struct("<I")
 _LEVEL = 1   # zlib level: float arrays shrink little, and this runs once per epoch

@@ -12,17 +12,16 @@ neither renew, release nor overwrite another's work.
 The app bounds what it stores, rather than leaving it to Redis' ``maxmemory``
 (which would evict sessions mid-lesson or refuse writes at random):
 ``<prefix>sizes`` (hash) and ``<prefix>bytes`` count each session's bytes
-(its blob and its parts: the parts' share is what the size holds beyond the
-blob's STRLEN),
-``<prefix>live`` (sorted set, by expiry time) lists the keys so that expired
-ones give their bytes back, and ``<prefix>a:<address>`` lists the sessions
-each client address created.  Every write is one Lua script that checks the
-bounds and writes together: a session larger than ``max_session_bytes``
-(blob and parts) is refused; a new key is refused once the count would pass ``NEW_SHARE`` of
-``store_bytes`` or its address holds ``sessions_per_address`` live sessions;
-a stored key may grow into the rest, up to ``store_bytes`` (Redis 5 or later,
-for TIME in a writing script; not Redis Cluster: the scripts name keys they
-compute).
+(its blob and its parts: the parts' share is what its size holds beyond the
+blob's STRLEN), ``<prefix>live`` (sorted set, by expiry time) lists the keys
+so that expired ones give their bytes back, and ``<prefix>a:<address>``
+lists the sessions each client address created.  Every write is one Lua
+script that checks the bounds and writes together: a session (blob and
+parts) larger than ``max_session_bytes`` is refused; a new key is refused
+once the count would pass ``NEW_SHARE`` of ``store_bytes`` or its address
+holds ``sessions_per_address`` live sessions; a stored key may grow into the
+rest, up to ``store_bytes`` (Redis 5 or later, for TIME in a writing script;
+not Redis Cluster: the scripts name keys they compute).
 
 A session's parts are the hash ``<prefix>p:<sid>``, changed by the script
 that writes the blob and given the blob's expiry whenever that is set or

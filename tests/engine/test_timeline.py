@@ -3,8 +3,8 @@ import pytest
 
 from engine.network import NetworkSpec, layer_params
 from engine.optim import OptimizerSpec
-from engine.timeline import (CheckpointMissing, Timeline, at_epoch_end, best_epoch, capture, keep_epochs, raw_size, restore,
-                             steps_to_epoch_end)
+from engine.timeline import (CheckpointMissing, Timeline, at_epoch_end, best_epoch, capture, keep_epochs,
+                             raw_size, restore, steps_to_epoch_end)
 from engine.training import Run, TrainConfig
 
 BIG = 1 << 30   # a byte bound that never binds
