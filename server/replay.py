@@ -16,7 +16,9 @@ larger than REPLAY_KB (before compression) keeps none, and ``info`` says so.
 The session is saved every frame, the index with it (8 bytes an epoch); a
 frame that ends an epoch also writes that checkpoint and deletes the ones
 thinned.  Recording costs one compressed copy of the weights and the
-optimiser's state per epoch.  A checkpoint gone from the store (it should
+optimiser's state per epoch (about 0.1 ms and 11 KB for bench.frame_cost's
+2-100-10-3 SGD; the whole timeline added about 0.2 ms of server CPU to its
+frame of an epoch, redis-server's included).  A checkpoint gone from the store (it should
 go only with its session) is dropped from the index when asked for, and the
 request is answered as for an epoch not kept.
 """
