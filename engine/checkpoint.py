@@ -65,9 +65,22 @@ def run_state(run: Run) -> tuple[dict, dict[str, np.ndarray]]:
     """Everything needed to continue a run bit for bit: (JSON-able meta,
     arrays).  The arrays are the run's own (not copies): encode them at once."""
     s = run.snapshot()
+    meta = snapshot_meta(s)
+    arrays = {"params": s.params, "X_train": s.X_train, "y_train": s.y_train,
+              "X_val": s.X_val, "y_val": s.y_val}
+    for name, value in s.optimizer.items():
+        arrays["opt_" + name] = value
+    if s.order is not None:
+        arrays["order"] = s.order
+    arrays.update(history_arrays(s.history))
+    return meta, arrays
+
+
+def snapshot_meta(s: Snapshot) -> dict:
+    """The JSON-able part of a snapshot: all but its arrays (run_state's meta)."""
     if s.rng["bit_generator"] != "PCG64":
         raise ValueError(f"unsupported bit generator {s.rng['bit_generator']}")
-    meta = {
+    return {
         "spec": {"input_dim": s.spec.input_dim, "hidden": list(s.spec.hidden),
                  "activations": list(s.spec.activations), "output": s.spec.output,
                  "n_classes": s.spec.n_classes, "init": s.spec.init},
@@ -83,16 +96,14 @@ def run_state(run: Run) -> tuple[dict, dict[str, np.ndarray]]:
                 "has_uint32": s.rng["has_uint32"], "uinteger": s.rng["uinteger"]},
         "optimizer": s.optimizer_scalars,
     }
-    arrays = {"params": s.params, "X_train": s.X_train, "y_train": s.y_train,
-              "X_val": s.X_val, "y_val": s.y_val}
-    for name, value in s.optimizer.items():
-        arrays["opt_" + name] = value
-    if s.order is not None:
-        arrays["order"] = s.order
-    arrays["history_epoch"] = np.array(s.history["epoch"], dtype=np.int64)
+
+
+def history_arrays(history: dict) -> dict[str, np.ndarray]:
+    """A history's lists as run_state's history_* arrays (None -> nan)."""
+    arrays = {"history_epoch": np.array(history["epoch"], dtype=np.int64)}
     for key in METRIC_KEYS:
-        arrays["history_" + key] = np.array(s.history[key], dtype=np.float64)  # None -> nan
-    return meta, arrays
+        arrays["history_" + key] = np.array(history[key], dtype=np.float64)  # None -> nan
+    return arrays
 
 
 def run_from_state(meta: dict, arrays: dict[str, np.ndarray]) -> Run:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from . import bodies, crease, datasource, downloads
-from .responses import (DatafileInfo, Datasets, Frame, Health, ProbeResult, SessionCreated,
+from .responses import (DatafileInfo, Datasets, Frame, Health, ProbeResult, ReplayInfo, SessionCreated,
                         SessionInfo)
 from .routing import route
 from .schemas import (Advance, DataUpdate, ExportQuery, FrameRequest, NetworkUpdate,
-                      PointsEdit, Probe, ProbeApply, Reset, SessionCreate, SessionImport, TrainingUpdate,
-                      WeightsUpdate)
+                      PointsEdit, Probe, ProbeApply, ReplayAt, Reset, SessionCreate, SessionImport,
+                      TrainingUpdate, WeightsUpdate)
 
 health = Blueprint("health", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -129,6 +129,24 @@ def apply_probe(sid: str, body: ProbeApply):
        body=PointsEdit, answer=Frame, errors=ON_SESSION)
 def edit_points(sid: str, body: PointsEdit):
     return crease().sessions.edit_points(sid, body)
+
+
+@route(api, "GET", ID + "/replay", summary="The past epochs kept to replay and branch from",
+       answer=ReplayInfo, errors=ON_SESSION)
+def replay_info(sid: str):
+    return crease().sessions.replay_info(sid)
+
+
+@route(api, "POST", ID + "/replay", summary="A frame of the network as it was at a kept epoch",
+       body=ReplayAt, answer=Frame, errors=ON_SESSION)
+def replay_frame(sid: str, body: ReplayAt):
+    return crease().sessions.replay_frame(sid, body)
+
+
+@route(api, "POST", ID + "/replay/continue", summary="Go on from a kept epoch's exact state",
+       body=ReplayAt, answer=Frame, errors=ON_SESSION)
+def replay_continue(sid: str, body: ReplayAt):
+    return crease().sessions.replay_continue(sid, body)
 
 
 @route(api, "GET", ID + "/export", summary="Download: json (importable), npz, python, pytorch, ipynb",

@@ -121,6 +121,16 @@ class Config:
     static_cache_dir: str = setting(
         "STATIC_CACHE_DIR", "",
         "Where gzipped copies of static files are written once; unset: a folder in the temp directory.")
+    replay_checkpoints: int = setting(
+        "REPLAY_CHECKPOINTS", 200,
+        "Most past epochs a session keeps to replay and branch from (at least 3); past it older "
+        "ones are thinned: the latest half all kept, older ones at power-of-two spacing, the "
+        "first, the lowest validation loss and the latest always (engine/timeline.py).")
+    replay_kb: int = setting(
+        "REPLAY_KB", 512,
+        "Most KB of past epochs a session keeps (part of its stored size: MAX_STORE_MB; on Redis "
+        "no more than the session leaves of 7/8 of SESSION_MAX_KB); thinned as above, and a "
+        "network whose one epoch is larger keeps none (the timeline says so).")
     log_level: str = setting("LOG_LEVEL", "INFO", "Python logging level for the app's log (stdout).")
     max_layers: int = setting("MAX_LAYERS", Limits.max_layers, "Most hidden layers.")
     max_units: int = setting("MAX_UNITS", Limits.max_units, "Most units in one hidden layer.")
@@ -161,7 +171,8 @@ class Config:
                     "max_store_mb", "session_lock_ttl_ms", "advance_budget_ms", "frame_budget_ms", "trial_weights_kb", "busy_wait_ms",
                     "heavy_per_address", "max_content_length",
                     *[f.name for f in dataclasses.fields(Limits)]]
-        positive += ["session_max_kb", "sessions_per_address", "redis_store_mb", "clients_per_address"]
+        positive += ["session_max_kb", "sessions_per_address", "redis_store_mb", "clients_per_address",
+                     "replay_kb"]
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{_env_of(name)} must be at least 1, not {getattr(self, name)}")
@@ -169,6 +180,8 @@ class Config:
             raise ConfigError("TRUST_PROXY_HOPS and SESSION_LOCK_WAIT_MS cannot be negative")
         if not 2 <= self.max_classes <= ENGINE_MAX_CLASSES:
             raise ConfigError(f"MAX_CLASSES must be 2..{ENGINE_MAX_CLASSES} (the engine's range)")
+        if self.replay_checkpoints < 3:
+            raise ConfigError("REPLAY_CHECKPOINTS must be at least 3 (the first, best and latest epochs)")
         if self.log_level.upper() not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
 

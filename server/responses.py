@@ -178,6 +178,15 @@ class SessionInfo(Described):
     frame: Frame
 
 
+class ReplayInfo(Described):
+    epochs: list[int] = Field(description="the epochs kept to replay and branch from, ascending")
+    bytes: int = Field(description="their stored size in all")
+    max_checkpoints: int = Field(description="REPLAY_CHECKPOINTS")
+    max_bytes: int = Field(description="REPLAY_KB in bytes, or less on Redis where this session's own "
+                                       "bytes leave less of SESSION_MAX_KB")
+    refused: int = Field(description="bytes of one epoch too large to keep (REPLAY_KB), or 0")
+
+
 class DatasetInfo(Described):
     name: str
     title: str

@@ -234,6 +234,11 @@ class FrameRequest(WithView):
     """Only a view: draw the session as it is, without training."""
 
 
+class ReplayAt(WithView):
+    """One of the epochs the session keeps (GET /api/sessions/{id}/replay lists them)."""
+    epoch: Annotated[int, Field(ge=0, le=COUNT_MAX), INTEGRAL]
+
+
 class Reset(WithView):
     """Re-initialise the weights from ``seed`` (the session's own when left out)."""
     seed: Seed = optional()

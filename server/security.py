@@ -38,7 +38,8 @@ COSTS = {
     "api.datafile": 2, "api.export": 2,
     "api.get_session": 1, "api.advance": 1, "api.frame": 1, "api.update_training": 1,
     "api.reset": 1, "api.set_weights": 1, "api.probe": 1, "api.apply_probe": 1,
-    "api.edit_points": 1, "experiments_api.advance_experiment": 1,
+    "api.edit_points": 1, "api.replay_info": 1, "api.replay_frame": 1, "api.replay_continue": 1,
+    "experiments_api.advance_experiment": 1,
     "lessons_api.probe_hand_set": 1, "lessons_api.softmax_comparison": 1,
 }
 # Answers that refuse a request as malformed before any work.

@@ -19,15 +19,16 @@ import numpy as np
 
 from engine.checkpoint import CheckpointError
 from engine.probe import probe
+from engine.timeline import CheckpointMissing
 from engine.training import Run
 
-from . import cost, datasource, downloads, frames, heavy, routing
+from . import cost, datasource, downloads, frames, heavy, replay, routing
 from .config import Config
 from .errors import ApiError
 from .imports import import_run
 from .runs import (check_target, data_settings, edited_points, network_settings, new_run, resume,
                    set_weights, train_config, training_settings)
-from .schemas import (Advance, LayerEdit, NetworkSettings, PointsEdit, Reset, SessionCreate,
+from .schemas import (Advance, LayerEdit, NetworkSettings, PointsEdit, ReplayAt, Reset, SessionCreate,
                       SessionImport, TrainingSettings, TrainingUpdate, View, WeightEdit)
 from .security import client_address
 from .session_blob import Session
@@ -52,9 +53,10 @@ class Sessions:
         if body.resume is not None:
             resume(run, body.resume)
         session = Session(run, data_settings(body.data), 1, data.extent)
+        replay.begin(session, self.config)
         view = self._view(body.view, run)
         sid = new_session_id()
-        self.store.create(sid, session.to_bytes(), client_address())
+        self.store.create(sid, session.to_bytes(), client_address(), session.take_parts())
         return sid, frames.build(sid, session, view, resumed=body.resume is not None, points=True)
 
     def import_(self, body: SessionImport) -> tuple[str, dict]:
@@ -63,9 +65,10 @@ class Sessions:
         run = import_run(body.model_dump(exclude={"view"}, exclude_none=True), self.limits)
         X = np.hstack([run.X_train, run.X_val])
         session = Session(run, {"source": "points"}, 1, datasource.extent_of(X))
+        replay.begin(session, self.config)
         view = self._view(body.view, run)
         sid = new_session_id()
-        self.store.create(sid, session.to_bytes(), client_address())
+        self.store.create(sid, session.to_bytes(), client_address(), session.take_parts())
         return sid, frames.build(sid, session, view, points=True)
 
     def info(self, sid: str) -> dict:
@@ -94,14 +97,13 @@ class Sessions:
             steps = body.steps if body.steps is not None else body.epochs * run.batches_per_epoch
             view = self._view(body.view, run, min(steps * step, training))
             deadline = time.perf_counter() + training / 1000
+            goal = run.epoch + (body.epochs or 0)
+            # each epoch's end is kept for replay as it comes (replay.py)
+            done = replay.train(session, self.config, body.steps, body.epochs, deadline)
             if body.steps is not None:
-                requested = {"steps": body.steps}
-                done = run.train_steps(body.steps, deadline)
-                partial = done < body.steps
+                requested, partial = {"steps": body.steps}, done < body.steps
             else:
-                requested, goal = {"epochs": body.epochs}, run.epoch + body.epochs
-                done = run.train_epochs(body.epochs, deadline)
-                partial = run.epoch < goal
+                requested, partial = {"epochs": body.epochs}, run.epoch < goal
             advance = {"requested": requested, "steps_done": done,
                        "partial": partial and run.state != "diverged"}
             # drawn here, before the session object is handed back for reuse
@@ -126,6 +128,7 @@ class Sessions:
                                          old.spec.n_classes, session.extent)
             training = TrainingSettings.model_validate(training_settings(old), context=self._context)
             session.run = new_run(data, body, training, old.seed, self.limits, None)
+            replay.begin(session, self.config)
             view = self._view(body.view, session.run)
         return frames.build(sid, session, view)
 
@@ -139,12 +142,14 @@ class Sessions:
             session.data = data_settings(body)
             session.revision += 1
             session.extent = data.extent
+            replay.begin(session, self.config)
         return frames.build(sid, session, view, points=True)
 
     def reset(self, sid: str, body: Reset) -> dict:
         with self._locked(sid) as session:
             view = self._view(body.view, session.run)
             session.run.reset(body.seed)
+            replay.begin(session, self.config)
         return frames.build(sid, session, view)
 
     # ---- by hand ------------------------------------------------------------------
@@ -180,6 +185,7 @@ class Sessions:
             view = self._view(body.view, run)
             X_tr, y_tr, X_val, y_val = edited_points(run, body, self.limits.max_points)
             run.set_data(X_tr, y_tr, X_val, y_val, reinit=False)
+            replay.begin(session, self.config)   # the older epochs' checkpoints hold no points
             session.revision += 1
             session.data = {"source": "points"}
             everything = np.hstack([X_tr, X_val])
@@ -188,6 +194,39 @@ class Sessions:
                     and (y0 <= everything[1]).all() and (everything[1] <= y1).all()):
                 session.extent = datasource.extent_of(everything)
         return frames.build(sid, session, view, points=True)
+
+    # ---- past epochs (replay.py) ----------------------------------------------------
+
+    def replay_info(self, sid: str) -> dict:
+        return replay.info(self._load(sid), self.config)
+
+    def replay_frame(self, sid: str, body: ReplayAt) -> dict:
+        """The session drawn as it was at ``body.epoch``; nothing changes, so no
+        lock (but for a checkpoint lost from the store: see replay.forget_lost)."""
+        load = self._part_loader(sid)
+        try:
+            past = replay.at(self._load(sid), body.epoch, load)
+        except CheckpointMissing:
+            with self._locked(sid) as session:
+                replay.forget_lost(session, body.epoch, load)
+            raise replay.lost(session, body.epoch) from None
+        return frames.build(sid, past, self._view(body.view, past.run, locked=False))
+
+    def replay_continue(self, sid: str, body: ReplayAt) -> dict:
+        missing = False
+        with self._locked(sid) as session:
+            view = self._view(body.view, session.run)
+            try:
+                replay.branch(session, body.epoch, self._part_loader(sid))
+            except CheckpointMissing:
+                session.timeline.forget(body.epoch)   # saved as the block ends
+                missing = True
+        if missing:
+            raise replay.lost(session, body.epoch)
+        return frames.build(sid, session, view)
+
+    def _part_loader(self, sid: str):
+        return lambda name: self.store.get_part(sid, name)
 
     def export(self, sid: str, fmt: str) -> tuple[bytes, str, str]:
         return downloads.export(self._load(sid).run, fmt, sid)
@@ -250,7 +289,8 @@ class Sessions:
             session = self._load(sid, reuse, held)
             yield session
             blob = session.to_bytes()
-            self.store.put(sid, blob, held, release=True)   # one round trip for both
+            # one round trip for both, with the checkpoints recorded or thinned meanwhile
+            self.store.put(sid, blob, held, release=True, parts=session.take_parts())
         if reuse:
             self.decoded.keep(sid, blob, session)
 

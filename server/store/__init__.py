@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..config import Config
-from .base import Held, SessionStore, new_session_id
+from .base import Held, PartsChange, SessionStore, new_session_id
 from .memory import MemoryStore
 
 
@@ -18,4 +18,4 @@ def make_store(config: Config) -> SessionStore:
                        config.session_idle_seconds, wait_s)
 
 
-__all__ = ["Held", "MemoryStore", "SessionStore", "make_store", "new_session_id"]
+__all__ = ["Held", "MemoryStore", "PartsChange", "SessionStore", "make_store", "new_session_id"]

@@ -8,17 +8,41 @@ session across threads, processes and hosts, so a step is never lost or
 applied twice; ``put`` with a lock refuses to write if the lock was lost
 meanwhile (Redis: it expired), raising ``SessionBusy`` instead.
 Both implementations raise ``StoreUnavailable`` when their backend is down.
+
+A session may also have named parts: bytes written once and read now and
+then (a timeline's checkpoints), so that the blob saved every request stays
+small.  ``put`` changes them (``PartsChange``) in the same atomic write as the
+blob, a lost lock refusing both; they expire, are evicted, are deleted and
+count toward the session's size together with its blob.
 """
 from __future__ import annotations
 
 import secrets
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 
 
 def new_session_id() -> str:
     """128 bits from the OS's CSPRNG, URL-safe: 22 characters."""
     return secrets.token_urlsafe(16)
+
+
+@dataclass
+class PartsChange:
+    """Parts of a session to write (``set``: name -> bytes) and to delete
+    (``drop``), applied with the session's blob; a name in both is set."""
+    set: dict[str, bytes] = field(default_factory=dict)
+    drop: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.drop = [name for name in self.drop if name not in self.set]
+
+    def __bool__(self) -> bool:
+        return bool(self.set or self.drop)
+
+    def __repr__(self) -> str:
+        return f"PartsChange(set={sorted(self.set)}, drop={self.drop})"
 
 
 class Held:
@@ -50,24 +74,30 @@ class SessionStore(ABC):
         call hands out what the lock read."""
 
     @abstractmethod
-    def put(self, sid: str, blob: bytes, held: Held | None = None, release: bool = False) -> None:
-        """Store ``blob`` under ``sid`` (new or replacing).  With ``held``, only
-        while that lock is still ours (else ``SessionBusy``); with ``release``
-        as well, the write is the block's last use of the lock and lets it go."""
+    def put(self, sid: str, blob: bytes, held: Held | None = None, release: bool = False,
+            parts: PartsChange | None = None) -> None:
+        """Store ``blob`` under ``sid`` (new or replacing) and change its
+        ``parts``, all or nothing.  With ``held``, only while that lock is
+        still ours (else ``SessionBusy``); with ``release`` as well, the write
+        is the block's last use of the lock and lets it go."""
+
+    @abstractmethod
+    def get_part(self, sid: str, name: str) -> bytes | None:
+        """The session's part ``name``, or None if it has none (or is gone)."""
 
     def admit(self, owner: str) -> None:
         """Raise what ``create`` would for a new session of ``owner`` now, before
         the work of making one (``create`` checks again, atomically)."""
 
-    def create(self, sid: str, blob: bytes, owner: str) -> None:
+    def create(self, sid: str, blob: bytes, owner: str, parts: PartsChange | None = None) -> None:
         """Store a new session made by client address ``owner``.  A store that
         bounds sessions per owner or in all refuses here (``TooManySessions``,
         ``StoreFull``)."""
-        self.put(sid, blob)
+        self.put(sid, blob, parts=parts)
 
     @abstractmethod
     def delete(self, sid: str) -> bool:
-        """Drop the session; True if it existed."""
+        """Drop the session and its parts; True if it existed."""
 
     @abstractmethod
     def lock(self, sid: str, read: bool = False) -> AbstractContextManager[Held]:

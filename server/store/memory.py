@@ -1,7 +1,8 @@
 """In-process session store: bounded, least-recently-used and idle eviction.
 
 Only correct with one process (gunicorn.conf.py forces one worker with
-threads when this store is used).  The size bound counts blob bytes.
+threads when this store is used).  The size bound counts blob bytes and
+part bytes; a session's parts live and go with its blob.
 
 Blobs of MAPPED_FROM bytes and more are kept in their own anonymous memory
 maps, not on the malloc heap: a session lives for minutes among a request's
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from ..errors import SessionBusy
-from .base import Held, SessionStore
+from .base import Held, PartsChange, SessionStore
 
 MAPPED_FROM = 64 * 1024
 
@@ -32,6 +33,7 @@ class MemoryStore(SessionStore):
         self.max_sessions, self.max_bytes, self.idle_seconds = max_sessions, max_bytes, idle_seconds
         self.lock_wait_s, self.clock = lock_wait_s, clock
         self._blobs: OrderedDict[str, tuple[bytes, float]] = OrderedDict()  # oldest use first
+        self._parts: dict[str, dict[str, bytes]] = {}   # sid -> its parts, only while it has any
         self._bytes = 0
         self._mutex = threading.Lock()
         self._locks: dict[str, list] = {}  # sid -> [Lock, number of requests holding or waiting]
@@ -46,9 +48,21 @@ class MemoryStore(SessionStore):
             self._blobs.move_to_end(sid)
             return entry[0] if isinstance(entry[0], bytes) else entry[0][:]
 
-    def put(self, sid: str, blob: bytes, held: Held | None = None, release: bool = False) -> None:
+    def get_part(self, sid: str, name: str) -> bytes | None:
         with self._mutex:
-            self._remove(sid)
+            self._drop_idle()
+            part = self._parts.get(sid, {}).get(name)
+            return part if part is None or isinstance(part, bytes) else part[:]
+
+    def put(self, sid: str, blob: bytes, held: Held | None = None, release: bool = False,
+            parts: PartsChange | None = None) -> None:
+        with self._mutex:
+            self._drop_idle()
+            entry = self._blobs.pop(sid, None)
+            if entry is not None:
+                self._bytes -= len(entry[0])
+            if parts:
+                self._change_parts(sid, parts)
             self._blobs[sid] = (_kept(blob), self.clock())
             self._bytes += len(blob)
             self._drop_idle()
@@ -92,10 +106,21 @@ class MemoryStore(SessionStore):
         with self._mutex:
             return {"sessions": len(self._blobs), "bytes": self._bytes, "locks": len(self._locks)}
 
+    def _change_parts(self, sid: str, change: PartsChange) -> None:
+        kept = self._parts.setdefault(sid, {})
+        for name in change.drop:
+            self._bytes -= len(kept.pop(name, b""))
+        for name, value in change.set.items():
+            self._bytes += len(value) - len(kept.get(name, b""))
+            kept[name] = _kept(value)
+        if not kept:
+            del self._parts[sid]
+
     def _remove(self, sid: str) -> bool:
         entry = self._blobs.pop(sid, None)
         if entry is not None:
             self._bytes -= len(entry[0])
+        self._bytes -= sum(len(part) for part in self._parts.pop(sid, {}).values())
         return entry is not None
 
     def _drop_idle(self) -> None:

@@ -12,16 +12,21 @@ neither renew, release nor overwrite another's work.
 
 The app bounds what it stores, rather than leaving it to Redis' ``maxmemory``
 (which would evict sessions mid-lesson or refuse writes at random):
-``<prefix>sizes`` (hash) and ``<prefix>bytes`` count each key's blob bytes,
-``<prefix>live`` (sorted set, by expiry time) lists the keys so that expired
-ones give their bytes back, and ``<prefix>a:<address>`` lists the sessions
-each client address created.  Every write is one Lua script that checks the
-bounds and writes together: a key larger than ``max_session_bytes`` is
-refused; a new key is refused once the count would pass ``NEW_SHARE`` of
-``store_bytes`` or its address holds ``sessions_per_address`` live sessions;
-a stored key may grow into the rest, up to ``store_bytes`` (Redis 5 or later,
-for TIME in a writing script; not Redis Cluster: the scripts name keys they
-compute).
+``<prefix>sizes`` (hash) and ``<prefix>bytes`` count each session's bytes
+(its blob and its parts: the parts' share is what its size holds beyond the
+blob's STRLEN), ``<prefix>live`` (sorted set, by expiry time) lists the keys
+so that expired ones give their bytes back, and ``<prefix>a:<address>``
+lists the sessions each client address created.  Every write is one Lua
+script that checks the bounds and writes together: a session (blob and
+parts) larger than ``max_session_bytes`` is refused; a new key is refused
+once the count would pass ``NEW_SHARE`` of ``store_bytes`` or its address
+holds ``sessions_per_address`` live sessions; a stored key may grow into the
+rest, up to ``store_bytes`` (Redis 5 or later, for TIME in a writing script;
+not Redis Cluster: the scripts name keys they compute).
+
+A session's parts are the hash ``<prefix>p:<sid>``, changed by the script
+that writes the blob and given the blob's expiry whenever that is set or
+refreshed (a write, ``_LOCK_AND_READ``, ``_READ``), deleted with it.
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ from typing import Iterator
 import redis
 
 from ..errors import SessionBusy, SessionTooLarge, StoreFull, StoreUnavailable, TooManySessions
-from .base import Held, SessionStore
+from .base import Held, PartsChange, SessionStore
 
 NEW_SHARE = 0.9    # new keys stop here; the rest is room for stored sessions to grow
 REAP_BATCH = 200   # expired keys forgotten per write, so one write stays short
@@ -47,10 +52,16 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
-# KEYS: lock, blob; ARGV: token, lock ttl ms, idle ms -> {} taken by another, {1[, blob]} ours
+# KEYS: lock, blob, parts; ARGV: token, lock ttl ms, idle ms -> {} taken by another, {1[, blob]} ours
 _LOCK_AND_READ = """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {} end
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
 return {1, redis.call('GETEX', KEYS[2], 'PX', ARGV[3])}
+"""
+# KEYS: blob, parts; ARGV: idle ms -> the blob or nil
+_READ = """
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return redis.call('GETEX', KEYS[1], 'PX', ARGV[1])
 """
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -97,14 +108,30 @@ local function refusal(live, owner, cap, prefix, sizes, bytes, bound, size, now)
 end
 """.replace("REAP_BATCH", str(REAP_BATCH))
 
-# KEYS: blob, lock, live, sizes, bytes, owner's set (or '')
+# KEYS: blob, lock, live, sizes, bytes, owner's set (or ''), parts
 # ARGV: token (or ''), blob, idle ms, sid, prefix, new-key bound, total bound, per-owner cap,
-#       '1' to release the lock with the write
-# -> {0} written, {-1} lock lost, {1, s} owner at its cap, {2, s} store full
+#       '1' to release the lock with the write, session bound, n parts to drop, their names,
+#       then name, bytes of each part to set (never one also dropped)
+# -> {0} written, {-1} lock lost, {1, s} owner at its cap, {2, s} store full,
+#    {3, bytes} the session would be larger than its bound
 _PUT = _SHARED + """
 if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1} end
-local now, size = now_ms(), string.len(ARGV[2])
+local now = now_ms()
 local old = tonumber(redis.call('HGET', KEYS[4], ARGV[4]))
+-- the parts' bytes now: what the session's size holds beyond its blob
+local parts = 0
+if old and redis.call('EXISTS', KEYS[1]) == 1 then
+  parts = old - redis.call('STRLEN', KEYS[1])
+else
+  redis.call('DEL', KEYS[7])
+end
+local dropped, first_set = tonumber(ARGV[11]), 12 + tonumber(ARGV[11])
+for i = 12, first_set - 1 do parts = parts - redis.call('HSTRLEN', KEYS[7], ARGV[i]) end
+for i = first_set, #ARGV, 2 do
+  parts = parts + string.len(ARGV[i + 1]) - redis.call('HSTRLEN', KEYS[7], ARGV[i])
+end
+local size = string.len(ARGV[2]) + parts
+if size > tonumber(ARGV[10]) then return {3, size} end
 local total = tonumber(redis.call('GET', KEYS[5]) or '0')
 if not old then
   local refused = refusal(KEYS[3], KEYS[6], tonumber(ARGV[8]), ARGV[5], KEYS[4], KEYS[5],
@@ -115,6 +142,9 @@ elseif size > old and total + size - old > tonumber(ARGV[7]) then
   return {2, wait_s(KEYS[3], now)}
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if dropped > 0 then redis.call('HDEL', KEYS[7], unpack(ARGV, 12, first_set - 1)) end
+if #ARGV >= first_set then redis.call('HSET', KEYS[7], unpack(ARGV, first_set, #ARGV)) end
+redis.call('PEXPIRE', KEYS[7], ARGV[3])
 redis.call('HSET', KEYS[4], ARGV[4], size)
 redis.call('INCRBY', KEYS[5], size - old)
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[4])
@@ -133,8 +163,9 @@ return refusal(KEYS[1], KEYS[4], tonumber(ARGV[3]), ARGV[1], KEYS[2], KEYS[3],
                tonumber(ARGV[2]), 1, now_ms()) or {0}
 """
 
-# KEYS: blob, live, sizes, bytes; ARGV: sid -> 1 if it existed
+# KEYS: blob, live, sizes, bytes, parts; ARGV: sid -> 1 if it existed
 _DELETE = """
+redis.call('DEL', KEYS[5])
 local size = redis.call('HGET', KEYS[3], ARGV[1])
 if size then
   redis.call('DECRBY', KEYS[4], size)
@@ -203,6 +234,7 @@ class RedisStore(SessionStore):
         self.max_session_bytes, self.sessions_per_address = max_session_bytes, sessions_per_address
         self.store_bytes = store_bytes
         self._lock_and_read = self.client.register_script(_LOCK_AND_READ)
+        self._read = self.client.register_script(_READ)
         self._release = self.client.register_script(_RELEASE)
         self._renew = self.client.register_script(_RENEW)
         self._put = self.client.register_script(_PUT)
@@ -216,19 +248,27 @@ class RedisStore(SessionStore):
     def _lock_key(self, sid: str) -> str:
         return f"{self.prefix}l:{sid}"
 
+    def _parts_key(self, sid: str) -> str:
+        return f"{self.prefix}p:{sid}"
+
     def get(self, sid: str, held: Held | None = None) -> bytes | None:
         if held is not None and held.read:
             return held.take_read()
         with _answering():
-            return self.client.getex(self._key(sid), px=self.idle_ms)
+            return self._read(keys=[self._key(sid), self._parts_key(sid)], args=[self.idle_ms])
 
-    def put(self, sid: str, blob: bytes, held: Held | None = None, release: bool = False) -> None:
-        self._write(sid, blob, held.token if held else "", None, release and held is not None)
+    def get_part(self, sid: str, name: str) -> bytes | None:
+        with _answering():
+            return self.client.hget(self._parts_key(sid), name)
+
+    def put(self, sid: str, blob: bytes, held: Held | None = None, release: bool = False,
+            parts: PartsChange | None = None) -> None:
+        self._write(sid, blob, held.token if held else "", None, release and held is not None, parts)
         if release and held is not None:
             held.released = True
 
-    def create(self, sid: str, blob: bytes, owner: str) -> None:
-        self._write(sid, blob, "", owner, False)
+    def create(self, sid: str, blob: bytes, owner: str, parts: PartsChange | None = None) -> None:
+        self._write(sid, blob, "", owner, False, parts)
 
     def admit(self, owner: str) -> None:
         keys = [self.prefix + "live", self.prefix + "sizes", self.prefix + "bytes",
@@ -238,17 +278,25 @@ class RedisStore(SessionStore):
                                                   self.sessions_per_address])
         self._raise_refusal(answer)
 
-    def _write(self, sid: str, blob: bytes, token: str, owner: str | None, release: bool) -> None:
-        if len(blob) > self.max_session_bytes:
-            raise SessionTooLarge(len(blob), self.max_session_bytes)
+    def _write(self, sid: str, blob: bytes, token: str, owner: str | None, release: bool,
+               parts: PartsChange | None) -> None:
+        parts = parts or PartsChange()
+        least = len(blob) + sum(map(len, parts.set.values()))   # what the session holds at least
+        if least > self.max_session_bytes:
+            raise SessionTooLarge(least, self.max_session_bytes)
         keys = [self._key(sid), self._lock_key(sid), self.prefix + "live", self.prefix + "sizes",
-                self.prefix + "bytes", "" if owner is None else f"{self.prefix}a:{owner}"]
+                self.prefix + "bytes", "" if owner is None else f"{self.prefix}a:{owner}",
+                self._parts_key(sid)]
         args = [token, blob, self.idle_ms, sid, self.prefix, int(self.store_bytes * NEW_SHARE),
-                self.store_bytes, self.sessions_per_address, "1" if release else ""]
+                self.store_bytes, self.sessions_per_address, "1" if release else "",
+                self.max_session_bytes, len(parts.drop), *parts.drop,
+                *[item for pair in parts.set.items() for item in pair]]
         with _answering():
             answer = self._put(keys=keys, args=args)
         if answer[0] == -1:
             raise SessionBusy(sid)
+        if answer[0] == 3:
+            raise SessionTooLarge(int(answer[1]), self.max_session_bytes)
         self._raise_refusal(answer)
 
     def _raise_refusal(self, answer: list) -> None:
@@ -258,7 +306,8 @@ class RedisStore(SessionStore):
             raise StoreFull(min(int(answer[1]), RETRY_AFTER_MAX_S))
 
     def delete(self, sid: str) -> bool:
-        keys = [self._key(sid), self.prefix + "live", self.prefix + "sizes", self.prefix + "bytes"]
+        keys = [self._key(sid), self.prefix + "live", self.prefix + "sizes", self.prefix + "bytes",
+                self._parts_key(sid)]
         with _answering():
             return bool(self._delete(keys=keys, args=[sid]))
 
@@ -271,7 +320,7 @@ class RedisStore(SessionStore):
         def take() -> bool:
             if not read:
                 return bool(self.client.set(key, token, nx=True, px=self.lock_ttl_ms))
-            answer = self._lock_and_read(keys=[key, self._key(sid)],
+            answer = self._lock_and_read(keys=[key, self._key(sid), self._parts_key(sid)],
                                          args=[token, self.lock_ttl_ms, self.idle_ms])
             if answer:   # a missing blob ends the list early: [1]
                 held.read, held.blob = True, (answer[1] if len(answer) > 1 else None)

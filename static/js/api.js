@@ -219,6 +219,11 @@ export class Api {
     });
   }
 
+  /** Resolves once every request queued so far has been answered. */
+  settled() {
+    return this._enqueue(async () => {});
+  }
+
   datasets() {
     return this.request('GET', '/api/datasets');
   }

@@ -45,7 +45,7 @@ export class Curves {
     this.width = width;
     this.height = height;
     this.live = null;
-    if (this.history) this.render(this.history, { live: Boolean(this.liveLayer?.shown) });
+    if (this.history) this.render(this.history, { live: Boolean(this.liveLayer?.shown), mark: this.mark });
   }
 
   _traces(hist) {
@@ -78,9 +78,10 @@ export class Curves {
     const xaxis = { range: [0, Math.max(10, last)], title: { text: 'epoch', font: { size: theme.titleFont }, standoff: 2 }, tickfont: { size: theme.tickFont }, zeroline: false, gridcolor: '#eef0f4', fixedrange: true, automargin: false };
     const yaxis = { tickfont: { size: theme.tickFont }, zeroline: false, gridcolor: '#eef0f4', fixedrange: true, automargin: false };
     const { accLow } = new Extremes().update(hist);
-    const marker = best >= 0
-      ? [0, 1].map((k) => ({ type: 'line', xref: k ? 'x2' : 'x', yref: 'paper', x0: hist.epoch[best], x1: hist.epoch[best], y0: 0, y1: 1, line: { color: NEGATIVE, width: 1, dash: 'dot' } }))
-      : [];
+    const line = (x, style) => [0, 1].map((k) => ({ type: 'line', xref: k ? 'x2' : 'x', yref: 'paper', x0: x, x1: x, y0: 0, y1: 1, line: style }));
+    const marker = best >= 0 ? line(hist.epoch[best], { color: NEGATIVE, width: 1, dash: 'dot' }) : [];
+    // the epoch the timeline replays (timeline.js)
+    if (this.mark !== null && this.mark !== undefined) marker.push(...line(this.mark, { color: INK, width: theme.curveWidth }));
     return {
       width: this.width,
       height: this.height,
@@ -117,9 +118,11 @@ export class Curves {
    * history: {epoch, train_loss, train_acc, val_loss, val_acc}, whole run so far.
    * live: while playing: the lines are extended on the canvas, Plotly redraws
    * only when an axis has to grow; otherwise one Plotly figure of everything.
+   * mark: an epoch to mark with a line (the one replayed), or null.
    */
-  render(history, { live = false } = {}) {
+  render(history, { live = false, mark = null } = {}) {
     this.history = history;
+    this.mark = mark;
     if (!live) {
       this.live = null;
       this.liveLayer?.hide();

@@ -19,6 +19,7 @@ import { SettingsDrawer } from './drawer.js';
 import { Session } from './session.js';
 import { SETTINGS, Store, defaults, fromQuery, groupOf, setDatasetNames, setLimits, toQuery } from './state.js';
 import { answerForSession, forgetKeptRun, heldElsewhere, keepRun, keptRun, unsaved } from './tab-run.js';
+import { Timeline } from './timeline.js';
 import { Trainer } from './trainer.js';
 import { BusyHint } from './busy-hint.js';
 
@@ -91,6 +92,8 @@ const homework = mountHomework({ api, session, store, controls, walk, run: (requ
 walk.inspector = homework.inspector;
 // share links, presenter mode, keyboard, hide=, the live region (classroom.js)
 const classroom = new Classroom({ store, session, api, trainer, plane, network, curves, status, render: () => render(), track: (p) => track(p) });
+// the run's past epochs under the curves (timeline.js): while one is shown, it is what the charts draw
+const timeline = new Timeline({ store, session, api, trainer, status, render: () => render(), track: (p) => track(p) }, $('curves'));
 
 // ---------- drawing ----------
 
@@ -115,7 +118,7 @@ function render() {
 }
 
 function paint() {
-  const frame = session.frame;
+  const frame = timeline.shown ?? session.frame;
   if (!frame) return;
   const state = store.state;
   if (api.timing) {
@@ -134,8 +137,9 @@ function paint() {
   // While playing, the curves extend their lines on a canvas (Plotly redraws
   // only when an axis grows); paused, they are one Plotly figure again.
   t = performance.now();
-  curves.render(session.history, { live: trainer.playing });
+  curves.render(session.history, { live: trainer.playing, mark: timeline.epoch });
   measure('crease:react-curves', t);
+  timeline.follow(session.frame, trainer.playing);
   showNumbers(frame);
   data.describe();
   controls.setClassCount(frame.grid?.nClasses ?? frame.layers.at(-1).units);
@@ -379,6 +383,7 @@ async function start() {
       await classroom.openSession(() => session.create());
     }
     await render();
+    if (store.state.replay !== null) await timeline.goTo(store.state.replay); // a link to a past epoch
   } catch (err) {
     reportError(err);
   }
@@ -389,7 +394,7 @@ async function start() {
 
 // For tests, benchmarks and the console: the live objects (read-only use).
 window.crease = {
-  store, session, trainer, plane, network, curves, api, classroom, walk,
+  store, session, trainer, plane, network, curves, api, classroom, walk, timeline,
   idle: () => busy === 0 && !trainer.running && api.pending === 0 && !paintQueued,
 };
 

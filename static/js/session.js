@@ -91,6 +91,11 @@ export class Session {
     return merged;
   }
 
+  /** Resolves once every frame received so far is merged. */
+  settled() {
+    return this._ingestTail;
+  }
+
   _mergeHistory(incoming, epochNow) {
     const held = this.history;
     const keepUpTo = Math.min(incoming ? incoming.from_epoch : Infinity, epochNow);

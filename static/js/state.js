@@ -45,6 +45,8 @@ export const SETTINGS = [
   { key: 'curveLayers', url: 'curves', type: 'intList', def: [], min: 2, max: Infinity, maxLength: Infinity, limits: { max: ['max_layers'], maxLength: ['max_layers'] }, group: 'view' },
   { key: 'showVal', url: 'showval', type: 'bool', def: true, group: 'view' },
   { key: 'tintRegions', url: 'tint', type: 'bool', def: false, group: 'view' },
+  // the past epoch the timeline shows (timeline.js), null: the live run
+  { key: 'replay', url: 'replay', type: 'int', def: null, min: 0, max: 2 ** 31 - 1, group: 'local' },
   { key: 'presenter', url: 'presenter', type: 'bool', def: false, group: 'page' },
   // values: CONTROL_GROUPS and the URL keys of the settings above (filled in below)
   { key: 'hide', url: 'hide', type: 'enumList', def: [], values: null, maxLength: 64, group: 'page' },

@@ -45,6 +45,7 @@ EXAMPLES = {
     "curveLayers": ({"hidden": [4, 4], "activations": ["relu", "relu"]}, [2]),
     "showVal": ({}, False),
     "tintRegions": ({}, True),
+    "replay": ({}, 3),   # the run is trained to epoch 3 to show it (timeline.js)
     "presenter": ({}, True),
     "hide": ({}, ["data", "lr"]),
     "lesson": ({}, "relu-softmax"),
@@ -64,6 +65,7 @@ SHOWN = """(key) => {
     case 'presenter': return document.body.classList.contains('presenter');
     case 'hide': return { data: visible($('dataset')), lr: visible($('lr')), network: visible($('layers')) };
     case 'lesson': return visible($('lesson-link')) ? $('lesson-link').getAttribute('href') : null;
+    case 'replay': return Number($('replay-epoch').dataset.epoch);   // the epoch shown
   }
   const el = $(key);
   if (!el) return undefined;

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from server.errors import SessionBusy, SessionTooLarge, StoreFull, StoreUnavailable, TooManySessions
-from server.store import MemoryStore, new_session_id
+from server.store import MemoryStore, PartsChange, new_session_id
 from server.store.memory import MAPPED_FROM
 from server.store.redis_store import RedisStore
 
@@ -200,6 +200,136 @@ def test_session_ids_are_long_and_unique():
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for i in ids)
 
 
+# --- parts: named bytes of a session, written with its blob ---------------------------
+
+def test_parts_are_written_with_the_blob_and_read_one_at_a_time(store):
+    sid = new_session_id()
+    store.put(sid, b"index", parts=PartsChange(set={"0.0": b"zero", "0.1": b"one\x00"}))
+    assert (store.get_part(sid, "0.0"), store.get_part(sid, "0.1")) == (b"zero", b"one\x00")
+    store.put(sid, b"index 2")                               # a write without parts keeps them
+    assert store.get_part(sid, "0.1") == b"one\x00"
+    with store.lock(sid, read=True) as held:
+        assert store.get(sid, held) == b"index 2"
+        store.put(sid, b"index 3", held, release=True,
+                  parts=PartsChange(set={"0.2": b"two", "0.0": b"ZERO"}, drop=["0.1", "never"]))
+    assert [store.get_part(sid, n) for n in ("0.0", "0.1", "0.2")] == [b"ZERO", None, b"two"]
+    assert store.get(sid) == b"index 3" and store.get_part(new_session_id(), "0.0") is None
+
+
+def test_a_name_both_set_and_dropped_is_set(store):
+    sid = new_session_id()
+    store.put(sid, b"i", parts=PartsChange(set={"a": b"old"}))
+    store.put(sid, b"i", parts=PartsChange(set={"a": b"new"}, drop=["a"]))
+    assert store.get_part(sid, "a") == b"new"
+
+
+def test_a_new_session_is_created_with_its_parts(store):
+    sid = new_session_id()
+    store.create(sid, b"index", "10.0.0.1", PartsChange(set={"0.0": b"zero"}))
+    assert store.get(sid) == b"index" and store.get_part(sid, "0.0") == b"zero"
+
+
+def test_parts_count_in_the_bytes_and_give_them_back_on_delete(store):
+    sid = new_session_id()
+    store.put(sid, b"b" * 100, parts=PartsChange(set={"x": b"x" * 50, "y": b"y" * 30}))
+    assert store.stats()["bytes"] == 180
+    store.put(sid, b"b" * 90, parts=PartsChange(set={"x": b"x" * 70}, drop=["y"]))
+    assert store.stats()["bytes"] == 160
+    store.put(sid, b"b" * 10)
+    assert store.stats()["bytes"] == 80
+    assert store.delete(sid) is True
+    assert store.stats()["bytes"] == 0
+    assert store.get_part(sid, "x") is None
+    store.put(sid, b"again")                                 # the same id new: no part comes back
+    assert store.get_part(sid, "x") is None and store.stats()["bytes"] == 5
+
+
+def test_parts_expire_with_their_session_and_reading_it_keeps_them(make_store):
+    store = make_store(idle=IDLE)
+    read, unread = new_session_id(), new_session_id()
+    store.put(read, b"r", parts=PartsChange(set={"p": b"rp" * 10}))
+    store.put(unread, b"u", parts=PartsChange(set={"p": b"up" * 10}))
+    for k in range(4):              # 4 x 0.15 s > IDLE, but each read refreshes, a lock's read too
+        time.sleep(IDLE / 2)
+        if k % 2:
+            assert store.get(read) == b"r"
+        else:
+            with store.lock(read, read=True) as held:
+                assert store.get(read, held) == b"r"
+    assert store.get_part(read, "p") == b"rp" * 10
+    assert store.get(unread) is None and store.get_part(unread, "p") is None
+    time.sleep(IDLE * 1.5)
+    assert store.get_part(read, "p") is None
+    store.put(new_session_id(), b"n")                        # gone ones' bytes came back
+    assert store.stats()["bytes"] == 1
+
+
+def test_redis_parts_expire_together_with_the_blob(redis_url):
+    store = RedisStore(redis_url, 60, lock_wait_s=1, lock_ttl_ms=2000)
+    sid = new_session_id()
+    store.put(sid, b"i", parts=PartsChange(set={"p": b"part"}))
+    blob_ttl, parts_ttl = store.client.pttl(store._key(sid)), store.client.pttl(store._parts_key(sid))
+    assert 59_000 < blob_ttl <= 60_000 and abs(blob_ttl - parts_ttl) < 50
+    store.client.pexpire(store._parts_key(sid), 1000)          # as if set long ago
+    store.get(sid)
+    assert store.client.pttl(store._parts_key(sid)) > 59_000
+
+
+def test_redis_a_lost_lock_writes_neither_blob_nor_parts(redis_url):
+    store = RedisStore(redis_url, 60, lock_wait_s=2, lock_ttl_ms=100)
+    sid = new_session_id()
+    store.put(sid, b"0", parts=PartsChange(set={"kept": b"k"}))
+    with store.lock(sid) as stale:
+        store.client.delete(store._lock_key(sid))
+        with store.lock(sid) as fresh:
+            store.put(sid, b"fresh", fresh)
+        with pytest.raises(SessionBusy):
+            store.put(sid, b"stale", stale, parts=PartsChange(set={"new": b"n"}, drop=["kept"]))
+    assert (store.get(sid), store.get_part(sid, "kept"), store.get_part(sid, "new")) == (b"fresh", b"k", None)
+    assert store.stats()["bytes"] == len(b"fresh") + 1
+
+
+def test_redis_parts_go_in_the_same_round_trip(redis_url, monkeypatch):
+    store = RedisStore(redis_url, 60, lock_wait_s=1, lock_ttl_ms=2000)
+    sid = new_session_id()
+    store.put(sid, b"saved")
+    sent = []
+    real = store.client.execute_command
+    monkeypatch.setattr(store.client, "execute_command", lambda *a, **k: sent.append(a[0]) or real(*a, **k))
+    with store.lock(sid, read=True) as held:
+        store.get(sid, held)
+        store.put(sid, b"x", held, release=True, parts=PartsChange(set={"p": b"p"}))
+    assert [c for c in sent if c != "SCRIPT LOAD"] == ["EVALSHA", "EVALSHA"]
+    assert store.get_part(sid, "p") == b"p"
+
+
+def test_redis_the_session_bound_counts_its_parts(redis_url):
+    store = bounded_store(redis_url, max_session_bytes=1000)
+    sid = new_session_id()
+    store.create(sid, b"x" * 600, "10.0.0.1", PartsChange(set={"a": b"a" * 300}))
+    with pytest.raises(SessionTooLarge) as refused:          # 600 + 300 + 200 stored
+        store.put(sid, b"x" * 600, parts=PartsChange(set={"b": b"b" * 200}))
+    assert refused.value.size == 1100 and refused.value.limit == 1000
+    with pytest.raises(SessionTooLarge) as refused:          # known before asking Redis
+        store.put(sid, b"x" * 600, parts=PartsChange(set={"b": b"b" * 500}))
+    assert refused.value.size == 1100
+    assert store.get_part(sid, "b") is None and store.stats()["bytes"] == 900
+    store.put(sid, b"x" * 600, parts=PartsChange(set={"b": b"b" * 200}, drop=["a"]))
+    assert store.stats()["bytes"] == 800 and store.get_part(sid, "a") is None
+
+
+def test_redis_the_store_bound_counts_parts(redis_url):
+    store = bounded_store(redis_url, store_bytes=10_000)
+    sid = new_session_id()
+    store.create(sid, b"x" * 100, "10.0.0.1", PartsChange(set={"a": b"a" * 8800}))
+    with pytest.raises(StoreFull):                           # new ones stop at 9,000 in all
+        store.create(new_session_id(), b"x" * 200, "10.0.0.2")
+    with pytest.raises(StoreFull):                           # and a stored one grows up to 10,000
+        store.put(sid, b"x" * 100, parts=PartsChange(set={"b": b"b" * 1200}))
+    store.put(sid, b"x" * 100, parts=PartsChange(set={"b": b"b" * 1000}))
+    assert store.stats()["bytes"] == 9900
+
+
 # --- memory store: bounds --------------------------------------------------------
 
 def test_memory_store_evicts_least_recently_used_by_count():
@@ -221,6 +351,16 @@ def test_memory_store_stays_within_its_byte_bound():
         assert store.stats()["bytes"] <= 1000
     assert store.stats() == {"sessions": 10, "bytes": 1000, "locks": 0}
     assert store.get(ids[-1]) is not None and store.get(ids[0]) is None
+
+
+def test_memory_store_byte_bound_counts_parts_and_evicts_them_with_their_session():
+    store = MemoryStore(max_sessions=1000, max_bytes=1000, idle_seconds=60, lock_wait_s=1)
+    old, new = new_session_id(), new_session_id()
+    store.put(old, b"o" * 100, parts=PartsChange(set={"p": b"p" * 500}))
+    store.put(new, b"n" * 100, parts=PartsChange(set={"p": b"p" * 500}))
+    assert store.get(old) is None and store.get_part(old, "p") is None
+    assert store.get_part(new, "p") == b"p" * 500
+    assert store.stats() == {"sessions": 1, "bytes": 600, "locks": 0}
 
 
 def test_memory_store_drops_idle_sessions_oldest_first():
