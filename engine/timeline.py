@@ -40,7 +40,7 @@ from engine.training import Run
 
 TIMELINE_MAGIC = b"CRT2"   # CRT1 held the checkpoints too
 _HEAD = struct.Struct("<4sIII")  # magic, checkpoints, refused (bytes of one too large, or 0), generation
-_ENTRY = struct.Struct("<II")    # epoch, its checkpoint's length
+_ENTRY = struct.Struct("<QI")    # epoch (counters go past 2**32: fields.COUNT_MAX), its checkpoint's length
 _LEN = struct.Struct("<I")
 _LEVEL = 1   # zlib level: float arrays shrink little, and this runs once per epoch
 

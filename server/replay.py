@@ -13,7 +13,7 @@ The bound is the operator's: REPLAY_CHECKPOINTS and REPLAY_KB a session
 thinned by engine.timeline.keep_epochs; a network whose one checkpoint is
 larger than REPLAY_KB (before compression) keeps none, and ``info`` says so.
 
-The session is saved every frame, the index with it (8 bytes an epoch); a
+The session is saved every frame, the index with it (12 bytes an epoch); a
 frame that ends an epoch also writes that checkpoint and deletes the ones
 thinned.  Recording costs one compressed copy of the weights and the
 optimiser's state per epoch (about 0.1 ms and 11 KB for bench.frame_cost's

@@ -143,7 +143,7 @@ def test_the_index_round_trips_and_the_checkpoints_are_handed_over_once():
     assert timeline.take_changes() == ({}, [])
     stored.update(new)
     data = timeline.to_bytes()
-    assert len(data) == 16 + 5 * 8            # the index only: no checkpoint in it
+    assert len(data) == 16 + 5 * 12           # the index only: no checkpoint in it
     again = Timeline.from_bytes(data)
     assert again.epochs == [0, 1, 2, 3, 4] and again.to_bytes() == data and again.nbytes == timeline.nbytes
     assert_same_weights(again.restore(3, run, stored.get), restore(new["0.3"], run))
@@ -221,3 +221,11 @@ def test_best_epoch():
 
 def test_repr():
     assert repr(Timeline()) == "Timeline(0 epochs none, 0 bytes)"
+
+
+def test_an_epoch_past_two_to_the_32_is_kept_in_the_index():
+    """A session resumed at a large epoch counter (an import allows up to
+    10**12) keeps that epoch in its index like any other."""
+    timeline = Timeline({2**32 + 5: 100, 10**12: 200}, 0, 3)
+    again = Timeline.from_bytes(timeline.to_bytes())
+    assert again.epochs == [2**32 + 5, 10**12] and again.nbytes == 300
