@@ -242,8 +242,15 @@ store.subscribe((changed, state, meta, previous) => {
 });
 
 /** point: the data point [x1, x2, label] clicked, or null: the inspector shows it with its own label as the target. */
-function onPlaneClick(x, y, ev, point) {
-  if (!ui.drawing) return track(point ? homework.inspect([point[0], point[1]], point[2]) : homework.inspect([x, y]));
+async function onPlaneClick(x, y, ev, point) {
+  if (!ui.drawing) {
+    // the inspector computes with the live network: a past epoch on screen gives way first
+    if (timeline.shown) {
+      await timeline.goTo(null);
+      status.show('Back to the live run: the inspector works on the network as it is now.', 'info', 6);
+    }
+    return track(point ? homework.inspect([point[0], point[1]], point[2]) : homework.inspect([x, y]));
+  }
   // a finger has no shift key: a tap on a point takes it away; a click always adds
   // (points drawn close together), shift-click takes the nearest away
   if (point && ev.pointerType === 'touch') run(() => session.removeNearest(point[0], point[1]));

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.app import READY, settle
+from tests.browser.app import READY, settle, wait_for_api
 from tests.browser.shared_page import (  # noqa: F401  (fixtures)
     advance_epochs, counters, exact_weights, module_page, mpage, open_link, shot_to, state)
 from tests.browser.test_presenter import CLIPPED
@@ -69,6 +69,27 @@ def test_keys_on_the_timeline_show_the_servers_network_at_that_epoch(mpage):
     settle(mpage)
     assert shown_epoch(mpage) == "live · epoch 6" and state(mpage)["replay"] is None
     assert mpage.get_by_test_id("epoch-count").text_content() == "6"
+
+
+def test_inspecting_a_point_during_a_replay_goes_back_to_live(mpage):
+    """The inspector computes with the live network, so a click on the plane
+    while a past epoch is shown brings the live run back first and says so:
+    the numbers shown are never the live network's beside a past picture."""
+    open_link(mpage, "/?data=moons&hidden=6")
+    advance_epochs(mpage, 4)
+    slider = mpage.get_by_test_id("replay-slider")
+    slider.focus()
+    slider.press("Home")
+    settle(mpage)
+    assert shown_epoch(mpage) == "epoch 0"
+    box = mpage.locator("[data-testid=plane] .plane-points .nsewdrag").bounding_box()
+    with wait_for_api(mpage, "/probe", "POST"):
+        mpage.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    settle(mpage)
+    assert shown_epoch(mpage) == "live · epoch 4" and state(mpage)["replay"] is None
+    assert mpage.evaluate(DRAWN_WEIGHTS) == server_weights_at(mpage, 4)
+    expect(mpage.get_by_test_id("status")).to_contain_text("Back to the live run")
+    expect(mpage.get_by_test_id("inspector-output")).to_be_visible()
 
 
 def test_the_replay_plays_through_the_kept_epochs(mpage):
