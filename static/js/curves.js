@@ -92,8 +92,8 @@ export class Curves {
       font: { family: 'system-ui, sans-serif', color: INK },
       showlegend: false, // the numbers table above names the colours: a Plotly legend costs a third of a redraw
       hovermode: 'closest',
-      xaxis: { ...xaxis, domain: [0, 0.45] },
-      xaxis2: { ...xaxis, domain: [0.57, 1], anchor: 'y2' },
+      xaxis: { ...xaxis, domain: theme.curvesDomains[0] },
+      xaxis2: { ...xaxis, domain: theme.curvesDomains[1], anchor: 'y2' },
       yaxis: { ...yaxis, rangemode: 'tozero', title: { text: 'loss', font: { size: theme.titleFont }, standoff: 2 } },
       yaxis2: { ...yaxis, anchor: 'x2', range: [accLow, 1.02], title: { text: 'accuracy', font: { size: theme.titleFont }, standoff: 2 } },
       shapes: marker,

@@ -15,6 +15,7 @@ const NORMAL = {
   curveWidth: 2, // training curves
   planeMargin: { l: 52, r: 6, t: 6, b: 48 }, // room for the axis titles x₁, x₂ and the lines' key
   curvesMargin: { l: 40, r: 8, t: 8, b: 34 },
+  curvesDomains: [[0, 0.45], [0.57, 1]], // loss, accuracy: the gap holds the accuracy plot's numbers and title
 };
 
 const PRESENTER = {
@@ -30,6 +31,7 @@ const PRESENTER = {
   curveWidth: 4,
   planeMargin: { l: 64, r: 8, t: 4, b: 52 },
   curvesMargin: { l: 54, r: 16, t: 10, b: 46 },
+  curvesDomains: [[0, 0.41], [0.59, 1]],
 };
 
 export const theme = { ...NORMAL };
