@@ -6,9 +6,10 @@ lock, ``SET NX PX`` with a random token.  While the ``with`` block runs, the
 store's one renewing thread (``LockKeeper``, shared by every lock the process
 holds: a thread started per request cost a frame about 0.5 ms) renews it
 every third of its TTL, so a request that works longer than the TTL keeps
-it; the TTL only matters when the holder's process is gone.  Renewing, releasing and writing under the lock are Lua scripts that
-first check the token, so a request whose lock expired (a stalled worker) can
-neither renew, release nor overwrite another's work.
+it; the TTL only matters when the holder's process is gone.  Renewing,
+releasing and writing under the lock are Lua scripts that first check the
+token, so a request whose lock expired (a stalled worker) can neither renew,
+release nor overwrite another's work.
 
 The app bounds what it stores, rather than leaving it to Redis' ``maxmemory``
 (which would evict sessions mid-lesson or refuse writes at random):
