@@ -155,9 +155,10 @@ class MemoryCounters:
                     entry[0] -= cost
 
     def _sweep(self, now: float) -> None:
-        """Forget ended windows; past the bound still, the oldest counters go."""
+        """Forget ended windows; past the bound still, the oldest counters go,
+        down to nine tenths of it, so a flood of clients sweeps once in many requests."""
         self._counts = {k: e for k, e in self._counts.items() if e[1] > now}
-        while len(self._counts) > MEMORY_KEYS:
+        while len(self._counts) > MEMORY_KEYS * 9 // 10:
             del self._counts[next(iter(self._counts))]
 
 

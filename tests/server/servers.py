@@ -120,3 +120,11 @@ class Gunicorn:
         self.proc = None
         if getattr(self, "_log", None):
             self._log.close()
+
+
+def commands_sent(client, monkeypatch) -> list[str]:
+    """The names of the commands a redis client sends from now on (a list that grows)."""
+    sent: list[str] = []
+    real = client.execute_command
+    monkeypatch.setattr(client, "execute_command", lambda *a, **k: sent.append(a[0]) or real(*a, **k))
+    return sent

@@ -5,6 +5,8 @@ import pytest
 
 from server.security import content_security_policy
 
+from .servers import commands_sent
+
 HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
 SMALL = {"data": {"n": 20}, "network": {"hidden": [2]}, "view": {"grid": 4}}
 FROM_A, FROM_B = {"X-Forwarded-For": "10.0.0.1"}, {"X-Forwarded-For": "10.0.0.2"}
@@ -117,9 +119,7 @@ def test_the_limits_cost_a_request_one_round_trip(make_app, redis_url, monkeypat
     app = make_app(RATE_LIMIT="4 per minute;1000 per hour",
                    ADDRESS_RATE_LIMIT="1000 per minute;5000 per hour", REDIS_URL=redis_url)
     limiter_redis = app.extensions["crease"].limiter.counters.client
-    sent = []
-    real = limiter_redis.execute_command
-    monkeypatch.setattr(limiter_redis, "execute_command", lambda *a, **k: sent.append(a[0]) or real(*a, **k))
+    sent = commands_sent(limiter_redis, monkeypatch)
     client = app.test_client()
     sid = client.post("/api/sessions", json=SMALL).json["session"]
     client.post("/api/sessions", json={"data": 1})       # Redis learns both scripts (SCRIPT LOAD)

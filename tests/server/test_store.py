@@ -11,7 +11,7 @@ from server.store import MemoryStore, PartsChange, new_session_id
 from server.store.memory import MAPPED_FROM
 from server.store.redis_store import RedisStore
 
-from .servers import free_port
+from .servers import commands_sent, free_port
 
 IDLE = 0.3   # seconds; short so that expiry is observable
 
@@ -147,9 +147,7 @@ def test_a_write_can_release_the_lock_with_it(make_store):
 def test_redis_write_and_release_are_one_round_trip(redis_url, monkeypatch):
     store = RedisStore(redis_url, 60, lock_wait_s=1, lock_ttl_ms=2000)
     sid = new_session_id()
-    sent = []
-    real = store.client.execute_command
-    monkeypatch.setattr(store.client, "execute_command", lambda *a, **k: sent.append(a[0]) or real(*a, **k))
+    sent = commands_sent(store.client, monkeypatch)
     with store.lock(sid) as held:
         store.put(sid, b"x", held, release=True)
     assert [c for c in sent if c != "SCRIPT LOAD"] == ["SET", "EVALSHA"]
@@ -172,9 +170,7 @@ def test_redis_a_request_on_a_session_is_two_round_trips(redis_url, monkeypatch)
     store = RedisStore(redis_url, 60, lock_wait_s=1, lock_ttl_ms=2000)
     sid = new_session_id()
     store.put(sid, b"saved")
-    sent = []
-    real = store.client.execute_command
-    monkeypatch.setattr(store.client, "execute_command", lambda *a, **k: sent.append(a[0]) or real(*a, **k))
+    sent = commands_sent(store.client, monkeypatch)
     with store.lock(sid, read=True) as held:
         assert store.get(sid, held) == b"saved"
         store.put(sid, b"x", held, release=True)
@@ -293,9 +289,7 @@ def test_redis_parts_go_in_the_same_round_trip(redis_url, monkeypatch):
     store = RedisStore(redis_url, 60, lock_wait_s=1, lock_ttl_ms=2000)
     sid = new_session_id()
     store.put(sid, b"saved")
-    sent = []
-    real = store.client.execute_command
-    monkeypatch.setattr(store.client, "execute_command", lambda *a, **k: sent.append(a[0]) or real(*a, **k))
+    sent = commands_sent(store.client, monkeypatch)
     with store.lock(sid, read=True) as held:
         store.get(sid, held)
         store.put(sid, b"x", held, release=True, parts=PartsChange(set={"p": b"p"}))
