@@ -119,6 +119,22 @@ def test_regions_are_exact_beyond_one_word_of_units():
     assert len(set(zip(regions.ids.tolist(), patterns))) == regions.count   # ids biject with patterns
 
 
+@pytest.mark.parametrize("units", [(1,), (7, 1), (63,), (64,), (30, 35), (100, 10, 20)])
+@pytest.mark.parametrize("points", [1, 7, 13, 64])
+def test_each_unit_is_its_own_bit_of_the_packed_pattern(units, points):
+    # unit u is bit u % 64 of word u // 64, whatever the layers' sizes and the
+    # number of points (neither a multiple of 8 nor of 64 here)
+    rng = np.random.default_rng(sum(units) + points)
+    zs = [rng.normal(size=(n, points)) for n in units]
+    zs[0][0, 0] = 0.0                                  # z = 0 is off
+    words = activation_patterns(zs)
+    on = np.vstack([z > 0 for z in zs])
+    assert words.dtype == np.uint64 and words.shape == (max(1, -(-sum(units) // 64)), points)
+    for u in range(on.shape[0]):
+        assert np.array_equal((words[u // 64] >> np.uint64(u % 64)) & np.uint64(1), on[u].astype(np.uint64)), u
+    assert not np.any(words[-1] >> np.uint64(on.shape[0] % 64)) or on.shape[0] % 64 == 0   # padding stays 0
+
+
 def test_no_relu_layer_is_one_region():
     regions = linear_regions([])
     assert regions.count == 0                        # no points either
