@@ -17,7 +17,7 @@ export const CALM = 0.5; // below this, calm (between the two: stay)
 export const BUSY_FRAMES = 3; // frames in a row, at a level, before going up
 export const CALM_FRAMES = 8; // ... before going down (slower: a class settles instead of swinging)
 export const MAX_LEVEL = 3; // at most three doublings of the frame interval
-export const MAX_INTERVAL_MS = 1000; // never slower than a frame a second
+export const MAX_INTERVAL_MS = 200; // never slower than five frames a second: a crowded class still sees its runs move
 export const MIN_STEP = 1.25; // a smaller change is not worth making
 export const HEADROOM_USED = 0.8; // of Crease-Headroom: a frame with thumbnails costs more, epochs are rounded
 
@@ -73,7 +73,7 @@ export class Pacing {
   _slower() {
     // The interval the page actually got, which under load is longer than the one it asked for.
     const got = Math.max(this.intervalMs, this._intervals.length ? median(this._intervals) : 0);
-    // twice as slow, or less: a frame a second at most, and frames that stay light
+    // twice as slow, or less: five frames a second at least, and frames that stay light
     const factor = Math.min(2, MAX_INTERVAL_MS / got, HEADROOM_USED * this._headroom);
     if (!(got > 0) || factor < MIN_STEP) return this._hold(); // as slow or as large as it may go
     this.scale *= factor; // the same epochs per second as before

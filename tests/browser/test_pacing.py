@@ -14,12 +14,13 @@ from tests.browser.app import open_app, settle
 RULE_CASES = [
     ([(0.2, None), (0.9, 40), (3.0, 40), (0.7, 40)], (0, 1, 0)),       # never 3 busy in a row
     ([(1.0, 40), (2.0, 40), (1.5, 40)], (1, 2, 80)),                   # busy 3 in a row: twice the interval
-    ([(4.0, 300), (4.0, 300), (4.0, 300)], (2, 4, 600)),               # it got 300 ms: 600, same epochs/s
-    ([(4.0, 450), (4.0, 450), (4.0, 450)], (3, 6.6667, 1000)),         # never slower than a frame a second
-    ([(4.0, 1000)] * 6, (3, 6.6667, 1000)),                            # the last level holds
-    ([(0.4, 1000)] * 7 + [(None, 1000)], (3, 6.6667, 1000)),           # 7 calm (no header: not counted)
-    ([(0.4, 1000)], (2, 3.3333, 500)),                                 # the 8th: one level down
-    ([(0.4, 500)] * 16, (0, 1, 0)),                                    # and on to the full pace
+    ([(4.0, 60)] * 3, (2, 4, 160)),                                     # it got 60 ms: twice the 80 it asked
+    ([(4.0, 190)] * 3, (2, 4, 160)),                                    # it got 190: 200 is not worth a change
+    ([(4.0, 100)] * 3, (3, 5, 200)),                                    # never slower than five frames a second
+    ([(4.0, 300)] * 6, (3, 5, 200)),                                    # the last level holds
+    ([(0.4, 200)] * 7 + [(None, 200)], (3, 5, 200)),                    # 7 calm (no header: not counted)
+    ([(0.4, 200)], (2, 2.5, 100)),                                      # the 8th: one level down
+    ([(0.4, 100)] * 16, (0, 1, 0)),                                     # and on to the full pace
     ([(2.0, 40, 1.875)] * 3, (1, 1.5, 60)),                            # no larger than stays light, 0.8 of it
     ([(2.0, 60, 1.5)] * 3, (1, 1.5, 60)),                              # 1.2x is not worth a change
 ]
