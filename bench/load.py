@@ -11,7 +11,7 @@ thread each: a student creates a session (by default 2-100-10-3 ReLU/softmax
 on 400 points of a three-class spiral) and then asks for frames back to back
 the way the page's play loop does: ``POST /api/sessions/<id>/advance
 {"epochs": 1, "view": {"grid": 100, "since_epoch": <last>, "include":
-["thumbnails"], "thumb": 16}}`` with gzip accepted, the next request when the
+["regions"], "thumb": 16}}`` (and "thumbnails" every 4th frame) with gzip accepted, the next request when the
 answer is in but no sooner than 1/30 s after the previous one (a page
 drawing at 30 frames/s).  Like the page, a student honours the server's busy
 signal (``Crease-Busy``, server/busy.py) with the page's pacing rule
@@ -78,15 +78,18 @@ class Scenario:
                 "view": self.view(0)}
 
     def view(self, since_epoch: int, frame: int = 0) -> dict:
-        """As the page asks: thumbnails on every THUMB_EVERY-th frame of play
+        """As the page asks (static/js/contract.js viewFor): the creases
+        readout (dead units, linear regions) on every frame of a network with
+        hidden layers; thumbnails on every THUMB_EVERY-th frame of play
         (static/js/session.js), the frames between reuse them."""
         due = self.thumbnails and frame % THUMB_EVERY == THUMB_EVERY - 1
-        return {"grid": self.grid, "since_epoch": since_epoch,
-                "include": ["thumbnails"] if due else [], "thumb": 16}
+        include = (["regions"] if self.hidden else []) + (["thumbnails"] if due else [])
+        return {"grid": self.grid, "since_epoch": since_epoch, "include": include, "thumb": 16}
 
     def describe(self) -> str:
         net = "-".join(str(n) for n in (2, *self.hidden, self.classes))
-        extra = f" + thumbnails every {THUMB_EVERY}th" if self.thumbnails else ""
+        extra = " + creases" if self.hidden else ""
+        extra += f" + thumbnails every {THUMB_EVERY}th" if self.thumbnails else ""
         return (f"{net} ReLU/softmax on {self.points} points ({self.dataset}), batch 10, "
                 f"{json.dumps(self.amount)}{extra} per frame, {self.grid}x{self.grid} grid")
 

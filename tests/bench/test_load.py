@@ -135,6 +135,15 @@ def test_a_calm_server_leaves_the_student_at_full_pace():
     assert len(server.advances) >= 8
 
 
+def test_a_student_asks_for_what_the_page_asks_for():
+    # contract.js viewFor: the creases readout whenever there are hidden
+    # layers, thumbnails on every THUMB_EVERY-th frame of play (session.js)
+    views = [load.Scenario().view(5, frame) for frame in range(2 * load.THUMB_EVERY)]
+    assert all("regions" in v["include"] and v["since_epoch"] == 5 and v["grid"] == 100 for v in views)
+    assert [i for i, v in enumerate(views) if "thumbnails" in v["include"]] == [3, 7]
+    assert load.Scenario(hidden=(), thumbnails=False).view(0)["include"] == []
+
+
 def test_parse_amount():
     assert load.parse_amount("epochs=2") == {"epochs": 2}
     assert load.parse_amount("steps=40") == {"steps": 40}
