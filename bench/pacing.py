@@ -4,7 +4,8 @@ A student honours the server's busy signal (``Crease-Busy``, server/busy.py)
 the way the page does: after BUSY_FRAMES busy answers in a row, twice the
 frame interval it got and the epochs per frame scaled by the same factor (the
 same epochs per second), at most MAX_LEVEL times and never slower than
-MAX_INTERVAL_MS, and a frame never grows past the server's Crease-Headroom;
+MAX_INTERVAL_MS (the last step, to it, taken however small), and a frame
+never grows past the server's Crease-Headroom;
 after CALM_FRAMES calm answers, one level back.  The
 constants are the page's (tests/bench/test_pacing.py reads them from the JS
 and runs both on the same cases).
@@ -19,7 +20,7 @@ CALM = 0.5
 BUSY_FRAMES = 3
 CALM_FRAMES = 8
 MAX_LEVEL = 3
-MAX_INTERVAL_MS = 200
+MAX_INTERVAL_MS = 240
 MIN_STEP = 1.25
 HEADROOM_USED = 0.8
 
@@ -71,12 +72,13 @@ class Pacing:
         if not got > 0:
             self._loads = []
             return False
-        factor = min(2.0, MAX_INTERVAL_MS / got, HEADROOM_USED * self._headroom)
-        if factor < MIN_STEP:
+        floor = MAX_INTERVAL_MS / got
+        factor = min(2.0, floor, HEADROOM_USED * self._headroom)
+        if factor < MIN_STEP and not (factor == floor and factor > 1):   # the last step, to the floor, however small
             self._loads = []
             return False
         self.scale *= factor
-        self.interval_ms = got * factor
+        self.interval_ms = min(MAX_INTERVAL_MS, got * factor)
         self.level += 1
         return self._changed()
 

@@ -17,7 +17,7 @@ export const CALM = 0.5; // below this, calm (between the two: stay)
 export const BUSY_FRAMES = 3; // frames in a row, at a level, before going up
 export const CALM_FRAMES = 8; // ... before going down (slower: a class settles instead of swinging)
 export const MAX_LEVEL = 3; // at most three doublings of the frame interval
-export const MAX_INTERVAL_MS = 200; // never slower than five frames a second: a crowded class still sees its runs move
+export const MAX_INTERVAL_MS = 240; // never slower than four frames a second and a bit (a late answer now and then still leaves four)
 export const MIN_STEP = 1.25; // a smaller change is not worth making
 export const HEADROOM_USED = 0.8; // of Crease-Headroom: a frame with thumbnails costs more, epochs are rounded
 
@@ -73,11 +73,16 @@ export class Pacing {
   _slower() {
     // The interval the page actually got, which under load is longer than the one it asked for.
     const got = Math.max(this.intervalMs, this._intervals.length ? median(this._intervals) : 0);
-    // twice as slow, or less: five frames a second at least, and frames that stay light
-    const factor = Math.min(2, MAX_INTERVAL_MS / got, HEADROOM_USED * this._headroom);
-    if (!(got > 0) || factor < MIN_STEP) return this._hold(); // as slow or as large as it may go
+    // twice as slow, or less: never below the floor of frames a second, and frames that stay light
+    const floor = MAX_INTERVAL_MS / got;
+    const factor = Math.min(2, floor, HEADROOM_USED * this._headroom);
+    // The last step, to the floor, is taken however small: a class whose
+    // frames already come about that slowly (the server full) then spaces them
+    // a little more, and the queue behind them drains instead of growing.
+    const toFloor = factor === floor && factor > 1;
+    if (!(got > 0) || (factor < MIN_STEP && !toFloor)) return this._hold(); // as slow or as large as it may go
     this.scale *= factor; // the same epochs per second as before
-    this.intervalMs = got * factor;
+    this.intervalMs = Math.min(MAX_INTERVAL_MS, got * factor);
     this.level += 1;
     return this._changed();
   }
