@@ -72,9 +72,9 @@ class Pacing:
         if not got > 0:
             self._loads = []
             return False
-        floor = MAX_INTERVAL_MS / got
-        factor = min(2.0, floor, HEADROOM_USED * self._headroom)
-        if factor < MIN_STEP and not (factor == floor and factor > 1):   # the last step, to the floor, however small
+        room = MAX_INTERVAL_MS / got   # how much slower it may still go
+        factor = min(2.0, room, HEADROOM_USED * self._headroom)
+        if factor < MIN_STEP and not (factor == room and room > 1):   # the last step, to the floor, however small
             self._loads = []
             return False
         self.scale *= factor

@@ -74,12 +74,12 @@ export class Pacing {
     // The interval the page actually got, which under load is longer than the one it asked for.
     const got = Math.max(this.intervalMs, this._intervals.length ? median(this._intervals) : 0);
     // twice as slow, or less: never below the floor of frames a second, and frames that stay light
-    const floor = MAX_INTERVAL_MS / got;
-    const factor = Math.min(2, floor, HEADROOM_USED * this._headroom);
+    const room = MAX_INTERVAL_MS / got; // how much slower it may still go
+    const factor = Math.min(2, room, HEADROOM_USED * this._headroom);
     // The last step, to the floor, is taken however small: a class whose
     // frames already come about that slowly (the server full) then spaces them
     // a little more, and the queue behind them drains instead of growing.
-    const toFloor = factor === floor && factor > 1;
+    const toFloor = factor === room && room > 1;
     if (!(got > 0) || (factor < MIN_STEP && !toFloor)) return this._hold(); // as slow or as large as it may go
     this.scale *= factor; // the same epochs per second as before
     this.intervalMs = Math.min(MAX_INTERVAL_MS, got * factor);
