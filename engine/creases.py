@@ -165,5 +165,8 @@ def linear_regions(hidden_z: Sequence[np.ndarray]) -> Regions:
 
 
 def count_regions(hidden_z: Sequence[np.ndarray]) -> int:
-    """How many distinct on/off patterns the P points show (n_l x P arrays)."""
-    return linear_regions(hidden_z).count
+    """How many distinct on/off patterns the P points show (n_l x P arrays):
+    ``linear_regions(hidden_z).count`` without numbering or tinting them (a
+    playing frame's readout needs only the count)."""
+    words = activation_patterns(hidden_z)
+    return int(np.count_nonzero(_pattern_order(words)[1])) if words.shape[1] else 0

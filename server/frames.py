@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.creases import TINTS, dead_units, linear_regions, relu_layers
+from engine.creases import TINTS, count_regions, dead_units, linear_regions, relu_layers
 from engine.geometry import decision_boundary_of, first_layer_segments, unit_level_sets_of
 from engine.grid import GridPass
 from engine.network import layer_params
@@ -209,8 +209,10 @@ def creases(plane: GridPass, params, acts, X_train, with_ids: bool) -> dict:
     relu = [plane.hidden_z[i] for i in relu_layers(acts)]
     R = plane.resolution
     # no ReLU layer: one layer of no units, so that the grid's cells are one region
-    regions = linear_regions(relu or [np.zeros((0, R * R), dtype=np.float32)])
-    out = {"count": regions.count, "relu_units": sum(int(z.shape[0]) for z in relu),
+    layers = relu or [np.zeros((0, R * R), dtype=np.float32)]
+    regions = linear_regions(layers) if with_ids else None   # numbered and tinted for the tint view only
+    out = {"count": regions.count if regions else count_regions(layers),
+           "relu_units": sum(int(z.shape[0]) for z in relu),
            "dead": [np.flatnonzero(layer).tolist() for layer in dead]}
     if with_ids:
         wide = regions.count > 2 ** 16
