@@ -111,9 +111,10 @@ def main():
 
 def creases_vs_training(points=300, resolution=100):
     """The creases of a frame (server.frames.creases: dead units on the
-    training points, the hidden grid pass it makes until the frame's one pass
-    hands it the pre-activations, the regions) against one epoch of training
-    of the same 2-100-10-3 net (batch 10), the default frame of play."""
+    training points, the hidden grid pass, which a frame shares with its
+    drawing, and the regions counted; the tint view numbers and tints them,
+    shown apart) against one epoch of training of the same 2-100-10-3 net
+    (batch 10), the default frame of play."""
     rng = np.random.default_rng(1)
     X = rng.uniform(-6, 6, (2, points))
     y = (X[0] * X[1] > 0).astype(int) + (X[0] > 2)
@@ -129,7 +130,7 @@ def creases_vs_training(points=300, resolution=100):
     parts = {
         "dead_units on the training points": lambda: creases.dead_units(params, ACTIVATIONS, X),
         "hidden grid pass (to be shared)": grid_pass,
-        "linear_regions (110 bits a cell)": lambda: creases.linear_regions(zs),
+        "count_regions (110 bits a cell)": lambda: creases.count_regions(zs),
     }
     print(f"creases of a frame, {resolution}x{resolution}, {points} training points "
           f"({creases.count_regions(zs)} regions):")
@@ -138,6 +139,8 @@ def creases_vs_training(points=300, resolution=100):
         median, best = timings_ms(fn, 50)
         total += median
         print(f"  {name:<34} {median:7.2f} / {best:5.2f} ms")
+    median, best = timings_ms(lambda: creases.linear_regions(zs), 50)
+    print(f"  {'(tint view) linear_regions instead':<34} {median:7.2f} / {best:5.2f} ms")
     epoch = timings_ms(lambda: run.train_epochs(1), 20)[0]
     print(f"  one epoch of training (batch 10)   {epoch:7.2f} ms; creases / epoch = {total / epoch:.2f}"
           f" (without the shared grid pass {(total - timings_ms(grid_pass, 50)[0]) / epoch:.2f})")
