@@ -43,9 +43,12 @@ def test_lesson_2_and_its_inspector_name_the_same_class(page, shot):
     assert page.get_by_test_id("inspector-class").text_content() == "class 2 (index 1)"
     assert option_texts(page) == ["none (forward only)", "class 1 (index 0)", "class 2 (index 1)"]
     page.get_by_test_id("inspector-target").select_option("1")
-    page.wait_for_function("() => document.querySelector('[data-testid=step-1]')")
+    # the probe before it had a target too (class 1, the default), so its step
+    # sections are there already: wait for the answer for class 2 itself
+    page.wait_for_function("() => document.querySelector('[data-testid=inspector-body]')"
+                           "?.textContent.includes('Backward for class 2 (index 1)')")
+    assert page.locator("[data-testid=step-1]").count() == 1
     assert target_fits(page)
-    assert "Backward for class 2 (index 1)" in page.get_by_test_id("inspector-body").text_content()
     probe_at(page, -2.5, -2.5)
     settle_lesson(page)
     assert page.get_by_test_id("inspector-class").text_content() == "class 1 (index 0)"
