@@ -17,7 +17,7 @@ export const CALM = 0.5; // below this, calm (between the two: stay)
 export const BUSY_FRAMES = 3; // frames in a row, at a level, before going up
 export const CALM_FRAMES = 8; // ... before going down (slower: a class settles instead of swinging)
 export const MAX_LEVEL = 3; // at most three doublings of the frame interval
-export const MAX_INTERVAL_MS = 220; // never slower than four and a half frames a second: four, with room for a late answer now and then
+export const MAX_INTERVAL_MS = 240; // never slower than four frames a second and a bit: just above what a crowded class needs, so a full server still leaves it room to pace
 export const MIN_STEP = 1.25; // a smaller change is not worth making
 export const HEADROOM_USED = 0.8; // of Crease-Headroom: a frame with thumbnails costs more, epochs are rounded
 

@@ -15,14 +15,14 @@ RULE_CASES = [
     ([(0.2, None), (0.9, 40), (3.0, 40), (0.7, 40)], (0, 1, 0)),       # never 3 busy in a row
     ([(1.0, 40), (2.0, 40), (1.5, 40)], (1, 2, 80)),                   # busy 3 in a row: twice the interval
     ([(4.0, 60)] * 3, (2, 4, 160)),                                     # it got 60 ms: twice the 80 it asked
-    ([(4.0, 200)] * 3, (3, 4.4, 220)),                                  # 1.1x: small, but the last step, to the floor
-    ([(4.0, 300)] * 6, (3, 4.4, 220)),                                  # the last level holds
-    ([(0.4, 220)] * 7 + [(None, 220)], (3, 4.4, 220)),                  # 7 calm (no header: not counted)
-    ([(0.4, 220)], (2, 2.2, 110)),                                      # the 8th: one level down
+    ([(4.0, 200)] * 3, (3, 4.8, 240)),                                  # 1.2x: small, but the last step, to the floor
+    ([(4.0, 300)] * 6, (3, 4.8, 240)),                                  # the last level holds
+    ([(0.4, 240)] * 7 + [(None, 240)], (3, 4.8, 240)),                  # 7 calm (no header: not counted)
+    ([(0.4, 240)], (2, 2.4, 120)),                                      # the 8th: one level down
     ([(0.4, 100)] * 16, (0, 1, 0)),                                     # and on to the full pace
-    ([(1.0, 210)] * 3, (1, 1.0476, 220)),                               # a full server's class spaces its frames a little
-    ([(4.0, 300)] * 3, (1, 1.0476, 220)),                               # and never slower than 4.5 frames a second
-    ([(0.4, 220)] * 8, (0, 1, 0)),
+    ([(1.0, 230)] * 3, (1, 1.0435, 240)),                               # a full server's class spaces its frames a little
+    ([(4.0, 300)] * 3, (1, 1.0435, 240)),                               # and never slower than four frames a second
+    ([(0.4, 240)] * 8, (0, 1, 0)),
     ([(2.0, 40, 1.875)] * 3, (1, 1.5, 60)),                            # no larger than stays light, 0.8 of it
     ([(2.0, 60, 1.5)] * 3, (1, 1.5, 60)),                              # 1.2x is not worth a change
 ]
